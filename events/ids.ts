@@ -1,0 +1,48 @@
+import { z } from 'zod';
+
+/**
+ * Project and pool names are subject tokens: lowercase letters, digits, `-` and `_`, starting
+ * with a letter or digit (so a leading `_` stays free for Fleet's own tokens such as `_keys`).
+ */
+const NAME = /^[a-z0-9][a-z0-9_-]{0,63}$/;
+/** Ids are subject tokens too: letters, digits, `-` and `_`, at most 64 characters. */
+const ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
+
+const name = (what: string) =>
+  z.string().regex(NAME, `${what} must match ${NAME.source} (lowercase letters, digits, - and _)`);
+const id = (what: string) =>
+  z.string().regex(ID, `${what} must match ${ID.source} (letters, digits, - and _, <= 64)`);
+
+/** A tenant. Every task and worker belongs to exactly one. */
+export const ProjectId = name('project').brand<'ProjectId'>();
+export type ProjectId = z.infer<typeof ProjectId>;
+
+/** A pool of workers served by one dispatcher. */
+export const PoolId = name('pool').brand<'PoolId'>();
+export type PoolId = z.infer<typeof PoolId>;
+
+/** A task, chosen by its producer; also the JetStream dedupe id of its submission. */
+export const TaskId = id('taskId').brand<'TaskId'>();
+export type TaskId = z.infer<typeof TaskId>;
+
+/** A worker identity, issued at enrollment. A lost or revoked worker must enroll again. */
+export const WorkerId = id('workerId').brand<'WorkerId'>();
+export type WorkerId = z.infer<typeof WorkerId>;
+
+/** An enrollment key. */
+export const KeyId = id('keyId').brand<'KeyId'>();
+export type KeyId = z.infer<typeof KeyId>;
+
+/** A model name as workers advertise and tasks request it, e.g. `llama-3.1-70b`. */
+export const ModelName = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._:/@+-]*$/, 'model names are letters, digits and ._:/@+-')
+  .brand<'ModelName'>();
+export type ModelName = z.infer<typeof ModelName>;
+
+/** True when `s` may be used as a project or pool name. */
+export const isName = (s: string): boolean => NAME.test(s);
+/** True when `s` may be used as a task, worker or key id. */
+export const isId = (s: string): boolean => ID.test(s);

@@ -1,0 +1,51 @@
+/**
+ * The wire contract of Fleet: ids, event and command schemas, subjects, stream configuration
+ * and the codec. Everything a producer, worker, dispatcher or auditor agrees on lives here.
+ */
+export { ErrorCode, FleetError, SubjectError, DecodeError } from './errors.ts';
+export { ok, err } from './result.ts';
+export type { Result } from './result.ts';
+export { ProjectId, PoolId, TaskId, WorkerId, KeyId, ModelName, isName, isId } from './ids.ts';
+export { LabelKey, LabelValue, Labels, LabelOp, LabelConstraint } from './labels.ts';
+export { RuntimeKind, Runtime } from './runtime.ts';
+export { EventMeta } from './meta.ts';
+export { Usage } from './usage.ts';
+export { Requirements } from './requirements.ts';
+export {
+  TaskLimits,
+  TaskSubmitted,
+  TaskCancelled,
+  TaskAssigned,
+  RequeueReason,
+  TaskRequeued,
+  TaskDeadLettered,
+  TaskCompleted,
+  TaskFailed,
+} from './task-events.ts';
+export {
+  WorkerEnrolled,
+  WorkerDraining,
+  WorkerLeft,
+  WorkerLost,
+  WorkerRevoked,
+} from './worker-events.ts';
+export { KeyIssued, KeyUsed, KeyRevoked } from './key-events.ts';
+export { ClaimRejectReason, ClaimRejected } from './claim-events.ts';
+export { EventSchemas, FleetEvent, WireMessage, MAX_BATCH, isEventType } from './fleet-event.ts';
+export type { EventType, EventOf, FleetEventInput } from './fleet-event.ts';
+export { DEFAULT_ROOT, SubjectKind, subjects, parseSubject, allowedTypes } from './subjects.ts';
+export type { ParsedSubject, Subjects } from './subjects.ts';
+export { decode, encode, MAX_MESSAGE_BYTES } from './codec.ts';
+export type { DecodeOptions, Decoded } from './codec.ts';
+export {
+  DEFAULT_STREAM,
+  DEDUPE_WINDOW_MS,
+  streamConfig,
+  dispatcherFilter,
+  projectFilter,
+  Headers,
+} from './streams.ts';
+export { Claim, ServeClaims, CheckLiveness, DispatchCommand } from './commands.ts';
+export { ClaimRequest, Heartbeat } from './requests.ts';
+export { isReadable } from './recorded.ts';
+export type { RecordedEvents, RecordedRefusal, LogEntry } from './recorded.ts';

@@ -1,0 +1,28 @@
+import type { FleetEvent } from './fleet-event.ts';
+import type { ErrorCode } from './errors.ts';
+
+/**
+ * A readable stored message: its stream sequence, the server's timestamp (epoch ms) and its
+ * events in order (one, or a batch that shares the sequence).
+ */
+export interface RecordedEvents {
+  readonly seq: number;
+  readonly at: number;
+  readonly events: readonly FleetEvent[];
+}
+
+/**
+ * A stored message the codec refused. Folds count it by code so every replica agrees on what
+ * was refused; it changes nothing else.
+ */
+export interface RecordedRefusal {
+  readonly seq: number;
+  readonly at: number;
+  readonly refused: { readonly code: ErrorCode; readonly message: string };
+}
+
+/** What a fold consumes: the stream in order, readable or not. */
+export type LogEntry = RecordedEvents | RecordedRefusal;
+
+/** True when the entry carries readable events. */
+export const isReadable = (entry: LogEntry): entry is RecordedEvents => 'events' in entry;

@@ -1,0 +1,135 @@
+import { SubjectError, ErrorCode } from './errors.ts';
+import { isId, isName } from './ids.ts';
+import type { KeyId, PoolId, ProjectId, WorkerId } from './ids.ts';
+import { err, ok } from './result.ts';
+import type { Result } from './result.ts';
+import type { EventType } from './fleet-event.ts';
+
+/** The root of every stored subject unless configured otherwise. */
+export const DEFAULT_ROOT = 'fleet';
+
+/** Kinds of stored subject; each admits its own event types (see `allowedTypes`). */
+export const SubjectKind = {
+  submit: 'submit',
+  cancel: 'cancel',
+  dispatch: 'dispatch',
+  rejected: 'rejected',
+  report: 'report',
+  member: 'member',
+  key: 'key',
+} as const;
+export type SubjectKind = (typeof SubjectKind)[keyof typeof SubjectKind];
+
+/** A stored subject, parsed. */
+export type ParsedSubject =
+  | {
+      readonly kind: 'submit' | 'cancel' | 'dispatch' | 'rejected';
+      readonly project: ProjectId;
+      readonly pool: PoolId;
+    }
+  | {
+      readonly kind: 'report' | 'member';
+      readonly project: ProjectId;
+      readonly pool: PoolId;
+      readonly workerId: WorkerId;
+    }
+  | { readonly kind: 'key'; readonly project: ProjectId; readonly keyId: KeyId };
+
+const KEYS_TOKEN = '_keys';
+
+/**
+ * Subject builders for one deployment. Stored subjects live under `<root>.`, which one stream
+ * captures whole; request/reply subjects live under `<root>_rpc.` so the stream never sees them.
+ */
+export const subjects = (root: string = DEFAULT_ROOT) => {
+  const rpc = `${root}_rpc`;
+  return {
+    root,
+    /** Task submissions by the project's producers. */
+    submit: (project: ProjectId, pool: PoolId) => `${root}.${project}.${pool}.submit`,
+    /** Cancellations by the project's producers. */
+    cancel: (project: ProjectId, pool: PoolId) => `${root}.${project}.${pool}.cancel`,
+    /** The dispatcher's exclusive decisions for one project in one pool. */
+    dispatch: (project: ProjectId, pool: PoolId) => `${root}.${project}.${pool}.dispatch`,
+    /** Claims the dispatcher refused. */
+    rejected: (project: ProjectId, pool: PoolId) => `${root}.${project}.${pool}.rejected`,
+    /** A worker's own reports: outcomes, draining, leaving. */
+    report: (project: ProjectId, pool: PoolId, worker: WorkerId) =>
+      `${root}.${project}.${pool}.worker.${worker}.report`,
+    /** A worker's membership: enrolled and revoked, written by the registrar. */
+    member: (project: ProjectId, pool: PoolId, worker: WorkerId) =>
+      `${root}.${project}.${pool}.member.${worker}`,
+    /** An enrollment key's life. */
+    key: (project: ProjectId, key: KeyId) => `${root}.${project}.${KEYS_TOKEN}.${key}`,
+    /** A worker's long-polled claim (request/reply, not stored). */
+    claim: (project: ProjectId, pool: PoolId, worker: WorkerId) =>
+      `${rpc}.${project}.${pool}.${worker}.claim`,
+    /** A worker's heartbeat (not stored). */
+    heartbeat: (project: ProjectId, pool: PoolId, worker: WorkerId) =>
+      `${rpc}.${project}.${pool}.${worker}.hb`,
+    /** Enrollment requests (request/reply, not stored). */
+    enroll: () => `${rpc}.enroll`,
+    /** Everything stored: the stream's one subject. */
+    all: () => `${root}.>`,
+    /** What a pool's dispatcher folds. */
+    pool: (pool: PoolId) => `${root}.*.${pool}.>`,
+    /** What a tenant may read. */
+    project: (project: ProjectId) => `${root}.${project}.>`,
+    /** Every claim a pool's dispatcher serves. */
+    poolClaims: (pool: PoolId) => `${rpc}.*.${pool}.*.claim`,
+    /** Every heartbeat a pool's dispatcher tracks. */
+    poolHeartbeats: (pool: PoolId) => `${rpc}.*.${pool}.*.hb`,
+  };
+};
+export type Subjects = ReturnType<typeof subjects>;
+
+const bad = (subject: string, why: string) =>
+  err(new SubjectError(ErrorCode.BadSubject, `subject "${subject}" ${why}`));
+
+/** Parses a stored subject; anything that is not one is a `SubjectError`, never a throw. */
+export const parseSubject = (
+  subject: string,
+  root: string = DEFAULT_ROOT,
+): Result<ParsedSubject, SubjectError> => {
+  const t = subject.split('.');
+  if (t[0] !== root) return bad(subject, `is not under the root "${root}"`);
+  const [, project, second, third, fourth, fifth] = t;
+  if (project === undefined || !isName(project)) return bad(subject, 'has no valid project token');
+  const p = project as ProjectId;
+  if (second === KEYS_TOKEN) {
+    if (t.length !== 4 || third === undefined || !isId(third))
+      return bad(subject, `must be ${root}.<project>._keys.<keyId>`);
+    return ok({ kind: 'key', project: p, keyId: third as KeyId });
+  }
+  if (second === undefined || !isName(second)) return bad(subject, 'has no valid pool token');
+  const pool = second as PoolId;
+  switch (third) {
+    case 'submit':
+    case 'cancel':
+    case 'dispatch':
+    case 'rejected':
+      if (t.length !== 4) return bad(subject, `has extra tokens after "${third}"`);
+      return ok({ kind: third, project: p, pool });
+    case 'member':
+      if (t.length !== 5 || fourth === undefined || !isId(fourth))
+        return bad(subject, `must be ${root}.<project>.<pool>.member.<workerId>`);
+      return ok({ kind: 'member', project: p, pool, workerId: fourth as WorkerId });
+    case 'worker':
+      if (t.length !== 6 || fourth === undefined || !isId(fourth) || fifth !== 'report')
+        return bad(subject, `must be ${root}.<project>.<pool>.worker.<workerId>.report`);
+      return ok({ kind: 'report', project: p, pool, workerId: fourth as WorkerId });
+    default:
+      return bad(subject, 'is not a Fleet subject');
+  }
+};
+
+/** Event types each kind of subject admits; anything else on it is refused by the codec. */
+export const allowedTypes: Readonly<Record<SubjectKind, readonly EventType[]>> = {
+  submit: ['task.submitted'],
+  cancel: ['task.cancelled'],
+  dispatch: ['task.assigned', 'task.requeued', 'task.dead_lettered', 'worker.lost'],
+  rejected: ['claim.rejected'],
+  report: ['task.completed', 'task.failed', 'worker.draining', 'worker.left'],
+  member: ['worker.enrolled', 'worker.revoked'],
+  key: ['key.issued', 'key.used', 'key.revoked'],
+};

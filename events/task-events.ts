@@ -1,0 +1,124 @@
+import { z } from 'zod';
+import { defineEvent } from './define-event.ts';
+import { PoolId, ProjectId, TaskId, WorkerId } from './ids.ts';
+import { Requirements } from './requirements.ts';
+import { Usage } from './usage.ts';
+
+const TaskRef = { taskId: TaskId, project: ProjectId, pool: PoolId };
+const Attempt = z.number().int().positive();
+
+/** Limits of the contract, shared by the codec and the schemas. */
+export const TaskLimits = {
+  maxPriority: 1000,
+  minPriority: -1000,
+  maxAttempts: 100,
+  defaultMaxAttempts: 3,
+  defaultTimeoutMs: 60_000,
+  maxTimeoutMs: 7 * 24 * 3600_000,
+} as const;
+
+/** A producer asks for work. Written by producers on `fleet.<project>.<pool>.submit`. */
+export const TaskSubmitted = defineEvent(
+  'task.submitted',
+  z
+    .object({
+      ...TaskRef,
+      requirements: Requirements.default({ labels: [] }),
+      /** Higher runs first. */
+      priority: z.number().int().min(TaskLimits.minPriority).max(TaskLimits.maxPriority).default(0),
+      /** Opaque input handed to the worker. */
+      payload: z.json().default(null),
+      maxAttempts: z.number().int().min(1).max(TaskLimits.maxAttempts).default(3),
+      /** Lease of one attempt: past it the attempt is abandoned and the task requeued. */
+      timeoutMs: z
+        .number()
+        .int()
+        .positive()
+        .max(TaskLimits.maxTimeoutMs)
+        .default(TaskLimits.defaultTimeoutMs),
+    })
+    .strict(),
+);
+export type TaskSubmitted = z.infer<typeof TaskSubmitted>;
+
+/** A producer (or operator) withdraws a task. Written on `fleet.<project>.<pool>.cancel`. */
+export const TaskCancelled = defineEvent(
+  'task.cancelled',
+  z.object({ ...TaskRef, reason: z.string().max(512).optional() }).strict(),
+);
+export type TaskCancelled = z.infer<typeof TaskCancelled>;
+
+/** The dispatcher gives attempt `attempt` of a task to a worker. Written on `.dispatch`. */
+export const TaskAssigned = defineEvent(
+  'task.assigned',
+  z
+    .object({
+      ...TaskRef,
+      workerId: WorkerId,
+      attempt: Attempt,
+      /** Epoch ms after which the attempt is abandoned. */
+      leaseExpiresAt: z.number().int().nonnegative(),
+    })
+    .strict(),
+);
+export type TaskAssigned = z.infer<typeof TaskAssigned>;
+
+/** Why an attempt ended without an outcome. */
+export const RequeueReason = {
+  leaseExpired: 'lease_expired',
+  workerLost: 'worker_lost',
+  workerRevoked: 'worker_revoked',
+  workerLeft: 'worker_left',
+} as const;
+export type RequeueReason = (typeof RequeueReason)[keyof typeof RequeueReason];
+const RequeueReasonSchema = z.enum(RequeueReason);
+
+/** The dispatcher ends an abandoned attempt and puts the task back in the queue. */
+export const TaskRequeued = defineEvent(
+  'task.requeued',
+  z.object({ ...TaskRef, attempt: Attempt, reason: RequeueReasonSchema }).strict(),
+);
+export type TaskRequeued = z.infer<typeof TaskRequeued>;
+
+/** The dispatcher gives up on a task whose last allowed attempt was abandoned. */
+export const TaskDeadLettered = defineEvent(
+  'task.dead_lettered',
+  z.object({ ...TaskRef, attempt: Attempt, reason: RequeueReasonSchema }).strict(),
+);
+export type TaskDeadLettered = z.infer<typeof TaskDeadLettered>;
+
+/** A worker reports success. Written by the worker on its `.report` subject. */
+export const TaskCompleted = defineEvent(
+  'task.completed',
+  z
+    .object({
+      ...TaskRef,
+      workerId: WorkerId,
+      attempt: Attempt,
+      output: z.json().optional(),
+      usage: Usage.default({ tokensIn: 0, tokensOut: 0, durationMs: 0 }),
+    })
+    .strict(),
+);
+export type TaskCompleted = z.infer<typeof TaskCompleted>;
+
+/**
+ * A worker reports failure. A retryable failure requeues the task while attempts remain and
+ * dead-letters it after the last one; a non-retryable failure fails the task at once.
+ */
+export const TaskFailed = defineEvent(
+  'task.failed',
+  z
+    .object({
+      ...TaskRef,
+      workerId: WorkerId,
+      attempt: Attempt,
+      error: z
+        .object({ message: z.string().max(4096), code: z.string().max(128).optional() })
+        .strict(),
+      retryable: z.boolean().default(true),
+      usage: Usage.default({ tokensIn: 0, tokensOut: 0, durationMs: 0 }),
+    })
+    .strict(),
+);
+export type TaskFailed = z.infer<typeof TaskFailed>;
