@@ -1,0 +1,340 @@
+import { produce } from 'immer';
+import { isReadable } from '../../events/index.ts';
+import type { EventOf, FleetEvent, LogEntry } from '../../events/index.ts';
+import { charge, weightOf } from './fair-share.ts';
+import type { FoldRejectReason } from './fold-reject-reason.ts';
+import { dequeue, enqueue } from './queue.ts';
+import { capabilitySignature, demandSignature, eligible } from './signatures.ts';
+import type { Capability, Demand, DispatchState, TaskState, WorkerState } from './state.ts';
+
+/** Why an event was refused, or nothing when it took effect. */
+type Verdict = { reason: FoldRejectReason; detail: string } | undefined;
+const refuse = (reason: FoldRejectReason, detail: string): Verdict => ({ reason, detail });
+
+const record = (s: DispatchState, seq: number, type: string, verdict: NonNullable<Verdict>) => {
+  s.rejections.byReason[verdict.reason] = (s.rejections.byReason[verdict.reason] ?? 0) + 1;
+  s.rejections.recent.push({ seq, type, ...verdict });
+  const excess = s.rejections.recent.length - s.config.recentRejections;
+  if (excess > 0) s.rejections.recent.splice(0, excess);
+};
+
+const releaseHold = (s: DispatchState, task: TaskState & { status: 'assigned' }) => {
+  const w = s.workers[task.workerId];
+  if (w === undefined) return;
+  const i = w.held.indexOf(task.id);
+  if (i >= 0) w.held.splice(i, 1);
+};
+
+const submitted = (s: DispatchState, e: EventOf<'task.submitted'>, seq: number): Verdict => {
+  const d = e.data;
+  if (d.pool !== s.config.pool) return refuse('wrong_pool', `task is for pool ${d.pool}`);
+  if (s.tasks[d.taskId] !== undefined) return refuse('duplicate', `task ${d.taskId} exists`);
+  const demand: Demand = {
+    project: d.project,
+    pool: d.pool,
+    requirements: d.requirements,
+    timeoutMs: d.timeoutMs,
+  };
+  const reqSig = demandSignature(demand);
+  s.demands[reqSig] ??= demand;
+  const task: TaskState = {
+    status: 'queued',
+    id: d.taskId,
+    demand,
+    reqSig,
+    priority: d.priority,
+    payload: d.payload,
+    maxAttempts: d.maxAttempts,
+    submittedSeq: seq,
+    attempts: 0,
+  };
+  s.tasks[d.taskId] = task;
+  enqueue(s, task);
+  return undefined;
+};
+
+/** Finds the task an event names, refusing unknown tasks and tasks of another project. */
+const taskFor = (
+  s: DispatchState,
+  d: { taskId: string; project: string },
+): TaskState | NonNullable<Verdict> => {
+  const task = s.tasks[d.taskId];
+  if (task === undefined) return { reason: 'unknown_task', detail: `no task ${d.taskId}` };
+  if (task.demand.project !== d.project)
+    return {
+      reason: 'cross_project',
+      detail: `task ${d.taskId} is of project ${task.demand.project}, not ${d.project}`,
+    };
+  return task;
+};
+
+const workerFor = (
+  s: DispatchState,
+  d: { workerId: string; project: string },
+): WorkerState | NonNullable<Verdict> => {
+  const w = s.workers[d.workerId];
+  if (w === undefined) return { reason: 'unknown_worker', detail: `no worker ${d.workerId}` };
+  if (w.capability.project !== d.project)
+    return {
+      reason: 'cross_project',
+      detail: `worker ${d.workerId} is of project ${w.capability.project}, not ${d.project}`,
+    };
+  return w;
+};
+
+const isVerdict = (x: object): x is NonNullable<Verdict> => 'reason' in x;
+
+const assigned = (s: DispatchState, e: EventOf<'task.assigned'>, seq: number): Verdict => {
+  const d = e.data;
+  const task = taskFor(s, d);
+  if (isVerdict(task)) return task;
+  const w = workerFor(s, d);
+  if (isVerdict(w)) return w;
+  if (w.capability.pool !== d.pool || task.demand.pool !== d.pool)
+    return refuse('wrong_pool', `worker or task is not in pool ${d.pool}`);
+  if (task.status !== 'queued') return refuse('task_not_queued', `task is ${task.status}`);
+  if (d.attempt !== task.attempts + 1)
+    return refuse('stale_attempt', `next attempt is ${task.attempts + 1}, not ${d.attempt}`);
+  if (w.status !== 'active') return refuse('worker_not_active', `worker is ${w.status}`);
+  if (w.held.length >= w.capacity) return refuse('no_capacity', `worker holds ${w.held.length}`);
+  if (!eligible(task.reqSig, task.demand, w.capSig, w.capability))
+    return refuse('constraint_unmet', `worker ${w.id} does not meet task ${task.id}`);
+  dequeue(s, task);
+  s.tasks[task.id] = {
+    ...task,
+    status: 'assigned',
+    workerId: w.id,
+    attempt: d.attempt,
+    attempts: d.attempt,
+    leaseExpiresAt: d.leaseExpiresAt,
+    assignedSeq: seq,
+  };
+  w.held.push(task.id);
+  charge(s.fair, task.demand.project, weightOf(s.config.weights, task.demand.project));
+  return undefined;
+};
+
+/** The current attempt an event refers to, or why it is not current. */
+const currentAttempt = (
+  s: DispatchState,
+  d: { taskId: string; project: string; attempt: number },
+): (TaskState & { status: 'assigned' }) | NonNullable<Verdict> => {
+  const task = taskFor(s, d);
+  if (isVerdict(task)) return task;
+  if (task.status !== 'assigned')
+    return { reason: 'task_not_assigned', detail: `task is ${task.status}` };
+  if (task.attempt !== d.attempt)
+    return {
+      reason: 'stale_attempt',
+      detail: `current attempt is ${task.attempt}, not ${d.attempt}`,
+    };
+  return task;
+};
+
+const abandoned = (
+  s: DispatchState,
+  e: EventOf<'task.requeued'> | EventOf<'task.dead_lettered'>,
+  entry: Position,
+): Verdict => {
+  const d = e.data;
+  const task = currentAttempt(s, d);
+  if (isVerdict(task)) return task;
+  const holder = s.workers[task.workerId];
+  const founded =
+    d.reason === 'lease_expired'
+      ? entry.at + s.config.clockSkewMs >= task.leaseExpiresAt
+      : holder?.status ===
+        (d.reason === 'worker_lost' ? 'lost' : d.reason === 'worker_revoked' ? 'revoked' : 'left');
+  if (!founded) return refuse('reason_unfounded', `${d.reason} does not hold at seq ${entry.seq}`);
+  if (e.type === 'task.dead_lettered' && task.attempt < task.maxAttempts)
+    return refuse('attempts_remain', `attempt ${task.attempt} of ${task.maxAttempts}`);
+  releaseHold(s, task);
+  end(s, task, e.type === 'task.requeued' ? 'queued' : 'dead_lettered', entry.seq);
+  return undefined;
+};
+
+/** Moves an assigned task back to the queue or to an end state. */
+const end = (
+  s: DispatchState,
+  task: TaskState,
+  to: 'queued' | 'completed' | 'failed' | 'cancelled' | 'dead_lettered',
+  seq: number,
+) => {
+  const common = {
+    id: task.id,
+    demand: task.demand,
+    reqSig: task.reqSig,
+    priority: task.priority,
+    payload: task.payload,
+    maxAttempts: task.maxAttempts,
+    submittedSeq: task.submittedSeq,
+    attempts: task.attempts,
+  };
+  if (to === 'queued') {
+    const queued: TaskState = { ...common, status: 'queued' };
+    s.tasks[task.id] = queued;
+    enqueue(s, queued);
+  } else {
+    // An ended task keeps no payload: the fold's memory is for work still to do.
+    s.tasks[task.id] = { ...common, payload: null, status: to, endedSeq: seq };
+  }
+};
+
+const reported = (
+  s: DispatchState,
+  e: EventOf<'task.completed'> | EventOf<'task.failed'>,
+  seq: number,
+): Verdict => {
+  const d = e.data;
+  const w = workerFor(s, d);
+  if (isVerdict(w)) return w;
+  const task = currentAttempt(s, d);
+  if (isVerdict(task)) return task;
+  if (task.workerId !== w.id)
+    return refuse('not_holder', `attempt ${task.attempt} is held by ${task.workerId}`);
+  if (w.status !== 'active' && w.status !== 'draining')
+    return refuse('worker_not_active', `worker is ${w.status}`);
+  releaseHold(s, task);
+  if (e.type === 'task.completed') end(s, task, 'completed', seq);
+  else if (!e.data.retryable) end(s, task, 'failed', seq);
+  else end(s, task, task.attempt < task.maxAttempts ? 'queued' : 'dead_lettered', seq);
+  return undefined;
+};
+
+const cancelled = (s: DispatchState, e: EventOf<'task.cancelled'>, seq: number): Verdict => {
+  const task = taskFor(s, e.data);
+  if (isVerdict(task)) return task;
+  if (task.status === 'queued') dequeue(s, task);
+  else if (task.status === 'assigned') releaseHold(s, task);
+  else return refuse('task_ended', `task is ${task.status}`);
+  end(s, task, 'cancelled', seq);
+  return undefined;
+};
+
+const enrolled = (s: DispatchState, e: EventOf<'worker.enrolled'>, seq: number): Verdict => {
+  const d = e.data;
+  if (d.pool !== s.config.pool) return refuse('wrong_pool', `worker is for pool ${d.pool}`);
+  if (s.workers[d.workerId] !== undefined)
+    return refuse('duplicate', `worker ${d.workerId} exists`);
+  const capability: Capability = {
+    project: d.project,
+    pool: d.pool,
+    models: d.models,
+    labels: d.labels,
+    exclusive: d.exclusive,
+    runtime: d.runtime,
+  };
+  const capSig = capabilitySignature(capability);
+  (s.capabilities[capSig] ??= { capability, workers: [] }).workers.push(d.workerId);
+  s.workers[d.workerId] = {
+    id: d.workerId,
+    keyId: d.keyId,
+    capability,
+    capSig,
+    capacity: d.capacity,
+    status: 'active',
+    held: [],
+    enrolledSeq: seq,
+  };
+  return undefined;
+};
+
+/** Which statuses each worker lifecycle event may leave from. */
+const TRANSITIONS = {
+  'worker.draining': { to: 'draining', from: ['active'] },
+  'worker.left': { to: 'left', from: ['active', 'draining'] },
+  'worker.lost': { to: 'lost', from: ['active', 'draining'] },
+  'worker.revoked': { to: 'revoked', from: ['active', 'draining', 'left', 'lost'] },
+} as const;
+
+const lifecycle = (
+  s: DispatchState,
+  e:
+    | EventOf<'worker.draining'>
+    | EventOf<'worker.left'>
+    | EventOf<'worker.lost'>
+    | EventOf<'worker.revoked'>,
+): Verdict => {
+  const w = workerFor(s, e.data);
+  if (isVerdict(w)) return w;
+  if (w.capability.pool !== e.data.pool)
+    return refuse('wrong_pool', `worker is in ${w.capability.pool}`);
+  const t = TRANSITIONS[e.type];
+  if (!(t.from as readonly string[]).includes(w.status))
+    return refuse('invalid_transition', `worker is ${w.status}, cannot become ${t.to}`);
+  w.status = t.to;
+  return undefined;
+};
+
+/** Where an event sits in the log: its message's sequence and server time. */
+interface Position {
+  readonly seq: number;
+  readonly at: number;
+}
+
+const apply = (s: DispatchState, e: FleetEvent, entry: Position): Verdict => {
+  switch (e.type) {
+    case 'task.submitted':
+      return submitted(s, e, entry.seq);
+    case 'task.cancelled':
+      return cancelled(s, e, entry.seq);
+    case 'task.assigned':
+      return assigned(s, e, entry.seq);
+    case 'task.requeued':
+    case 'task.dead_lettered':
+      return abandoned(s, e, entry);
+    case 'task.completed':
+    case 'task.failed':
+      return reported(s, e, entry.seq);
+    case 'worker.enrolled':
+      return enrolled(s, e, entry.seq);
+    case 'worker.draining':
+    case 'worker.left':
+    case 'worker.lost':
+    case 'worker.revoked':
+      return lifecycle(s, e);
+    case 'claim.rejected':
+      s.claimsRefused[e.data.reason] = (s.claimsRefused[e.data.reason] ?? 0) + 1;
+      return undefined;
+    case 'key.issued':
+    case 'key.used':
+    case 'key.revoked':
+      // Keys are the registrar's; a pool's fold has nothing to do with them.
+      return undefined;
+    default: {
+      const never: never = e;
+      return never;
+    }
+  }
+};
+
+/**
+ * The fold's recipe: applies one log entry to a pool's state in place. An entry that is
+ * unreadable, or invalid at its position (forged, stale, duplicate, cross-project), changes
+ * nothing but the count of refusals by reason.
+ */
+export const evolveRecipe = (s: DispatchState, entry: LogEntry): void => {
+  if (entry.seq <= s.position) return; // already folded: replays are idempotent
+  s.position = entry.seq;
+  if (!isReadable(entry)) {
+    const detail = `${entry.refused.code}: ${entry.refused.message}`;
+    record(s, entry.seq, 'unreadable', { reason: 'unreadable', detail });
+    return;
+  }
+  for (const event of entry.events) {
+    const verdict = apply(s, event, entry);
+    if (verdict !== undefined) record(s, entry.seq, event.type, verdict);
+  }
+};
+
+/** The pure fold: the state after `entry`, sharing what did not change. */
+export const evolve = (state: DispatchState, entry: LogEntry): DispatchState =>
+  produce(state, (draft) => {
+    evolveRecipe(draft, entry);
+  });
+
+/** Folds many entries at once (one immer draft for all of them). */
+export const evolveAll = (state: DispatchState, entries: Iterable<LogEntry>): DispatchState =>
+  produce(state, (draft) => {
+    for (const entry of entries) evolveRecipe(draft, entry);
+  });

@@ -1,0 +1,52 @@
+import type { TaskId } from '../../events/index.ts';
+import type { DispatchState, TaskState } from './state.ts';
+
+/** Bucket key of a priority (object keys are strings). */
+const bucketOf = (priority: number): string => String(priority);
+
+/** Puts a queued task in its demand queue, in submission order within its priority. */
+export const enqueue = (state: DispatchState, task: TaskState): void => {
+  const byDemand = (state.queues[task.demand.project] ??= {});
+  const queue = (byDemand[task.reqSig] ??= {});
+  const bucket = (queue[bucketOf(task.priority)] ??= []);
+  const last = bucket.at(-1);
+  const lastTask = last === undefined ? undefined : state.tasks[last];
+  if (lastTask === undefined || lastTask.submittedSeq < task.submittedSeq) {
+    bucket.push(task.id);
+    return;
+  }
+  // A requeued task keeps its age: binary search for its place.
+  let lo = 0;
+  let hi = bucket.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    const id = bucket[mid];
+    const seq = id === undefined ? Infinity : (state.tasks[id]?.submittedSeq ?? Infinity);
+    if (seq < task.submittedSeq) lo = mid + 1;
+    else hi = mid;
+  }
+  bucket.splice(lo, 0, task.id);
+};
+
+/** Takes a task out of its demand queue, dropping queues that become empty. */
+export const dequeue = (state: DispatchState, task: TaskState): void => {
+  const byDemand = state.queues[task.demand.project];
+  const queue = byDemand?.[task.reqSig];
+  const key = bucketOf(task.priority);
+  const bucket = queue?.[key];
+  if (byDemand === undefined || queue === undefined || bucket === undefined) return;
+  // Assignments take from the head, so the search is short in the common case.
+  const i = bucket.indexOf(task.id);
+  if (i >= 0) bucket.splice(i, 1);
+  if (bucket.length === 0) delete queue[key];
+  if (Object.keys(queue).length === 0) delete byDemand[task.reqSig];
+};
+
+/** The ids queued under one demand, highest priority first, each priority oldest first. */
+export const queuedInOrder = (
+  queue: Readonly<Record<string, readonly TaskId[]>>,
+): { priority: number; ids: readonly TaskId[] }[] =>
+  Object.keys(queue)
+    .map(Number)
+    .sort((a, b) => b - a)
+    .map((priority) => ({ priority, ids: queue[String(priority)] ?? [] }));

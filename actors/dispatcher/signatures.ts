@@ -1,0 +1,57 @@
+import type { Capability, Demand } from './state.ts';
+import { unmetRequirements } from './matching.ts';
+
+/** JSON with object keys sorted, so equal values give equal strings. */
+const canonical = (v: unknown): string => {
+  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
+  if (typeof v === 'object' && v !== null) {
+    const o = v as Record<string, unknown>;
+    const keys = Object.keys(o)
+      .filter((k) => o[k] !== undefined)
+      .sort();
+    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonical(o[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(v);
+};
+
+const sorted = <T>(xs: readonly T[] | undefined): T[] | undefined =>
+  xs === undefined ? undefined : [...xs].sort();
+
+/** Signature of a demand: tasks with equal signatures are eligible for the same workers. */
+export const demandSignature = (d: Demand): string =>
+  canonical({
+    ...d,
+    requirements: {
+      ...d.requirements,
+      models: sorted(d.requirements.models),
+      runtimes: sorted(d.requirements.runtimes),
+      labels: d.requirements.labels.map(canonical).sort(),
+    },
+  });
+
+/** Signature of a capability: workers with equal signatures are eligible for the same tasks. */
+export const capabilitySignature = (c: Capability): string =>
+  canonical({ ...c, models: sorted(c.models), exclusive: sorted(c.exclusive) });
+
+const MEMO_LIMIT = 100_000;
+const memo = new Map<string, boolean>();
+
+/**
+ * Whether workers of capability `capSig` meet every hard requirement of demand `reqSig`.
+ * Signatures determine the answer, so it is cached across states; the cost of matching grows
+ * with the number of distinct signatures, not with the number of workers or tasks.
+ */
+export const eligible = (
+  reqSig: string,
+  demand: Demand,
+  capSig: string,
+  cap: Capability,
+): boolean => {
+  const key = `${reqSig}\u0000${capSig}`;
+  const hit = memo.get(key);
+  if (hit !== undefined) return hit;
+  if (memo.size >= MEMO_LIMIT) memo.clear();
+  const ok = unmetRequirements(demand, cap).length === 0;
+  memo.set(key, ok);
+  return ok;
+};

@@ -1,0 +1,95 @@
+import type { TaskId } from '../../events/index.ts';
+import { unmetRequirements } from './matching.ts';
+import type { Unmet } from './matching.ts';
+import { eligible } from './signatures.ts';
+import type { Demand, DispatchState } from './state.ts';
+
+/** Why a queued task has not started. */
+export type WaitReason =
+  /** The task is not queued. */
+  | { readonly kind: 'not_waiting'; readonly status: string }
+  /** The project has no active worker in this pool at all. */
+  | { readonly kind: 'no_workers' }
+  /** No active worker meets `unmet`, though others of its requirements are met. */
+  | { readonly kind: 'unmet'; readonly unmet: Unmet }
+  /** Each requirement is met by some active worker, but no one worker meets them all. */
+  | { readonly kind: 'no_single_worker'; readonly unmet: readonly Unmet[] }
+  /** Eligible workers exist but all are at capacity. */
+  | { readonly kind: 'workers_busy'; readonly eligibleWorkers: number }
+  /** Eligible workers have room: the task starts at their next claim. */
+  | {
+      readonly kind: 'awaiting_claim';
+      readonly eligibleWorkers: number;
+      readonly freeWorkers: number;
+    };
+
+/** Explains why tasks of one demand wait. Cost grows with capability signatures, not workers. */
+export const whyDemandWaits = (s: DispatchState, reqSig: string, demand: Demand): WaitReason => {
+  let eligibleWorkers = 0;
+  let freeWorkers = 0;
+  const perCapability: Unmet[][] = [];
+  for (const [capSig, { capability, workers }] of Object.entries(s.capabilities)) {
+    if (capability.project !== demand.project || capability.pool !== demand.pool) continue;
+    const active = workers.map((id) => s.workers[id]).filter((w) => w?.status === 'active');
+    if (active.length === 0) continue;
+    if (eligible(reqSig, demand, capSig, capability)) {
+      eligibleWorkers += active.length;
+      freeWorkers += active.filter((w) => w !== undefined && w.held.length < w.capacity).length;
+    } else {
+      perCapability.push(unmetRequirements(demand, capability));
+    }
+  }
+  if (eligibleWorkers > 0)
+    return freeWorkers > 0
+      ? { kind: 'awaiting_claim', eligibleWorkers, freeWorkers }
+      : { kind: 'workers_busy', eligibleWorkers };
+  if (perCapability.length === 0) return { kind: 'no_workers' };
+  // A requirement that every active worker misses is the one to fix first.
+  const [first, ...rest] = perCapability;
+  const key = (u: Unmet) => `${u.kind}:${u.detail}`;
+  const everywhere = (first ?? []).find((u) =>
+    rest.every((list) => list.some((v) => key(v) === key(u))),
+  );
+  if (everywhere !== undefined) return { kind: 'unmet', unmet: everywhere };
+  const all = new Map(perCapability.flat().map((u) => [key(u), u]));
+  return { kind: 'no_single_worker', unmet: [...all.values()] };
+};
+
+/** Explains why one task waits (or says it is not waiting). */
+export const whyWaiting = (s: DispatchState, taskId: TaskId): WaitReason => {
+  const task = s.tasks[taskId];
+  if (task === undefined) return { kind: 'not_waiting', status: 'unknown' };
+  if (task.status !== 'queued') return { kind: 'not_waiting', status: task.status };
+  return whyDemandWaits(s, task.reqSig, task.demand);
+};
+
+/** One line of the waiting report: a group of tasks that wait for the same reason. */
+export interface WaitingGroup {
+  readonly project: string;
+  readonly demand: Demand;
+  readonly queued: number;
+  /** Sequence of the oldest waiting submission. */
+  readonly oldestSeq: number;
+  readonly reason: WaitReason;
+}
+
+/** Why every queued task waits, grouped by project and demand. */
+export const waitingReport = (s: DispatchState): WaitingGroup[] => {
+  const out: WaitingGroup[] = [];
+  for (const [project, byDemand] of Object.entries(s.queues)) {
+    for (const [reqSig, queue] of Object.entries(byDemand)) {
+      const demand = s.demands[reqSig];
+      if (demand === undefined) continue;
+      const ids = Object.values(queue).flat();
+      const oldestSeq = Math.min(...ids.map((id) => s.tasks[id]?.submittedSeq ?? Infinity));
+      out.push({
+        project,
+        demand,
+        queued: ids.length,
+        oldestSeq,
+        reason: whyDemandWaits(s, reqSig, demand),
+      });
+    }
+  }
+  return out;
+};
