@@ -20,6 +20,11 @@ export default tseslint.config(
       ],
       '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true }],
       '@typescript-eslint/consistent-type-imports': 'error',
+      '@typescript-eslint/no-confusing-void-expression': ['error', { ignoreArrowShorthand: true }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' },
+      ],
       // State keeps id-keyed records (immer drafts them without enableMapSet); deleting keys is how they shrink.
       '@typescript-eslint/no-dynamic-delete': 'off',
       'no-restricted-syntax': [

@@ -40,6 +40,7 @@ export const dequeue = (state: DispatchState, task: TaskState): void => {
   if (i >= 0) bucket.splice(i, 1);
   if (bucket.length === 0) delete queue[key];
   if (Object.keys(queue).length === 0) delete byDemand[task.reqSig];
+  if (Object.keys(byDemand).length === 0) delete state.queues[task.demand.project];
 };
 
 /** The ids queued under one demand, highest priority first, each priority oldest first. */
