@@ -16,6 +16,12 @@ export const ErrorCode = {
   BadSubject: 'bad_subject',
   /** A name or id is not valid as a subject token. */
   BadName: 'bad_name',
+  /** An exclusive append lost a race: another writer appended to the subject first. */
+  Conflict: 'conflict',
+  /** A request got no answer in time, or the log could not be reached. */
+  Unavailable: 'unavailable',
+  /** A request was refused; the message says why. */
+  Refused: 'refused',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -50,4 +56,40 @@ export class DecodeError extends FleetError {
   }
   /** Where in the body the problem is, as a dotted path, when known. */
   readonly path: string | undefined;
+}
+
+/** Thrown by an exclusive append when the subject moved on since the writer last folded it. */
+export class ConflictError extends FleetError {
+  override readonly name = 'ConflictError';
+  constructor(
+    readonly subject: string,
+    readonly expectedLastSubjectSeq: number,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      ErrorCode.Conflict,
+      `append to ${subject} expected last sequence ${expectedLastSubjectSeq}, but another writer appended first`,
+      options,
+    );
+  }
+}
+
+/** Thrown when NATS or the stream does not answer, or answers with an unexpected failure. */
+export class UnavailableError extends FleetError {
+  override readonly name = 'UnavailableError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(ErrorCode.Unavailable, message, options);
+  }
+}
+
+/** Thrown to a client whose request (claim, enrollment, submission) Fleet refused, with the reason. */
+export class RefusedError extends FleetError {
+  override readonly name = 'RefusedError';
+  constructor(
+    readonly reason: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(ErrorCode.Refused, message, options);
+  }
 }

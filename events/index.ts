@@ -2,7 +2,15 @@
  * The wire contract of Fleet: ids, event and command schemas, subjects, stream configuration
  * and the codec. Everything a producer, worker, dispatcher or auditor agrees on lives here.
  */
-export { ErrorCode, FleetError, SubjectError, DecodeError } from './errors.ts';
+export {
+  ErrorCode,
+  FleetError,
+  SubjectError,
+  DecodeError,
+  ConflictError,
+  UnavailableError,
+  RefusedError,
+} from './errors.ts';
 export { ok, err } from './result.ts';
 export type { Result } from './result.ts';
 export { ProjectId, PoolId, TaskId, WorkerId, KeyId, ModelName, isName, isId } from './ids.ts';
@@ -33,8 +41,16 @@ export { KeyIssued, KeyUsed, KeyRevoked } from './key-events.ts';
 export { ClaimRejectReason, ClaimRejected } from './claim-events.ts';
 export { EventSchemas, FleetEvent, WireMessage, MAX_BATCH, isEventType } from './fleet-event.ts';
 export type { EventType, EventOf, FleetEventInput } from './fleet-event.ts';
-export { DEFAULT_ROOT, SubjectKind, subjects, parseSubject, allowedTypes } from './subjects.ts';
-export type { ParsedSubject, Subjects } from './subjects.ts';
+export {
+  DEFAULT_ROOT,
+  SubjectKind,
+  subjects,
+  parseSubject,
+  parseRpcSubject,
+  subjectMatches,
+  allowedTypes,
+} from './subjects.ts';
+export type { ParsedSubject, ParsedRpcSubject, Subjects } from './subjects.ts';
 export { decode, encode, MAX_MESSAGE_BYTES } from './codec.ts';
 export type { DecodeOptions, Decoded } from './codec.ts';
 export {
@@ -46,6 +62,6 @@ export {
   Headers,
 } from './streams.ts';
 export { Claim, ServeClaims, CheckLiveness, DispatchCommand } from './commands.ts';
-export { ClaimRequest, Heartbeat } from './requests.ts';
+export { ClaimRequest, Heartbeat, Assignment, ClaimReply, HeartbeatReply } from './requests.ts';
 export { isReadable } from './recorded.ts';
 export type { RecordedEvents, RecordedRefusal, LogEntry } from './recorded.ts';

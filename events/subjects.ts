@@ -133,3 +133,39 @@ export const allowedTypes: Readonly<Record<SubjectKind, readonly EventType[]>> =
   member: ['worker.enrolled', 'worker.revoked'],
   key: ['key.issued', 'key.used', 'key.revoked'],
 };
+
+/** A request/reply subject of a worker, parsed. */
+export interface ParsedRpcSubject {
+  readonly kind: 'claim' | 'hb';
+  readonly project: ProjectId;
+  readonly pool: PoolId;
+  readonly workerId: WorkerId;
+}
+
+/** Parses a worker's claim or heartbeat subject (`<root>_rpc.<project>.<pool>.<workerId>.claim|hb`). */
+export const parseRpcSubject = (
+  subject: string,
+  root: string = DEFAULT_ROOT,
+): Result<ParsedRpcSubject, SubjectError> => {
+  const t = subject.split('.');
+  const [head, project, pool, worker, kind] = t;
+  if (head !== `${root}_rpc` || t.length !== 5) return bad(subject, `is not under "${root}_rpc"`);
+  if (project === undefined || !isName(project)) return bad(subject, 'has no valid project token');
+  if (pool === undefined || !isName(pool)) return bad(subject, 'has no valid pool token');
+  if (worker === undefined || !isId(worker)) return bad(subject, 'has no valid worker token');
+  if (kind !== 'claim' && kind !== 'hb') return bad(subject, 'is neither a claim nor a heartbeat');
+  return ok({ kind, project: project as ProjectId, pool: pool as PoolId, workerId: worker as WorkerId });
+};
+
+/** True when `subject` matches the NATS subject filter `filter` (`*` one token, `>` the rest). */
+export const subjectMatches = (filter: string, subject: string): boolean => {
+  const f = filter.split('.');
+  const t = subject.split('.');
+  for (let i = 0; i < f.length; i += 1) {
+    const token = f[i];
+    if (token === '>') return t.length > i;
+    if (i >= t.length) return false;
+    if (token !== '*' && token !== t[i]) return false;
+  }
+  return f.length === t.length;
+};

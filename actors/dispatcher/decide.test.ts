@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { ev, enrolled, log, P, POOL, submitted } from '../../test/support/builders.ts';
 import { given } from '../../test/support/given.ts';
+import { taskKey } from './state.ts';
+
+const k = (taskId: string, project: string = P.health) => taskKey(project, taskId);
 import type { DispatchCommand, EventOf, FleetEvent } from '../../events/index.ts';
 import { evolveAll } from './evolve.ts';
 import { decide } from './decide.ts';
@@ -317,7 +320,7 @@ describe('liveness and leases', () => {
     const events = g.when(liveness(1_000, {}, 1_000)).events;
     expect(events).toMatchObject([{ type: 'task.requeued', data: { reason: 'worker_revoked' } }]);
     const after = evolveAll(g.state, log([events], { from: history.length + 1 }));
-    expect(after.tasks['t1']?.status).toBe('queued');
+    expect(after.tasks[k('t1')]?.status).toBe('queued');
     expect(after.rejections.byReason).toEqual({});
   });
 });

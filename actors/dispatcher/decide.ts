@@ -7,12 +7,11 @@ import type {
   FleetEvent,
   RequeueReason,
   ServeClaims,
-  TaskId,
 } from '../../events/index.ts';
 import { charge, startTag, weightOf } from './fair-share.ts';
 import { queuedInOrder } from './queue.ts';
 import { eligible } from './signatures.ts';
-import type { DispatchState, WorkerState } from './state.ts';
+import type { DispatchState, TaskKey, WorkerState } from './state.ts';
 
 /** Why the boundary refuses a claim, or nothing when it may be served. */
 const refusal = (
@@ -58,13 +57,13 @@ interface Claimer {
 /** Queued tasks of one demand in one project, with a cursor over what this round took. */
 interface Candidate {
   readonly project: string;
-  readonly buckets: { priority: number; ids: readonly TaskId[] }[];
+  readonly buckets: { priority: number; ids: readonly TaskKey[] }[];
   bucket: number;
   offset: number;
   readonly claimers: Claimer[];
 }
 
-const head = (c: Candidate): { priority: number; id: TaskId } | undefined => {
+const head = (c: Candidate): { priority: number; id: TaskKey } | undefined => {
   while (c.bucket < c.buckets.length) {
     const b = c.buckets[c.bucket];
     const id = b?.ids[c.offset];
@@ -128,7 +127,7 @@ const serveClaims = (s: DispatchState, cmd: ServeClaims): FleetEvent[] => {
   const fair = { clock: s.fair.clock, tags: { ...s.fair.tags } };
   let budget = cmd.data.budget;
   while (budget > 0) {
-    let best: { c: Candidate; id: TaskId; priority: number; tag: number; seq: number } | undefined;
+    let best: { c: Candidate; id: TaskKey; priority: number; tag: number; seq: number } | undefined;
     for (const c of candidates) {
       if (!c.claimers.some((cl) => cl.slots > 0)) continue;
       const h = head(c);

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { ev, enrolled, log, P, POOL, submitted } from '../../test/support/builders.ts';
 import { given } from '../../test/support/given.ts';
+import { taskKey } from './state.ts';
+
+const k = (taskId: string, project: string = P.health) => taskKey(project, taskId);
 import type { LogEntry } from '../../events/index.ts';
 import { evolve, evolveAll } from './evolve.ts';
 import { initialState } from './state.ts';
@@ -39,8 +42,8 @@ const lastRefusal = (s: DispatchState) => {
 describe('the fold', () => {
   it('queues a submission and makes an assignment effective', () => {
     given(log([enrolled('w1'), submitted('t1'), assign('t1', 'w1')])).thenState((s) => {
-      expect(s.tasks['t1']).toMatchObject({ status: 'assigned', workerId: 'w1', attempt: 1 });
-      expect(s.workers['w1']?.held).toEqual(['t1']);
+      expect(s.tasks[k('t1')]).toMatchObject({ status: 'assigned', workerId: 'w1', attempt: 1 });
+      expect(s.workers['w1']?.held).toEqual([k('t1')]);
       expect(s.queues).toEqual({});
       expect(s.rejections.byReason).toEqual({});
     });
@@ -57,13 +60,13 @@ describe('the fold', () => {
     ],
     [
       'an assignment across projects',
-      log([enrolled('w1', { project: P.fin }), submitted('t1'), assign('t1', 'w1', 1, P.fin)]),
+      log([enrolled('w1', { project: P.fin }), submitted('t1'), assign('t1', 'w1')]),
       'cross_project',
     ],
     [
       'an assignment naming the worker’s project for another project’s task',
       log([enrolled('w1'), submitted('t1', { project: P.fin }), assign('t1', 'w1')]),
-      'cross_project',
+      'unknown_task',
     ],
     [
       'a double assignment',
@@ -138,7 +141,8 @@ describe('the fold', () => {
         assign('t1', 'w1'),
         completed('t1', 'w2', 1, P.fin),
       ]),
-      'cross_project',
+      // Task ids are per project: fin-prod has no task t1, and learns nothing of health-prod's.
+      'unknown_task',
     ],
     [
       'a late report from a lost worker',
@@ -198,6 +202,14 @@ describe('the fold', () => {
     expect(strip(after)).toEqual(strip(before));
   });
 
+  it('lets two projects use the same task id without ever meeting', () => {
+    given(log([submitted('t1'), submitted('t1', { project: P.fin })])).thenState((s) => {
+      expect(s.tasks[k('t1')]?.demand.project).toBe(P.health);
+      expect(s.tasks[k('t1', P.fin)]?.demand.project).toBe(P.fin);
+      expect(s.rejections.byReason).toEqual({});
+    });
+  });
+
   it('accepts a lease-expiry requeue only once the lease is over, by the stream clock', () => {
     const history = [enrolled('w1'), submitted('t1'), assign('t1', 'w1')];
     const early = evolveAll(initialState({ pool: POOL as never, clockSkewMs: 0 }), [
@@ -209,7 +221,7 @@ describe('the fold', () => {
       ...log(history),
       ...log([requeued('t1', 1, 'lease_expired')], { from: 4, at: () => 1_000 }),
     ]);
-    expect(late.tasks['t1']).toMatchObject({ status: 'queued', attempts: 1 });
+    expect(late.tasks[k('t1')]).toMatchObject({ status: 'queued', attempts: 1 });
     expect(late.workers['w1']?.held).toEqual([]);
   });
 
@@ -221,7 +233,7 @@ describe('the fold', () => {
         assign('t1', 'w1'),
         failed('t1', 'w1', 1, true),
       ]),
-    ).thenState((s) => expect(s.tasks['t1']).toMatchObject({ status: 'queued', attempts: 1 }));
+    ).thenState((s) => expect(s.tasks[k('t1')]).toMatchObject({ status: 'queued', attempts: 1 }));
     given(
       log([
         enrolled('w1'),
@@ -232,14 +244,14 @@ describe('the fold', () => {
         failed('t1', 'w1', 2, true),
       ]),
     ).thenState((s) =>
-      expect(s.tasks['t1']).toMatchObject({ status: 'dead_lettered', attempts: 2 }),
+      expect(s.tasks[k('t1')]).toMatchObject({ status: 'dead_lettered', attempts: 2 }),
     );
   });
 
   it('fails a non-retryable failure at once', () => {
     given(
       log([enrolled('w1'), submitted('t1'), assign('t1', 'w1'), failed('t1', 'w1', 1, false)]),
-    ).thenState((s) => expect(s.tasks['t1']?.status).toBe('failed'));
+    ).thenState((s) => expect(s.tasks[k('t1')]?.status).toBe('failed'));
   });
 
   it('accepts reports from a draining worker: it finishes what it holds', () => {
@@ -252,7 +264,7 @@ describe('the fold', () => {
         completed('t1', 'w1'),
       ]),
     ).thenState((s) => {
-      expect(s.tasks['t1']?.status).toBe('completed');
+      expect(s.tasks[k('t1')]?.status).toBe('completed');
       expect(s.workers['w1']?.status).toBe('draining');
     });
   });
@@ -270,8 +282,8 @@ describe('the fold', () => {
         cancel('t2'),
       ]),
     ).thenState((s) => {
-      expect(s.tasks['t1']?.status).toBe('cancelled');
-      expect(s.tasks['t2']?.status).toBe('cancelled');
+      expect(s.tasks[k('t1')]?.status).toBe('cancelled');
+      expect(s.tasks[k('t2')]?.status).toBe('cancelled');
       expect(s.workers['w1']?.held).toEqual([]);
       expect(s.queues).toEqual({});
     });
@@ -290,7 +302,7 @@ describe('the fold', () => {
       ]),
     ).thenState((s) => {
       const queue = Object.values(s.queues[P.health] ?? {})[0];
-      expect(queue?.['0']).toEqual(['t1', 't2', 't3']);
+      expect(queue?.['0']).toEqual([k('t1'), k('t2'), k('t3')]);
     });
   });
 
@@ -300,7 +312,7 @@ describe('the fold', () => {
       { seq: 2, at: 2, refused: { code: 'malformed_json', message: 'body is not UTF-8 JSON' } },
     ];
     given(entries).thenState((s) => {
-      expect(Object.keys(s.tasks)).toEqual(['t1', 't2']);
+      expect(Object.keys(s.tasks)).toEqual([k('t1'), k('t2')]);
       expect(s.rejections.byReason).toEqual({ unreadable: 1 });
       expect(s.position).toBe(2);
     });

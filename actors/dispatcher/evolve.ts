@@ -5,6 +5,7 @@ import { charge, weightOf } from './fair-share.ts';
 import type { FoldRejectReason } from './fold-reject-reason.ts';
 import { dequeue, enqueue } from './queue.ts';
 import { capabilitySignature, demandSignature, eligible } from './signatures.ts';
+import { taskKey } from './state.ts';
 import type { Capability, Demand, DispatchState, TaskState, WorkerState } from './state.ts';
 
 /** Why an event was refused, or nothing when it took effect. */
@@ -21,14 +22,15 @@ const record = (s: DispatchState, seq: number, type: string, verdict: NonNullabl
 const releaseHold = (s: DispatchState, task: TaskState & { status: 'assigned' }) => {
   const w = s.workers[task.workerId];
   if (w === undefined) return;
-  const i = w.held.indexOf(task.id);
+  const i = w.held.indexOf(task.key);
   if (i >= 0) w.held.splice(i, 1);
 };
 
 const submitted = (s: DispatchState, e: EventOf<'task.submitted'>, seq: number): Verdict => {
   const d = e.data;
   if (d.pool !== s.config.pool) return refuse('wrong_pool', `task is for pool ${d.pool}`);
-  if (s.tasks[d.taskId] !== undefined) return refuse('duplicate', `task ${d.taskId} exists`);
+  const key = taskKey(d.project, d.taskId);
+  if (s.tasks[key] !== undefined) return refuse('duplicate', `task ${d.taskId} exists`);
   const demand: Demand = {
     project: d.project,
     pool: d.pool,
@@ -40,6 +42,7 @@ const submitted = (s: DispatchState, e: EventOf<'task.submitted'>, seq: number):
   const task: TaskState = {
     status: 'queued',
     id: d.taskId,
+    key,
     demand,
     reqSig,
     priority: d.priority,
@@ -48,7 +51,7 @@ const submitted = (s: DispatchState, e: EventOf<'task.submitted'>, seq: number):
     submittedSeq: seq,
     attempts: 0,
   };
-  s.tasks[d.taskId] = task;
+  s.tasks[key] = task;
   enqueue(s, task);
   return undefined;
 };
@@ -58,13 +61,10 @@ const taskFor = (
   s: DispatchState,
   d: { taskId: string; project: string },
 ): TaskState | NonNullable<Verdict> => {
-  const task = s.tasks[d.taskId];
-  if (task === undefined) return { reason: 'unknown_task', detail: `no task ${d.taskId}` };
-  if (task.demand.project !== d.project)
-    return {
-      reason: 'cross_project',
-      detail: `task ${d.taskId} is of project ${task.demand.project}, not ${d.project}`,
-    };
+  // Keyed by project: another project's task of the same id is simply not found.
+  const task = s.tasks[taskKey(d.project, d.taskId)];
+  if (task === undefined)
+    return { reason: 'unknown_task', detail: `no task ${d.taskId} in project ${d.project}` };
   return task;
 };
 
@@ -100,7 +100,7 @@ const assigned = (s: DispatchState, e: EventOf<'task.assigned'>, seq: number): V
   if (!eligible(task.reqSig, task.demand, w.capSig, w.capability))
     return refuse('constraint_unmet', `worker ${w.id} does not meet task ${task.id}`);
   dequeue(s, task);
-  s.tasks[task.id] = {
+  s.tasks[task.key] = {
     ...task,
     status: 'assigned',
     workerId: w.id,
@@ -109,7 +109,7 @@ const assigned = (s: DispatchState, e: EventOf<'task.assigned'>, seq: number): V
     leaseExpiresAt: d.leaseExpiresAt,
     assignedSeq: seq,
   };
-  w.held.push(task.id);
+  w.held.push(task.key);
   charge(s.fair, task.demand.project, weightOf(s.config.weights, task.demand.project));
   return undefined;
 };
@@ -162,6 +162,7 @@ const end = (
 ) => {
   const common = {
     id: task.id,
+    key: task.key,
     demand: task.demand,
     reqSig: task.reqSig,
     priority: task.priority,
@@ -172,11 +173,11 @@ const end = (
   };
   if (to === 'queued') {
     const queued: TaskState = { ...common, status: 'queued' };
-    s.tasks[task.id] = queued;
+    s.tasks[task.key] = queued;
     enqueue(s, queued);
   } else {
     // An ended task keeps no payload: the fold's memory is for work still to do.
-    s.tasks[task.id] = { ...common, payload: null, status: to, endedSeq: seq };
+    s.tasks[task.key] = { ...common, payload: null, status: to, endedSeq: seq };
   }
 };
 

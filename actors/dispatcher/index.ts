@@ -2,9 +2,10 @@
  * The pure core of a pool's dispatcher: state, fold (`evolve`), decisions (`decide`),
  * matching and the explanation of why tasks wait. No I/O; time comes in as arguments.
  */
-export { initialState, defaultConfig, WorkerStatus } from './state.ts';
+export { initialState, defaultConfig, WorkerStatus, taskKey } from './state.ts';
 export type {
   DispatchState,
+  TaskKey,
   DispatcherConfig,
   WorkerState,
   TaskState,

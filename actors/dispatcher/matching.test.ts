@@ -1,5 +1,6 @@
+import type { z } from 'zod';
 import { describe, expect, it } from 'vitest';
-import { LabelConstraint } from '../../events/index.ts';
+import { LabelConstraint, Requirements } from '../../events/index.ts';
 import type { Labels } from '../../events/index.ts';
 import { labelHolds, unmetRequirements } from './matching.ts';
 import type { Capability, Demand } from './state.ts';
@@ -50,11 +51,14 @@ const cap = (over: Partial<Capability> = {}): Capability =>
     runtime: { kind: 'process' },
     ...over,
   }) as Capability;
-const demand = (over: Partial<Demand['requirements']> = {}, rest: Partial<Demand> = {}): Demand =>
+const demand = (
+  over: Partial<z.input<typeof Requirements>> = {},
+  rest: Partial<Demand> = {},
+): Demand =>
   ({
     project: 'health-prod',
     pool: 'gpu',
-    requirements: { labels: [], ...over },
+    requirements: Requirements.parse(over),
     timeoutMs: 60_000,
     ...rest,
   }) as Demand;

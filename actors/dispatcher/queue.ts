@@ -1,5 +1,4 @@
-import type { TaskId } from '../../events/index.ts';
-import type { DispatchState, TaskState } from './state.ts';
+import type { DispatchState, TaskKey, TaskState } from './state.ts';
 
 /** Bucket key of a priority (object keys are strings). */
 const bucketOf = (priority: number): string => String(priority);
@@ -12,7 +11,7 @@ export const enqueue = (state: DispatchState, task: TaskState): void => {
   const last = bucket.at(-1);
   const lastTask = last === undefined ? undefined : state.tasks[last];
   if (lastTask === undefined || lastTask.submittedSeq < task.submittedSeq) {
-    bucket.push(task.id);
+    bucket.push(task.key);
     return;
   }
   // A requeued task keeps its age: binary search for its place.
@@ -25,7 +24,7 @@ export const enqueue = (state: DispatchState, task: TaskState): void => {
     if (seq < task.submittedSeq) lo = mid + 1;
     else hi = mid;
   }
-  bucket.splice(lo, 0, task.id);
+  bucket.splice(lo, 0, task.key);
 };
 
 /** Takes a task out of its demand queue, dropping queues that become empty. */
@@ -36,17 +35,17 @@ export const dequeue = (state: DispatchState, task: TaskState): void => {
   const bucket = queue?.[key];
   if (byDemand === undefined || queue === undefined || bucket === undefined) return;
   // Assignments take from the head, so the search is short in the common case.
-  const i = bucket.indexOf(task.id);
+  const i = bucket.indexOf(task.key);
   if (i >= 0) bucket.splice(i, 1);
   if (bucket.length === 0) delete queue[key];
   if (Object.keys(queue).length === 0) delete byDemand[task.reqSig];
   if (Object.keys(byDemand).length === 0) delete state.queues[task.demand.project];
 };
 
-/** The ids queued under one demand, highest priority first, each priority oldest first. */
+/** The tasks queued under one demand, highest priority first, each priority oldest first. */
 export const queuedInOrder = (
-  queue: Readonly<Record<string, readonly TaskId[]>>,
-): { priority: number; ids: readonly TaskId[] }[] =>
+  queue: Readonly<Record<string, readonly TaskKey[]>>,
+): { priority: number; ids: readonly TaskKey[] }[] =>
   Object.keys(queue)
     .map(Number)
     .sort((a, b) => b - a)

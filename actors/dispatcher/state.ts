@@ -10,6 +10,16 @@ import type {
   WorkerId,
 } from '../../events/index.ts';
 
+/**
+ * A task's key in a pool's state: task ids are chosen by producers and unique only within
+ * their project, so two tenants may use the same id without ever meeting.
+ */
+export type TaskKey = string & { readonly __brand: 'TaskKey' };
+
+/** The key of task `taskId` of `project`. */
+export const taskKey = (project: string, taskId: string): TaskKey =>
+  `${project}/${taskId}` as TaskKey;
+
 /** Where a worker is in its life. Only `active` workers get new work. */
 export const WorkerStatus = {
   active: 'active',
@@ -39,7 +49,7 @@ export interface WorkerState {
   readonly capacity: number;
   status: WorkerStatus;
   /** Tasks whose live attempt this worker holds. */
-  held: TaskId[];
+  held: TaskKey[];
   readonly enrolledSeq: number;
 }
 
@@ -53,6 +63,7 @@ export interface Demand {
 
 interface TaskCommon {
   readonly id: TaskId;
+  readonly key: TaskKey;
   readonly demand: Demand;
   readonly reqSig: string;
   readonly priority: number;
@@ -85,8 +96,8 @@ export interface EndedTask extends TaskCommon {
 export type TaskState = QueuedTask | AssignedTask | EndedTask;
 export type TaskStatus = TaskState['status'];
 
-/** Queued task ids of one demand, by priority, each list in submission order. */
-export type DemandQueue = Record<string, TaskId[]>;
+/** Queued tasks of one demand, by priority, each list in submission order. */
+export type DemandQueue = Record<string, TaskKey[]>;
 
 /** A refused event, kept for operators (the most recent few). */
 export interface FoldRejection {
@@ -117,6 +128,7 @@ export interface DispatchState {
   /** Last stream sequence folded. */
   position: number;
   workers: Record<string, WorkerState>;
+  /** Tasks by `taskKey(project, taskId)`. */
   tasks: Record<string, TaskState>;
   /** Queued tasks: project → demand signature → priority → ids. */
   queues: Record<string, Record<string, DemandQueue>>;

@@ -2,10 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { ev, enrolled, log, P, POOL, submitted } from '../../test/support/builders.ts';
 import { given } from '../../test/support/given.ts';
 import { waitingReport, whyWaiting } from './why-waiting.ts';
-import type { TaskId } from '../../events/index.ts';
+import type { ProjectId, TaskId } from '../../events/index.ts';
 
 const why = (history: Parameters<typeof log>[0], taskId = 't1') =>
-  whyWaiting(given(log(history)).state, taskId as TaskId);
+  whyWaiting(given(log(history)).state, P.health as ProjectId, taskId as TaskId);
 
 describe('why a task waits', () => {
   it('says when the project has no active worker in the pool', () => {
@@ -82,6 +82,9 @@ describe('why a task waits', () => {
       [2, 2, 'awaiting_claim'],
       [1, 4, 'unmet'],
     ]);
-    expect(whyWaiting(state, 'nope' as TaskId)).toEqual({ kind: 'not_waiting', status: 'unknown' });
+    expect(whyWaiting(state, P.health as ProjectId, 'nope' as TaskId)).toEqual({
+      kind: 'not_waiting',
+      status: 'unknown',
+    });
   });
 });

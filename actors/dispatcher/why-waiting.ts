@@ -1,7 +1,8 @@
-import type { TaskId } from '../../events/index.ts';
+import type { ProjectId, TaskId } from '../../events/index.ts';
 import { unmetRequirements } from './matching.ts';
 import type { Unmet } from './matching.ts';
 import { eligible } from './signatures.ts';
+import { taskKey } from './state.ts';
 import type { Demand, DispatchState } from './state.ts';
 
 /** Why a queued task has not started. */
@@ -55,9 +56,9 @@ export const whyDemandWaits = (s: DispatchState, reqSig: string, demand: Demand)
   return { kind: 'no_single_worker', unmet: [...all.values()] };
 };
 
-/** Explains why one task waits (or says it is not waiting). */
-export const whyWaiting = (s: DispatchState, taskId: TaskId): WaitReason => {
-  const task = s.tasks[taskId];
+/** Explains why one task of a project waits (or says it is not waiting). */
+export const whyWaiting = (s: DispatchState, project: ProjectId, taskId: TaskId): WaitReason => {
+  const task = s.tasks[taskKey(project, taskId)];
   if (task === undefined) return { kind: 'not_waiting', status: 'unknown' };
   if (task.status !== 'queued') return { kind: 'not_waiting', status: task.status };
   return whyDemandWaits(s, task.reqSig, task.demand);
