@@ -154,7 +154,12 @@ export const parseRpcSubject = (
   if (pool === undefined || !isName(pool)) return bad(subject, 'has no valid pool token');
   if (worker === undefined || !isId(worker)) return bad(subject, 'has no valid worker token');
   if (kind !== 'claim' && kind !== 'hb') return bad(subject, 'is neither a claim nor a heartbeat');
-  return ok({ kind, project: project as ProjectId, pool: pool as PoolId, workerId: worker as WorkerId });
+  return ok({
+    kind,
+    project: project as ProjectId,
+    pool: pool as PoolId,
+    workerId: worker as WorkerId,
+  });
 };
 
 /** True when `subject` matches the NATS subject filter `filter` (`*` one token, `>` the rest). */

@@ -1,0 +1,60 @@
+import type {
+  DispatchCommand,
+  FleetEvent,
+  LogEntry,
+  PoolId,
+  Subjects,
+} from '../../events/index.ts';
+import type { ActorLogic, Route } from '../host/actor-host.ts';
+import { decide } from './decide.ts';
+import { evolveRecipe } from './evolve.ts';
+import { initialState } from './state.ts';
+import type { DispatcherConfig, DispatchState } from './state.ts';
+
+/** Bump when DispatchState changes shape, so old snapshots are ignored. */
+const SNAPSHOT_VERSION = 1;
+
+/** Where each decision goes: exclusive decisions to the project's dispatch subject. */
+const route = (subjects: Subjects, e: FleetEvent): Route => {
+  switch (e.type) {
+    case 'claim.rejected':
+      return { subject: subjects.rejected(e.data.project, e.data.pool), exclusive: false };
+    case 'task.assigned':
+    case 'task.requeued':
+    case 'task.dead_lettered':
+    case 'worker.lost':
+      return { subject: subjects.dispatch(e.data.project, e.data.pool), exclusive: true };
+    default:
+      throw new Error(`the dispatcher does not decide ${e.type}`);
+  }
+};
+
+const looksLikeState = (raw: unknown, pool: PoolId): raw is DispatchState => {
+  if (typeof raw !== 'object' || raw === null) return false;
+  const s = raw as Partial<Record<keyof DispatchState, unknown>>;
+  const records = [s.workers, s.tasks, s.queues, s.demands, s.capabilities, s.fair, s.rejections];
+  return (
+    records.every((r) => typeof r === 'object' && r !== null) &&
+    typeof s.position === 'number' &&
+    (s.config as { pool?: unknown } | undefined)?.pool === pool
+  );
+};
+
+/** The dispatcher of one pool as an actor: the pure core plus where its decisions go. */
+export const dispatcherLogic = (
+  subjects: Subjects,
+  config: Partial<DispatcherConfig> & { pool: PoolId },
+): ActorLogic<DispatchState, DispatchCommand> => ({
+  name: `dispatcher.${config.pool}`,
+  filter: subjects.pool(config.pool),
+  snapshotVersion: SNAPSHOT_VERSION,
+  initialState: () => initialState(config),
+  evolve: (state: DispatchState, entry: LogEntry) => {
+    evolveRecipe(state, entry);
+  },
+  decide,
+  route: (e) => route(subjects, e),
+  // Settings come from the running configuration, not from the snapshot.
+  restore: (raw) =>
+    looksLikeState(raw, config.pool) ? { ...raw, config: initialState(config).config } : undefined,
+});

@@ -1,0 +1,165 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { PoolId } from '../../events/index.ts';
+import { fleetFixture } from '../../test/support/fleet-fixture.ts';
+import type { FleetFixture } from '../../test/support/fleet-fixture.ts';
+import { P, POOL } from '../../test/support/builders.ts';
+import { startDispatcher } from './dispatcher.ts';
+import type { Dispatcher } from './dispatcher.ts';
+import { taskKey } from './state.ts';
+import { Snapshots } from '../host/snapshots.ts';
+import { uniqueName } from '../../test/harness/index.ts';
+
+let f: FleetFixture;
+const running: Dispatcher[] = [];
+const start = async (config = {}, snapshots?: Snapshots) => {
+  const d = await startDispatcher({
+    log: f.log,
+    pool: POOL as PoolId,
+    config,
+    ...(snapshots === undefined ? {} : { snapshots }),
+  });
+  running.push(d);
+  return d;
+};
+
+beforeEach(async () => {
+  f = await fleetFixture();
+});
+afterEach(async () => {
+  for (const d of running.splice(0)) await d.stop();
+  await f.close();
+});
+
+const assignments = (r: Awaited<ReturnType<FleetFixture['claim']>>) =>
+  'assignments' in r ? r.assignments : [];
+
+describe('the dispatcher on JetStream', () => {
+  it('answers a long-polled claim as soon as a matching task is submitted', async () => {
+    await f.enroll('w1');
+    const d = await start();
+    const claim = f.claim('w1', { waitMs: 5_000 });
+    await expect.poll(() => d.waiting()).toBe(1);
+    await f.submit({ taskId: 't1', payload: { prompt: 'hello' } });
+    const reply = await claim;
+    expect(assignments(reply)).toMatchObject([
+      { taskId: 't1', attempt: 1, payload: { prompt: 'hello' } },
+    ]);
+    expect(d.host.state.tasks[taskKey(P.health, 't1')]?.status).toBe('assigned');
+  });
+
+  it('answers an empty claim after its wait when nothing matches', async () => {
+    await f.enroll('w1');
+    await start();
+    await f.submit({ taskId: 't1', requirements: { models: ['gpt'] } });
+    expect(await f.claim('w1', { waitMs: 200 })).toEqual({ assignments: [] });
+  });
+
+  it('refuses, records and explains a claim on another project’s subject', async () => {
+    await f.enroll('w1');
+    await f.submit({ taskId: 'f1', project: P.fin });
+    const d = await start();
+    const reply = await f.claim('w1', { project: P.fin });
+    expect(reply).toMatchObject({ refused: { reason: 'cross_project' } });
+    expect(d.host.state.claimsRefused).toEqual({ cross_project: 1 });
+    expect(d.host.state.tasks[taskKey(P.fin, 'f1')]?.status).toBe('queued');
+  });
+
+  it('never assigns one attempt twice with two dispatchers on one pool', async () => {
+    const workers = Array.from({ length: 6 }, (_, i) => `w${i}`);
+    for (const w of workers) await f.enroll(w, { capacity: 10 });
+    const tasks = Array.from({ length: 60 }, (_, i) => ({ taskId: `t${i}` }));
+    const a = await start();
+    const b = await start();
+    await f.submit(...tasks);
+    const got: string[] = [];
+    // Every worker claims until full, through both dispatchers (a queue group splits claims).
+    await Promise.all(
+      workers.map(async (w) => {
+        let mine = 0;
+        for (let i = 0; i < 20 && mine < 10; i += 1) {
+          const r = await f.claim(w, { max: 5, waitMs: 1_000 });
+          mine += assignments(r).length;
+          got.push(...assignments(r).map((x) => `${x.taskId}#${x.attempt}`));
+        }
+      }),
+    );
+    expect(new Set(got).size).toBe(got.length);
+    expect(got).toHaveLength(60);
+    await a.host.waitFor(b.host.position);
+    await b.host.waitFor(a.host.position);
+    // Both folds agree, and every refusal (a lost race) was a no-op, not an effect.
+    expect(a.host.state.tasks).toEqual(b.host.state.tasks);
+    const assigned = Object.values(a.host.state.tasks).filter((t) => t.status === 'assigned');
+    expect(assigned).toHaveLength(60);
+  });
+
+  it('restarts from the log with nothing lost or doubled', async () => {
+    await f.enroll('w1', { capacity: 10 });
+    await f.submit(...Array.from({ length: 10 }, (_, i) => ({ taskId: `t${i}` })));
+    const first = await start();
+    const r1 = await f.claim('w1', { max: 4 });
+    expect(assignments(r1)).toHaveLength(4);
+    const before = first.host.state;
+    await first.stop();
+    running.splice(running.indexOf(first), 1);
+    const second = await start();
+    expect(second.host.state.tasks).toEqual(before.tasks);
+    const r2 = await f.claim('w1', { max: 10 });
+    const ids = [...assignments(r1), ...assignments(r2)].map((a) => a.taskId).sort();
+    expect(ids).toEqual(Array.from({ length: 10 }, (_, i) => `t${i}`).sort());
+  });
+
+  it('restarts from a snapshot, folding only the tail', async () => {
+    const snapshots = await Snapshots.open(f.nc, uniqueName('snap'));
+    await f.enroll('w1', { capacity: 10 });
+    await f.submit(...Array.from({ length: 5 }, (_, i) => ({ taskId: `t${i}` })));
+    const first = await start({}, snapshots);
+    expect(assignments(await f.claim('w1', { max: 2 }))).toHaveLength(2);
+    const before = first.host.state;
+    await first.stop(); // saves a snapshot
+    running.splice(running.indexOf(first), 1);
+    await f.submit({ taskId: 'late' });
+    const second = await start({}, snapshots);
+    expect(second.host.stats).toMatchObject({ restoredFrom: first.host.position, folded: 1 });
+    expect(second.host.state.tasks[taskKey(P.health, 't0')]).toEqual(
+      before.tasks[taskKey(P.health, 't0')],
+    );
+    expect(second.host.state.tasks[taskKey(P.health, 'late')]?.status).toBe('queued');
+    expect(assignments(await f.claim('w1', { max: 10 }))).toHaveLength(4);
+  });
+
+  it('declares a silent worker lost and reroutes its task; its late report is refused', async () => {
+    await f.enroll('w1');
+    await f.enroll('w2');
+    await f.submit({ taskId: 't1' });
+    const d = await start({ heartbeatMs: 100, missedBeats: 2 });
+    const got = assignments(await f.claim('w1'));
+    expect(got).toMatchObject([{ taskId: 't1', attempt: 1 }]);
+    // w2 keeps beating; w1 falls silent. w2's long-poll receives the rerouted attempt.
+    const beating = setInterval(() => {
+      f.heartbeat('w2').catch(() => undefined);
+    }, 50);
+    try {
+      const rerouted = await f.claim('w2', { waitMs: 5_000 });
+      expect(assignments(rerouted)).toMatchObject([{ taskId: 't1', attempt: 2 }]);
+    } finally {
+      clearInterval(beating);
+    }
+    expect(d.host.state.workers['w1']?.status).toBe('lost');
+    await f.report('w1', {
+      type: 'task.completed',
+      data: { taskId: 't1', project: P.health, pool: POOL, workerId: 'w1', attempt: 1 },
+      meta: { at: Date.now() },
+    } as never);
+    // Refused twice over: the attempt is stale and the worker is lost.
+    await expect.poll(() => d.host.state.rejections.byReason['stale_attempt']).toBe(1);
+    expect(d.host.state.tasks[taskKey(P.health, 't1')]).toMatchObject({
+      status: 'assigned',
+      workerId: 'w2',
+    });
+    expect(await f.heartbeat('w1', [{ taskId: 't1', attempt: 1 }])).toEqual({
+      status: 'lost',
+      abort: [{ taskId: 't1', attempt: 1 }],
+    });
+  });
+});

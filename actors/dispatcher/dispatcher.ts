@@ -1,0 +1,269 @@
+import type { Msg, Subscription } from '@nats-io/transport-node';
+import { ClaimRequest, Heartbeat, parseRpcSubject } from '../../events/index.ts';
+import type {
+  Assignment,
+  Claim,
+  ClaimReply,
+  DispatchCommand,
+  EventOf,
+  HeartbeatReply,
+  PoolId,
+} from '../../events/index.ts';
+import { ActorHost } from '../host/actor-host.ts';
+import type { EventLog } from '../host/event-log.ts';
+import type { Snapshots } from '../host/snapshots.ts';
+import { dispatcherLogic } from './dispatcher-logic.ts';
+import { taskKey } from './state.ts';
+import type { DispatcherConfig, DispatchState } from './state.ts';
+
+/** Options of a running dispatcher. */
+export interface DispatcherOptions {
+  readonly log: EventLog;
+  readonly pool: PoolId;
+  readonly config?: Partial<Omit<DispatcherConfig, 'pool'>>;
+  readonly snapshots?: Snapshots;
+  /** Most assignments per round (default 1000). */
+  readonly budget?: number;
+  /** The clock (default `Date.now`). */
+  readonly now?: () => number;
+  /** Told of errors the dispatcher survived. */
+  readonly onError?: (error: unknown) => void;
+}
+
+interface PendingClaim {
+  readonly msg: Msg;
+  readonly claim: Claim;
+  readonly deadline: number;
+  readonly timer: NodeJS.Timeout;
+}
+
+const encoder = new TextEncoder();
+const reply = (msg: Msg, body: ClaimReply | HeartbeatReply | { error: string }) => {
+  msg.respond(encoder.encode(JSON.stringify(body)));
+};
+
+/** A running dispatcher of one pool. */
+export interface Dispatcher {
+  readonly host: ActorHost<DispatchState, DispatchCommand>;
+  /** Claims waiting for work (long-polled). */
+  readonly waiting: () => number;
+  /** Runs a liveness check now (also runs on a timer). */
+  checkLiveness(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the dispatcher of a pool: folds the pool's events, serves workers' long-polled claims
+ * in rounds (replying only with appended, folded assignments), tracks heartbeats, and declares
+ * silent workers lost and abandoned attempts requeued. Several dispatchers may serve one pool:
+ * exclusive appends make them take turns, never assign one attempt twice.
+ */
+export const startDispatcher = async (options: DispatcherOptions): Promise<Dispatcher> => {
+  const { log, pool } = options;
+  const now = options.now ?? Date.now;
+  const onError = options.onError ?? (() => undefined);
+  const config = { ...options.config, pool };
+  const host = await ActorHost.start(log, dispatcherLogic(log.subjects, config), {
+    onError,
+    ...(options.snapshots === undefined ? {} : { snapshots: options.snapshots }),
+  });
+  const startedAt = now();
+  const lastSeen: Record<string, number> = {};
+  const pending: PendingClaim[] = [];
+  let roundScheduled = false;
+  let stopped = false;
+
+  const settle = (p: PendingClaim, body: ClaimReply) => {
+    clearTimeout(p.timer);
+    const i = pending.indexOf(p);
+    if (i >= 0) pending.splice(i, 1);
+    reply(p.msg, body);
+  };
+
+  const assignmentOf = (s: DispatchState, e: EventOf<'task.assigned'>): Assignment | undefined => {
+    const task = s.tasks[taskKey(e.data.project, e.data.taskId)];
+    // Only what the fold accepted is real; a decision that lost to a concurrent event is not sent.
+    if (
+      task?.status !== 'assigned' ||
+      task.workerId !== e.data.workerId ||
+      task.attempt !== e.data.attempt
+    )
+      return undefined;
+    return {
+      taskId: task.id,
+      project: task.demand.project,
+      pool: task.demand.pool,
+      attempt: task.attempt,
+      leaseExpiresAt: task.leaseExpiresAt,
+      timeoutMs: task.demand.timeoutMs,
+      payload: task.payload as Assignment['payload'],
+    };
+  };
+
+  const inRound = new Set<PendingClaim>();
+  const round = async () => {
+    roundScheduled = false;
+    if (stopped || pending.length === 0) return;
+    const served = [...pending];
+    for (const p of served) inRound.add(p);
+    try {
+      await serve(served);
+    } finally {
+      inRound.clear();
+      // Claims whose wait ran out during the round are answered now.
+      for (const p of served)
+        if (pending.includes(p) && p.deadline <= now()) settle(p, { assignments: [] });
+    }
+  };
+
+  const serve = async (served: PendingClaim[]) => {
+    const { events } = await host.execute({
+      type: 'serve_claims',
+      data: { claims: served.map((p) => p.claim), budget: options.budget ?? 1000 },
+      meta: { now: now() },
+    });
+    const byWorker = new Map<string, Assignment[]>();
+    for (const e of events) {
+      if (e.type === 'claim.rejected') {
+        for (const p of served.filter(
+          (x) => x.claim.workerId === e.data.workerId && x.claim.project === e.data.project,
+        ))
+          settle(p, { refused: { reason: e.data.reason, detail: e.data.detail ?? e.data.reason } });
+      } else if (e.type === 'task.assigned') {
+        const a = assignmentOf(host.state, e);
+        if (a !== undefined)
+          byWorker.set(e.data.workerId, [...(byWorker.get(e.data.workerId) ?? []), a]);
+      }
+    }
+    // A worker's assignments go to its oldest waiting claims, each up to its max.
+    for (const [workerId, list] of byWorker) {
+      for (const p of served.filter((x) => x.claim.workerId === workerId && pending.includes(x))) {
+        if (list.length === 0) break;
+        settle(p, { assignments: list.splice(0, p.claim.max) });
+      }
+    }
+  };
+
+  const scheduleRound = () => {
+    if (roundScheduled || stopped || pending.length === 0) return;
+    roundScheduled = true;
+    setImmediate(() => {
+      round().catch(onError);
+    });
+  };
+
+  const onClaim = (msg: Msg) => {
+    const subject = parseRpcSubject(msg.subject, log.subjects.root);
+    let body: unknown;
+    try {
+      body = msg.data.length === 0 ? {} : msg.json<unknown>();
+    } catch {
+      reply(msg, { error: 'claim body is not JSON' });
+      return;
+    }
+    const request = ClaimRequest.safeParse(body);
+    if (!subject.ok || subject.value.kind !== 'claim' || !request.success) {
+      reply(msg, {
+        error: subject.ok
+          ? `invalid claim: ${request.error?.message ?? ''}`
+          : subject.error.message,
+      });
+      return;
+    }
+    const { project, workerId } = subject.value;
+    const claim: Claim = { workerId, project, pool: subject.value.pool, max: request.data.max };
+    const deadline = now() + request.data.waitMs;
+    const p: PendingClaim = {
+      msg,
+      claim,
+      deadline,
+      timer: setTimeout(() => {
+        // A claim in a round under way is answered when the round ends, with what it got.
+        if (pending.includes(p) && !inRound.has(p)) settle(p, { assignments: [] });
+      }, request.data.waitMs),
+    };
+    pending.push(p);
+    scheduleRound();
+  };
+
+  const onHeartbeat = (msg: Msg) => {
+    const subject = parseRpcSubject(msg.subject, log.subjects.root);
+    if (!subject.ok || subject.value.kind !== 'hb') return;
+    const { workerId, project } = subject.value;
+    const w = host.state.workers[workerId];
+    // The boundary again: a heartbeat on another project's subject keeps nobody alive.
+    const known = w !== undefined && w.capability.project === project;
+    if (known) lastSeen[workerId] = now();
+    if (msg.reply === undefined) return;
+    let body: unknown;
+    try {
+      body = msg.json<unknown>();
+    } catch {
+      body = { attempts: [] };
+    }
+    const hb = Heartbeat.safeParse(body);
+    const attempts = hb.success ? hb.data.attempts : [];
+    const abort = attempts.filter(({ taskId, attempt }) => {
+      const t = host.state.tasks[taskKey(project, taskId)];
+      return !(
+        known &&
+        t?.status === 'assigned' &&
+        t.workerId === workerId &&
+        t.attempt === attempt
+      );
+    });
+    reply(msg, { status: known ? w.status : 'unknown', abort });
+  };
+
+  const checkLiveness = async () => {
+    await host.execute({
+      type: 'check_liveness',
+      data: { lastSeen: { ...lastSeen }, graceFrom: startedAt },
+      meta: { now: now() },
+    });
+  };
+
+  const queue = `fleet-dispatch-${pool}`;
+  const subs: Subscription[] = [
+    log.nc.subscribe(log.subjects.poolClaims(pool), {
+      queue,
+      callback: (err, msg) => {
+        if (err === null) onClaim(msg);
+        else onError(err);
+      },
+    }),
+    log.nc.subscribe(log.subjects.poolHeartbeats(pool), {
+      callback: (err, msg) => {
+        if (err === null) onHeartbeat(msg);
+        else onError(err);
+      },
+    }),
+  ];
+  const unlisten = host.onFold(() => {
+    scheduleRound();
+  });
+  const heartbeatMs = host.state.config.heartbeatMs;
+  const ticker = setInterval(
+    () => {
+      checkLiveness().catch(onError);
+    },
+    Math.max(50, Math.floor(heartbeatMs / 2)),
+  );
+  await log.nc.flush();
+
+  return {
+    host,
+    waiting: () => pending.length,
+    checkLiveness,
+    stop: async () => {
+      stopped = true;
+      clearInterval(ticker);
+      unlisten();
+      for (const s of subs) s.unsubscribe();
+      await host.mailbox.idle();
+      for (const p of [...pending]) settle(p, { assignments: [] });
+      await host.snapshot().catch(onError);
+      await host.stop();
+    },
+  };
+};

@@ -1,0 +1,184 @@
+import type { NatsConnection } from '@nats-io/transport-node';
+import {
+  jetstream,
+  jetstreamManager,
+  JetStreamApiCodes,
+  JetStreamApiError,
+  DeliverPolicy,
+} from '@nats-io/jetstream';
+import type { JetStreamClient, JetStreamManager, JsMsg } from '@nats-io/jetstream';
+import {
+  ConflictError,
+  decode,
+  DEFAULT_ROOT,
+  DEFAULT_STREAM,
+  encode,
+  streamConfig,
+  subjects,
+  UnavailableError,
+} from '../../events/index.ts';
+import type { FleetEventInput, LogEntry, Subjects } from '../../events/index.ts';
+
+/** Where Fleet's log lives. */
+export interface LogLocation {
+  /** JetStream stream name; `FLEET` by default. */
+  readonly stream?: string;
+  /** Subject root; `fleet` by default. */
+  readonly root?: string;
+}
+
+/** What an append stored. */
+export interface Appended {
+  readonly subject: string;
+  readonly seq: number;
+  /** True when JetStream already had a message with this id: nothing new was stored. */
+  readonly duplicate: boolean;
+}
+
+/** Options of one append. */
+export interface AppendOptions {
+  /** JetStream dedupe id: a retry with the same id stores nothing twice. */
+  readonly msgId?: string;
+  /** Exclusive append: refused with `ConflictError` unless this is the subject's last sequence. */
+  readonly expectedLastSubjectSeq?: number;
+}
+
+/** A live read of the log. */
+export interface Tail {
+  /** Resolves once every message stored when the tail started has been delivered. */
+  readonly caughtUp: Promise<void>;
+  /** Stops reading. */
+  stop(): Promise<void>;
+  /** Resolves when the read ends, rejects if it fails. */
+  readonly done: Promise<void>;
+}
+
+/** One stored message as a fold sees it, with the subject it was stored on. */
+export interface TailItem {
+  readonly subject: string;
+  readonly entry: LogEntry;
+}
+
+const toEntry = (m: JsMsg, root: string): LogEntry => {
+  const at = Math.floor(m.info.timestampNanos / 1_000_000);
+  const decoded = decode(m.subject, m.data, { root });
+  return decoded.ok
+    ? { seq: m.seq, at, events: decoded.value.events }
+    : { seq: m.seq, at, refused: { code: decoded.error.code, message: decoded.error.message } };
+};
+
+/**
+ * Fleet's event log on JetStream: appends (optionally exclusive, always deduplicable) and
+ * ordered live reads from any sequence, each message decoded by the codec.
+ */
+export class EventLog {
+  readonly stream: string;
+  readonly subjects: Subjects;
+  readonly #js: JetStreamClient;
+
+  private constructor(
+    readonly nc: NatsConnection,
+    readonly jsm: JetStreamManager,
+    location: LogLocation,
+  ) {
+    this.stream = location.stream ?? DEFAULT_STREAM;
+    this.subjects = subjects(location.root ?? DEFAULT_ROOT);
+    this.#js = jetstream(nc);
+  }
+
+  /** Opens the log, creating the stream when it does not exist yet. */
+  static async open(nc: NatsConnection, location: LogLocation = {}): Promise<EventLog> {
+    const jsm = await jetstreamManager(nc);
+    const log = new EventLog(nc, jsm, location);
+    const config = streamConfig({ name: log.stream, root: log.subjects.root });
+    try {
+      await jsm.streams.info(log.stream);
+    } catch (cause) {
+      if (!(cause instanceof JetStreamApiError) || cause.code !== JetStreamApiCodes.StreamNotFound)
+        throw new UnavailableError(`cannot reach stream ${log.stream}`, { cause });
+      await jsm.streams.add(config);
+    }
+    return log;
+  }
+
+  /** Appends events as one message (a batch when several). */
+  async append(
+    subject: string,
+    events: FleetEventInput | readonly FleetEventInput[],
+    options: AppendOptions = {},
+  ): Promise<Appended> {
+    const expect =
+      options.expectedLastSubjectSeq === undefined
+        ? undefined
+        : { lastSubjectSequence: options.expectedLastSubjectSeq };
+    try {
+      const ack = await this.#js.publish(subject, encode(events), {
+        ...(options.msgId === undefined ? {} : { msgID: options.msgId }),
+        ...(expect === undefined ? {} : { expect }),
+      });
+      return { subject, seq: ack.seq, duplicate: ack.duplicate };
+    } catch (cause) {
+      if (
+        cause instanceof JetStreamApiError &&
+        cause.code === JetStreamApiCodes.StreamWrongLastSequence &&
+        options.expectedLastSubjectSeq !== undefined
+      )
+        throw new ConflictError(subject, options.expectedLastSubjectSeq, { cause });
+      throw new UnavailableError(`append to ${subject} failed`, { cause });
+    }
+  }
+
+  /** The last sequence stored in the stream (0 when empty). */
+  async lastSeq(): Promise<number> {
+    const info = await this.jsm.streams.info(this.stream);
+    return info.state.last_seq;
+  }
+
+  /** The sequence of the last message stored on `subject` (0 when none). */
+  async lastSubjectSeq(subject: string): Promise<number> {
+    try {
+      const m = await this.jsm.streams.getMessage(this.stream, { last_by_subj: subject });
+      return m?.seq ?? 0;
+    } catch (cause) {
+      if (cause instanceof JetStreamApiError && cause.code === JetStreamApiCodes.NoMessageFound)
+        return 0;
+      throw new UnavailableError(`cannot read the last message of ${subject}`, { cause });
+    }
+  }
+
+  /**
+   * Reads messages matching `filter` (one subject filter: nats-server 2.9 has no multi-filter
+   * consumers) from sequence `from` on, in order, and keeps following new ones until stopped.
+   * `onItem` runs synchronously per message, so a fold sees every message exactly once, in order.
+   */
+  async tail(filter: string, from: number, onItem: (item: TailItem) => void): Promise<Tail> {
+    const consumer = await this.#js.consumers.get(this.stream, {
+      filter_subjects: filter,
+      ...(from > 1
+        ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: from }
+        : { deliver_policy: DeliverPolicy.All }),
+    });
+    const info = await consumer.info(true);
+    let markCaughtUp: () => void = () => undefined;
+    const caughtUp = new Promise<void>((resolve) => {
+      markCaughtUp = resolve;
+    });
+    if (info.num_pending === 0) markCaughtUp();
+    const root = this.subjects.root;
+    const messages = await consumer.consume({ max_messages: 1024 });
+    const done = (async () => {
+      for await (const m of messages) {
+        onItem({ subject: m.subject, entry: toEntry(m, root) });
+        if (m.info.pending === 0) markCaughtUp();
+      }
+    })();
+    return {
+      caughtUp,
+      done,
+      stop: async () => {
+        await messages.close();
+        await done.catch(() => undefined);
+      },
+    };
+  }
+}
