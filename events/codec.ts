@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import { DecodeError, ErrorCode } from './errors.ts';
 import { EventSchemas, isEventType, MAX_BATCH } from './fleet-event.ts';
 import type { FleetEvent, FleetEventInput } from './fleet-event.ts';
+import { isId, isName } from './ids.ts';
 import { err, ok } from './result.ts';
 import type { Result } from './result.ts';
 import { allowedTypes, DEFAULT_ROOT, parseSubject } from './subjects.ts';
@@ -161,6 +162,28 @@ export const decode = (
   }
   const one = decodeOne(subject, parsed.value, raw, '');
   return one.ok ? ok({ subject: parsed.value, events: [one.value] }) : one;
+};
+
+/**
+ * Best effort: the project and task id a message that `decode` refused was about, so that a
+ * producer can be told its submission was refused. Never throws.
+ */
+export const refusalSubject = (
+  subject: string,
+  bytes: Uint8Array,
+  root: string = DEFAULT_ROOT,
+): { project: string; taskId?: string } | undefined => {
+  const t = subject.split('.');
+  const project = t[1];
+  if (t[0] !== root || project === undefined || !isName(project)) return undefined;
+  try {
+    const raw: unknown = JSON.parse(textDecoder.decode(bytes));
+    const data = isRecord(raw) ? raw['data'] : undefined;
+    const taskId = isRecord(data) ? data['taskId'] : undefined;
+    return typeof taskId === 'string' && isId(taskId) ? { project, taskId } : { project };
+  } catch {
+    return { project };
+  }
 };
 
 /** Serialises one event, or several as one batch message, for publishing. */

@@ -22,6 +22,8 @@ export const ErrorCode = {
   Unavailable: 'unavailable',
   /** A request was refused; the message says why. */
   Refused: 'refused',
+  /** A task attempt was abandoned: its lease expired, it was taken away, or its worker stopped. */
+  Aborted: 'aborted',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

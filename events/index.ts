@@ -51,7 +51,7 @@ export {
   allowedTypes,
 } from './subjects.ts';
 export type { ParsedSubject, ParsedRpcSubject, Subjects } from './subjects.ts';
-export { decode, encode, MAX_MESSAGE_BYTES } from './codec.ts';
+export { decode, encode, refusalSubject, MAX_MESSAGE_BYTES } from './codec.ts';
 export type { DecodeOptions, Decoded } from './codec.ts';
 export {
   DEFAULT_STREAM,
@@ -62,6 +62,17 @@ export {
   Headers,
 } from './streams.ts';
 export { Claim, ServeClaims, CheckLiveness, DispatchCommand } from './commands.ts';
-export { ClaimRequest, Heartbeat, Assignment, ClaimReply, HeartbeatReply } from './requests.ts';
+export {
+  ClaimRequest,
+  Heartbeat,
+  Assignment,
+  ClaimReply,
+  HeartbeatReply,
+  EnrollRefusal,
+  EnrollRequest,
+  EnrollReply,
+  TaskStatusRequest,
+  TaskStatusReply,
+} from './requests.ts';
 export { isReadable } from './recorded.ts';
-export type { RecordedEvents, RecordedRefusal, LogEntry } from './recorded.ts';
+export type { RecordedEvents, RecordedRefusal, RefusalSubject, LogEntry } from './recorded.ts';

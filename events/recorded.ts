@@ -19,6 +19,14 @@ export interface RecordedRefusal {
   readonly seq: number;
   readonly at: number;
   readonly refused: { readonly code: ErrorCode; readonly message: string };
+  /** What the refused message seemed to be about, when that could be made out. */
+  readonly about?: RefusalSubject;
+}
+
+/** The project (from the subject) and task (from the body) a refused message named. */
+export interface RefusalSubject {
+  readonly project: string;
+  readonly taskId?: string;
 }
 
 /** What a fold consumes: the stream in order, readable or not. */

@@ -1,5 +1,7 @@
 import { z } from 'zod';
-import { PoolId, ProjectId, TaskId } from './ids.ts';
+import { ModelName, PoolId, ProjectId, TaskId, WorkerId } from './ids.ts';
+import { LabelKey, Labels } from './labels.ts';
+import { Runtime } from './runtime.ts';
 import { ClaimRejectReason } from './claim-events.ts';
 
 /** Body of a worker's claim request on its claim subject. */
@@ -57,3 +59,92 @@ export const HeartbeatReply = z
   })
   .strict();
 export type HeartbeatReply = z.infer<typeof HeartbeatReply>;
+
+/** Why the registrar refused an enrollment. */
+export const EnrollRefusal = {
+  invalidRequest: 'invalid_request',
+  unknownKey: 'unknown_key',
+  badSecret: 'bad_secret',
+  expired: 'expired',
+  revoked: 'revoked',
+  exhausted: 'exhausted',
+  modelNotAllowed: 'model_not_allowed',
+  rateLimited: 'rate_limited',
+} as const;
+export type EnrollRefusal = (typeof EnrollRefusal)[keyof typeof EnrollRefusal];
+
+/**
+ * Body of an enrollment request on `fleet_rpc.enroll`. The key is the secret printed once by
+ * `fleet keys create` (`fk_<keyId>_<secret>`); project, pool and the key's labels come from
+ * the key, never from the request.
+ */
+export const EnrollRequest = z
+  .object({
+    key: z.string().min(1).max(256),
+    models: z.array(ModelName).max(64).default([]),
+    labels: Labels.default({}),
+    runtime: Runtime.default({ kind: 'process' }),
+    capacity: z.number().int().min(1).max(10_000).default(1),
+  })
+  .strict();
+export type EnrollRequest = z.infer<typeof EnrollRequest>;
+
+/** The registrar's answer: the new worker's identity, or a refusal with its reason. */
+export const EnrollReply = z.union([
+  z
+    .object({
+      worker: z
+        .object({
+          workerId: WorkerId,
+          project: ProjectId,
+          pool: PoolId,
+          models: z.array(ModelName),
+          labels: Labels,
+          exclusive: z.array(LabelKey),
+          runtime: Runtime,
+          capacity: z.number().int().positive(),
+        })
+        .strict(),
+    })
+    .strict(),
+  z
+    .object({ refused: z.object({ reason: z.enum(EnrollRefusal), detail: z.string() }).strict() })
+    .strict(),
+]);
+export type EnrollReply = z.infer<typeof EnrollReply>;
+
+/** Body of a task-status request on `fleet_rpc.<project>.<pool>.status`. */
+export const TaskStatusRequest = z
+  .object({
+    taskId: TaskId,
+    /** Long-poll: answer once the task has ended, or after this long. 0 answers at once. */
+    waitMs: z.number().int().min(0).max(300_000).default(0),
+  })
+  .strict();
+export type TaskStatusRequest = z.infer<typeof TaskStatusRequest>;
+
+/** Where a task stands, as its pool's dispatcher folded it. */
+export const TaskStatusReply = z
+  .object({
+    taskId: TaskId,
+    project: ProjectId,
+    pool: PoolId,
+    status: z.enum([
+      'queued',
+      'assigned',
+      'completed',
+      'failed',
+      'cancelled',
+      'dead_lettered',
+      /** The submission was refused; `reason` says why. */
+      'rejected',
+      /** No such task in this project and pool. */
+      'unknown',
+    ]),
+    attempts: z.number().int().nonnegative(),
+    /** Stream sequence of the message that ended the task (its report, say). */
+    endedSeq: z.number().int().positive().optional(),
+    reason: z.string().optional(),
+  })
+  .strict();
+export type TaskStatusReply = z.infer<typeof TaskStatusReply>;

@@ -69,6 +69,10 @@ export const subjects = (root: string = DEFAULT_ROOT) => {
       `${rpc}.${project}.${pool}.${worker}.hb`,
     /** Enrollment requests (request/reply, not stored). */
     enroll: () => `${rpc}.enroll`,
+    /** Task status requests of a project in a pool, answered by the pool's dispatcher. */
+    status: (project: ProjectId, pool: PoolId) => `${rpc}.${project}.${pool}.status`,
+    /** Every status request a pool's dispatcher answers. */
+    poolStatus: (pool: PoolId) => `${rpc}.*.${pool}.status`,
     /** Everything stored: the stream's one subject. */
     all: () => `${root}.>`,
     /** What a pool's dispatcher folds. */

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { TaskStatusReply } from '../../events/index.ts';
 import type { PoolId } from '../../events/index.ts';
 import { fleetFixture } from '../../test/support/fleet-fixture.ts';
 import type { FleetFixture } from '../../test/support/fleet-fixture.ts';
@@ -91,6 +92,45 @@ describe('the dispatcher on JetStream', () => {
     expect(a.host.state.tasks).toEqual(b.host.state.tasks);
     const assigned = Object.values(a.host.state.tasks).filter((t) => t.status === 'assigned');
     expect(assigned).toHaveLength(60);
+  });
+
+  it('tells a producer where its task stands, waiting for the end, and which submissions were refused', async () => {
+    await f.enroll('w1');
+    await start();
+    const status = async (taskId: string, waitMs = 0) => {
+      const m = await f.nc.request(
+        f.log.subjects.status(P.health as never, POOL as PoolId),
+        new TextEncoder().encode(JSON.stringify({ taskId, waitMs })),
+        { timeout: waitMs + 5_000 },
+      );
+      return TaskStatusReply.parse(m.json());
+    };
+    expect(await status('t1')).toMatchObject({ status: 'unknown' });
+    await f.submit({ taskId: 't1' });
+    await expect.poll(async () => (await status('t1')).status).toBe('queued');
+    const waiting = status('t1', 10_000);
+    const [a] = assignments(await f.claim('w1'));
+    expect(a?.taskId).toBe('t1');
+    await f.report('w1', {
+      type: 'task.completed',
+      data: { taskId: 't1', project: P.health, pool: POOL, workerId: 'w1', attempt: 1, output: 42 },
+      meta: { at: Date.now() },
+    } as never);
+    const done = await waiting;
+    expect(done).toMatchObject({ status: 'completed', attempts: 1 });
+    const stored = await f.log.jsm.streams.getMessage(f.log.stream, { seq: done.endedSeq ?? 0 });
+    expect(stored?.json()).toMatchObject({ type: 'task.completed', data: { output: 42 } });
+    // A submission a raw client published with a wrong field is refused, and its producer can learn why.
+    await f.nc.publish(
+      f.log.subjects.submit(P.health as never, POOL as PoolId),
+      JSON.stringify({
+        type: 'task.submitted',
+        data: { taskId: 'bad1', project: P.health, pool: POOL, priority: 'urgent' },
+        meta: { at: 1 },
+      }),
+    );
+    await expect.poll(async () => (await status('bad1')).status).toBe('rejected');
+    expect((await status('bad1')).reason).toMatch(/priority/);
   });
 
   it('restarts from the log with nothing lost or doubled', async () => {

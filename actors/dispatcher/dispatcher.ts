@@ -1,5 +1,11 @@
 import type { Msg, Subscription } from '@nats-io/transport-node';
-import { ClaimRequest, Heartbeat, parseRpcSubject } from '../../events/index.ts';
+import {
+  ClaimRequest,
+  Heartbeat,
+  isName,
+  parseRpcSubject,
+  TaskStatusRequest,
+} from '../../events/index.ts';
 import type {
   Assignment,
   Claim,
@@ -8,6 +14,7 @@ import type {
   EventOf,
   HeartbeatReply,
   PoolId,
+  TaskStatusReply,
 } from '../../events/index.ts';
 import { ActorHost } from '../host/actor-host.ts';
 import type { EventLog } from '../host/event-log.ts';
@@ -38,7 +45,10 @@ interface PendingClaim {
 }
 
 const encoder = new TextEncoder();
-const reply = (msg: Msg, body: ClaimReply | HeartbeatReply | { error: string }) => {
+const reply = (
+  msg: Msg,
+  body: ClaimReply | HeartbeatReply | TaskStatusReply | { error: string },
+) => {
   msg.respond(encoder.encode(JSON.stringify(body)));
 };
 
@@ -215,6 +225,74 @@ export const startDispatcher = async (options: DispatcherOptions): Promise<Dispa
     reply(msg, { status: known ? w.status : 'unknown', abort });
   };
 
+  // Task status, long-polled until the task ends: how producers learn outcomes and refusals.
+  const statusWaiters = new Set<{
+    project: string;
+    taskId: string;
+    msg: Msg;
+    timer: NodeJS.Timeout;
+  }>();
+  const statusOf = (project: string, taskId: string): TaskStatusReply => {
+    const s = host.state;
+    const key = taskKey(project, taskId);
+    const task = s.tasks[key];
+    const base = { taskId, project, pool } as TaskStatusReply;
+    if (task !== undefined)
+      return {
+        ...base,
+        status: task.status,
+        attempts: task.attempts,
+        ...('endedSeq' in task ? { endedSeq: task.endedSeq } : {}),
+      };
+    const refused = s.refusedTasks[key];
+    if (refused !== undefined)
+      return { ...base, status: 'rejected', attempts: 0, reason: refused.reason };
+    return { ...base, status: 'unknown', attempts: 0 };
+  };
+  const waiting = (r: TaskStatusReply) =>
+    r.status === 'queued' || r.status === 'assigned' || r.status === 'unknown';
+  const onStatus = (msg: Msg) => {
+    const t = msg.subject.split('.');
+    const project = t[1];
+    let body: unknown;
+    try {
+      body = msg.json<unknown>();
+    } catch {
+      body = undefined;
+    }
+    const req = TaskStatusRequest.safeParse(body);
+    if (t.length !== 4 || project === undefined || !isName(project) || !req.success) {
+      reply(msg, {
+        error: 'a status request is {"taskId", "waitMs"} on <root>_rpc.<project>.<pool>.status',
+      });
+      return;
+    }
+    const now0 = statusOf(project, req.data.taskId);
+    if (!waiting(now0) || req.data.waitMs === 0) {
+      reply(msg, now0);
+      return;
+    }
+    const w = {
+      project,
+      taskId: req.data.taskId,
+      msg,
+      timer: setTimeout(() => {
+        statusWaiters.delete(w);
+        reply(msg, statusOf(project, req.data.taskId));
+      }, req.data.waitMs),
+    };
+    statusWaiters.add(w);
+  };
+  const answerStatusWaiters = () => {
+    for (const w of statusWaiters) {
+      const r = statusOf(w.project, w.taskId);
+      if (waiting(r)) continue;
+      clearTimeout(w.timer);
+      statusWaiters.delete(w);
+      reply(w.msg, r);
+    }
+  };
+
   const checkLiveness = async () => {
     await host.execute({
       type: 'check_liveness',
@@ -232,6 +310,13 @@ export const startDispatcher = async (options: DispatcherOptions): Promise<Dispa
         else onError(err);
       },
     }),
+    log.nc.subscribe(log.subjects.poolStatus(pool), {
+      queue,
+      callback: (err, msg) => {
+        if (err === null) onStatus(msg);
+        else onError(err);
+      },
+    }),
     log.nc.subscribe(log.subjects.poolHeartbeats(pool), {
       callback: (err, msg) => {
         if (err === null) onHeartbeat(msg);
@@ -241,6 +326,7 @@ export const startDispatcher = async (options: DispatcherOptions): Promise<Dispa
   ];
   const unlisten = host.onFold(() => {
     scheduleRound();
+    if (statusWaiters.size > 0) answerStatusWaiters();
   });
   const heartbeatMs = host.state.config.heartbeatMs;
   const ticker = setInterval(
@@ -262,6 +348,11 @@ export const startDispatcher = async (options: DispatcherOptions): Promise<Dispa
       for (const s of subs) s.unsubscribe();
       await host.mailbox.idle();
       for (const p of [...pending]) settle(p, { assignments: [] });
+      for (const w of statusWaiters) {
+        clearTimeout(w.timer);
+        reply(w.msg, statusOf(w.project, w.taskId));
+      }
+      statusWaiters.clear();
       await host.snapshot().catch(onError);
       await host.stop();
     },

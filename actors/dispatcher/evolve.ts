@@ -19,6 +19,14 @@ const record = (s: DispatchState, seq: number, type: string, verdict: NonNullabl
   if (excess > 0) s.rejections.recent.splice(0, excess);
 };
 
+const rememberRefusedTask = (s: DispatchState, key: string, seq: number, reason: string) => {
+  s.refusedTasks[key] = { seq, reason };
+  const keys = Object.keys(s.refusedTasks);
+  // Oldest first in insertion order: forget the oldest beyond the limit.
+  for (const k of keys.slice(0, Math.max(0, keys.length - s.config.refusedTasksKept)))
+    delete s.refusedTasks[k];
+};
+
 const releaseHold = (s: DispatchState, task: TaskState & { status: 'assigned' }) => {
   const w = s.workers[task.workerId];
   if (w === undefined) return;
@@ -31,6 +39,7 @@ const submitted = (s: DispatchState, e: EventOf<'task.submitted'>, seq: number):
   if (d.pool !== s.config.pool) return refuse('wrong_pool', `task is for pool ${d.pool}`);
   const key = taskKey(d.project, d.taskId);
   if (s.tasks[key] !== undefined) return refuse('duplicate', `task ${d.taskId} exists`);
+  delete s.refusedTasks[key]; // a valid resubmission supersedes an earlier refusal
   const demand: Demand = {
     project: d.project,
     pool: d.pool,
@@ -59,12 +68,15 @@ const submitted = (s: DispatchState, e: EventOf<'task.submitted'>, seq: number):
 /** Finds the task an event names, refusing unknown tasks and tasks of another project. */
 const taskFor = (
   s: DispatchState,
-  d: { taskId: string; project: string },
+  d: { taskId: string; project: string; pool: string },
 ): TaskState | NonNullable<Verdict> => {
   // Keyed by project: another project's task of the same id is simply not found.
   const task = s.tasks[taskKey(d.project, d.taskId)];
   if (task === undefined)
     return { reason: 'unknown_task', detail: `no task ${d.taskId} in project ${d.project}` };
+  // An event naming another pool is about that pool's task of the same id, not this one.
+  if (task.demand.pool !== d.pool)
+    return { reason: 'wrong_pool', detail: `task ${d.taskId} is in pool ${task.demand.pool}` };
   return task;
 };
 
@@ -117,7 +129,7 @@ const assigned = (s: DispatchState, e: EventOf<'task.assigned'>, seq: number): V
 /** The current attempt an event refers to, or why it is not current. */
 const currentAttempt = (
   s: DispatchState,
-  d: { taskId: string; project: string; attempt: number },
+  d: { taskId: string; project: string; pool: string; attempt: number },
 ): (TaskState & { status: 'assigned' }) | NonNullable<Verdict> => {
   const task = taskFor(s, d);
   if (isVerdict(task)) return task;
@@ -148,6 +160,8 @@ const abandoned = (
   if (!founded) return refuse('reason_unfounded', `${d.reason} does not hold at seq ${entry.seq}`);
   if (e.type === 'task.dead_lettered' && task.attempt < task.maxAttempts)
     return refuse('attempts_remain', `attempt ${task.attempt} of ${task.maxAttempts}`);
+  if (e.type === 'task.requeued' && task.attempt >= task.maxAttempts)
+    return refuse('attempts_exhausted', `attempt ${task.attempt} is the last allowed`);
   releaseHold(s, task);
   end(s, task, e.type === 'task.requeued' ? 'queued' : 'dead_lettered', entry.seq);
   return undefined;
@@ -320,6 +334,9 @@ export const evolveRecipe = (s: DispatchState, entry: LogEntry): void => {
   if (!isReadable(entry)) {
     const detail = `${entry.refused.code}: ${entry.refused.message}`;
     record(s, entry.seq, 'unreadable', { reason: 'unreadable', detail });
+    const about = entry.about;
+    if (about?.taskId !== undefined)
+      rememberRefusedTask(s, taskKey(about.project, about.taskId), entry.seq, detail);
     return;
   }
   for (const event of entry.events) {

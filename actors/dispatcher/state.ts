@@ -120,6 +120,8 @@ export interface DispatcherConfig {
   readonly clockSkewMs: number;
   /** How many refused events to keep for display. */
   readonly recentRejections: number;
+  /** How many refused submissions to remember for their producers. */
+  readonly refusedTasksKept: number;
 }
 
 /** The folded state of one pool. */
@@ -142,6 +144,8 @@ export interface DispatchState {
   rejections: { byReason: Record<string, number>; recent: FoldRejection[] };
   /** Claims refused at the boundary, by reason. */
   claimsRefused: Record<string, number>;
+  /** Refused submissions whose task could be made out, so its producer can be told (latest only). */
+  refusedTasks: Record<string, { seq: number; reason: string }>;
 }
 
 /** Defaults for every setting but the pool. */
@@ -151,6 +155,7 @@ export const defaultConfig = {
   missedBeats: 2,
   clockSkewMs: 1000,
   recentRejections: 50,
+  refusedTasksKept: 1000,
 } as const satisfies Omit<DispatcherConfig, 'pool'>;
 
 /** The state of a pool before any event. */
@@ -167,4 +172,5 @@ export const initialState = (
   fair: { clock: 0, tags: {} },
   rejections: { byReason: {}, recent: [] },
   claimsRefused: {},
+  refusedTasks: {},
 });

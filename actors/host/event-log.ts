@@ -13,6 +13,7 @@ import {
   DEFAULT_ROOT,
   DEFAULT_STREAM,
   encode,
+  refusalSubject,
   streamConfig,
   subjects,
   UnavailableError,
@@ -59,12 +60,22 @@ export interface TailItem {
   readonly entry: LogEntry;
 }
 
+const aboutOf = (m: JsMsg, root: string) => {
+  const about = refusalSubject(m.subject, m.data, root);
+  return about === undefined ? {} : { about };
+};
+
 const toEntry = (m: JsMsg, root: string): LogEntry => {
   const at = Math.floor(m.info.timestampNanos / 1_000_000);
   const decoded = decode(m.subject, m.data, { root });
   return decoded.ok
     ? { seq: m.seq, at, events: decoded.value.events }
-    : { seq: m.seq, at, refused: { code: decoded.error.code, message: decoded.error.message } };
+    : {
+        seq: m.seq,
+        at,
+        refused: { code: decoded.error.code, message: decoded.error.message },
+        ...aboutOf(m, root),
+      };
 };
 
 /**
