@@ -121,7 +121,7 @@ describe('the dispatcher on JetStream', () => {
     const stored = await f.log.jsm.streams.getMessage(f.log.stream, { seq: done.endedSeq ?? 0 });
     expect(stored?.json()).toMatchObject({ type: 'task.completed', data: { output: 42 } });
     // A submission a raw client published with a wrong field is refused, and its producer can learn why.
-    await f.nc.publish(
+    f.nc.publish(
       f.log.subjects.submit(P.health as never, POOL as PoolId),
       JSON.stringify({
         type: 'task.submitted',
