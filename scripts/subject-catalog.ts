@@ -98,8 +98,16 @@ export const rpcSubjects = (): RpcSubject[] => {
       pattern: s.enroll(),
       writtenBy: 'a worker holding an enrollment key',
       servedBy: 'the registrar',
-      requestSchema: null,
-      replySchema: null,
+      requestSchema: 'enroll-request.json',
+      replySchema: 'enroll-reply.json',
+    },
+    {
+      name: 'status',
+      pattern: s.status(project, pool),
+      writtenBy: 'anyone allowed to read the project (long-polled request)',
+      servedBy: "the pool's dispatcher",
+      requestSchema: 'task-status-request.json',
+      replySchema: 'task-status-reply.json',
     },
   ];
 };
