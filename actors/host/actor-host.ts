@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { ConflictError, subjectMatches } from '../../events/index.ts';
 import type { FleetEvent, LogEntry } from '../../events/index.ts';
 import type { Appended, EventLog, Tail, TailItem } from './event-log.ts';
@@ -66,6 +67,7 @@ export class ActorHost<S, C> {
   #restarts = 0;
   #ready: Promise<void> = Promise.resolve();
   readonly mailbox = new Mailbox();
+  readonly #instance = randomUUID();
 
   private constructor(
     readonly log: EventLog,
@@ -180,8 +182,10 @@ export class ActorHost<S, C> {
     for (const [subject, g] of groups) {
       const last = this.#subjectSeqs.get(subject) ?? 0;
       const appended = await this.log.append(subject, g.events, {
-        // A retried append after a lost ack is deduplicated, not stored twice.
-        msgId: `${this.logic.name}:${subject}:${last}:${this.#position}`,
+        // A retried append after a lost ack is deduplicated, not stored twice. The instance id
+        // keeps two hosts of one actor apart: JetStream checks the dedupe id before the expected
+        // sequence, so a shared id would make the loser's append look like a success.
+        msgId: `${this.logic.name}:${this.#instance}:${subject}:${last}:${this.#position}`,
         ...(g.exclusive ? { expectedLastSubjectSeq: last } : {}),
       });
       out.push(appended);
