@@ -32,5 +32,7 @@ export const FoldRejectReason = {
   reasonUnfounded: 'reason_unfounded',
   /** A dead-letter for a task that still has attempts left. */
   attemptsRemain: 'attempts_remain',
+  /** A requeue of a task whose last allowed attempt ended: it must be dead-lettered. */
+  attemptsExhausted: 'attempts_exhausted',
 } as const;
 export type FoldRejectReason = (typeof FoldRejectReason)[keyof typeof FoldRejectReason];

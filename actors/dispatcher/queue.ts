@@ -10,7 +10,9 @@ export const enqueue = (state: DispatchState, task: TaskState): void => {
   const bucket = (queue[bucketOf(task.priority)] ??= []);
   const last = bucket.at(-1);
   const lastTask = last === undefined ? undefined : state.tasks[last];
-  if (lastTask === undefined || lastTask.submittedSeq < task.submittedSeq) {
+  // A fresh submission is the newest task, but a batch's tasks share one sequence: it goes
+  // last even on a tie, so a batch keeps its order.
+  if (lastTask === undefined || task.attempts === 0 || lastTask.submittedSeq < task.submittedSeq) {
     bucket.push(task.key);
     return;
   }
