@@ -243,6 +243,45 @@ describe('ordering', () => {
   });
 });
 
+it('stays fair over many rounds, whatever order a round’s per-project messages are folded in', () => {
+  const a = Array.from({ length: 200 }, (_, i) => submitted(`f${i}`, { project: P.fin }));
+  const b = Array.from({ length: 200 }, (_, i) => submitted(`h${i}`));
+  const history = log([
+    enrolled('fin-w', { project: P.fin, capacity: 1000 }),
+    enrolled('health-w', { capacity: 1000 }),
+    a,
+    b,
+  ]);
+  let state = given(history).state;
+  let seq = history.length;
+  const taken = { fin: 0, health: 0 };
+  for (let round = 0; round < 40; round += 1) {
+    const events = decide(
+      state,
+      claim(
+        [
+          { workerId: 'fin-w', project: P.fin, max: 10 },
+          { workerId: 'health-w', max: 10 },
+        ],
+        3,
+      ),
+    );
+    const fin = events.filter((e) => e.data.project === P.fin);
+    const health = events.filter((e) => e.data.project === P.health);
+    taken.fin += fin.length;
+    taken.health += health.length;
+    // The host appends one message per project's decision subject, fin-prod's first.
+    const entries = log(
+      [fin, health].filter((x) => x.length > 0),
+      { from: seq + 1 },
+    );
+    seq += entries.length;
+    state = evolveAll(state, entries);
+  }
+  expect(taken.fin + taken.health).toBe(120);
+  expect(Math.abs(taken.fin - taken.health)).toBeLessThanOrEqual(1);
+});
+
 describe('liveness and leases', () => {
   const held = log([
     enrolled('w1'),

@@ -81,6 +81,10 @@ export const startDispatcher = async (options: DispatcherOptions): Promise<Dispa
   const lastSeen: Record<string, number> = {};
   const pending: PendingClaim[] = [];
   let roundScheduled = false;
+  // One round at a time: a second round started while the first awaits its append would serve
+  // the same claims again, and assignments for a claim already answered would be lost.
+  let roundRunning = false;
+  let roundAgain = false;
   let stopped = false;
 
   const settle = (p: PendingClaim, body: ClaimReply) => {
@@ -114,6 +118,7 @@ export const startDispatcher = async (options: DispatcherOptions): Promise<Dispa
   const round = async () => {
     roundScheduled = false;
     if (stopped || pending.length === 0) return;
+    roundRunning = true;
     const served = [...pending];
     for (const p of served) inRound.add(p);
     try {
@@ -123,6 +128,12 @@ export const startDispatcher = async (options: DispatcherOptions): Promise<Dispa
       // Claims whose wait ran out during the round are answered now.
       for (const p of served)
         if (pending.includes(p) && p.deadline <= now()) settle(p, { assignments: [] });
+      roundRunning = false;
+      // What arrived or was folded during the round gets a round of its own.
+      if (roundAgain) {
+        roundAgain = false;
+        scheduleRound();
+      }
     }
   };
 
@@ -156,6 +167,10 @@ export const startDispatcher = async (options: DispatcherOptions): Promise<Dispa
 
   const scheduleRound = () => {
     if (roundScheduled || stopped || pending.length === 0) return;
+    if (roundRunning) {
+      roundAgain = true;
+      return;
+    }
     roundScheduled = true;
     setImmediate(() => {
       round().catch(onError);
@@ -294,11 +309,12 @@ export const startDispatcher = async (options: DispatcherOptions): Promise<Dispa
   };
 
   const checkLiveness = async () => {
-    await host.execute({
+    // Built when the mailbox runs it, so the heartbeats it reads are as fresh as the state.
+    await host.execute(() => ({
       type: 'check_liveness',
       data: { lastSeen: { ...lastSeen }, graceFrom: startedAt },
       meta: { now: now() },
-    });
+    }));
   };
 
   const queue = `fleet-dispatch-${pool}`;
@@ -324,7 +340,12 @@ export const startDispatcher = async (options: DispatcherOptions): Promise<Dispa
       },
     }),
   ];
-  const unlisten = host.onFold(() => {
+  const unlisten = host.onFold(({ entry }) => {
+    // A worker enrolled while this dispatcher runs is given its grace from now, not from the
+    // dispatcher's start: it may not have sent its first heartbeat yet.
+    if ('events' in entry)
+      for (const e of entry.events)
+        if (e.type === 'worker.enrolled') lastSeen[e.data.workerId] ??= now();
     scheduleRound();
     if (statusWaiters.size > 0) answerStatusWaiters();
   });

@@ -1,7 +1,7 @@
 import { produce } from 'immer';
 import { isReadable } from '../../events/index.ts';
 import type { EventOf, FleetEvent, LogEntry } from '../../events/index.ts';
-import { charge, weightOf } from './fair-share.ts';
+import { activate, charge, weightOf } from './fair-share.ts';
 import type { FoldRejectReason } from './fold-reject-reason.ts';
 import { dequeue, enqueue } from './queue.ts';
 import { capabilitySignature, demandSignature, eligible } from './signatures.ts';
@@ -25,6 +25,12 @@ const rememberRefusedTask = (s: DispatchState, key: string, seq: number, reason:
   // Oldest first in insertion order: forget the oldest beyond the limit.
   for (const k of keys.slice(0, Math.max(0, keys.length - s.config.refusedTasksKept)))
     delete s.refusedTasks[k];
+};
+
+/** Queues a task; a project that had nothing queued re-enters fair share at the clock. */
+const queueTask = (s: DispatchState, task: TaskState) => {
+  if (s.queues[task.demand.project] === undefined) activate(s.fair, task.demand.project);
+  enqueue(s, task);
 };
 
 const releaseHold = (s: DispatchState, task: TaskState & { status: 'assigned' }) => {
@@ -61,7 +67,7 @@ const submitted = (s: DispatchState, e: EventOf<'task.submitted'>, seq: number):
     attempts: 0,
   };
   s.tasks[key] = task;
-  enqueue(s, task);
+  queueTask(s, task);
   return undefined;
 };
 
@@ -188,7 +194,7 @@ const end = (
   if (to === 'queued') {
     const queued: TaskState = { ...common, status: 'queued' };
     s.tasks[task.key] = queued;
-    enqueue(s, queued);
+    queueTask(s, queued);
   } else {
     // An ended task keeps no payload: the fold's memory is for work still to do.
     s.tasks[task.key] = { ...common, payload: null, status: to, endedSeq: seq };

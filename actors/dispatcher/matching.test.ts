@@ -36,6 +36,8 @@ describe('label constraints', () => {
     [{ key: 'gpu', op: 'gt', value: 1 }, false], // not numeric: never satisfies
     [{ key: 'spot', op: 'lt', value: 1 }, false], // booleans are not numbers
     [{ key: 'absent', op: 'lt', value: 1 }, false],
+    [{ key: 'constructor', op: 'exists' }, false], // inherited properties are not labels
+    [{ key: 'toString', op: 'neq', value: 'x' }, true],
   ])('%j holds: %s', (constraint, expected) => {
     expect(holds(constraint)).toBe(expected);
   });

@@ -21,8 +21,9 @@ export const labelHolds = (
   c: LabelConstraint,
   labels: Readonly<Record<string, LabelValue>>,
 ): boolean => {
+  // Own keys only: a label named `constructor` must not find Object.prototype's.
   const has = Object.hasOwn(labels, c.key);
-  const v = labels[c.key];
+  const v = has ? labels[c.key] : undefined;
   switch (c.op) {
     case 'eq':
       return v !== undefined && String(v) === String(c.value);
