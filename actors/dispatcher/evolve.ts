@@ -33,11 +33,26 @@ const queueTask = (s: DispatchState, task: TaskState) => {
   enqueue(s, task);
 };
 
+/** Adds (+1) or removes (-1) a worker's part in its capability's active and free counts. */
+const count = (s: DispatchState, w: WorkerState, sign: 1 | -1) => {
+  const cap = s.capabilities[w.capSig];
+  if (cap === undefined || w.status !== 'active') return;
+  cap.active += sign;
+  if (w.held.length < w.capacity) cap.free += sign;
+};
+
+/** Changes a worker (its status or what it holds) keeping the capability counts right. */
+const changeWorker = (s: DispatchState, w: WorkerState, change: () => void) => {
+  count(s, w, -1);
+  change();
+  count(s, w, 1);
+};
+
 const releaseHold = (s: DispatchState, task: TaskState & { status: 'assigned' }) => {
   const w = s.workers[task.workerId];
   if (w === undefined) return;
   const i = w.held.indexOf(task.key);
-  if (i >= 0) w.held.splice(i, 1);
+  if (i >= 0) changeWorker(s, w, () => w.held.splice(i, 1));
 };
 
 const submitted = (s: DispatchState, e: EventOf<'task.submitted'>, seq: number): Verdict => {
@@ -127,7 +142,7 @@ const assigned = (s: DispatchState, e: EventOf<'task.assigned'>, seq: number): V
     leaseExpiresAt: d.leaseExpiresAt,
     assignedSeq: seq,
   };
-  w.held.push(task.key);
+  changeWorker(s, w, () => w.held.push(task.key));
   charge(s.fair, task.demand.project, weightOf(s.config.weights, task.demand.project));
   return undefined;
 };
@@ -246,8 +261,10 @@ const enrolled = (s: DispatchState, e: EventOf<'worker.enrolled'>, seq: number):
     runtime: d.runtime,
   };
   const capSig = capabilitySignature(capability);
-  (s.capabilities[capSig] ??= { capability, workers: [] }).workers.push(d.workerId);
-  s.workers[d.workerId] = {
+  (s.capabilities[capSig] ??= { capability, workers: [], active: 0, free: 0 }).workers.push(
+    d.workerId,
+  );
+  const worker: WorkerState = {
     id: d.workerId,
     keyId: d.keyId,
     capability,
@@ -257,6 +274,8 @@ const enrolled = (s: DispatchState, e: EventOf<'worker.enrolled'>, seq: number):
     held: [],
     enrolledSeq: seq,
   };
+  s.workers[d.workerId] = worker;
+  count(s, worker, 1);
   return undefined;
 };
 
@@ -283,7 +302,9 @@ const lifecycle = (
   const t = TRANSITIONS[e.type];
   if (!(t.from as readonly string[]).includes(w.status))
     return refuse('invalid_transition', `worker is ${w.status}, cannot become ${t.to}`);
-  w.status = t.to;
+  changeWorker(s, w, () => {
+    w.status = t.to;
+  });
   return undefined;
 };
 

@@ -372,6 +372,13 @@ const fail = (message: string): never => {
  * 5. attempts never exceed maxAttempts; an assigned task's attempt is its attempts count.
  */
 const checkInvariants = (s: DispatchState): void => {
+  // The fold's per-capability counts agree with the workers they summarise.
+  for (const [sig, cap] of Object.entries(s.capabilities)) {
+    const ws = cap.workers.map((id) => s.workers[id]).filter((w) => w?.status === 'active');
+    const free = ws.filter((w) => w !== undefined && w.held.length < w.capacity).length;
+    if (cap.active !== ws.length || cap.free !== free)
+      fail(`capability ${sig} counts ${cap.active}/${cap.free}, workers say ${ws.length}/${free}`);
+  }
   const holders = new Map<string, string>();
   for (const [id, w] of Object.entries(s.workers)) {
     if (w.id !== id) fail(`worker keyed ${id} has id ${w.id}`);

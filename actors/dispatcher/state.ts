@@ -136,8 +136,15 @@ export interface DispatchState {
   queues: Record<string, Record<string, DemandQueue>>;
   /** Demand signature → demand. */
   demands: Record<string, Demand>;
-  /** Capability signature → the capability and the workers that have it. */
-  capabilities: Record<string, { capability: Capability; workers: WorkerId[] }>;
+  /**
+   * Capability signature → the capability, the workers that have it, and how many of them are
+   * active and active with free capacity (kept by the fold, so explaining a wait never walks
+   * the workers).
+   */
+  capabilities: Record<
+    string,
+    { capability: Capability; workers: WorkerId[]; active: number; free: number }
+  >;
   /** Start-time fair queuing across projects: virtual clock and each project's finish tag. */
   fair: { clock: number; tags: Record<string, number> };
   /** Refused events by reason, and the latest ones. */

@@ -24,18 +24,20 @@ export type WaitReason =
       readonly freeWorkers: number;
     };
 
-/** Explains why tasks of one demand wait. Cost grows with capability signatures, not workers. */
+/**
+ * Explains why tasks of one demand wait. Cost grows with the capability signatures of the
+ * project, not with its workers: the fold keeps each signature's active and free counts.
+ */
 export const whyDemandWaits = (s: DispatchState, reqSig: string, demand: Demand): WaitReason => {
   let eligibleWorkers = 0;
   let freeWorkers = 0;
   const perCapability: Unmet[][] = [];
-  for (const [capSig, { capability, workers }] of Object.entries(s.capabilities)) {
-    if (capability.project !== demand.project || capability.pool !== demand.pool) continue;
-    const active = workers.map((id) => s.workers[id]).filter((w) => w?.status === 'active');
-    if (active.length === 0) continue;
+  for (const [capSig, { capability, active, free }] of Object.entries(s.capabilities)) {
+    if (active === 0 || capability.project !== demand.project || capability.pool !== demand.pool)
+      continue;
     if (eligible(reqSig, demand, capSig, capability)) {
-      eligibleWorkers += active.length;
-      freeWorkers += active.filter((w) => w !== undefined && w.held.length < w.capacity).length;
+      eligibleWorkers += active;
+      freeWorkers += free;
     } else {
       perCapability.push(unmetRequirements(demand, capability));
     }
