@@ -32,6 +32,7 @@ import {
   decide,
   demandSignature,
   evolve,
+  evolveAll,
   evolveRecipe,
   initialState,
   taskKey,
@@ -1416,8 +1417,7 @@ describe('dispatcher core over random adversarial histories', () => {
           };
           submitAll(A, g.nA, [...g.aModels]);
           submitAll(B, nB, ['llama']);
-          let state = state0;
-          for (const e of entries) state = evolve(state, e);
+          const state = evolveAll(state0, entries);
           expect(totalRejections(state)).toBe(0);
           const out = decide(
             state,
@@ -1433,7 +1433,7 @@ describe('dispatcher core over random adversarial histories', () => {
           expect(assignedTo(B)).toBeGreaterThanOrEqual(Math.min(nB, Math.floor(budget / 2)));
         },
       ),
-      { numRuns: 200 },
+      { numRuns: 1000 },
     );
   });
 });
