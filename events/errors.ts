@@ -24,6 +24,10 @@ export const ErrorCode = {
   Refused: 'refused',
   /** A task attempt was abandoned: its lease expired, it was taken away, or its worker stopped. */
   Aborted: 'aborted',
+  /** Input given to a client (a producer's task, a command-line flag) is not valid. */
+  InvalidInput: 'invalid_input',
+  /** Waiting for something (a task's end) took longer than the caller allowed. */
+  Timeout: 'timeout',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

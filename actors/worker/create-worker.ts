@@ -1,0 +1,610 @@
+import { performance } from 'node:perf_hooks';
+import { jetstream } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/transport-node';
+import {
+  ClaimReply,
+  DecodeError,
+  DEFAULT_ROOT,
+  encode,
+  ErrorCode,
+  FleetError,
+  HeartbeatReply,
+  RefusedError,
+  subjects,
+  UnavailableError,
+  WorkerDraining,
+  WorkerLeft,
+} from '../../events/index.ts';
+import type {
+  Assignment,
+  FleetEvent,
+  Labels,
+  PoolId,
+  ProjectId,
+  Runtime,
+  TaskId,
+  WorkerId,
+} from '../../events/index.ts';
+import { sleep, untilAborted } from './abortable.ts';
+import { AbortedError } from './aborted-error.ts';
+import type { AbortReason } from './aborted-error.ts';
+import { backoffMs } from './backoff.ts';
+import { buildReport } from './build-report.ts';
+import type { HandlerOutcome } from './build-report.ts';
+import { enroll } from './enroll.ts';
+import type { WorkerIdentity } from './enroll.ts';
+import type { TaskContext, TaskHandler } from './task-context.ts';
+import type { WorkerLifecycleEvent } from './worker-lifecycle-event.ts';
+
+/** Options of `createWorker`. */
+export interface WorkerOptions {
+  /** The connection the worker uses; the caller owns it and closes it after `done`. */
+  readonly nats: NatsConnection;
+  /** The enrollment key `fk_<keyId>_<secret>`. Sent to the registrar only; never logged. */
+  readonly key: string;
+  /** Models offered (the key may restrict them). */
+  readonly models?: readonly string[];
+  readonly labels?: Labels;
+  /** Default `{ kind: 'process' }`. */
+  readonly runtime?: Runtime;
+  /** Attempts run at once (default 1; the registrar may lower it). */
+  readonly capacity?: number;
+  /** Runs one attempt. */
+  readonly handler: TaskHandler;
+  /** Subject root (default `fleet`). */
+  readonly root?: string;
+  /** Heartbeat period (default 1000 ms); match the dispatcher's `heartbeatMs`. */
+  readonly heartbeatMs?: number;
+  /** How long one claim may wait at the dispatcher for work (default 10 s, at most 60 s). */
+  readonly claimWaitMs?: number;
+  /** Timeout of enrollment, heartbeat and report acknowledgements (default 5 s). */
+  readonly requestTimeoutMs?: number;
+  /** Longest pause between retries after errors (default 5 s). */
+  readonly maxBackoffMs?: number;
+  /** After a hard stop (lost, revoked), how long `done` waits for aborted handlers (default 5 s). */
+  readonly stopGraceMs?: number;
+  /** Drain on the first SIGTERM or SIGINT, stop hard on the second (default false). */
+  readonly handleSignals?: boolean;
+  /** Told of everything the worker does and every error it survives. */
+  readonly onEvent?: (event: WorkerLifecycleEvent) => void;
+  /** The clock (default `Date.now`): event times and lease deadlines. */
+  readonly now?: () => number;
+}
+
+/** An attempt the worker holds. */
+export interface InFlightAttempt {
+  readonly taskId: TaskId;
+  readonly project: ProjectId;
+  readonly pool: PoolId;
+  readonly attempt: number;
+  readonly leaseExpiresAt: number;
+  /** When the handler started (the worker's clock). */
+  readonly startedAt: number;
+}
+
+/** Where a worker is in its life. */
+export type WorkerPhase = 'running' | 'draining' | 'stopping' | 'ended';
+
+/** A running worker. */
+export interface Worker {
+  readonly id: WorkerId;
+  /** The identity the registrar issued (project, pool and capabilities come from the key). */
+  readonly identity: WorkerIdentity;
+  /**
+   * Settles when the worker has ended: resolves after a drain or a kill; rejects with a
+   * `RefusedError` (reason `worker_lost`, `worker_revoked`, `unknown_worker`, ...) when the fleet
+   * refused the worker — it must enroll again — or an `UnavailableError` when the connection
+   * closed or `worker.left` could not be stored. Never an unhandled rejection.
+   */
+  readonly done: Promise<void>;
+  /** The attempts held now. */
+  inFlight(): InFlightAttempt[];
+  phase(): WorkerPhase;
+  /**
+   * Leaves cleanly: appends `worker.draining`, stops claiming, lets in-flight attempts finish
+   * and report, appends `worker.left`, stops heartbeats. Returns `done`.
+   */
+  drain(): Promise<void>;
+  /** Same as `drain`. */
+  stop(): Promise<void>;
+  /** Stops everything at once without reporting anything, as a crash would. For tests. */
+  kill(): Promise<void>;
+}
+
+/** Extra time a claim request waits for the reply beyond the dispatcher's long-poll. */
+const CLAIM_MARGIN_MS = 2_000;
+/** Until the dispatcher first knows the worker, `unknown` means its fold lags, for this long. */
+const UNKNOWN_GRACE_MS = 10_000;
+/** Heartbeat period while the dispatcher has not folded the enrollment yet. */
+const EAGER_BEAT_MS = 50;
+/** Tries of one append before giving up. */
+const APPEND_TRIES = 5;
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+const encoder = new TextEncoder();
+const json = (o: unknown) => encoder.encode(JSON.stringify(o));
+
+interface Running {
+  readonly assignment: Assignment;
+  readonly controller: AbortController;
+  readonly startedAt: number;
+  leaseTimer: NodeJS.Timeout | undefined;
+  /** The handler has returned or thrown. */
+  finished: boolean;
+  /** The attempt was taken away or the worker stopped hard: its outcome is not reported. */
+  dropped: boolean;
+  done: Promise<void>;
+}
+
+/**
+ * Enrolls a worker with its key and runs it: heartbeats, long-polled claims while it has free
+ * slots, the handler per assignment (concurrently, up to capacity), and a report of every
+ * outcome appended to the worker's own report subject. Resolves once enrolled; throws what
+ * `enroll` throws (`RefusedError` for a refused key). Errors of claims, heartbeats and reports
+ * back off and are told to `onEvent`; they never crash the process.
+ */
+export const createWorker = async (options: WorkerOptions): Promise<Worker> => {
+  const nc = options.nats;
+  const root = options.root ?? DEFAULT_ROOT;
+  const s = subjects(root);
+  const now = options.now ?? Date.now;
+  const heartbeatMs = options.heartbeatMs ?? 1_000;
+  const claimWaitMs = Math.min(60_000, Math.max(0, options.claimWaitMs ?? 10_000));
+  const requestTimeoutMs = options.requestTimeoutMs ?? 5_000;
+  const maxBackoffMs = options.maxBackoffMs ?? 5_000;
+  const stopGraceMs = options.stopGraceMs ?? 5_000;
+  const emit = (event: WorkerLifecycleEvent) => {
+    try {
+      options.onEvent?.(event);
+    } catch {
+      // A listener's failure is not the worker's.
+    }
+  };
+
+  const identity = await enroll(
+    nc,
+    root,
+    {
+      key: options.key,
+      ...(options.models === undefined ? {} : { models: [...options.models] }),
+      ...(options.labels === undefined ? {} : { labels: options.labels }),
+      ...(options.runtime === undefined ? {} : { runtime: options.runtime }),
+      ...(options.capacity === undefined ? {} : { capacity: options.capacity }),
+    },
+    requestTimeoutMs,
+  );
+  emit({ type: 'enrolled', identity });
+  const { workerId, project, pool, capacity } = identity;
+  const reportSubject = s.report(project, pool, workerId);
+  const js = jetstream(nc);
+  const enrolledAt = now();
+
+  let phase: WorkerPhase = 'running';
+  // Read through a call where awaits may have changed it (narrowing would not know).
+  const current = (): WorkerPhase => phase;
+  /** Aborts when the worker stops hard or ends: abandons requests, ends loops. */
+  const life = new AbortController();
+  /** Aborts when no new claim may be sent (draining, or stopped). */
+  const claiming = new AbortController();
+  /** Aborts when heartbeats must stop. */
+  const beating = new AbortController();
+  const running = new Map<TaskId, Running>();
+  let recognised = false;
+  let lastBeatUnknown = false;
+  let leaving = false;
+
+  // Wakes the claim loop when a slot frees or the dispatcher first knows the worker.
+  let wake: () => void = () => undefined;
+  let changed = new Promise<void>((resolve) => {
+    wake = resolve;
+  });
+  const notify = () => {
+    const w = wake;
+    changed = new Promise<void>((resolve) => {
+      wake = resolve;
+    });
+    w();
+  };
+  const claimingStopped = new Promise<void>((resolve) => {
+    claiming.signal.addEventListener(
+      'abort',
+      () => {
+        resolve();
+      },
+      { once: true },
+    );
+  });
+
+  let settle: (error?: FleetError) => void = () => undefined;
+  const done = new Promise<void>((resolve, reject) => {
+    settle = (error) => {
+      if (error === undefined) resolve();
+      else reject(error);
+    };
+  });
+  // Marks the rejection handled; whoever awaits `done` still sees it.
+  done.catch(() => undefined);
+
+  const end = (error?: FleetError) => {
+    if (phase === 'ended') return;
+    phase = 'ended';
+    unhookSignals();
+    emit(error === undefined ? { type: 'ended' } : { type: 'ended', error });
+    settle(error);
+  };
+
+  const abortAttempt = (r: Running, why: AbortReason, message: string) => {
+    clearTimeout(r.leaseTimer);
+    if (r.finished || r.controller.signal.aborted) return;
+    const { taskId, attempt } = r.assignment;
+    emit({ type: 'task_aborted', taskId, attempt, why });
+    r.controller.abort(new AbortedError(why, message));
+  };
+
+  /** Stops claiming and heartbeats and aborts every attempt, reporting nothing more. */
+  const stopHard = () => {
+    phase = 'stopping';
+    life.abort();
+    claiming.abort();
+    beating.abort();
+    for (const r of running.values()) {
+      r.dropped = true;
+      abortAttempt(r, 'worker_stopped', 'the worker stopped');
+    }
+  };
+
+  /** Ends the worker with `error` after a hard stop, giving aborted handlers a grace to return. */
+  let failure: FleetError | undefined;
+  const fail = (error: FleetError) => {
+    if (phase === 'stopping' || phase === 'ended') return;
+    failure = error;
+    if (error instanceof RefusedError)
+      emit({ type: 'refused', reason: error.reason, detail: error.message });
+    stopHard();
+    const handlers = Promise.all([...running.values()].map((r) => r.done));
+    const grace = new AbortController();
+    Promise.race([handlers, sleep(stopGraceMs, grace.signal)]).then(
+      () => {
+        grace.abort();
+        end(error);
+      },
+      () => {
+        end(error);
+      },
+    );
+  };
+
+  /**
+   * Appends one of the worker's own events, retrying. No `Nats-Msg-Id`: JetStream dedupes
+   * stream-wide, across tenants, so the fold is what refuses a retry that was stored twice.
+   */
+  const append = async (event: FleetEvent): Promise<number> => {
+    for (let tries = 1; ; tries += 1) {
+      try {
+        const ack = await js.publish(reportSubject, encode(event), { timeout: requestTimeoutMs });
+        return ack.seq;
+      } catch (cause) {
+        if (tries >= APPEND_TRIES || life.signal.aborted)
+          throw new UnavailableError(`append to ${reportSubject} failed`, { cause });
+        await sleep(backoffMs(tries, { capMs: maxBackoffMs }), life.signal);
+      }
+    }
+  };
+
+  // --- heartbeats -------------------------------------------------------------------------
+
+  const onBeat = (reply: HeartbeatReply) => {
+    if (phase === 'stopping' || phase === 'ended') return;
+    lastBeatUnknown = reply.status === 'unknown';
+    switch (reply.status) {
+      case 'active':
+      case 'draining':
+        if (!recognised) {
+          recognised = true;
+          emit({ type: 'active' });
+          notify();
+        }
+        break;
+      case 'unknown':
+        if (recognised || now() - enrolledAt > UNKNOWN_GRACE_MS)
+          fail(new RefusedError('unknown_worker', 'the dispatcher does not know this worker'));
+        return;
+      case 'left':
+        if (!leaving) fail(new RefusedError('worker_left', 'the worker is recorded as left'));
+        return;
+      case 'lost':
+        fail(new RefusedError('worker_lost', 'the dispatcher declared this worker lost'));
+        return;
+      case 'revoked':
+        fail(new RefusedError('worker_revoked', 'the worker was revoked'));
+        return;
+      default: {
+        const never: never = reply.status;
+        return never;
+      }
+    }
+    for (const { taskId, attempt } of reply.abort) {
+      const r = running.get(taskId);
+      if (r?.assignment.attempt !== attempt || r.finished) continue;
+      r.dropped = true;
+      abortAttempt(r, 'taken_away', 'the dispatcher no longer counts this attempt as held');
+    }
+  };
+
+  const beat = async (): Promise<void> => {
+    const subject = s.heartbeat(project, pool, workerId);
+    const attempts = [...running.values()]
+      .filter((r) => !r.dropped)
+      .map((r) => ({ taskId: r.assignment.taskId, attempt: r.assignment.attempt }));
+    try {
+      const m = await nc.request(subject, json({ attempts }), {
+        timeout: Math.max(1_000, 2 * heartbeatMs),
+      });
+      let body: unknown;
+      try {
+        body = m.json<unknown>();
+      } catch (cause) {
+        throw new DecodeError(ErrorCode.MalformedJson, 'heartbeat reply is not JSON', subject, {
+          cause,
+        });
+      }
+      const reply = HeartbeatReply.safeParse(body);
+      if (!reply.success)
+        throw new DecodeError(ErrorCode.SchemaInvalid, 'heartbeat reply is not valid', subject, {
+          cause: reply.error,
+        });
+      onBeat(reply.data);
+    } catch (error) {
+      if (phase === 'running' || phase === 'draining') emit({ type: 'heartbeat_error', error });
+    }
+  };
+
+  const beats = new Set<Promise<void>>();
+  const heartbeatLoop = async () => {
+    while (!beating.signal.aborted) {
+      // Beats go out on schedule even when a reply is slow: the dispatcher counts arrivals.
+      const p: Promise<void> = beat().finally(() => beats.delete(p));
+      beats.add(p);
+      // Until the dispatcher knows the worker, each answer matters: it starts claiming.
+      if (!recognised) await p;
+      const eager = !recognised && lastBeatUnknown;
+      await sleep(eager ? Math.min(heartbeatMs, EAGER_BEAT_MS) : heartbeatMs, beating.signal);
+    }
+  };
+
+  // --- attempts ---------------------------------------------------------------------------
+
+  const run = async (r: Running): Promise<void> => {
+    const a = r.assignment;
+    const context: TaskContext = {
+      taskId: a.taskId,
+      project: a.project,
+      pool: a.pool,
+      attempt: a.attempt,
+      payload: a.payload,
+      leaseExpiresAt: a.leaseExpiresAt,
+      timeoutMs: a.timeoutMs,
+      signal: r.controller.signal,
+    };
+    const started = performance.now();
+    let outcome: HandlerOutcome;
+    try {
+      outcome = { ok: true, result: await options.handler(context) };
+    } catch (error) {
+      outcome = { ok: false, error };
+    }
+    const durationMs = performance.now() - started;
+    r.finished = true;
+    clearTimeout(r.leaseTimer);
+    try {
+      if (r.dropped || life.signal.aborted) {
+        emit({ type: 'task_dropped', taskId: a.taskId, attempt: a.attempt });
+        return;
+      }
+      const report = buildReport({ assignment: a, workerId, outcome, durationMs, at: now() });
+      const seq = await append(report);
+      emit({
+        type: 'task_reported',
+        taskId: a.taskId,
+        attempt: a.attempt,
+        outcome: report.type === 'task.completed' ? 'completed' : 'failed',
+        durationMs: report.data.usage.durationMs,
+        seq,
+      });
+    } catch (error) {
+      emit({ type: 'report_failed', taskId: a.taskId, attempt: a.attempt, error });
+    } finally {
+      running.delete(a.taskId);
+      notify();
+    }
+  };
+
+  const start = (a: Assignment) => {
+    // The dispatcher only sends the worker's own work; anything else is not for this worker.
+    if (a.project !== project || a.pool !== pool || running.has(a.taskId)) return;
+    const r: Running = {
+      assignment: a,
+      controller: new AbortController(),
+      startedAt: now(),
+      leaseTimer: undefined,
+      finished: false,
+      dropped: false,
+      done: Promise.resolve(),
+    };
+    r.leaseTimer = setTimeout(
+      () => {
+        abortAttempt(r, 'lease_expired', `the lease of attempt ${a.attempt} expired`);
+      },
+      Math.min(MAX_TIMER_MS, Math.max(0, a.leaseExpiresAt - now())),
+    );
+    running.set(a.taskId, r);
+    emit({
+      type: 'task_started',
+      taskId: a.taskId,
+      attempt: a.attempt,
+      leaseExpiresAt: a.leaseExpiresAt,
+    });
+    r.done = run(r);
+  };
+
+  // --- claims -----------------------------------------------------------------------------
+
+  const claim = async (max: number): Promise<ClaimReply> => {
+    const subject = s.claim(project, pool, workerId);
+    const m = await nc.request(subject, json({ max: Math.min(1_000, max), waitMs: claimWaitMs }), {
+      timeout: claimWaitMs + CLAIM_MARGIN_MS,
+    });
+    let body: unknown;
+    try {
+      body = m.json<unknown>();
+    } catch (cause) {
+      throw new DecodeError(ErrorCode.MalformedJson, 'claim reply is not JSON', subject, { cause });
+    }
+    const reply = ClaimReply.safeParse(body);
+    if (reply.success) return reply.data;
+    // The dispatcher answers `{ error }` to a claim it could not read.
+    const said =
+      typeof body === 'object' && body !== null && 'error' in body ? String(body.error) : undefined;
+    if (said !== undefined) throw new UnavailableError(`the dispatcher did not serve: ${said}`);
+    throw new DecodeError(ErrorCode.SchemaInvalid, 'claim reply is not valid', subject, {
+      cause: reply.error,
+    });
+  };
+
+  const claimLoop = async () => {
+    let failures = 0;
+    while (!claiming.signal.aborted) {
+      if (!recognised || running.size >= capacity) {
+        await Promise.race([changed, claimingStopped]);
+        continue;
+      }
+      let reply: ClaimReply | undefined;
+      try {
+        // An abandoned claim may still bring assignments; their leases requeue them.
+        reply = await untilAborted(claim(capacity - running.size), life.signal);
+      } catch (error) {
+        if (life.signal.aborted) break;
+        failures += 1;
+        const retryInMs = backoffMs(failures, { capMs: maxBackoffMs });
+        emit({ type: 'claim_error', error, retryInMs });
+        await sleep(retryInMs, claiming.signal);
+        continue;
+      }
+      if (reply === undefined) break;
+      failures = 0;
+      if ('refused' in reply) {
+        const { reason, detail } = reply.refused;
+        // Someone (or this worker's own drain) marked it draining: finish up and leave.
+        if (reason === 'worker_draining') beginDrain();
+        else fail(new RefusedError(reason, detail));
+        break;
+      }
+      // Assignments received while draining are still this worker's to run.
+      for (const a of reply.assignments) start(a);
+    }
+  };
+
+  // --- drain and signals ------------------------------------------------------------------
+
+  const drainSteps = async () => {
+    phase = 'draining';
+    emit({ type: 'draining' });
+    claiming.abort();
+    const ref = { workerId, project, pool };
+    try {
+      await append(
+        WorkerDraining.parse({ type: 'worker.draining', data: ref, meta: { at: now() } }),
+      );
+    } catch (error) {
+      emit({ type: 'append_failed', what: 'draining', error });
+    }
+    // The claim under way returns (refused once the dispatcher folds the drain) before leaving.
+    await claimLoopDone;
+    while (running.size > 0) await Promise.all([...running.values()].map((r) => r.done));
+    if (current() !== 'draining') return; // stopped hard meanwhile; `fail` ends the worker
+    leaving = true;
+    let notLeft: FleetError | undefined;
+    try {
+      await append(WorkerLeft.parse({ type: 'worker.left', data: ref, meta: { at: now() } }));
+      emit({ type: 'left' });
+    } catch (error) {
+      emit({ type: 'append_failed', what: 'left', error });
+      notLeft =
+        error instanceof FleetError
+          ? error
+          : new UnavailableError('worker.left was not stored', { cause: error });
+    }
+    beating.abort();
+    await heartbeatLoopDone;
+    await Promise.all([...beats]);
+    life.abort();
+    end(notLeft);
+  };
+
+  let draining: Promise<void> | undefined;
+  const beginDrain = () => {
+    if (phase !== 'running' || draining !== undefined) return;
+    draining = drainSteps().catch((cause: unknown) => {
+      fail(new UnavailableError('the drain failed', { cause }));
+    });
+  };
+
+  const drain = (): Promise<void> => {
+    beginDrain();
+    return done;
+  };
+
+  const kill = (): Promise<void> => {
+    if (phase !== 'ended') {
+      stopHard();
+      emit({ type: 'killed' });
+      end(failure);
+    }
+    return done.catch(() => undefined);
+  };
+
+  let signals = 0;
+  const onSignal = () => {
+    signals += 1;
+    if (signals === 1) beginDrain();
+    else void kill();
+  };
+  const unhookSignals = () => {
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
+  };
+  if (options.handleSignals === true) {
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+  }
+
+  const internal = (what: string) => (cause: unknown) => {
+    fail(new UnavailableError(`the ${what} failed`, { cause }));
+  };
+  const heartbeatLoopDone = heartbeatLoop().catch(internal('heartbeat loop'));
+  const claimLoopDone = claimLoop().catch(internal('claim loop'));
+  nc.closed().then((cause) => {
+    fail(new UnavailableError('the NATS connection closed', { cause }));
+  }, internal('connection'));
+
+  return {
+    id: workerId,
+    identity,
+    done,
+    inFlight: () =>
+      [...running.values()]
+        .filter((r) => !r.dropped)
+        .map((r) => ({
+          taskId: r.assignment.taskId,
+          project: r.assignment.project,
+          pool: r.assignment.pool,
+          attempt: r.assignment.attempt,
+          leaseExpiresAt: r.assignment.leaseExpiresAt,
+          startedAt: r.startedAt,
+        })),
+    phase: () => phase,
+    drain,
+    stop: drain,
+    kill,
+  };
+};

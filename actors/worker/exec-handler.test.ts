@@ -1,0 +1,104 @@
+import { describe, expect, it } from 'vitest';
+import type { PoolId, ProjectId, TaskId } from '../../events/index.ts';
+import { AbortedError } from './aborted-error.ts';
+import { execHandler } from './exec-handler.ts';
+import type { TaskContext } from './task-context.ts';
+import { TaskError } from './task-error.ts';
+
+const context = (signal = new AbortController().signal): TaskContext => ({
+  taskId: 't1' as TaskId,
+  project: 'health-prod' as ProjectId,
+  pool: 'gpu' as PoolId,
+  attempt: 2,
+  payload: { prompt: 'héllo', n: [1, 2] },
+  leaseExpiresAt: Date.now() + 60_000,
+  timeoutMs: 60_000,
+  signal,
+});
+
+const failure = async (p: Promise<unknown>): Promise<unknown> => {
+  try {
+    await p;
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected a failure');
+};
+
+describe('execHandler', () => {
+  it('hands the task to the command on stdin; `cat` echoes it back as the JSON output', async () => {
+    const result = await execHandler({ command: 'cat' })(context());
+    expect(result).toEqual({
+      output: {
+        taskId: 't1',
+        project: 'health-prod',
+        pool: 'gpu',
+        attempt: 2,
+        payload: { prompt: 'héllo', n: [1, 2] },
+      },
+    });
+  });
+
+  it('returns text output as a string, none for empty output, and sets the task variables', async () => {
+    const env = await execHandler({
+      command: 'echo "$FLEET_PROJECT/$FLEET_POOL/$FLEET_TASK_ID#$FLEET_ATTEMPT"',
+    })(context());
+    expect(env).toEqual({ output: 'health-prod/gpu/t1#2' });
+    expect(await execHandler({ command: 'true' })(context())).toEqual({});
+  });
+
+  it('never hands the enrollment key to the command', async () => {
+    process.env['FLEET_KEY'] = 'fk_secret';
+    try {
+      const r = await execHandler({ command: 'printf "%s" "${FLEET_KEY:-none}"' })(context());
+      expect(r).toEqual({ output: 'none' });
+    } finally {
+      delete process.env['FLEET_KEY'];
+    }
+  });
+
+  it('turns a non-zero exit into a retryable TaskError carrying the tail of stderr', async () => {
+    const error = await failure(
+      execHandler({ command: 'echo partial; echo "model not loaded" >&2; exit 3' })(context()),
+    );
+    expect(error).toBeInstanceOf(TaskError);
+    expect(error).toMatchObject({ code: 'exit_3', retryable: true, message: 'model not loaded' });
+    const silent = await failure(execHandler({ command: 'exit 4' })(context()));
+    expect(silent).toMatchObject({ code: 'exit_4', message: 'the command exited with code 4' });
+  });
+
+  it('kills a command that outlives its timeout, and whatever it started', async () => {
+    const started = performance.now();
+    const error = await failure(
+      execHandler({ command: 'sleep 5; echo late', timeoutMs: 200 })(context()),
+    );
+    expect(performance.now() - started).toBeLessThan(2_000);
+    expect(error).toMatchObject({ code: 'timeout', retryable: true });
+  });
+
+  it('kills the command when the attempt aborts, failing with the abort reason', async () => {
+    const controller = new AbortController();
+    const running = execHandler({ command: 'sleep 5' })(context(controller.signal));
+    setTimeout(() => {
+      controller.abort(new AbortedError('lease_expired', 'the lease expired'));
+    }, 100);
+    const started = performance.now();
+    const error = await failure(running);
+    expect(performance.now() - started).toBeLessThan(2_000);
+    expect(error).toBeInstanceOf(AbortedError);
+    expect(error).toMatchObject({ why: 'lease_expired' });
+  });
+
+  it('sends SIGKILL when the command ignores SIGTERM', async () => {
+    const started = performance.now();
+    const error = await failure(
+      execHandler({
+        command: "trap '' TERM; sleep 5",
+        timeoutMs: 100,
+        killGraceMs: 200,
+      })(context()),
+    );
+    expect(performance.now() - started).toBeLessThan(2_000);
+    expect(error).toMatchObject({ code: 'timeout' });
+  });
+});
