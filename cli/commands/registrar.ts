@@ -1,0 +1,35 @@
+import type { Command } from 'commander';
+import { EventLog } from '../../actors/host/event-log.ts';
+import { startRegistrar } from '../../actors/registrar/index.ts';
+import type { CliContext } from '../cli-context.ts';
+import { errorMessage } from '../error-message.ts';
+import { stopSignals } from '../stop-signals.ts';
+
+/** `fleet registrar`: runs the registrar (enrollment) until a signal. */
+export const registerRegistrar = (program: Command, ctx: CliContext): void => {
+  program
+    .command('registrar')
+    .description('run the registrar, which enrolls workers with keys, until SIGINT or SIGTERM')
+    .action(async (_o: unknown, cmd: Command) => {
+      const g = ctx.globals(cmd);
+      const signals = stopSignals(ctx.io);
+      const nc = await ctx.connect(g.nats, { longLived: true, name: 'fleet-registrar' });
+      try {
+        const log = await EventLog.open(nc, { stream: g.stream, root: g.root });
+        const registrar = await startRegistrar({
+          log,
+          onError: (e) => {
+            ctx.warn(`registrar: ${errorMessage(e)}`);
+          },
+        });
+        ctx.print(`registrar running on ${g.nats} (stream ${g.stream}, root ${g.root})`);
+        const name = await signals.first;
+        const { enrolled } = registrar.stats();
+        ctx.print(`${name}: stopping the registrar (${enrolled} enrolled since start)`);
+        await registrar.stop();
+      } finally {
+        signals.dispose();
+        await nc.drain();
+      }
+    });
+};

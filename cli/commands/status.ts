@@ -1,0 +1,50 @@
+import type { Command } from 'commander';
+import { awaitTask, EndStatus, taskStatus } from '../../client/index.ts';
+import type { CliContext } from '../cli-context.ts';
+import { parseDuration } from '../parse-duration.ts';
+import { printOutcome, waitAndPrint } from '../print-outcome.ts';
+
+interface StatusOptions {
+  project: string;
+  pool: string;
+  wait?: boolean;
+  waitTimeout: string;
+  json?: boolean;
+}
+
+/** `fleet status`: where a task stands, or with `--wait` how it ends. */
+export const registerStatus = (program: Command, ctx: CliContext): void => {
+  program
+    .command('status')
+    .description('show where a task stands (with --wait, wait for its end: exit 0 if completed)')
+    .argument('<taskId>', 'the task')
+    .requiredOption('--project <project>', 'the task’s project')
+    .requiredOption('--pool <pool>', 'the task’s pool')
+    .option('--wait', 'wait until the task ends')
+    .option('--wait-timeout <duration>', 'give up waiting after this long', '5m')
+    .option('--json', 'print JSON')
+    .action(async (taskId: string, o: StatusOptions, cmd: Command) => {
+      const waitMs = parseDuration(o.waitTimeout, '--wait-timeout');
+      await ctx.withNats(cmd, async (nc, g) => {
+        const ref = { project: o.project, pool: o.pool, taskId };
+        const where = { root: g.root, stream: g.stream };
+        if (o.wait === true) {
+          await waitAndPrint(ctx, () => awaitTask(nc, { ...ref, timeoutMs: waitMs }, where), {
+            json: o.json === true,
+            extra: { taskId },
+          });
+          return;
+        }
+        const now = await taskStatus(nc, ref, where);
+        if ((EndStatus as readonly string[]).includes(now.status)) {
+          // Ended: read its report too, and exit as --wait would.
+          const outcome = await awaitTask(nc, { ...ref, timeoutMs: 0 }, where);
+          printOutcome(ctx, outcome, { json: o.json === true, extra: { taskId } });
+          return;
+        }
+        if (o.json === true) ctx.print(JSON.stringify(now));
+        else
+          ctx.print(`${now.status} after ${now.attempts} attempt${now.attempts === 1 ? '' : 's'}`);
+      });
+    });
+};

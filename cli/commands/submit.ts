@@ -1,0 +1,101 @@
+import type { Command } from 'commander';
+import { awaitTask, submitTask } from '../../client/index.ts';
+import type { TaskInput } from '../../client/index.ts';
+import type { CliContext } from '../cli-context.ts';
+import { CONSTRAINT_FORMS, parseConstraint } from '../parse-constraint.ts';
+import { parseDuration } from '../parse-duration.ts';
+import { collect, parseInteger, parsePayload, parseList } from '../parse-options.ts';
+import { waitAndPrint } from '../print-outcome.ts';
+
+interface SubmitOptions {
+  project: string;
+  pool: string;
+  model?: string[];
+  label?: string[];
+  require?: string[];
+  runtime?: string[];
+  memory?: string;
+  priority?: string;
+  maxAttempts?: string;
+  timeout?: string;
+  payload?: string;
+  id?: string;
+  wait?: boolean;
+  waitTimeout: string;
+  json?: boolean;
+}
+
+/** `fleet submit`: submits one task, and with `--wait` waits for its outcome. */
+export const registerSubmit = (program: Command, ctx: CliContext): void => {
+  program
+    .command('submit')
+    .description('submit a task; prints its id (with --wait, also how it ended)')
+    .requiredOption('--project <project>', 'the task’s project (tenant)')
+    .requiredOption('--pool <pool>', 'the pool that runs it')
+    .option('--model <model>', 'an acceptable model (repeatable or a,b: any of them)', collect)
+    .option(
+      '--label <constraint>',
+      'a worker label constraint, e.g. gpu=a100 (repeatable)',
+      collect,
+    )
+    .option(
+      '--require <constraint>',
+      `a label constraint: ${CONSTRAINT_FORMS} (repeatable)`,
+      collect,
+    )
+    .option(
+      '--runtime <kind>',
+      'an acceptable runtime: process, docker, kubernetes, lambda (repeatable)',
+      collect,
+    )
+    .option('--memory <mb>', 'memory the task needs, in MB')
+    .option('--priority <n>', 'higher runs first (-1000 to 1000; default 0)')
+    .option('--max-attempts <n>', 'attempts before it is dead-lettered (default 3)')
+    .option('--timeout <duration>', 'lease of one attempt, e.g. 60s (default 60s)')
+    .option('--payload <json>', "the task's input: inline JSON, or @file.json")
+    .option('--id <taskId>', 'the task id (default a random UUID)')
+    .option('--wait', 'wait until the task ends and print its outcome')
+    .option('--wait-timeout <duration>', 'give up waiting after this long', '5m')
+    .option('--json', 'print JSON')
+    .action(async (o: SubmitOptions, cmd: Command) => {
+      const models = parseList(o.model);
+      const runtimes = parseList(o.runtime);
+      const labels = [
+        ...(o.label ?? []).map((t) => parseConstraint(t, '--label')),
+        ...(o.require ?? []).map((t) => parseConstraint(t, '--require')),
+      ];
+      const input = {
+        project: o.project,
+        pool: o.pool,
+        requirements: {
+          labels,
+          ...(models.length === 0 ? {} : { models }),
+          ...(runtimes.length === 0 ? {} : { runtimes }),
+          ...(o.memory === undefined
+            ? {}
+            : { memoryMb: parseInteger(o.memory, '--memory', { min: 1 }) }),
+        },
+        ...(o.id === undefined ? {} : { taskId: o.id }),
+        ...(o.priority === undefined ? {} : { priority: parseInteger(o.priority, '--priority') }),
+        ...(o.maxAttempts === undefined
+          ? {}
+          : { maxAttempts: parseInteger(o.maxAttempts, '--max-attempts', { min: 1 }) }),
+        ...(o.timeout === undefined ? {} : { timeoutMs: parseDuration(o.timeout, '--timeout') }),
+        ...(o.payload === undefined ? {} : { payload: await parsePayload(o.payload) }),
+      } as TaskInput;
+      const waitMs = parseDuration(o.waitTimeout, '--wait-timeout');
+      await ctx.withNats(cmd, async (nc, g) => {
+        const { taskId, seq } = await submitTask(nc, input, { root: g.root });
+        if (o.wait !== true) {
+          ctx.print(o.json === true ? JSON.stringify({ taskId, seq }) : taskId);
+          return;
+        }
+        if (o.json !== true) ctx.print(taskId);
+        const ref = { project: o.project, pool: o.pool, taskId, timeoutMs: waitMs };
+        await waitAndPrint(ctx, () => awaitTask(nc, ref, { root: g.root, stream: g.stream }), {
+          json: o.json === true,
+          extra: { taskId, seq },
+        });
+      });
+    });
+};

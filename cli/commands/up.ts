@@ -1,0 +1,72 @@
+import type { NatsConnection } from '@nats-io/transport-node';
+import type { Command } from 'commander';
+import type { Dispatcher } from '../../actors/dispatcher/dispatcher.ts';
+import { EventLog } from '../../actors/host/event-log.ts';
+import { startRegistrar } from '../../actors/registrar/index.ts';
+import type { Registrar } from '../../actors/registrar/index.ts';
+import { DEFAULT_NATS_URL } from '../cli-context.ts';
+import type { CliContext } from '../cli-context.ts';
+import { ensureNats } from '../embedded-nats.ts';
+import { errorMessage } from '../error-message.ts';
+import { collect, parseList } from '../parse-options.ts';
+import { poolName, startPoolDispatcher } from '../start-pool-dispatcher.ts';
+import { stopSignals } from '../stop-signals.ts';
+
+/** `fleet up`: NATS (embedded unless given), the stream, the registrar and pool dispatchers. */
+export const registerUp = (program: Command, ctx: CliContext): void => {
+  program
+    .command('up')
+    .description(
+      'run a whole fleet control plane: NATS (embedded unless --nats or NATS_URL), the stream, ' +
+        'the registrar and one dispatcher per pool, until SIGINT or SIGTERM',
+    )
+    .option('--pools <a,b>', 'pools to dispatch (repeatable; default: "default")', collect)
+    .option('--data-dir <dir>', 'where an embedded NATS server keeps its data', '.fleet')
+    .action(async (o: { pools?: string[]; dataDir: string }, cmd: Command) => {
+      const names = parseList(o.pools);
+      const pools = (names.length === 0 ? ['default'] : names).map((p) => poolName(p, '--pools'));
+      const g = ctx.globals(cmd);
+      const signals = stopSignals(ctx.io);
+      const nats = await ensureNats({
+        url: g.natsGiven ?? '',
+        dataDir: o.dataDir,
+        // Ctrl-C reaches only this process, which then stops its actors before the server.
+        detached: true,
+        log: (line) => {
+          ctx.warn(line);
+        },
+      });
+      let nc: NatsConnection | undefined;
+      let registrar: Registrar | undefined;
+      const dispatchers: Dispatcher[] = [];
+      try {
+        nc = await ctx.connect(nats.url, { longLived: true, name: 'fleet-up' });
+        const log = await EventLog.open(nc, { stream: g.stream, root: g.root });
+        registrar = await startRegistrar({
+          log,
+          onError: (e) => {
+            ctx.warn(`registrar: ${errorMessage(e)}`);
+          },
+        });
+        for (const pool of pools) dispatchers.push(await startPoolDispatcher(ctx, log, pool));
+        ctx.print(`fleet is up on ${nats.url}${nats.embedded ? ' (embedded NATS)' : ''}`);
+        ctx.print(`  stream ${g.stream}, subjects ${g.root}.>`);
+        ctx.print('  registrar: enrolling workers');
+        ctx.print(`  dispatchers: ${pools.join(', ')}`);
+        const flag = nats.url === DEFAULT_NATS_URL ? '' : `--nats ${nats.url} `;
+        ctx.print(
+          `next: fleet ${flag}keys create --project <project> --pool ${pools[0] ?? 'default'}`,
+        );
+        const name = await signals.first;
+        ctx.print(`${name}: stopping`);
+      } finally {
+        signals.dispose();
+        for (const d of dispatchers)
+          await d.stop().catch((e: unknown) => ctx.warn(errorMessage(e)));
+        await registrar?.stop().catch((e: unknown) => ctx.warn(errorMessage(e)));
+        await nc?.drain().catch(() => undefined);
+        await nats.stop();
+      }
+      ctx.print('stopped');
+    });
+};

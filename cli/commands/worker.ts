@@ -1,0 +1,157 @@
+import type { Command } from 'commander';
+import { createWorker, execHandler } from '../../actors/worker/index.ts';
+import type { WorkerLifecycleEvent } from '../../actors/worker/index.ts';
+import { Runtime } from '../../events/index.ts';
+import { InvalidInputError } from '../../client/index.ts';
+import type { CliContext } from '../cli-context.ts';
+import { errorMessage } from '../error-message.ts';
+import { formatLabels, formatList } from '../format-table.ts';
+import { parseDuration } from '../parse-duration.ts';
+import { collect, parseInteger, parseLabels, parseList } from '../parse-options.ts';
+import { stopSignals } from '../stop-signals.ts';
+
+interface WorkerOptions {
+  key?: string;
+  models?: string[];
+  label?: string[];
+  runtime: string;
+  maxDuration?: string;
+  memory?: string;
+  capacity: string;
+  exec: string;
+  timeout?: string;
+  heartbeat: string;
+}
+
+/** One line per lifecycle event worth telling; errors the worker survives go to stderr. */
+const tell = (ctx: CliContext, e: WorkerLifecycleEvent): void => {
+  switch (e.type) {
+    case 'active':
+      ctx.print('the dispatcher knows this worker: claiming work');
+      return;
+    case 'task_started':
+      ctx.print(`task ${e.taskId} attempt ${e.attempt}: started`);
+      return;
+    case 'task_reported':
+      ctx.print(
+        `task ${e.taskId} attempt ${e.attempt}: ${e.outcome} in ${Math.round(e.durationMs)} ms`,
+      );
+      return;
+    case 'task_aborted':
+      ctx.print(`task ${e.taskId} attempt ${e.attempt}: aborted (${e.why})`);
+      return;
+    case 'task_dropped':
+      ctx.print(`task ${e.taskId} attempt ${e.attempt}: dropped, not reported`);
+      return;
+    case 'report_failed':
+      ctx.warn(`task ${e.taskId} attempt ${e.attempt}: report failed: ${errorMessage(e.error)}`);
+      return;
+    case 'claim_error':
+      ctx.warn(`claim failed (retry in ${e.retryInMs} ms): ${errorMessage(e.error)}`);
+      return;
+    case 'heartbeat_error':
+      ctx.warn(`heartbeat failed: ${errorMessage(e.error)}`);
+      return;
+    case 'append_failed':
+      ctx.warn(`could not record ${e.what}: ${errorMessage(e.error)}`);
+      return;
+    case 'draining':
+      ctx.print('draining: no new work; finishing what is held');
+      return;
+    case 'left':
+      ctx.print('left the pool');
+      return;
+    case 'refused':
+      ctx.warn(`refused by the fleet (${e.reason}): ${e.detail}`);
+      return;
+    case 'enrolled':
+    case 'killed':
+    case 'ended':
+      return;
+    default: {
+      const never: never = e;
+      return never;
+    }
+  }
+};
+
+/** `fleet worker`: enrolls with a key and runs a command per task until a signal. */
+export const registerWorker = (program: Command, ctx: CliContext): void => {
+  program
+    .command('worker')
+    .description(
+      'enroll with a key and run a shell command per task until SIGINT or SIGTERM (then drain)',
+    )
+    .option('--key <token>', 'the enrollment key (default $FLEET_KEY; prefer it: flags show in ps)')
+    .option('--models <a,b>', 'models this worker serves (repeatable)', collect)
+    .option('--label <k=v>', 'a label of this worker (repeatable)', collect)
+    .option('--runtime <kind>', 'process, docker, kubernetes or lambda', 'process')
+    .option('--max-duration <duration>', 'longest a task may run in this runtime')
+    .option('--memory <mb>', 'memory available to one task, in MB')
+    .option('--capacity <n>', 'tasks run at once', '1')
+    .requiredOption(
+      '--exec <command>',
+      'shell command per task: the task as JSON on stdin, its stdout the output',
+    )
+    .option('--timeout <duration>', 'kill the command after this long (default: the lease)')
+    .option('--heartbeat <duration>', 'heartbeat period; match the dispatcher', '1s')
+    .action(async (o: WorkerOptions, cmd: Command) => {
+      const key = o.key ?? ctx.io.env['FLEET_KEY'];
+      if (key === undefined || key === '')
+        throw new InvalidInputError('--key', 'a key is required: --key <token> or FLEET_KEY');
+      const runtime = Runtime.safeParse({
+        kind: o.runtime,
+        ...(o.maxDuration === undefined
+          ? {}
+          : { maxDurationMs: parseDuration(o.maxDuration, '--max-duration') }),
+        ...(o.memory === undefined
+          ? {}
+          : { memoryMb: parseInteger(o.memory, '--memory', { min: 1 }) }),
+      });
+      if (!runtime.success)
+        throw InvalidInputError.fromZod(runtime.error, { what: '--runtime', prefix: 'runtime' });
+      const models = parseList(o.models);
+      const labels = parseLabels(o.label);
+      const capacity = parseInteger(o.capacity, '--capacity', { min: 1 });
+      const heartbeatMs = parseDuration(o.heartbeat, '--heartbeat');
+      const timeoutMs = o.timeout === undefined ? undefined : parseDuration(o.timeout, '--timeout');
+      const g = ctx.globals(cmd);
+      const signals = stopSignals(ctx.io);
+      const nc = await ctx.connect(g.nats, { longLived: true, name: 'fleet-worker' });
+      try {
+        const worker = await createWorker({
+          nats: nc,
+          key,
+          models,
+          labels,
+          runtime: runtime.data,
+          capacity,
+          heartbeatMs,
+          root: g.root,
+          handler: execHandler({
+            command: o.exec,
+            ...(timeoutMs === undefined ? {} : { timeoutMs }),
+          }),
+          onEvent: (e) => {
+            tell(ctx, e);
+          },
+        });
+        const w = worker.identity;
+        ctx.print(
+          `worker ${w.workerId} enrolled in project ${w.project}, pool ${w.pool}: ` +
+            `models ${formatList(w.models, 'any')}, labels ${formatLabels(w.labels)}, ` +
+            `${w.runtime.kind}, capacity ${w.capacity}`,
+        );
+        const stop = await Promise.race([signals.first, worker.done.then(() => undefined)]);
+        if (stop !== undefined) {
+          ctx.print(`${stop}: draining (send it again to stop at once)`);
+          void signals.second.then(() => worker.kill());
+          await worker.drain();
+        }
+        await worker.done;
+      } finally {
+        signals.dispose();
+        await nc.drain();
+      }
+    });
+};

@@ -1,0 +1,30 @@
+/**
+ * The `fleet` command line: `buildProgram`/`runCli` (in-process, with injectable output),
+ * the parsers of its arguments, the operator reads and writes it performs (`readWorkers`,
+ * `revokeWorker`), and the local NATS server it starts when none is given (`ensureNats`).
+ */
+export { buildProgram, runCli, main } from './main.ts';
+export { runCaptured } from './run-captured.ts';
+export type { CapturedRun } from './run-captured.ts';
+export { CliContext, DEFAULT_NATS_URL } from './cli-context.ts';
+export type { GlobalOptions } from './cli-context.ts';
+export { processIo } from './cli-io.ts';
+export type { CliIo } from './cli-io.ts';
+export { parseDuration } from './parse-duration.ts';
+export { parseConstraint, CONSTRAINT_FORMS } from './parse-constraint.ts';
+export {
+  collect,
+  parseInteger,
+  parseLabels,
+  parseList,
+  parsePayload,
+  parseWeights,
+} from './parse-options.ts';
+export { readWorkers } from './read-workers.ts';
+export type { WorkerRow } from './read-workers.ts';
+export { revokeWorker } from './revoke-worker.ts';
+export { snapshotBucket } from './snapshot-bucket.ts';
+export { stopSignals } from './stop-signals.ts';
+export type { StopSignals } from './stop-signals.ts';
+export { ensureNats } from './embedded-nats.ts';
+export type { EnsureNatsOptions, EnsuredNats } from './embedded-nats.ts';

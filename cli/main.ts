@@ -1,0 +1,96 @@
+import { readFileSync, realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Command, CommanderError } from 'commander';
+import { DEFAULT_ROOT, DEFAULT_STREAM, FleetError } from '../events/index.ts';
+import { CliContext, DEFAULT_NATS_URL } from './cli-context.ts';
+import { processIo } from './cli-io.ts';
+import type { CliIo } from './cli-io.ts';
+import { registerCancel } from './commands/cancel.ts';
+import { registerDispatcher } from './commands/dispatcher.ts';
+import { registerKeys } from './commands/keys.ts';
+import { registerRegistrar } from './commands/registrar.ts';
+import { registerStatus } from './commands/status.ts';
+import { registerSubmit } from './commands/submit.ts';
+import { registerUp } from './commands/up.ts';
+import { registerWorker } from './commands/worker.ts';
+import { registerWorkers } from './commands/workers.ts';
+
+const version = (): string => {
+  const pkg: unknown = JSON.parse(
+    readFileSync(new URL('../package.json', import.meta.url), 'utf8'),
+  );
+  return typeof pkg === 'object' && pkg !== null && 'version' in pkg ? String(pkg.version) : '0';
+};
+
+/**
+ * Builds the `fleet` command line. Output goes through `ctx.io`, and commands set
+ * `ctx.exitCode`; errors propagate to the caller of `parseAsync` (see `runCli`).
+ */
+export const buildProgram = (ctx: CliContext = new CliContext(processIo())): Command => {
+  const program = new Command('fleet')
+    .description(
+      'Fleet: dispatch tasks to workers with capability matching and tenant isolation, ' +
+        'on NATS JetStream.',
+    )
+    .version(version())
+    .option('--nats <url>', `NATS server URL (default: $NATS_URL, else ${DEFAULT_NATS_URL})`)
+    .option('--root <root>', 'subject root of the deployment', DEFAULT_ROOT)
+    .option('--stream <name>', 'JetStream stream holding the log', DEFAULT_STREAM)
+    .exitOverride()
+    .configureOutput({ writeOut: ctx.io.stdout, writeErr: ctx.io.stderr })
+    .showHelpAfterError('(run with --help for usage)');
+  registerUp(program, ctx);
+  registerKeys(program, ctx);
+  registerWorkers(program, ctx);
+  registerSubmit(program, ctx);
+  registerStatus(program, ctx);
+  registerCancel(program, ctx);
+  registerWorker(program, ctx);
+  registerDispatcher(program, ctx);
+  registerRegistrar(program, ctx);
+  return program;
+};
+
+/**
+ * Runs `fleet` with `argv` (the arguments after the program name) and returns the exit code:
+ * 0 on success; 1 when a task waited for did not complete; 2 for errors, printed as
+ * `error [code]: message` on stderr without a stack trace (set FLEET_DEBUG=1 for one when the
+ * error is not one of Fleet's).
+ */
+export const runCli = async (argv: readonly string[], io: CliIo = processIo()): Promise<number> => {
+  const ctx = new CliContext(io);
+  try {
+    await buildProgram(ctx).parseAsync([...argv], { from: 'user' });
+    return ctx.exitCode;
+  } catch (e) {
+    // Commander has printed its own message (usage errors, help, version).
+    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
+    if (e instanceof FleetError) ctx.warn(`error [${e.code}]: ${e.message}`);
+    else {
+      ctx.warn(`error: ${e instanceof Error ? e.message : String(e)}`);
+      if (io.env['FLEET_DEBUG'] !== undefined && e instanceof Error && e.stack !== undefined)
+        ctx.warn(e.stack);
+    }
+    return 2;
+  }
+};
+
+/** The process entry: runs `fleet` with the process's arguments and exits with its code. */
+export const main = async (): Promise<void> => {
+  const code = await runCli(process.argv.slice(2));
+  process.exitCode = code;
+  // Anything still holding the event loop (a straggling timer) must not keep a finished command alive.
+  setTimeout(() => process.exit(code), 2_000).unref();
+};
+
+const isEntry = (): boolean => {
+  const entry = process.argv[1];
+  if (entry === undefined) return false;
+  try {
+    return realpathSync(entry) === fileURLToPath(import.meta.url);
+  } catch {
+    return false;
+  }
+};
+
+if (isEntry()) await main();

@@ -1,0 +1,48 @@
+import { LabelConstraint } from '../events/index.ts';
+import { InvalidInputError } from '../client/index.ts';
+
+const KEY = '([A-Za-z0-9][A-Za-z0-9._/-]*)';
+const NOT_EXISTS = new RegExp(`^!\\s*${KEY}$`);
+const EXISTS = new RegExp(`^${KEY}\\s+exists$`);
+const IN = new RegExp(`^${KEY}\\s+(in|notin|not\\s+in)\\s+(.+)$`);
+const COMPARE = new RegExp(`^${KEY}\\s*(>=|<=|!=|==|=|>|<)\\s*(.*)$`);
+const NUMBER = /^-?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+
+/** The forms `parseConstraint` accepts, for error messages and help. */
+export const CONSTRAINT_FORMS =
+  'k=v, k!=v, k>=n, k>n, k<=n, k<n, "k in a|b", "k not in a|b", "k exists" or "!k"';
+
+/**
+ * Parses a label constraint as written on the command line: `k=v` (eq), `k!=v` (neq),
+ * `k>=n` `k>n` `k<=n` `k<n` (numeric), `k in a|b` (in), `k not in a|b` (notIn), `k exists`,
+ * and `!k` (notExists). Throws `InvalidInputError` naming `flag` for anything else.
+ */
+export const parseConstraint = (text: string, flag = '--require'): LabelConstraint => {
+  const t = text.trim();
+  const bad = (why: string) => new InvalidInputError(flag, `${flag} "${text}": ${why}`);
+  const parsed = LabelConstraint.safeParse(toRaw(t, bad));
+  if (!parsed.success) throw bad(parsed.error.issues[0]?.message ?? 'invalid');
+  return parsed.data;
+};
+
+const toRaw = (t: string, bad: (why: string) => InvalidInputError): unknown => {
+  let m = NOT_EXISTS.exec(t);
+  if (m !== null) return { key: m[1], op: 'notExists' };
+  m = EXISTS.exec(t);
+  if (m !== null) return { key: m[1], op: 'exists' };
+  m = IN.exec(t);
+  if (m !== null) {
+    const values = (m[3] ?? '').split('|').map((v) => v.trim());
+    if (values.some((v) => v === '')) throw bad('a list is values separated by |, none empty');
+    return { key: m[1], op: m[2] === 'in' ? 'in' : 'notIn', values };
+  }
+  m = COMPARE.exec(t);
+  if (m === null) throw bad(`not a constraint; write ${CONSTRAINT_FORMS}`);
+  const [, key, op = '', value = ''] = m;
+  if (value === '') throw bad(`no value after "${op}"`);
+  if (op === '=' || op === '==') return { key, op: 'eq', value };
+  if (op === '!=') return { key, op: 'neq', value };
+  if (!NUMBER.test(value)) throw bad(`"${op}" compares numbers, and "${value}" is not one`);
+  const ops = { '>=': 'gte', '>': 'gt', '<=': 'lte', '<': 'lt' } as const;
+  return { key, op: ops[op as keyof typeof ops], value: Number(value) };
+};

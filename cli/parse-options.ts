@@ -1,0 +1,89 @@
+import { readFile } from 'node:fs/promises';
+import { Labels } from '../events/index.ts';
+import type { z } from 'zod';
+import { InvalidInputError } from '../client/index.ts';
+
+/** Commander collector of a repeatable option: every occurrence, in order. */
+export const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+
+/** Values of a repeatable option whose occurrences may also be comma-separated lists. */
+export const parseList = (values: readonly string[] | undefined): string[] =>
+  (values ?? [])
+    .flatMap((v) => v.split(','))
+    .map((v) => v.trim())
+    .filter((v) => v !== '');
+
+/** Parses `k=v` labels (repeatable) into a label record; values stay text. */
+export const parseLabels = (values: readonly string[] | undefined, flag = '--label'): Labels => {
+  const labels: Record<string, string> = {};
+  for (const text of values ?? []) {
+    const eq = text.indexOf('=');
+    if (eq <= 0) throw new InvalidInputError(flag, `${flag} "${text}": write key=value`);
+    labels[text.slice(0, eq).trim()] = text.slice(eq + 1).trim();
+  }
+  const parsed = Labels.safeParse(labels);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const key = issue?.path[0] === undefined ? '' : ` "${String(issue.path[0])}"`;
+    throw new InvalidInputError(flag, `${flag}${key}: ${issue?.message ?? 'invalid'}`);
+  }
+  return parsed.data;
+};
+
+/** Parses an integer option within bounds. */
+export const parseInteger = (
+  text: string,
+  flag: string,
+  bounds: { min?: number; max?: number } = {},
+): number => {
+  const n = Number(text);
+  const min = bounds.min ?? Number.MIN_SAFE_INTEGER;
+  const max = bounds.max ?? Number.MAX_SAFE_INTEGER;
+  if (text.trim() === '' || !Number.isSafeInteger(n) || n < min || n > max) {
+    const from = bounds.min === undefined ? '' : ` from ${min}`;
+    const to = bounds.max === undefined ? '' : ` to ${max}`;
+    throw new InvalidInputError(flag, `${flag} "${text}" must be a whole number${from}${to}`);
+  }
+  return n;
+};
+
+/** Parses `project=weight` fair-share weights (repeatable). */
+export const parseWeights = (values: readonly string[] | undefined): Record<string, number> => {
+  const weights: Record<string, number> = {};
+  for (const text of values ?? []) {
+    const eq = text.indexOf('=');
+    const weight = Number(text.slice(eq + 1));
+    if (eq <= 0 || !Number.isFinite(weight) || weight <= 0)
+      throw new InvalidInputError(
+        '--weight',
+        `--weight "${text}": write project=weight, weight > 0`,
+      );
+    weights[text.slice(0, eq).trim()] = weight;
+  }
+  return weights;
+};
+
+/** A JSON value given inline (`'{"a":1}'`) or from a file (`@input.json`). */
+export const parsePayload = async (
+  text: string,
+  flag = '--payload',
+): Promise<z.core.util.JSONType> => {
+  let source = text;
+  if (text.startsWith('@')) {
+    try {
+      source = await readFile(text.slice(1), 'utf8');
+    } catch (cause) {
+      throw new InvalidInputError(flag, `${flag}: cannot read ${text.slice(1)}`, { cause });
+    }
+  }
+  try {
+    return JSON.parse(source) as z.core.util.JSONType;
+  } catch (cause) {
+    const where = text.startsWith('@') ? `${text.slice(1)} is` : 'it is';
+    throw new InvalidInputError(
+      flag,
+      `${flag}: ${where} not JSON (quote a string as '"text"', or use @file.json)`,
+      { cause },
+    );
+  }
+};

@@ -1,0 +1,49 @@
+import type { TaskOutcome } from '../client/index.ts';
+import { WaitTimeoutError } from '../client/index.ts';
+import type { CliContext } from './cli-context.ts';
+
+/** Prints how a task ended, or, with `json`, the outcome merged into `extra` as one line. */
+export const printOutcome = (
+  ctx: CliContext,
+  outcome: TaskOutcome,
+  options: { json?: boolean; extra?: Record<string, unknown> } = {},
+): void => {
+  if (options.json === true) {
+    ctx.print(JSON.stringify({ ...options.extra, ...outcome }));
+    return;
+  }
+  const n = outcome.attempts;
+  ctx.print(`${outcome.status} after ${n} attempt${n === 1 ? '' : 's'}`);
+  if (outcome.reason !== undefined) ctx.print(`reason: ${outcome.reason}`);
+  if (outcome.error !== undefined)
+    ctx.print(
+      `error: ${outcome.error.code === undefined ? '' : `[${outcome.error.code}] `}${outcome.error.message}`,
+    );
+  if (outcome.output !== undefined) ctx.print(`output: ${JSON.stringify(outcome.output)}`);
+  const u = outcome.usage;
+  if (u !== undefined)
+    ctx.print(
+      `usage: ${u.tokensIn} tokens in, ${u.tokensOut} out, ${u.durationMs} ms` +
+        `${u.costUsd === undefined ? '' : `, $${u.costUsd}`}${u.model === undefined ? '' : `, ${u.model}`}`,
+    );
+};
+
+/**
+ * Waits with `wait` and prints the outcome; the exit code is 0 when the task completed and 1
+ * otherwise, also when the wait ran out (reported on stderr; not 2, which is for errors).
+ */
+export const waitAndPrint = async (
+  ctx: CliContext,
+  wait: () => Promise<TaskOutcome>,
+  options: { json?: boolean; extra?: Record<string, unknown> } = {},
+): Promise<void> => {
+  try {
+    const outcome = await wait();
+    printOutcome(ctx, outcome, options);
+    ctx.exitCode = outcome.status === 'completed' ? 0 : 1;
+  } catch (e) {
+    if (!(e instanceof WaitTimeoutError)) throw e;
+    ctx.warn(`error [${e.code}]: ${e.message}`);
+    ctx.exitCode = 1;
+  }
+};

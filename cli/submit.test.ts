@@ -1,0 +1,182 @@
+import { writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
+import { startDispatcher } from '../actors/dispatcher/dispatcher.ts';
+import type { Dispatcher } from '../actors/dispatcher/dispatcher.ts';
+import { taskKey } from '../actors/dispatcher/index.ts';
+import type { PoolId } from '../events/index.ts';
+import { uniqueName } from '../test/harness/index.ts';
+import { P, POOL } from '../test/support/builders.ts';
+import { fleetFixture } from '../test/support/fleet-fixture.ts';
+import type { FleetFixture } from '../test/support/fleet-fixture.ts';
+import { runCaptured } from './run-captured.ts';
+
+let f: FleetFixture;
+let d: Dispatcher;
+
+beforeEach(async () => {
+  f = await fleetFixture();
+  d = await startDispatcher({ log: f.log, pool: POOL as PoolId });
+});
+afterEach(async () => {
+  await d.stop();
+  await f.close();
+});
+
+const run = async (...args: string[]) => {
+  const globals = [
+    '--nats',
+    inject('natsUrl'),
+    '--root',
+    f.log.subjects.root,
+    '--stream',
+    f.log.stream,
+  ];
+  const r = runCaptured([...globals, ...args]);
+  const code = await r.done;
+  return { code, out: r.stdout(), err: r.stderr() };
+};
+const task = ['--project', P.health, '--pool', POOL];
+
+/** A fake worker: claims once and reports the attempt completed (echoing the payload) or failed. */
+const workOnce = async (workerId: string, outcome: 'completed' | 'failed') => {
+  const reply = await f.claim(workerId, { waitMs: 10_000 });
+  const a = 'assignments' in reply ? reply.assignments[0] : undefined;
+  if (a === undefined) throw new Error(`no assignment: ${JSON.stringify(reply)}`);
+  const base = { taskId: a.taskId, project: a.project, pool: a.pool, workerId, attempt: a.attempt };
+  await f.report(workerId, {
+    ...(outcome === 'completed'
+      ? {
+          type: 'task.completed',
+          data: { ...base, output: { echo: a.payload }, usage: { tokensIn: 5 } },
+        }
+      : {
+          type: 'task.failed',
+          data: { ...base, error: { message: 'out of memory', code: 'oom' }, retryable: false },
+        }),
+    meta: { at: Date.now() },
+  } as never);
+};
+
+describe('fleet submit', () => {
+  it('submits with constraints, waits, and prints the output of the completed task (exit 0)', async () => {
+    await f.enroll('w1', { labels: { vram: 80, zone: 'eu' } });
+    const working = workOnce('w1', 'completed');
+    const payload = join(tmpdir(), `${uniqueName('payload')}.json`);
+    await writeFile(payload, JSON.stringify({ prompt: 'hi' }));
+    const r = await run(
+      'submit',
+      ...task,
+      '--model',
+      'llama',
+      '--label',
+      'zone=eu',
+      '--require',
+      'vram>=40',
+      '--require',
+      '!spot',
+      '--priority',
+      '7',
+      '--max-attempts',
+      '2',
+      '--timeout',
+      '90s',
+      '--payload',
+      `@${payload}`,
+      '--id',
+      'cli-1',
+      '--wait',
+      '--wait-timeout',
+      '10s',
+    );
+    await working;
+    expect(r).toMatchObject({ code: 0, err: '' });
+    expect(r.out.split('\n')).toEqual([
+      'cli-1',
+      'completed after 1 attempt',
+      'output: {"echo":{"prompt":"hi"}}',
+      'usage: 5 tokens in, 0 out, 0 ms',
+      '',
+    ]);
+    const stored = d.host.state.tasks[taskKey(P.health, 'cli-1')];
+    expect(stored).toMatchObject({ priority: 7, maxAttempts: 2, demand: { timeoutMs: 90_000 } });
+    expect(stored?.demand.requirements).toEqual({
+      models: ['llama'],
+      labels: [
+        { key: 'zone', op: 'eq', value: 'eu' },
+        { key: 'vram', op: 'gte', value: 40 },
+        { key: 'spot', op: 'notExists' },
+      ],
+    });
+
+    const status = await run('status', 'cli-1', ...task, '--json');
+    expect(status.code).toBe(0);
+    expect(JSON.parse(status.out)).toMatchObject({
+      taskId: 'cli-1',
+      status: 'completed',
+      output: { echo: { prompt: 'hi' } },
+    });
+  });
+
+  it('exits 1 when the task it waits for fails, and prints the worker’s error', async () => {
+    await f.enroll('w1');
+    const working = workOnce('w1', 'failed');
+    const r = await run('submit', ...task, '--model', 'llama', '--wait', '--json');
+    await working;
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.out)).toMatchObject({
+      status: 'failed',
+      attempts: 1,
+      error: { message: 'out of memory', code: 'oom' },
+    });
+  });
+
+  it('prints the id, and then cancel and status work on it', async () => {
+    const r = await run('submit', ...task, '--payload', '"just text"');
+    expect(r.code).toBe(0);
+    const id = r.out.trim();
+    expect(id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(await run('status', id, ...task)).toMatchObject({
+      code: 0,
+      out: 'queued after 0 attempts\n',
+    });
+    expect((await run('cancel', id, ...task, '--reason', 'no longer needed')).out).toMatch(
+      /^cancellation of task .* stored \(seq 2\)\n$/,
+    );
+    expect(await run('status', id, ...task, '--wait')).toMatchObject({
+      code: 1,
+      out: 'cancelled after 0 attempts\n',
+    });
+    const timeout = await run('submit', ...task, '--wait', '--wait-timeout', '200ms');
+    expect(timeout.code).toBe(1);
+    expect(timeout.err).toMatch(
+      /^error \[timeout\]: task .* is still queued after 200 ms of waiting\n$/,
+    );
+  });
+
+  it.each([
+    [['--label', 'gpu'], /^error \[invalid_input\]: --label "gpu": not a constraint; write k=v, /],
+    [['--require', 'vram>=lots'], /--require "vram>=lots": ">=" compares numbers/],
+    [['--priority', 'high'], /--priority "high" must be a whole number/],
+    [['--payload', '{oops'], /--payload: it is not JSON/],
+    [['--runtime', 'vm'], /^error \[invalid_input\]: invalid task: requirements\.runtimes\.0: /],
+    [['--model', 'llama 3'], /invalid task: requirements\.models\.0: model names are/],
+    [['--wait-timeout', 'soon'], /--wait-timeout "soon" is not a duration/],
+  ])(
+    'refuses %j with exit code 2 and a clear message, publishing nothing',
+    async (args, message) => {
+      const r = await run('submit', ...task, ...args);
+      expect(r).toMatchObject({ code: 2, out: '' });
+      expect(r.err).toMatch(message);
+      expect(r.err).not.toMatch(/\n\s+at /);
+      expect((await f.log.jsm.streams.info(f.log.stream)).state.messages).toBe(0);
+    },
+  );
+
+  it('reports an unreachable server as unavailable (exit 2)', async () => {
+    const r = runCaptured(['--nats', 'nats://127.0.0.1:1', 'submit', ...task]);
+    expect(await r.done).toBe(2);
+    expect(r.stderr()).toBe('error [unavailable]: cannot connect to NATS at nats://127.0.0.1:1\n');
+  });
+});

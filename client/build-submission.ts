@@ -1,0 +1,51 @@
+import { randomUUID } from 'node:crypto';
+import { encode, MAX_MESSAGE_BYTES, TaskSubmitted } from '../events/index.ts';
+import type { EventOf } from '../events/index.ts';
+import { InvalidInputError } from './invalid-input-error.ts';
+import type { TaskInput } from './task-input.ts';
+
+/** Options of `buildSubmission`. */
+export interface BuildSubmissionOptions {
+  /** The producer's clock, for `meta.at`. */
+  readonly now: number;
+  /** Ties the submission to the request that caused it. */
+  readonly correlationId?: string;
+  /** Put in front of error paths (a batch index). */
+  readonly pathPrefix?: string;
+}
+
+/**
+ * Builds the `task.submitted` event of a task and validates it against the contract, filling in
+ * defaults and a random UUID as the task id when none is given. Throws `InvalidInputError`
+ * naming the field (relative to the input) when the task is not valid or too large to publish.
+ */
+export const buildSubmission = (
+  input: TaskInput,
+  options: BuildSubmissionOptions,
+): EventOf<'task.submitted'> => {
+  const prefix = options.pathPrefix;
+  const parsed = TaskSubmitted.safeParse({
+    type: 'task.submitted',
+    data: { ...input, taskId: input.taskId ?? randomUUID() },
+    meta: {
+      at: options.now,
+      ...(options.correlationId === undefined ? {} : { correlationId: options.correlationId }),
+    },
+  });
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const inData = issue?.path[0] === 'data';
+    throw InvalidInputError.fromZod(parsed.error, {
+      what: 'invalid task',
+      skip: inData ? 1 : 0,
+      ...(prefix === undefined ? {} : { prefix }),
+    });
+  }
+  const bytes = encode(parsed.data).byteLength;
+  if (bytes > MAX_MESSAGE_BYTES)
+    throw new InvalidInputError(
+      prefix === undefined ? 'payload' : `${prefix}.payload`,
+      `invalid task: the submission is ${bytes} bytes, over the ${MAX_MESSAGE_BYTES}-byte limit`,
+    );
+  return parsed.data;
+};

@@ -1,0 +1,41 @@
+import type { NatsConnection } from '@nats-io/transport-node';
+import { DEFAULT_ROOT, encode, subjects } from '../events/index.ts';
+import type { TaskId } from '../events/index.ts';
+import { buildSubmission } from './build-submission.ts';
+import type { ClientOptions } from './client-options.ts';
+import { publishStored } from './publish-stored.ts';
+import type { TaskInput } from './task-input.ts';
+
+/** Options of `submitTask` and `submitTasks`. */
+export interface SubmitOptions extends ClientOptions {
+  /** Ties the submissions to the request that caused them (`meta.correlationId`). */
+  readonly correlationId?: string;
+}
+
+/** A stored submission: its task id and the stream sequence of its message. */
+export interface Submitted {
+  readonly taskId: TaskId;
+  readonly seq: number;
+}
+
+/**
+ * Submits one task: validates it against the contract (throwing `InvalidInputError` naming the
+ * field, having published nothing), then publishes `task.submitted` on the task's submit subject
+ * and waits for the stream's acknowledgement. Resubmitting an id is harmless: the dispatcher's
+ * fold keeps the first submission of a (project, taskId) and refuses later ones.
+ * Throws `UnavailableError` when the stream does not store it.
+ */
+export const submitTask = async (
+  nc: NatsConnection,
+  input: TaskInput,
+  options: SubmitOptions = {},
+): Promise<Submitted> => {
+  const event = buildSubmission(input, {
+    now: Date.now(),
+    ...(options.correlationId === undefined ? {} : { correlationId: options.correlationId }),
+  });
+  const { project, pool, taskId } = event.data;
+  const subject = subjects(options.root ?? DEFAULT_ROOT).submit(project, pool);
+  const seq = await publishStored(nc, subject, encode(event));
+  return { taskId, seq };
+};
