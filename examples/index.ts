@@ -1,0 +1,9 @@
+/**
+ * Runnable scenarios. `runMultiTenant` is the isolation demo (`npm run demo`); `readStream` and
+ * `verifyIsolation` are its audit: read the whole log back and fold it with the dispatcher core.
+ */
+export { runMultiTenant } from './multi-tenant.ts';
+export type { MultiTenantOptions, MultiTenantResult } from './multi-tenant.ts';
+export { readStream } from './read-stream.ts';
+export { verifyIsolation } from './verify-isolation.ts';
+export type { IsolationReport, TenantSummary, UnfinishedTask } from './verify-isolation.ts';
