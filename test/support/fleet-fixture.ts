@@ -54,14 +54,11 @@ export const fleetFixture = async (): Promise<FleetFixture> => {
       const project = (tasks[0]?.['project'] as ProjectId | undefined) ?? (P.health as ProjectId);
       await log.append(
         s.submit(project, pool),
-        tasks.map(
-          (t) =>
-            ({
-              type: 'task.submitted',
-              data: { project, pool, requirements: { models: ['llama'] }, ...t },
-              meta: { at: Date.now() },
-            }),
-        ),
+        tasks.map((t) => ({
+          type: 'task.submitted',
+          data: { project, pool, requirements: { models: ['llama'] }, ...t },
+          meta: { at: Date.now() },
+        })),
       );
     },
     claim: async (workerId, opts = {}) => {
