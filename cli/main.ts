@@ -6,11 +6,13 @@ import { CliContext, DEFAULT_NATS_URL } from './cli-context.ts';
 import { processIo } from './cli-io.ts';
 import type { CliIo } from './cli-io.ts';
 import { registerCancel } from './commands/cancel.ts';
+import { registerCosts } from './commands/costs.ts';
 import { registerDispatcher } from './commands/dispatcher.ts';
 import { registerKeys } from './commands/keys.ts';
 import { registerRegistrar } from './commands/registrar.ts';
 import { registerStatus } from './commands/status.ts';
 import { registerSubmit } from './commands/submit.ts';
+import { registerTop } from './commands/top.ts';
 import { registerUp } from './commands/up.ts';
 import { registerWorker } from './commands/worker.ts';
 import { registerWorkers } from './commands/workers.ts';
@@ -48,6 +50,8 @@ export const buildProgram = (ctx: CliContext = new CliContext(processIo())): Com
   registerWorker(program, ctx);
   registerDispatcher(program, ctx);
   registerRegistrar(program, ctx);
+  registerCosts(program, ctx);
+  registerTop(program, ctx);
   return program;
 };
 

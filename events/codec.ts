@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import { DecodeError, ErrorCode } from './errors.ts';
 import { EventSchemas, isEventType, MAX_BATCH } from './fleet-event.ts';
 import type { FleetEvent, FleetEventInput } from './fleet-event.ts';
+import type { RefusalSubject } from './recorded.ts';
 import { isId, isName } from './ids.ts';
 import { err, ok } from './result.ts';
 import type { Result } from './result.ts';
@@ -10,6 +11,13 @@ import type { ParsedSubject } from './subjects.ts';
 
 /** Largest stored message the contract accepts (the NATS default max payload). */
 export const MAX_MESSAGE_BYTES = 1024 * 1024;
+
+/**
+ * Deepest nesting of arrays and objects a stored message may have, envelope included (an event
+ * takes 3 levels, a batch 4). The schema checks recurse: a 10 kB message of nested brackets
+ * would overflow the stack of every fold that reads it.
+ */
+export const MAX_JSON_DEPTH = 64;
 
 /** Options of `decode`. */
 export interface DecodeOptions {
@@ -35,6 +43,26 @@ const describeIssue = (issue: z.core.$ZodIssue): { path: string; message: string
 
 const isRecord = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * What makes parsed JSON unfit for the schemas, found without recursion: nesting deeper than
+ * `MAX_JSON_DEPTH`, or a `__proto__` key (an object rebuilt from it silently loses the key).
+ */
+const shapeProblem = (root: unknown): string | undefined => {
+  const stack: [unknown, number][] = [[root, 1]];
+  for (let item = stack.pop(); item !== undefined; item = stack.pop()) {
+    const [v, depth] = item;
+    if (typeof v !== 'object' || v === null) continue;
+    if (depth > MAX_JSON_DEPTH) return `nesting deeper than ${MAX_JSON_DEPTH} levels`;
+    if (Array.isArray(v)) for (const x of v as unknown[]) stack.push([x, depth + 1]);
+    else
+      for (const [k, x] of Object.entries(v)) {
+        if (k === '__proto__') return 'a "__proto__" key';
+        stack.push([x, depth + 1]);
+      }
+  }
+  return undefined;
+};
 
 /** The fields of an event body that must agree with the subject it travelled on. */
 const mismatch = (s: ParsedSubject, e: FleetEvent): string | undefined => {
@@ -111,6 +139,24 @@ export const decode = (
   bytes: Uint8Array,
   options: DecodeOptions = {},
 ): Result<Decoded, DecodeError> => {
+  try {
+    return decodeChecked(subject, bytes, options);
+  } catch (cause) {
+    // Last resort: a message that makes validation itself fail is refused like any other,
+    // since every fold reads it again and again after a restart.
+    return err(
+      new DecodeError(ErrorCode.SchemaInvalid, 'the message could not be validated', subject, {
+        cause,
+      }),
+    );
+  }
+};
+
+const decodeChecked = (
+  subject: string,
+  bytes: Uint8Array,
+  options: DecodeOptions,
+): Result<Decoded, DecodeError> => {
   const maxBytes = options.maxBytes ?? MAX_MESSAGE_BYTES;
   if (bytes.byteLength > maxBytes)
     return err(
@@ -133,6 +179,9 @@ export const decode = (
       new DecodeError(ErrorCode.MalformedJson, 'body is not UTF-8 JSON', subject, { cause }),
     );
   }
+  const problem = shapeProblem(raw);
+  if (problem !== undefined)
+    return err(new DecodeError(ErrorCode.SchemaInvalid, `body holds ${problem}`, subject));
   if (isRecord(raw) && 'batch' in raw) {
     const batch = raw['batch'];
     const keys = Object.keys(raw);
@@ -164,23 +213,37 @@ export const decode = (
   return one.ok ? ok({ subject: parsed.value, events: [one.value] }) : one;
 };
 
+const taskIdOf = (item: unknown): string | undefined => {
+  const data = isRecord(item) ? item['data'] : undefined;
+  const taskId = isRecord(data) ? data['taskId'] : undefined;
+  return typeof taskId === 'string' && isId(taskId) ? taskId : undefined;
+};
+
 /**
- * Best effort: the project and task id a message that `decode` refused was about, so that a
- * producer can be told its submission was refused. Never throws.
+ * Best effort: the project and task ids a message that `decode` refused was about, so that a
+ * producer can be told its submission was refused — every task of a refused batch, since a
+ * batch is refused whole. Never throws.
  */
 export const refusalSubject = (
   subject: string,
   bytes: Uint8Array,
   root: string = DEFAULT_ROOT,
-): { project: string; taskId?: string } | undefined => {
+): RefusalSubject | undefined => {
   const t = subject.split('.');
   const project = t[1];
   if (t[0] !== root || project === undefined || !isName(project)) return undefined;
+  // Bounded work per refusal: nothing larger than the limit holds a valid task anyway.
+  if (bytes.byteLength > MAX_MESSAGE_BYTES) return { project };
   try {
     const raw: unknown = JSON.parse(textDecoder.decode(bytes));
-    const data = isRecord(raw) ? raw['data'] : undefined;
-    const taskId = isRecord(data) ? data['taskId'] : undefined;
-    return typeof taskId === 'string' && isId(taskId) ? { project, taskId } : { project };
+    const batch = isRecord(raw) ? raw['batch'] : undefined;
+    if (Array.isArray(batch)) {
+      const ids = (batch as unknown[]).slice(0, MAX_BATCH).map(taskIdOf);
+      const taskIds = [...new Set(ids.filter((id) => id !== undefined))];
+      return taskIds.length === 0 ? { project } : { project, taskIds };
+    }
+    const taskId = taskIdOf(raw);
+    return taskId === undefined ? { project } : { project, taskId };
   } catch {
     return { project };
   }

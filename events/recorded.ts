@@ -27,6 +27,8 @@ export interface RecordedRefusal {
 export interface RefusalSubject {
   readonly project: string;
   readonly taskId?: string;
+  /** The tasks a refused batch named (a batch is refused whole). */
+  readonly taskIds?: readonly string[];
 }
 
 /** What a fold consumes: the stream in order, readable or not. */

@@ -19,11 +19,16 @@ const record = (s: DispatchState, seq: number, type: string, verdict: NonNullabl
   if (excess > 0) s.rejections.recent.splice(0, excess);
 };
 
-const rememberRefusedTask = (s: DispatchState, key: string, seq: number, reason: string) => {
-  s.refusedTasks[key] = { seq, reason };
-  const keys = Object.keys(s.refusedTasks);
+const rememberRefusedTasks = (
+  s: DispatchState,
+  keys: readonly string[],
+  seq: number,
+  reason: string,
+) => {
+  for (const key of keys) s.refusedTasks[key] = { seq, reason };
+  const all = Object.keys(s.refusedTasks);
   // Oldest first in insertion order: forget the oldest beyond the limit.
-  for (const k of keys.slice(0, Math.max(0, keys.length - s.config.refusedTasksKept)))
+  for (const k of all.slice(0, Math.max(0, all.length - s.config.refusedTasksKept)))
     delete s.refusedTasks[k];
 };
 
@@ -362,8 +367,15 @@ export const evolveRecipe = (s: DispatchState, entry: LogEntry): void => {
     const detail = `${entry.refused.code}: ${entry.refused.message}`;
     record(s, entry.seq, 'unreadable', { reason: 'unreadable', detail });
     const about = entry.about;
-    if (about?.taskId !== undefined)
-      rememberRefusedTask(s, taskKey(about.project, about.taskId), entry.seq, detail);
+    // Every task a refused batch named was refused with it.
+    const ids = about?.taskIds ?? (about?.taskId === undefined ? [] : [about.taskId]);
+    if (about !== undefined && ids.length > 0)
+      rememberRefusedTasks(
+        s,
+        ids.map((id) => taskKey(about.project, id)),
+        entry.seq,
+        detail,
+      );
     return;
   }
   for (const event of entry.events) {

@@ -1,0 +1,178 @@
+import type { Command } from 'commander';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { EventLog } from '../../actors/host/event-log.ts';
+import type { WaitingView } from '../../projections/index.ts';
+import { DEFAULT_PRICE_TABLE, loadPriceTable, startProjections } from '../../projections/index.ts';
+import type { HistogramView, ProjectionsSnapshot } from '../../projections/index.ts';
+import type { CliContext } from '../cli-context.ts';
+import { errorMessage } from '../error-message.ts';
+import { formatTable } from '../format-table.ts';
+import { parseDuration } from '../parse-duration.ts';
+import { stopSignals } from '../stop-signals.ts';
+import { scopeOf } from './costs.ts';
+
+interface TopOptions {
+  project?: string;
+  interval: string;
+  once?: boolean;
+  prices?: string;
+}
+
+/** Cursor home, clear the screen: each frame replaces the last. */
+const CLEAR = '\x1b[H\x1b[2J';
+/** Rows of the longer sections. */
+const ROWS = 8;
+
+const ago = (ms: number | null): string => {
+  if (ms === null) return '-';
+  if (ms < 1000) return `${Math.round(ms)}ms`;
+  const s = ms / 1000;
+  if (s < 60) return `${s.toFixed(1)}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m${String(Math.floor(s % 60)).padStart(2, '0')}s`;
+  return `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
+};
+const ms = (x: number | null) => (x === null ? '-' : x < 1000 ? `${x}ms` : ago(x));
+const quantiles = (h: HistogramView) => `p50 ${ms(h.p50Ms)}  p99 ${ms(h.p99Ms)}  (n=${h.count})`;
+
+const why = (w: WaitingView): string => {
+  const r = w.reason;
+  switch (r.kind) {
+    case 'no_workers':
+      return 'no active worker';
+    case 'unmet':
+      return `unmet ${r.unmet.kind}: ${r.unmet.detail}`;
+    case 'no_single_worker':
+      return `no one worker meets all of: ${r.unmet.map((u) => u.detail).join('; ')}`;
+    case 'workers_busy':
+      return `${r.eligibleWorkers} eligible, all busy`;
+    case 'awaiting_claim':
+      return `${r.freeWorkers} of ${r.eligibleWorkers} eligible free: starts at their next claim`;
+    case 'not_waiting':
+      return r.status;
+    default: {
+      const never: never = r;
+      return never;
+    }
+  }
+};
+
+/** One frame of `fleet top`: the essentials of a snapshot, as lines. */
+export const topFrame = (s: ProjectionsSnapshot, title: string): string[] => {
+  const { fleet, costs, latency, rejections } = s;
+  const w = fleet.totals.workers;
+  const lines = [
+    `${title} — seq ${s.position} — ${new Date(s.at).toISOString()}`,
+    '',
+    `WORKERS  idle ${w.idle}  busy ${w.busy}  draining ${w.draining}  lost ${w.lost}  ` +
+      `revoked ${w.revoked}  left ${w.left}   load ${fleet.totals.held}/${fleet.totals.capacity}`,
+    `TASKS    queued ${fleet.totals.tasks.queued}  assigned ${fleet.totals.tasks.assigned}  ` +
+      `completed ${fleet.totals.tasks.completed}  failed ${fleet.totals.tasks.failed}  ` +
+      `dead-lettered ${fleet.totals.tasks.dead_lettered}  cancelled ${fleet.totals.tasks.cancelled}`,
+    `LAST MINUTE  ${fleet.throughput.completed} completed, ${fleet.throughput.failed} failed, ` +
+      `${fleet.throughput.perSecond.toFixed(2)}/s`,
+    `LATENCY  submit→assign ${quantiles(latency.total.submitToAssign)}   ` +
+      `assign→complete ${quantiles(latency.total.assignToComplete)}`,
+    '',
+  ];
+  const queues = fleet.pools.filter((p) => p.queued > 0 || p.workers.idle + p.workers.busy > 0);
+  lines.push('QUEUES');
+  if (queues.length === 0) lines.push('  (nothing queued, no active workers)');
+  else
+    lines.push(
+      ...formatTable(
+        ['  PROJECT', 'POOL', 'QUEUED', 'OLDEST', 'IDLE', 'BUSY', 'LOAD'],
+        queues
+          .slice(0, ROWS)
+          .map((p) => [
+            `  ${p.project}`,
+            p.pool,
+            String(p.queued),
+            ago(p.oldestQueuedAgeMs),
+            String(p.workers.idle),
+            String(p.workers.busy),
+            `${p.held}/${p.capacity}`,
+          ]),
+      ),
+    );
+  for (const g of fleet.waiting.slice(0, ROWS))
+    lines.push(`  waiting: ${g.project}/${g.pool} ${g.queued} task(s), ${why(g)}`);
+  lines.push('', 'COST PER TENANT');
+  if (costs.byProject.length === 0) lines.push('  (no usage reported)');
+  else
+    lines.push(
+      ...formatTable(
+        ['  PROJECT', 'TASKS', 'FAILURES', 'TOKENS', 'COST', 'COMPUTE S'],
+        costs.byProject.map((c) => [
+          `  ${c.project}`,
+          String(c.completed + c.failed),
+          String(c.failures),
+          String(c.tokensIn + c.tokensOut),
+          `$${c.costUsd.toFixed(4)}`,
+          c.computeSeconds.toFixed(1),
+        ]),
+      ),
+    );
+  const refused = rejections.claims.total + rejections.submissions.total + rejections.events.total;
+  lines.push(
+    '',
+    `REJECTIONS  ${refused} (claims ${rejections.claims.total}, submissions ` +
+      `${rejections.submissions.total}, events ${rejections.events.total})`,
+  );
+  for (const r of rejections.recent.slice(0, 5))
+    lines.push(
+      `  seq ${r.seq} ${r.kind} ${r.project ?? '?'}${r.pool === null ? '' : `/${r.pool}`} ` +
+        `${r.reason}: ${r.type}${r.detail === '' ? '' : ` — ${r.detail}`}`,
+    );
+  return lines;
+};
+
+/** `fleet top`: the fleet at a glance in the terminal, redrawn until SIGINT. */
+export const registerTop = (program: Command, ctx: CliContext): void => {
+  program
+    .command('top')
+    .description('the fleet at a glance — workers, queues, throughput, latency, cost, rejections')
+    .option('--project <project>', 'only this project')
+    .option('--interval <duration>', 'time between redraws', '1s')
+    .option('--once', 'print one frame and exit')
+    .option('--prices <file>', 'price table JSON for tokens reported without a cost')
+    .action(async (o: TopOptions, cmd: Command) => {
+      const scope = scopeOf(o.project);
+      const interval = Math.max(100, parseDuration(o.interval, '--interval'));
+      const priceTable =
+        o.prices === undefined ? DEFAULT_PRICE_TABLE : await loadPriceTable(o.prices);
+      const g = ctx.globals(cmd);
+      const title = `fleet top (${o.project ?? 'all projects'}; stream ${g.stream})`;
+      const once = o.once === true;
+      const signals = once ? undefined : stopSignals(ctx.io);
+      const nc = await ctx.connect(g.nats, { longLived: !once, name: 'fleet-top' });
+      try {
+        const log = await EventLog.open(nc, { stream: g.stream, root: g.root });
+        const projections = await startProjections({
+          log,
+          priceTable,
+          onError: (e) => {
+            if (!once) ctx.warn(`top: ${errorMessage(e)}`);
+          },
+        });
+        try {
+          const frame = () => topFrame(projections.snapshot(scope), title).join('\n');
+          if (once) {
+            ctx.print(frame());
+            return;
+          }
+          const stop = new AbortController();
+          void signals?.first.then(() => stop.abort());
+          while (!stop.signal.aborted) {
+            ctx.io.stdout(`${CLEAR}${frame()}\n`);
+            await sleep(interval, undefined, { signal: stop.signal }).catch(() => undefined);
+          }
+        } finally {
+          await projections.stop();
+        }
+      } finally {
+        signals?.dispose();
+        await nc.drain();
+      }
+    });
+};

@@ -1,0 +1,79 @@
+import { Kvm } from '@nats-io/kv';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { connectTest, uniqueName } from '../test/harness/index.ts';
+import {
+  DEFAULT_PROJECTION_BUCKET,
+  ProjectionCheckpoints,
+  projectionBucket,
+  serialise,
+} from './checkpoints.ts';
+
+const State = z.object({ items: z.array(z.string()) });
+let nc: NatsConnection;
+const buckets: string[] = [];
+const open = async (chunkBytes?: number) => {
+  const bucket = uniqueName('cp');
+  buckets.push(bucket);
+  return {
+    bucket,
+    store: await ProjectionCheckpoints.open(
+      nc,
+      bucket,
+      chunkBytes === undefined ? {} : { chunkBytes },
+    ),
+  };
+};
+
+beforeAll(async () => {
+  nc = await connectTest();
+});
+afterAll(async () => {
+  const kvm = new Kvm(nc);
+  for (const b of buckets) await (await kvm.open(b)).destroy().catch(() => undefined);
+  await nc.close();
+});
+
+const big = { items: Array.from({ length: 500 }, (_, i) => `item-${i}-${'x'.repeat(20)}`) };
+
+describe('projection checkpoints', () => {
+  it('round-trips a state larger than one value, in chunks, and the latest save wins', async () => {
+    const { store } = await open(1024);
+    await store.save('p', serialise({ version: 2, position: 7, origin: 'S@1', state: big }));
+    expect(await store.load('p', 2, State)).toEqual({
+      version: 2,
+      position: 7,
+      origin: 'S@1',
+      state: big,
+    });
+    const small = { items: ['a'] };
+    await store.save('p', serialise({ version: 2, position: 9, origin: 'S@1', state: small }));
+    expect(await store.load('p', 2, State)).toMatchObject({ position: 9, state: small });
+    expect(await store.load('missing', 2, State)).toBeUndefined();
+  });
+
+  it('ignores an older format, a state its schema refuses, and a torn or corrupt save', async () => {
+    const { bucket, store } = await open(1024);
+    await store.save('p', serialise({ version: 1, position: 7, origin: 'S@1', state: big }));
+    expect(await store.load('p', 2, State)).toBeUndefined();
+    await store.save(
+      'q',
+      serialise({ version: 2, position: 7, origin: 'S@1', state: { items: [1] } }),
+    );
+    expect(await store.load('q', 2, State)).toBeUndefined();
+
+    await store.save('r', serialise({ version: 2, position: 7, origin: 'S@1', state: big }));
+    const kv = await new Kvm(nc).open(bucket);
+    const manifest = (await kv.get('r'))?.json<{ slot: string }>();
+    await kv.put(`r.${manifest?.slot ?? 'a'}.1`, new TextEncoder().encode('x'.repeat(1024)));
+    expect(await store.load('r', 2, State)).toBeUndefined();
+    await kv.put('r', '{"slot":"a"');
+    expect(await store.load('r', 2, State)).toBeUndefined();
+  });
+
+  it('gives each deployment its own bucket, the default one `fleet_projections`', () => {
+    expect(projectionBucket('FLEET', 'fleet')).toBe(DEFAULT_PROJECTION_BUCKET);
+    expect(projectionBucket('LOAD', 'fleetload')).toBe('fleet_projections_LOAD_fleetload');
+  });
+});

@@ -1,0 +1,105 @@
+import { z } from 'zod';
+import { defaultConfig, initialState, WorkerStatus } from '../../actors/dispatcher/index.ts';
+import type { DispatchState, TaskKey } from '../../actors/dispatcher/index.ts';
+import {
+  KeyId,
+  Labels,
+  ModelName,
+  PoolId,
+  ProjectId,
+  Requirements,
+  Runtime,
+  TaskId,
+  WorkerId,
+} from '../../events/index.ts';
+
+const Count = z.number().int().nonnegative();
+const Key = z.custom<TaskKey>((v) => typeof v === 'string', 'a task key');
+
+const Capability = z.object({
+  project: ProjectId,
+  pool: PoolId,
+  models: z.array(ModelName),
+  labels: Labels,
+  exclusive: z.array(z.string()),
+  runtime: Runtime,
+});
+
+const Demand = z.object({
+  project: ProjectId,
+  pool: PoolId,
+  requirements: Requirements,
+  timeoutMs: z.number().int().positive(),
+});
+
+const TaskCommon = {
+  id: TaskId,
+  key: Key,
+  demand: Demand,
+  reqSig: z.string(),
+  priority: z.number().int(),
+  payload: z.json(),
+  maxAttempts: z.number().int().positive(),
+  submittedSeq: Count,
+  attempts: Count,
+};
+
+const TaskState = z.union([
+  z.object({ ...TaskCommon, status: z.literal('queued') }),
+  z.object({
+    ...TaskCommon,
+    status: z.literal('assigned'),
+    workerId: WorkerId,
+    attempt: z.number().int().positive(),
+    leaseExpiresAt: Count,
+    assignedSeq: Count,
+  }),
+  z.object({
+    ...TaskCommon,
+    status: z.enum(['completed', 'failed', 'cancelled', 'dead_lettered']),
+    endedSeq: Count,
+  }),
+]);
+
+const WorkerState = z.object({
+  id: WorkerId,
+  keyId: KeyId,
+  capability: Capability,
+  capSig: z.string(),
+  capacity: z.number().int().positive(),
+  status: z.enum(WorkerStatus),
+  held: z.array(Key),
+  enrolledSeq: Count,
+});
+
+/**
+ * A pool's dispatcher state as a checkpoint stores it. Settings are not trusted from the
+ * checkpoint: a restored state gets the defaults the projection folds with.
+ */
+export const DispatchStateSchema: z.ZodType<DispatchState> = z
+  .object({
+    config: z.object({ pool: PoolId }).loose(),
+    position: Count,
+    workers: z.record(z.string(), WorkerState),
+    tasks: z.record(z.string(), TaskState),
+    queues: z.record(z.string(), z.record(z.string(), z.record(z.string(), z.array(Key)))),
+    demands: z.record(z.string(), Demand),
+    capabilities: z.record(
+      z.string(),
+      z.object({ capability: Capability, workers: z.array(WorkerId), active: Count, free: Count }),
+    ),
+    fair: z.object({ clock: z.number(), tags: z.record(z.string(), z.number()) }),
+    rejections: z.object({
+      byReason: z.record(z.string(), Count),
+      recent: z.array(
+        z.object({ seq: Count, type: z.string(), reason: z.string(), detail: z.string() }),
+      ),
+    }),
+    claimsRefused: z.record(z.string(), Count),
+    refusedTasks: z.record(z.string(), z.object({ seq: Count, reason: z.string() })),
+  })
+  .transform((s) => ({ ...s, config: { ...defaultConfig, pool: s.config.pool } }));
+
+/** The state the projection folds a pool with before any event: the dispatcher's defaults. */
+export const initialPoolState = (pool: string): DispatchState =>
+  initialState({ pool: pool as PoolId });

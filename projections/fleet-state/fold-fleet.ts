@@ -1,0 +1,157 @@
+import { evolveRecipe, taskKey } from '../../actors/dispatcher/index.ts';
+import type { DispatchState, TaskStatus } from '../../actors/dispatcher/index.ts';
+import { isReadable } from '../../events/index.ts';
+import type { FleetEvent } from '../../events/index.ts';
+import type { FoldItem, Verdict } from '../fold-item.ts';
+import { initialPoolState } from './dispatch-state-schema.ts';
+import { poolOf } from './pool-of.ts';
+import type { FleetState } from './state.ts';
+
+/** How much stream time the throughput window keeps. */
+export const THROUGHPUT_WINDOW_MS = 60_000;
+
+const ENDED: ReadonlySet<TaskStatus> = new Set([
+  'completed',
+  'failed',
+  'cancelled',
+  'dead_lettered',
+]);
+
+const refusals = (s: DispatchState): number => {
+  let n = 0;
+  for (const count of Object.values(s.rejections.byReason)) n += count;
+  return n;
+};
+
+/** Folds one event into a pool with the dispatcher's recipe, and says what it made of it. */
+const judgeEvent = (ps: DispatchState, e: FleetEvent, seq: number, at: number): Verdict => {
+  const key = 'taskId' in e.data ? taskKey(e.data.project, e.data.taskId) : undefined;
+  const from = key === undefined ? undefined : ps.tasks[key]?.status;
+  const before = refusals(ps);
+  // One event at a time, so each gets its own verdict; the events of a batch share the
+  // message's sequence, and the recipe's replay guard is on the sequence.
+  ps.position = seq - 1;
+  evolveRecipe(ps, { seq, at, events: [e] });
+  if (refusals(ps) > before) {
+    const last = ps.rejections.recent.at(-1);
+    return { accepted: false, reason: last?.reason ?? 'refused', detail: last?.detail ?? '' };
+  }
+  const to = key === undefined ? undefined : ps.tasks[key]?.status;
+  return {
+    accepted: true,
+    ...(from === undefined ? {} : { from }),
+    ...(to === undefined ? {} : { to }),
+  };
+};
+
+const bump = (counts: Partial<Record<TaskStatus, number>>, status: TaskStatus, by: 1 | -1) => {
+  const n = (counts[status] ?? 0) + by;
+  if (n === 0) delete counts[status];
+  else counts[status] = n;
+};
+
+/** Keeps the fleet's own records (times, counts, throughput) in step with an accepted event. */
+const track = (
+  s: FleetState,
+  pool: string,
+  e: FleetEvent,
+  v: Verdict & { accepted: true },
+  entry: { seq: number; at: number },
+) => {
+  const seen = (s.lastSeen[pool] ??= {});
+  const { project } = e.data;
+  if (v.to !== undefined && v.from !== v.to) {
+    const counts = ((s.tasks[pool] ??= {})[project] ??= {});
+    if (v.from !== undefined) bump(counts, v.from, -1);
+    bump(counts, v.to, 1);
+  }
+  switch (e.type) {
+    case 'worker.enrolled':
+    case 'worker.draining':
+    case 'worker.left':
+      seen[e.data.workerId] = entry.at;
+      break;
+    case 'task.assigned':
+      seen[e.data.workerId] = entry.at;
+      break;
+    case 'task.submitted': {
+      const subs = (s.submissions[pool] ??= {});
+      const m = (subs[String(entry.seq)] ??= { at: entry.at, live: 0 });
+      m.live += 1;
+      break;
+    }
+    case 'task.completed':
+    case 'task.failed': {
+      seen[e.data.workerId] = entry.at;
+      const second = Math.floor(entry.at / 1000);
+      const byProject = ((s.recent[pool] ??= {})[project] ??= {});
+      let bucket = byProject[String(second)];
+      if (bucket === undefined) {
+        // A new second: the time to forget those that left the window.
+        const oldest = second - THROUGHPUT_WINDOW_MS / 1000;
+        for (const k of Object.keys(byProject)) if (Number(k) < oldest) delete byProject[k];
+        bucket = byProject[String(second)] = { completed: 0, failed: 0 };
+      }
+      if (e.type === 'task.completed') bucket.completed += 1;
+      else bucket.failed += 1;
+      break;
+    }
+    case 'task.cancelled':
+    case 'task.requeued':
+    case 'task.dead_lettered':
+    case 'worker.lost':
+    case 'worker.revoked':
+    case 'claim.rejected':
+    case 'key.issued':
+    case 'key.used':
+    case 'key.revoked':
+      break;
+    default: {
+      const never: never = e;
+      return never;
+    }
+  }
+};
+
+/** A task that ended no longer counts toward the age of its submission message. */
+const release = (s: FleetState, pool: string, ps: DispatchState, e: FleetEvent, v: Verdict) => {
+  if (!v.accepted || v.to === undefined || !ENDED.has(v.to) || !('taskId' in e.data)) return;
+  const task = ps.tasks[taskKey(e.data.project, e.data.taskId)];
+  const subs = s.submissions[pool];
+  const key = task === undefined ? undefined : String(task.submittedSeq);
+  const m = key === undefined ? undefined : subs?.[key];
+  if (subs === undefined || key === undefined || m === undefined) return;
+  m.live -= 1;
+  if (m.live <= 0) delete subs[key];
+};
+
+/**
+ * The fleet-state fold: applies one stored message to each pool with the dispatcher's own
+ * recipe (`evolveRecipe`) — so the projection accepts and refuses exactly what the dispatcher
+ * does — keeps the fleet's own records, and returns the verdict on each event of the message
+ * (none for an unreadable message, or one already folded). Runs in place: a valid immer recipe.
+ */
+export const foldFleet = (s: FleetState, item: FoldItem): Verdict[] => {
+  const { subject, entry } = item;
+  const pool = poolOf(subject);
+  if (pool === undefined)
+    return isReadable(entry) ? entry.events.map(() => ({ accepted: true })) : []; // keys
+  const ps = (s.pools[pool] ??= initialPoolState(pool));
+  if (!isReadable(entry)) {
+    // The pool's dispatcher records the refusal too (and tells the task's producer).
+    evolveRecipe(ps, entry);
+    return [];
+  }
+  if (entry.seq <= ps.position) return [];
+  return entry.events.map((e) => {
+    const v = judgeEvent(ps, e, entry.seq, entry.at);
+    if (v.accepted) track(s, pool, e, v, entry);
+    release(s, pool, ps, e, v);
+    return v;
+  });
+};
+
+/** `foldFleet` as a plain immer recipe. */
+export const fleetStateRecipe = (draft: FleetState, item: FoldItem): void => {
+  foldFleet(draft, item);
+};
