@@ -1,0 +1,128 @@
+import type { Command } from 'commander';
+import { InvalidInputError } from '../../client/index.ts';
+import { isName } from '../../events/index.ts';
+import type { ProjectId } from '../../events/index.ts';
+import { Auditor, parseLogPoint, progressBar, readLog } from '../../projections/audit/index.ts';
+import type { AuditReport, LogPoint, ProgressBar } from '../../projections/audit/index.ts';
+import type { CliContext } from '../cli-context.ts';
+import { parseDuration } from '../parse-duration.ts';
+import { EventLog } from '../../actors/host/event-log.ts';
+
+/** Streams longer than this get a progress bar on standard error. */
+const PROGRESS_FROM = 10_000;
+
+interface AuditCliOptions {
+  project?: string;
+  from?: string;
+  to?: string;
+  json?: boolean;
+  clockSkew: string;
+}
+
+const tally = (counts: Readonly<Record<string, number>>, skip: readonly string[] = []): string =>
+  Object.entries(counts)
+    .filter(([k, n]) => n > 0 && !skip.includes(k))
+    .map(([k, n]) => `${k} ${n.toLocaleString('en-US')}`)
+    .join(', ') || 'none';
+
+/** The report for a terminal: counts, then every violation with its sequences. */
+const formatReport = (r: AuditReport, where: string): string[] => {
+  const c = r.counts;
+  const w = r.window;
+  const range =
+    w.firstSeq === undefined ? 'no messages' : `seq ${w.firstSeq}–${w.lastSeq ?? w.firstSeq}`;
+  const lines = [
+    `audit of ${where}: ${range}${w.from === undefined ? '' : `, from ${String(w.from)}`}${w.to === undefined ? '' : `, to ${String(w.to)}`}`,
+  ];
+  if (r.scope.note !== undefined)
+    lines.push(`scope: project ${r.scope.project ?? ''} — ${r.scope.note}`);
+  lines.push(
+    `messages     ${c.messages.toLocaleString('en-US')} (${c.events.toLocaleString('en-US')} events, ` +
+      `${c.unreadable} unreadable${c.unreadable === 0 ? '' : `: ${tally(c.unreadableByCode)}`})`,
+    `tasks        ${c.tasks.total.toLocaleString('en-US')}: ${tally(c.tasks, ['total'])}` +
+      (c.strandedAttempts === 0
+        ? ''
+        : ` (${c.strandedAttempts} held by a worker no longer active)`),
+    `workers      ${c.workers.total.toLocaleString('en-US')}: ${tally(c.workers, ['total'])}`,
+    `assignments  ${c.assignments.toLocaleString('en-US')} (${c.effectiveAssignments.toLocaleString('en-US')} took effect)`,
+    `no effect    ${tally(c.noEffect)}`,
+    `violations   ${c.violations}${c.violations === 0 ? '' : `: ${tally(c.violationsByKind)}`}`,
+  );
+  for (const v of r.violations) lines.push(`  ${v.kind}  seq ${v.seqs.join(', ')}  ${v.detail}`);
+  lines.push(
+    r.ok
+      ? 'OK: every decision was legitimate given the events before it'
+      : `FAIL: ${c.violations} violation${c.violations === 1 ? '' : 's'}`,
+  );
+  return lines;
+};
+
+const projectOption = (project: string | undefined): ProjectId | undefined => {
+  if (project === undefined) return undefined;
+  if (!isName(project))
+    throw new InvalidInputError('--project', `--project "${project}" is not a project name`);
+  return project as ProjectId;
+};
+
+/** `fleet audit`: replays the log and checks every decision; exit 1 on any violation. */
+export const registerAudit = (program: Command, ctx: CliContext): void => {
+  program
+    .command('audit')
+    .description(
+      'replay the log and check that every decision was legitimate given the events before it ' +
+        '(exit 1 on any violation)',
+    )
+    .option('--project <project>', 'only this project’s events (a tenant’s view)')
+    .option('--from <seq|time>', 'report from this stream sequence or ISO time on')
+    .option('--to <seq|time>', 'stop after this stream sequence or ISO time')
+    .option('--json', 'print the report as JSON')
+    .option(
+      '--clock-skew <duration>',
+      'clock skew the dispatchers tolerate when judging lease expiry',
+      '1s',
+    )
+    .action(async (o: AuditCliOptions, cmd: Command) => {
+      const project = projectOption(o.project);
+      const clockSkewMs = parseDuration(o.clockSkew, '--clock-skew');
+      const from: LogPoint | undefined =
+        o.from === undefined ? undefined : parseLogPoint(o.from, '--from');
+      const to: LogPoint | undefined = o.to === undefined ? undefined : parseLogPoint(o.to, '--to');
+      const { report, where } = await ctx.withNats(cmd, async (nc, g) => {
+        const log = await EventLog.open(nc, { stream: g.stream, root: g.root });
+        const filter = project === undefined ? log.subjects.all() : log.subjects.project(project);
+        const auditor = new Auditor({
+          clockSkewMs,
+          ...(project === undefined ? {} : { project }),
+          ...(from === undefined ? {} : { from }),
+          ...(to === undefined ? {} : { to }),
+        });
+        let bar: ProgressBar | undefined;
+        try {
+          await readLog(
+            log,
+            (item) => {
+              bar?.update(item.seq);
+              return auditor.add(item);
+            },
+            {
+              filter,
+              onStart: (extent) => {
+                if (extent.messages > PROGRESS_FROM)
+                  bar = progressBar(ctx.io.stderr, {
+                    firstSeq: extent.firstSeq,
+                    lastSeq: extent.lastSeq,
+                    label: 'audit',
+                  });
+              },
+            },
+          );
+        } finally {
+          bar?.done();
+        }
+        return { report: auditor.report(), where: `stream ${log.stream} (${filter})` };
+      });
+      if (o.json === true) ctx.print(JSON.stringify(report, null, 2));
+      else for (const line of formatReport(report, where)) ctx.print(line);
+      if (!report.ok) ctx.exitCode = 1;
+    });
+};

@@ -1,0 +1,114 @@
+import type { AuditState, AuditTaskStatus, AuditWorkerStatus } from './audit-state.ts';
+import {
+  auditWorkerKey,
+  AuditTaskStatus as TaskStatuses,
+  AuditWorkerStatus as WorkerStatuses,
+} from './audit-state.ts';
+import type { LogPoint } from './log-point.ts';
+import { logPointJson } from './log-point.ts';
+import type { Violation, ViolationKind } from './violation.ts';
+import { VIOLATION_KINDS } from './violation.ts';
+
+/** What an audit found. Plain data: `JSON.stringify` prints it whole. */
+export interface AuditReport {
+  /** True when no invariant failed. */
+  readonly ok: boolean;
+  /** The project the audit was scoped to, if any, and what that scope cannot check. */
+  readonly scope: { readonly project?: string; readonly note?: string };
+  /** The window asked for (a sequence, or an ISO time) and the sequences actually read in it. */
+  readonly window: {
+    readonly from?: number | string;
+    readonly to?: number | string;
+    readonly firstSeq?: number;
+    readonly lastSeq?: number;
+  };
+  readonly counts: {
+    /** Stored messages read in the window, the events they carried, and the unreadable ones. */
+    readonly messages: number;
+    readonly events: number;
+    readonly unreadable: number;
+    readonly unreadableByCode: Readonly<Record<string, number>>;
+    /** Every submitted task by where it stands at the end of the window (total included). */
+    readonly tasks: Readonly<Record<AuditTaskStatus | 'total', number>>;
+    /** Live attempts held by a worker that is no longer active or draining (to be requeued). */
+    readonly strandedAttempts: number;
+    /** Every enrolled worker by status at the end of the window (total included). */
+    readonly workers: Readonly<Record<AuditWorkerStatus | 'total', number>>;
+    readonly keys: number;
+    /** Assignment decisions stored in the window, and those that took effect. */
+    readonly assignments: number;
+    readonly effectiveAssignments: number;
+    /**
+     * Events that changed nothing under the contract's rules, by reason: refused reports
+     * (`report_not_holder`, `report_stale_attempt`, ...), duplicates, stale decisions that lost
+     * a race, and `violation` for the decisions reported below.
+     */
+    readonly noEffect: Readonly<Record<string, number>>;
+    readonly violations: number;
+    readonly violationsByKind: Readonly<Record<ViolationKind, number>>;
+  };
+  /** Every violation in the window, in stream order of the event at fault. */
+  readonly violations: readonly Violation[];
+}
+
+/** The window of an audit, as asked for and as read. */
+export interface AuditWindow {
+  readonly from?: LogPoint;
+  readonly to?: LogPoint;
+  readonly firstSeq?: number;
+  readonly lastSeq?: number;
+}
+
+const SCOPE_NOTE =
+  'only this project’s events were read: an assignment to, or enrollment with a key of, another ' +
+  'project shows as unknown; proving that nothing crossed projects needs operator scope (no --project)';
+
+const zeroes = <K extends string>(keys: readonly K[]): Record<K, number> =>
+  Object.fromEntries(keys.map((k) => [k, 0])) as Record<K, number>;
+
+/** The report of an audit state over a window. */
+export const auditReport = (s: AuditState, window: AuditWindow): AuditReport => {
+  const tasks = { ...zeroes(Object.values(TaskStatuses)), total: 0 };
+  let stranded = 0;
+  for (const t of s.tasks.values()) {
+    tasks[t.status] += 1;
+    tasks.total += 1;
+    const w =
+      t.live === undefined ? undefined : s.workers.get(auditWorkerKey(t.pool, t.live.workerId));
+    if (w !== undefined && w.status !== 'active' && w.status !== 'draining') stranded += 1;
+  }
+  const workers = { ...zeroes(Object.values(WorkerStatuses)), total: 0 };
+  for (const w of s.workers.values()) {
+    workers[w.status] += 1;
+    workers.total += 1;
+  }
+  const byKind = zeroes(VIOLATION_KINDS);
+  for (const v of s.violations) byKind[v.kind] += 1;
+  const c = s.counts;
+  return {
+    ok: s.violations.length === 0,
+    scope: s.project === undefined ? {} : { project: s.project, note: SCOPE_NOTE },
+    window: {
+      ...(window.from === undefined ? {} : { from: logPointJson(window.from) }),
+      ...(window.to === undefined ? {} : { to: logPointJson(window.to) }),
+      ...(window.firstSeq === undefined ? {} : { firstSeq: window.firstSeq }),
+      ...(window.lastSeq === undefined ? {} : { lastSeq: window.lastSeq }),
+    },
+    counts: {
+      messages: c.messages,
+      events: c.events,
+      unreadable: c.unreadable,
+      unreadableByCode: { ...c.unreadableByCode },
+      tasks,
+      strandedAttempts: stranded,
+      workers,
+      keys: s.keys.size,
+      assignments: c.assignments,
+      effectiveAssignments: c.effectiveAssignments,
+      noEffect: { ...c.noEffect },
+      violations: s.violations.length,
+      violationsByKind: byKind,
+    },
+    violations: [...s.violations],
+  };
+};

@@ -1,0 +1,108 @@
+import type { AuditItem, AuditSource } from './audit-item.ts';
+import { foldAuditItem } from './audit-fold.ts';
+import { auditReport } from './audit-report.ts';
+import type { AuditReport } from './audit-report.ts';
+import { initialAuditState } from './audit-state.ts';
+import type { AuditObserver, AuditState } from './audit-state.ts';
+import { atOrAfter, atOrBefore } from './log-point.ts';
+import type { LogPoint } from './log-point.ts';
+
+/** Options of an audit. */
+export interface AuditOptions {
+  /** Only this project's events (a tenant's view); cross-project checks need operator scope. */
+  readonly project?: string;
+  /**
+   * Report what happened from this point on (a sequence, or a server time). Everything before
+   * it is still folded: a decision is judged against the whole history before it.
+   */
+  readonly from?: LogPoint;
+  /** Stop after this point (a sequence, or a server time). */
+  readonly to?: LogPoint;
+  /** Tolerated dispatcher clock skew for leases and key expiry; 1000 ms by default. */
+  readonly clockSkewMs?: number;
+  /** Told of every event folded, with its effect and violations. */
+  readonly observe?: AuditObserver;
+}
+
+/**
+ * An audit fed one stored message at a time, in stream order: for a live read that folds in
+ * the consumer's callback without buffering the stream.
+ */
+export class Auditor {
+  readonly #state: AuditState;
+  readonly #from: LogPoint | undefined;
+  readonly #to: LogPoint | undefined;
+  #firstSeq: number | undefined;
+  #lastSeq: number | undefined;
+  #past = false;
+
+  constructor(options: AuditOptions = {}) {
+    this.#state = initialAuditState({
+      ...(options.project === undefined ? {} : { project: options.project }),
+      ...(options.clockSkewMs === undefined ? {} : { clockSkewMs: options.clockSkewMs }),
+      ...(options.observe === undefined ? {} : { observe: options.observe }),
+    });
+    this.#from = options.from;
+    this.#to = options.to;
+    this.#state.recording = options.from === undefined;
+  }
+
+  /**
+   * Folds the next stored message. Returns false once the message is past `to` (it is not
+   * folded, nor anything after it): the reader may stop.
+   */
+  add(item: AuditItem): boolean {
+    if (this.#past) return false;
+    if (this.#to !== undefined && !atOrBefore(this.#to, item.seq, item.at)) {
+      this.#past = true;
+      return false;
+    }
+    const s = this.#state;
+    if (!s.recording && this.#from !== undefined && atOrAfter(this.#from, item.seq, item.at))
+      s.recording = true;
+    const position = s.position;
+    foldAuditItem(s, item);
+    if (s.recording && s.position !== position) {
+      this.#firstSeq ??= item.seq;
+      this.#lastSeq = item.seq;
+    }
+    return true;
+  }
+
+  /** The folded state so far (read it, do not change it). */
+  get state(): AuditState {
+    return this.#state;
+  }
+
+  /** The report of everything folded so far. */
+  report(): AuditReport {
+    return auditReport(this.#state, {
+      ...(this.#from === undefined ? {} : { from: this.#from }),
+      ...(this.#to === undefined ? {} : { to: this.#to }),
+      ...(this.#firstSeq === undefined ? {} : { firstSeq: this.#firstSeq }),
+      ...(this.#lastSeq === undefined ? {} : { lastSeq: this.#lastSeq }),
+    });
+  }
+}
+
+const isAsync = (source: AuditSource): source is AsyncIterable<AuditItem> =>
+  Symbol.asyncIterator in source;
+
+/**
+ * Audits a fleet's history: replays every stored message in stream order (decoded by the
+ * reader with the codec; unreadable ones are counted) and re-derives, for each decision,
+ * whether it was legitimate given the events before it. See `ViolationKind` for what is
+ * checked; `ok` is false when anything failed.
+ */
+export const audit = async (
+  entries: AuditSource,
+  options: AuditOptions = {},
+): Promise<AuditReport> => {
+  const auditor = new Auditor(options);
+  if (isAsync(entries)) {
+    for await (const item of entries) if (!auditor.add(item)) break;
+  } else {
+    for (const item of entries) if (!auditor.add(item)) break;
+  }
+  return auditor.report();
+};

@@ -1,0 +1,112 @@
+import type { FleetEvent, LabelConstraint, Labels } from '../../events/index.ts';
+
+const iso = (ms: number): string => new Date(ms).toISOString();
+
+const labels = (l: Labels): string => {
+  const parts = Object.entries(l).map(([k, v]) => `${k}=${String(v)}`);
+  return parts.length === 0 ? '' : ` labels ${parts.join(',')}`;
+};
+
+const constraint = (c: LabelConstraint): string =>
+  'values' in c
+    ? `${c.key} ${c.op} [${c.values.map(String).join(',')}]`
+    : 'value' in c
+      ? `${c.key} ${c.op} ${String(c.value)}`
+      : `${c.key} ${c.op}`;
+
+const list = (what: string, xs: readonly string[] | undefined): string =>
+  xs === undefined || xs.length === 0 ? '' : ` ${what} ${xs.join(',')}`;
+
+/**
+ * The salient fields of an event on one line, for reading a history: who, what, which attempt,
+ * why. Never the payload or output (they may be large or sensitive) nor a key's secret hash.
+ */
+export const describeEvent = (e: FleetEvent): string => {
+  switch (e.type) {
+    case 'task.submitted': {
+      const d = e.data;
+      const r = d.requirements;
+      const wants = r.labels.length === 0 ? '' : ` where ${r.labels.map(constraint).join(', ')}`;
+      return (
+        `task ${d.taskId} in ${d.project}/${d.pool}${list('models', r.models)}` +
+        `${list('runtimes', r.runtimes)}${wants} priority ${d.priority}` +
+        ` maxAttempts ${d.maxAttempts} timeout ${d.timeoutMs} ms`
+      );
+    }
+    case 'task.cancelled':
+      return `task ${e.data.taskId} in ${e.data.project}/${e.data.pool}${e.data.reason === undefined ? '' : `: ${e.data.reason}`}`;
+    case 'task.assigned':
+      return (
+        `task ${e.data.taskId} in ${e.data.project}/${e.data.pool} → worker ${e.data.workerId}` +
+        ` attempt ${e.data.attempt} lease until ${iso(e.data.leaseExpiresAt)}`
+      );
+    case 'task.requeued':
+    case 'task.dead_lettered':
+      return `task ${e.data.taskId} in ${e.data.project}/${e.data.pool} attempt ${e.data.attempt}: ${e.data.reason}`;
+    case 'task.completed': {
+      const u = e.data.usage;
+      return (
+        `task ${e.data.taskId} in ${e.data.project}/${e.data.pool} by worker ${e.data.workerId}` +
+        ` attempt ${e.data.attempt}: ${u.tokensIn} tokens in, ${u.tokensOut} out, ${u.durationMs} ms` +
+        `${u.costUsd === undefined ? '' : `, $${u.costUsd}`}${u.model === undefined ? '' : `, ${u.model}`}`
+      );
+    }
+    case 'task.failed': {
+      const err = e.data.error;
+      return (
+        `task ${e.data.taskId} in ${e.data.project}/${e.data.pool} by worker ${e.data.workerId}` +
+        ` attempt ${e.data.attempt}: ${err.code === undefined ? '' : `[${err.code}] `}${err.message}` +
+        ` (${e.data.retryable ? 'retryable' : 'not retryable'})`
+      );
+    }
+    case 'worker.enrolled': {
+      const d = e.data;
+      return (
+        `worker ${d.workerId} in ${d.project}/${d.pool} with key ${d.keyId}${list('models', d.models)}` +
+        `${labels(d.labels)}${list('exclusive', d.exclusive)} runtime ${d.runtime.kind}` +
+        ` capacity ${d.capacity}`
+      );
+    }
+    case 'worker.draining':
+    case 'worker.left':
+      return `worker ${e.data.workerId} in ${e.data.project}/${e.data.pool}`;
+    case 'worker.lost':
+      return `worker ${e.data.workerId} in ${e.data.project}/${e.data.pool}, last seen ${iso(e.data.lastSeenAt)}`;
+    case 'worker.revoked':
+      return `worker ${e.data.workerId} in ${e.data.project}/${e.data.pool}${e.data.reason === undefined ? '' : `: ${e.data.reason}`}`;
+    case 'key.issued': {
+      const d = e.data;
+      return (
+        `key ${d.keyId}${d.name === undefined ? '' : ` "${d.name}"`} for ${d.project}/${d.pool}` +
+        ` maxUses ${d.maxUses} expires ${iso(d.expiresAt)}${list('models', d.models)}${labels(d.labels)}`
+      );
+    }
+    case 'key.used':
+      return `key ${e.data.keyId} of ${e.data.project} use ${e.data.use} by worker ${e.data.workerId}`;
+    case 'key.revoked':
+      return `key ${e.data.keyId} of ${e.data.project}${e.data.reason === undefined ? '' : `: ${e.data.reason}`}`;
+    case 'claim.rejected':
+      return (
+        `worker ${e.data.workerId} claiming in ${e.data.project}/${e.data.pool}: ${e.data.reason}` +
+        (e.data.detail === undefined ? '' : ` (${e.data.detail})`)
+      );
+    default: {
+      const never: never = e;
+      return never;
+    }
+  }
+};
+
+/** Which entity a history is about: a task (by id) or a worker (by id); neither means all. */
+export interface EntityFilter {
+  readonly taskId?: string;
+  readonly workerId?: string;
+}
+
+/** True when the event is part of the entity's history. */
+export const mentions = (e: FleetEvent, filter: EntityFilter): boolean => {
+  const d = e.data as { taskId?: string; workerId?: string };
+  if (filter.taskId !== undefined && d.taskId !== filter.taskId) return false;
+  if (filter.workerId !== undefined && d.workerId !== filter.workerId) return false;
+  return true;
+};

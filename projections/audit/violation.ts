@@ -1,0 +1,62 @@
+import type { FleetEvent } from '../../events/index.ts';
+
+/**
+ * What an audit checks. Each kind is an invariant that a stored decision (or key use, or
+ * enrollment) broke, judged against the events stored before it.
+ */
+export const ViolationKind = {
+  /** An assignment gave a task to a worker of another project. */
+  crossProject: 'cross_project',
+  /** An assignment gave a task to a worker that does not meet one of its hard requirements. */
+  constraintUnmet: 'constraint_unmet',
+  /** An assignment while the task's current attempt was live. */
+  doubleAssignment: 'double_assignment',
+  /** An assignment whose attempt number is not the next one (attempts so far + 1). */
+  attemptSequence: 'attempt_sequence',
+  /** An assignment of a task that had completed, failed or been dead-lettered. */
+  endedTaskAssigned: 'ended_task_assigned',
+  /** An assignment to a worker that was draining, left, lost or revoked. */
+  workerNotActive: 'worker_not_active',
+  /** An assignment to a worker already holding as many attempts as its capacity. */
+  overCapacity: 'over_capacity',
+  /** A decision naming a task that was never submitted (in the audited scope). */
+  unknownTask: 'unknown_task',
+  /** An assignment to a worker that never enrolled (in the audited scope). */
+  unknownWorker: 'unknown_worker',
+  /**
+   * A new assignment of a task whose live attempt a refused retryable failure would have
+   * ended: only consistent with the dispatcher having accepted that refused report.
+   */
+  refusedReportActedOn: 'refused_report_acted_on',
+  /** A requeue or dead letter of the live attempt whose reason did not hold, or of no attempt. */
+  unfoundedAbandon: 'unfounded_abandon',
+  /** A second completion of a completed task by a worker an assignment decision named. */
+  completedTwice: 'completed_twice',
+  /** A key use beyond the key's `maxUses`. */
+  keyOveruse: 'key_overuse',
+  /** A key use out of turn (skipped or repeated number), of an unknown or revoked key. */
+  keyUseInvalid: 'key_use_invalid',
+  /** An enrollment whose key was unknown, revoked, expired, spent, or of another pool. */
+  enrollmentInvalid: 'enrollment_invalid',
+} as const;
+export type ViolationKind = (typeof ViolationKind)[keyof typeof ViolationKind];
+
+/** Every kind, in a fixed order (for reports). */
+export const VIOLATION_KINDS: readonly ViolationKind[] = Object.values(ViolationKind);
+
+/** One broken invariant, pinpointed in the log. */
+export interface Violation {
+  readonly kind: ViolationKind;
+  /**
+   * Stream sequences of the events involved, ascending: the last is the event at fault, the
+   * earlier ones are the events that make it so (the enrollment, the live assignment, ...).
+   */
+  readonly seqs: readonly number[];
+  /** What went wrong, in words. */
+  readonly detail: string;
+  /**
+   * The events involved, in stream order (a batch's events share one sequence); a submission's
+   * payload and a completion's output are left out.
+   */
+  readonly events: readonly FleetEvent[];
+}
