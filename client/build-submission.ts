@@ -1,8 +1,26 @@
 import { randomUUID } from 'node:crypto';
-import { encode, MAX_MESSAGE_BYTES, TaskSubmitted } from '../events/index.ts';
+import { encode, MAX_JSON_DEPTH, MAX_MESSAGE_BYTES, TaskSubmitted } from '../events/index.ts';
 import type { EventOf } from '../events/index.ts';
 import { InvalidInputError } from './invalid-input-error.ts';
 import type { TaskInput } from './task-input.ts';
+
+/**
+ * Levels of arrays and objects a payload may nest: the codec's limit less the envelope of an
+ * event in a batch (`{"batch": [{"data": {"payload": ...`), the deepest a submission travels in.
+ */
+const MAX_PAYLOAD_DEPTH = MAX_JSON_DEPTH - 4;
+
+/** Whether `value` nests arrays and objects deeper than `max` levels (without recursing). */
+const nestsDeeper = (value: unknown, max: number): boolean => {
+  const stack: [unknown, number][] = [[value, 1]];
+  for (let item = stack.pop(); item !== undefined; item = stack.pop()) {
+    const [v, depth] = item;
+    if (typeof v !== 'object' || v === null) continue;
+    if (depth > max) return true;
+    for (const x of Object.values(v)) stack.push([x, depth + 1]);
+  }
+  return false;
+};
 
 /** Options of `buildSubmission`. */
 export interface BuildSubmissionOptions {
@@ -24,6 +42,12 @@ export const buildSubmission = (
   options: BuildSubmissionOptions,
 ): EventOf<'task.submitted'> => {
   const prefix = options.pathPrefix;
+  // Checked first: validating a deeply nested payload would overflow the stack.
+  if (nestsDeeper(input.payload, MAX_PAYLOAD_DEPTH))
+    throw new InvalidInputError(
+      prefix === undefined ? 'payload' : `${prefix}.payload`,
+      `invalid task: the payload nests arrays and objects deeper than ${MAX_PAYLOAD_DEPTH} levels`,
+    );
   const parsed = TaskSubmitted.safeParse({
     type: 'task.submitted',
     data: { ...input, taskId: input.taskId ?? randomUUID() },

@@ -8,10 +8,26 @@ const NAME = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 /** Ids are subject tokens too: letters, digits, `-` and `_`, at most 64 characters. */
 const ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 
+/**
+ * Names every object inherits (`constructor`, `toString`, ...). Folds keep records keyed by
+ * ids and names, where such a key would find Object.prototype's member instead of nothing, so
+ * they are never valid ids or names.
+ */
+const INHERITED: ReadonlySet<string> = new Set(Object.getOwnPropertyNames(Object.prototype));
+const notInherited = (what: string) => ({
+  error: `${what} may not be a name every object has, such as constructor or toString`,
+});
+
 const name = (what: string) =>
-  z.string().regex(NAME, `${what} must match ${NAME.source} (lowercase letters, digits, - and _)`);
+  z
+    .string()
+    .regex(NAME, `${what} must match ${NAME.source} (lowercase letters, digits, - and _)`)
+    .refine((s) => !INHERITED.has(s), notInherited(what));
 const id = (what: string) =>
-  z.string().regex(ID, `${what} must match ${ID.source} (letters, digits, - and _, <= 64)`);
+  z
+    .string()
+    .regex(ID, `${what} must match ${ID.source} (letters, digits, - and _, <= 64)`)
+    .refine((s) => !INHERITED.has(s), notInherited(what));
 
 /** A tenant. Every task and worker belongs to exactly one. */
 export const ProjectId = name('project').brand<'ProjectId'>();
@@ -43,6 +59,6 @@ export const ModelName = z
 export type ModelName = z.infer<typeof ModelName>;
 
 /** True when `s` may be used as a project or pool name. */
-export const isName = (s: string): boolean => NAME.test(s);
+export const isName = (s: string): boolean => NAME.test(s) && !INHERITED.has(s);
 /** True when `s` may be used as a task, worker or key id. */
-export const isId = (s: string): boolean => ID.test(s);
+export const isId = (s: string): boolean => ID.test(s) && !INHERITED.has(s);

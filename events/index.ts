@@ -51,7 +51,7 @@ export {
   allowedTypes,
 } from './subjects.ts';
 export type { ParsedSubject, ParsedRpcSubject, Subjects } from './subjects.ts';
-export { decode, encode, refusalSubject, MAX_MESSAGE_BYTES } from './codec.ts';
+export { decode, encode, refusalSubject, MAX_MESSAGE_BYTES, MAX_JSON_DEPTH } from './codec.ts';
 export type { DecodeOptions, Decoded } from './codec.ts';
 export {
   DEFAULT_STREAM,

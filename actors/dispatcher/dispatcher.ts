@@ -1,6 +1,8 @@
 import type { Msg, Subscription } from '@nats-io/transport-node';
+import type { z } from 'zod';
 import {
   ClaimRequest,
+  ErrorCode,
   Heartbeat,
   isName,
   parseRpcSubject,
@@ -45,11 +47,34 @@ interface PendingClaim {
 }
 
 const encoder = new TextEncoder();
-const reply = (
-  msg: Msg,
-  body: ClaimReply | HeartbeatReply | TaskStatusReply | { error: string },
-) => {
+/** The answer to a request the dispatcher could not read: why, and the codec's code for it. */
+interface RequestError {
+  readonly error: string;
+  readonly code: ErrorCode;
+}
+const reply = (msg: Msg, body: ClaimReply | HeartbeatReply | TaskStatusReply | RequestError) => {
   msg.respond(encoder.encode(JSON.stringify(body)));
+};
+
+/** Why a request was not served: the codec's codes, and `no_reply` for a claim nobody awaits. */
+export type RequestRefusal = ErrorCode | 'no_reply';
+
+/** The first problem zod found, briefly (a huge body must not make a huge answer). */
+const firstIssue = (error: z.ZodError): string => {
+  const issue = error.issues[0];
+  if (issue === undefined) return 'invalid';
+  const path = issue.path.map(String).join('.');
+  return `${path === '' ? '' : `${path}: `}${issue.message}${error.issues.length > 1 ? ' (and more)' : ''}`;
+};
+
+/** A request body as JSON; an empty body is `{}`, so defaults apply. */
+const bodyOf = (msg: Msg): { ok: true; body: unknown } | { ok: false } => {
+  if (msg.data.length === 0) return { ok: true, body: {} };
+  try {
+    return { ok: true, body: msg.json<unknown>() };
+  } catch {
+    return { ok: false };
+  }
 };
 
 /** A running dispatcher of one pool. */
@@ -57,6 +82,12 @@ export interface Dispatcher {
   readonly host: ActorHost<DispatchState, DispatchCommand>;
   /** Claims waiting for work (long-polled). */
   readonly waiting: () => number;
+  /**
+   * Requests refused since start without being served, by `<claim|hb|status>:<reason>` (a body
+   * that is not JSON, not valid, or on a subject that does not parse; a claim without a reply
+   * subject). Refused claims of valid requests are stored events, folded into `claimsRefused`.
+   */
+  refusals(): Readonly<Record<string, number>>;
   /** Runs a liveness check now (also runs on a timer). */
   checkLiveness(): Promise<void>;
   stop(): Promise<void>;
@@ -86,6 +117,19 @@ export const startDispatcher = async (options: DispatcherOptions): Promise<Dispa
   let roundRunning = false;
   let roundAgain = false;
   let stopped = false;
+  const refusals: Record<string, number> = {};
+  /** Counts a request the dispatcher will not serve, and tells its sender why if it listens. */
+  const refuse = (
+    msg: Msg,
+    kind: 'claim' | 'hb' | 'status',
+    reason: RequestRefusal,
+    error: string,
+  ) => {
+    const k = `${kind}:${reason}`;
+    refusals[k] = (refusals[k] ?? 0) + 1;
+    if (reason !== 'no_reply' && msg.reply !== undefined && msg.reply !== '')
+      reply(msg, { error, code: reason });
+  };
 
   const settle = (p: PendingClaim, body: ClaimReply) => {
     clearTimeout(p.timer);
@@ -178,21 +222,29 @@ export const startDispatcher = async (options: DispatcherOptions): Promise<Dispa
   };
 
   const onClaim = (msg: Msg) => {
-    const subject = parseRpcSubject(msg.subject, log.subjects.root);
-    let body: unknown;
-    try {
-      body = msg.data.length === 0 ? {} : msg.json<unknown>();
-    } catch {
-      reply(msg, { error: 'claim body is not JSON' });
+    // Nobody would hear the assignments: they would sit on a lease until it expired.
+    if (msg.reply === undefined || msg.reply === '') {
+      refuse(msg, 'claim', 'no_reply', 'a claim must be a request');
       return;
     }
-    const request = ClaimRequest.safeParse(body);
-    if (!subject.ok || subject.value.kind !== 'claim' || !request.success) {
-      reply(msg, {
-        error: subject.ok
-          ? `invalid claim: ${request.error?.message ?? ''}`
-          : subject.error.message,
-      });
+    const subject = parseRpcSubject(msg.subject, log.subjects.root);
+    if (!subject.ok || subject.value.kind !== 'claim') {
+      refuse(
+        msg,
+        'claim',
+        ErrorCode.BadSubject,
+        subject.ok ? 'not a claim' : subject.error.message,
+      );
+      return;
+    }
+    const read = bodyOf(msg);
+    if (!read.ok) {
+      refuse(msg, 'claim', ErrorCode.MalformedJson, 'claim body is not JSON');
+      return;
+    }
+    const request = ClaimRequest.safeParse(read.body);
+    if (!request.success) {
+      refuse(msg, 'claim', ErrorCode.SchemaInvalid, `invalid claim: ${firstIssue(request.error)}`);
       return;
     }
     const { project, workerId } = subject.value;
@@ -213,21 +265,34 @@ export const startDispatcher = async (options: DispatcherOptions): Promise<Dispa
 
   const onHeartbeat = (msg: Msg) => {
     const subject = parseRpcSubject(msg.subject, log.subjects.root);
-    if (!subject.ok || subject.value.kind !== 'hb') return;
+    if (!subject.ok || subject.value.kind !== 'hb') {
+      refuse(
+        msg,
+        'hb',
+        ErrorCode.BadSubject,
+        subject.ok ? 'not a heartbeat' : subject.error.message,
+      );
+      return;
+    }
+    // An empty body is a beat without attempts; anything else must be a valid heartbeat, or it
+    // keeps nobody alive.
+    const read = bodyOf(msg);
+    const hb = read.ok
+      ? Heartbeat.safeParse(msg.data.length === 0 ? { attempts: [] } : read.body)
+      : undefined;
+    if (hb === undefined || !hb.success) {
+      if (hb === undefined)
+        refuse(msg, 'hb', ErrorCode.MalformedJson, 'heartbeat body is not JSON');
+      else refuse(msg, 'hb', ErrorCode.SchemaInvalid, `invalid heartbeat: ${firstIssue(hb.error)}`);
+      return;
+    }
     const { workerId, project } = subject.value;
     const w = host.state.workers[workerId];
     // The boundary again: a heartbeat on another project's subject keeps nobody alive.
     const known = w !== undefined && w.capability.project === project;
     if (known) lastSeen[workerId] = now();
-    if (msg.reply === undefined) return;
-    let body: unknown;
-    try {
-      body = msg.json<unknown>();
-    } catch {
-      body = { attempts: [] };
-    }
-    const hb = Heartbeat.safeParse(body);
-    const attempts = hb.success ? hb.data.attempts : [];
+    if (msg.reply === undefined || msg.reply === '') return;
+    const attempts = hb.data.attempts;
     const abort = attempts.filter(({ taskId, attempt }) => {
       const t = host.state.tasks[taskKey(project, taskId)];
       return !(
@@ -269,17 +334,25 @@ export const startDispatcher = async (options: DispatcherOptions): Promise<Dispa
   const onStatus = (msg: Msg) => {
     const t = msg.subject.split('.');
     const project = t[1];
-    let body: unknown;
-    try {
-      body = msg.json<unknown>();
-    } catch {
-      body = undefined;
+    const usage = 'a status request is {"taskId", "waitMs"} on <root>_rpc.<project>.<pool>.status';
+    if (t.length !== 4 || project === undefined || !isName(project)) {
+      refuse(msg, 'status', ErrorCode.BadSubject, usage);
+      return;
     }
-    const req = TaskStatusRequest.safeParse(body);
-    if (t.length !== 4 || project === undefined || !isName(project) || !req.success) {
-      reply(msg, {
-        error: 'a status request is {"taskId", "waitMs"} on <root>_rpc.<project>.<pool>.status',
-      });
+    const read = bodyOf(msg);
+    const req = read.ok ? TaskStatusRequest.safeParse(read.body) : undefined;
+    if (req === undefined || !req.success) {
+      refuse(
+        msg,
+        'status',
+        req === undefined ? ErrorCode.MalformedJson : ErrorCode.SchemaInvalid,
+        usage,
+      );
+      return;
+    }
+    // Nobody to answer: holding the request for its wait would only keep memory.
+    if (msg.reply === undefined || msg.reply === '') {
+      refuse(msg, 'status', 'no_reply', usage);
       return;
     }
     const now0 = statusOf(project, req.data.taskId);
@@ -317,28 +390,24 @@ export const startDispatcher = async (options: DispatcherOptions): Promise<Dispa
     }));
   };
 
+  /** A handler that throws is told to `onError`; it must never reach the connection's reader. */
+  const guarded = (handler: (msg: Msg) => void) => (err: Error | null, msg: Msg) => {
+    if (err !== null) {
+      onError(err);
+      return;
+    }
+    try {
+      handler(msg);
+    } catch (e) {
+      onError(e);
+    }
+  };
+
   const queue = `fleet-dispatch-${pool}`;
   const subs: Subscription[] = [
-    log.nc.subscribe(log.subjects.poolClaims(pool), {
-      queue,
-      callback: (err, msg) => {
-        if (err === null) onClaim(msg);
-        else onError(err);
-      },
-    }),
-    log.nc.subscribe(log.subjects.poolStatus(pool), {
-      queue,
-      callback: (err, msg) => {
-        if (err === null) onStatus(msg);
-        else onError(err);
-      },
-    }),
-    log.nc.subscribe(log.subjects.poolHeartbeats(pool), {
-      callback: (err, msg) => {
-        if (err === null) onHeartbeat(msg);
-        else onError(err);
-      },
-    }),
+    log.nc.subscribe(log.subjects.poolClaims(pool), { queue, callback: guarded(onClaim) }),
+    log.nc.subscribe(log.subjects.poolStatus(pool), { queue, callback: guarded(onStatus) }),
+    log.nc.subscribe(log.subjects.poolHeartbeats(pool), { callback: guarded(onHeartbeat) }),
   ];
   const unlisten = host.onFold(({ entry }) => {
     // A worker enrolled while this dispatcher runs is given its grace from now, not from the
@@ -361,6 +430,7 @@ export const startDispatcher = async (options: DispatcherOptions): Promise<Dispa
   return {
     host,
     waiting: () => pending.length,
+    refusals: () => ({ ...refusals }),
     checkLiveness,
     stop: async () => {
       stopped = true;
