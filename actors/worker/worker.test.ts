@@ -429,7 +429,7 @@ describe('a worker', () => {
       config: { heartbeatMs: HEARTBEAT_MS, missedBeats: 2 },
     });
     await f.submit({ taskId: 't1' });
-    await expect.poll(() => task('t1')?.status, { timeout: 5_000 }).toBe('completed');
+    await expect.poll(() => task('t1')?.status, { timeout: 15_000 }).toBe('completed');
     expect(w.phase()).toBe('running');
   });
 });
