@@ -30,7 +30,6 @@ import type {
 import { ev } from '../../test/support/builders.ts';
 import {
   decide,
-  demandSignature,
   evolve,
   evolveAll,
   evolveRecipe,
@@ -38,14 +37,8 @@ import {
   taskKey,
   unmetRequirements,
 } from './index.ts';
-import type {
-  AssignedTask,
-  Capability,
-  Demand,
-  DispatchState,
-  TaskState,
-  WorkerState,
-} from './index.ts';
+import type { AssignedTask, DispatchState, TaskState, WorkerState } from './index.ts';
+import { checkDispatchState } from '../../test/support/check-dispatch-state.ts';
 
 // ---------------------------------------------------------------------------------------------
 // The world: few projects, workers, models and labels, so that collisions happen often.
@@ -330,125 +323,12 @@ const historyArb: fc.Arbitrary<Step[]> = fc.array(fc.record({ dt: fc.nat(700), a
 // Invariants of every folded state.
 // ---------------------------------------------------------------------------------------------
 
-const STATUSES = new Set([
-  'queued',
-  'assigned',
-  'completed',
-  'failed',
-  'cancelled',
-  'dead_lettered',
-]);
-
-/**
- * Demands and capabilities are immutable and shared by reference across states, so what the
- * checks derive from them (independently of the fold's own signatures) is computed once.
- */
-const signatures = new WeakMap<Demand, string>();
-const signatureOf = (demand: Demand): string => {
-  let sig = signatures.get(demand);
-  if (sig === undefined) signatures.set(demand, (sig = demandSignature(demand)));
-  return sig;
-};
-const unmetCache = new WeakMap<Demand, WeakMap<Capability, string>>();
-/** What `cap` misses of `demand`, as JSON ('[]' when it meets everything). */
-const unmetOf = (demand: Demand, cap: Capability): string => {
-  let byCap = unmetCache.get(demand);
-  if (byCap === undefined) unmetCache.set(demand, (byCap = new WeakMap()));
-  let unmet = byCap.get(cap);
-  if (unmet === undefined) byCap.set(cap, (unmet = JSON.stringify(unmetRequirements(demand, cap))));
-  return unmet;
-};
-
 const fail = (message: string): never => {
   throw new Error(message);
 };
 
-/**
- * The invariants every state must satisfy, whatever the log held:
- * 1. no assignment crosses projects (or pools);
- * 2. every assignment meets every hard requirement, and no worker holds more than its capacity;
- * 3. no task has two live attempts; `held` lists are exactly the assignments, without duplicates;
- * 4. every task is queued, assigned or ended, and the queues hold exactly the queued tasks,
- *    each once, under its project, demand signature and priority, oldest first;
- * 5. attempts never exceed maxAttempts; an assigned task's attempt is its attempts count.
- */
-const checkInvariants = (s: DispatchState): void => {
-  // The fold's per-capability counts agree with the workers they summarise.
-  for (const [sig, cap] of Object.entries(s.capabilities)) {
-    const ws = cap.workers.map((id) => s.workers[id]).filter((w) => w?.status === 'active');
-    const free = ws.filter((w) => w !== undefined && w.held.length < w.capacity).length;
-    if (cap.active !== ws.length || cap.free !== free)
-      fail(`capability ${sig} counts ${cap.active}/${cap.free}, workers say ${ws.length}/${free}`);
-  }
-  const holders = new Map<string, string>();
-  for (const [id, w] of Object.entries(s.workers)) {
-    if (w.id !== id) fail(`worker keyed ${id} has id ${w.id}`);
-    if (w.capability.pool !== s.config.pool) fail(`worker ${id} is in pool ${w.capability.pool}`);
-    if (new Set(w.held).size !== w.held.length)
-      fail(`[3] worker ${id} holds a task twice: ${w.held.join(',')}`);
-    if (w.held.length > w.capacity)
-      fail(`[2] worker ${id} holds ${w.held.length} > capacity ${w.capacity}`);
-    for (const t of w.held) {
-      const other = holders.get(t);
-      if (other !== undefined) fail(`[3] task ${t} is held by both ${other} and ${id}`);
-      holders.set(t, id);
-    }
-  }
-  for (const [id, t] of Object.entries(s.tasks)) {
-    if (t.key !== id || id !== taskKey(t.demand.project, t.id))
-      fail(`task keyed ${id} is ${t.demand.project}/${t.id} with key ${t.key}`);
-    if (!STATUSES.has(t.status)) fail(`[4] task ${id} has status ${t.status}`);
-    if (t.attempts < 0 || t.attempts > t.maxAttempts)
-      fail(`[5] task ${id} has ${t.attempts} attempts of at most ${t.maxAttempts}`);
-    if (t.reqSig !== signatureOf(t.demand)) fail(`task ${id} has a stale demand signature`);
-    if (s.demands[t.reqSig] === undefined) fail(`task ${id}: demand ${t.reqSig} is not known`);
-    const holder = holders.get(id);
-    if (t.status === 'assigned') {
-      const w = s.workers[t.workerId];
-      if (w === undefined) return fail(`[3] task ${id} is assigned to unknown ${t.workerId}`);
-      if (w.capability.project !== t.demand.project || w.capability.pool !== t.demand.pool)
-        fail(
-          `[1] task ${id} of ${t.demand.project}/${t.demand.pool} is held by ${w.id} of ` +
-            `${w.capability.project}/${w.capability.pool}`,
-        );
-      const unmet = unmetOf(t.demand, w.capability);
-      if (unmet !== '[]') fail(`[2] task ${id} is held by ${w.id}, which misses ${unmet}`);
-      if (holder !== t.workerId)
-        fail(`[3] task ${id} assigned to ${t.workerId} is held by ${holder ?? 'no one'}`);
-      if (t.attempt !== t.attempts || t.attempt < 1 || t.attempt > t.maxAttempts)
-        fail(`[5] task ${id} runs attempt ${t.attempt}, attempts ${t.attempts}/${t.maxAttempts}`);
-    } else if (holder !== undefined) {
-      fail(`[3] task ${id} is ${t.status} but held by ${holder}`);
-    }
-  }
-  for (const [id] of holders)
-    if (s.tasks[id] === undefined) fail(`[3] a worker holds unknown task ${id}`);
-  const seen = new Set<string>();
-  for (const [project, byDemand] of Object.entries(s.queues)) {
-    for (const [reqSig, queue] of Object.entries(byDemand)) {
-      if (Object.keys(queue).length === 0) fail(`[4] empty demand queue left in ${project}`);
-      for (const [priority, ids] of Object.entries(queue)) {
-        if (ids.length === 0) fail(`[4] empty priority bucket ${priority} left in ${project}`);
-        let last = -Infinity;
-        for (const id of ids) {
-          const t = s.tasks[id];
-          if (t === undefined) return fail(`[4] unknown task ${id} is queued`);
-          if (t.status !== 'queued') fail(`[4] task ${id} is ${t.status} but in a queue`);
-          if (t.demand.project !== project) fail(`[4] task ${id} is queued under ${project}`);
-          if (t.reqSig !== reqSig) fail(`[4] task ${id} is queued under another demand`);
-          if (String(t.priority) !== priority)
-            fail(`[4] task ${id} of priority ${t.priority} is in bucket ${priority}`);
-          if (seen.has(id)) fail(`[4] task ${id} is queued twice`);
-          if (t.submittedSeq < last) fail(`[4] bucket ${priority} is out of submission order`);
-          last = t.submittedSeq;
-          seen.add(id);
-        }
-      }
-    }
-  }
-  for (const t of Object.values(s.tasks))
-    if (t.status === 'queued' && !seen.has(t.key)) fail(`[4] queued task ${t.key} is in no queue`);
-};
+/** The invariants of every folded state (test/support/check-dispatch-state.ts). */
+const checkInvariants = checkDispatchState;
 
 /**
  * Submission order within a batch: the tasks of one message share its sequence, and those not

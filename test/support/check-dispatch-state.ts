@@ -1,9 +1,17 @@
-import { demandSignature, taskKey, unmetRequirements } from '../../../actors/dispatcher/index.ts';
-import type { Capability, Demand, DispatchState } from '../../../actors/dispatcher/index.ts';
+import { demandSignature, taskKey, unmetRequirements } from '../../actors/dispatcher/index.ts';
+import type { Capability, Demand, DispatchState } from '../../actors/dispatcher/index.ts';
 
 /*
- * A copy of the invariants of actors/dispatcher/properties.test.ts (`checkInvariants`), which
- * exports nothing, plus the bounds a fold must keep whatever it is fed.
+ * The invariants every folded pool state must satisfy, whatever the log held (used by the
+ * property tests and the fuzz test):
+ * 1. no assignment crosses projects (or pools);
+ * 2. every assignment meets every hard requirement, and no worker holds more than its capacity;
+ * 3. no task has two live attempts; `held` lists are exactly the assignments, without duplicates;
+ * 4. every task is queued, assigned or ended, and the queues hold exactly the queued tasks,
+ *    each once, under its project, demand signature and priority, oldest first;
+ * 5. attempts never exceed maxAttempts; an assigned task's attempt is its attempts count;
+ * plus the bounds a fold must keep whatever it is fed (plain records, finite fair-share tags,
+ * bounded recent lists) and the per-capability counts.
  */
 
 const STATUSES = new Set([
