@@ -38,4 +38,26 @@ export default tseslint.config(
       ],
     },
   },
+  {
+    // The HUD page's script runs in the browser as is, outside the TypeScript project.
+    files: ['hud/*.js'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: {
+      ...tseslint.configs.disableTypeChecked.languageOptions,
+      sourceType: 'script',
+      globals: Object.fromEntries(
+        [
+          'window',
+          'document',
+          'EventSource',
+          'fetch',
+          'setTimeout',
+          'setInterval',
+          'URLSearchParams',
+          'HTMLElement',
+          'Element',
+        ].map((name) => [name, 'readonly']),
+      ),
+    },
+  },
 );

@@ -8,9 +8,18 @@ import { DEFAULT_NATS_URL } from '../cli-context.ts';
 import type { CliContext } from '../cli-context.ts';
 import { ensureNats } from '../embedded-nats.ts';
 import { errorMessage } from '../error-message.ts';
-import { collect, parseList } from '../parse-options.ts';
+import { collect, parseInteger, parseList } from '../parse-options.ts';
 import { poolName, startPoolDispatcher } from '../start-pool-dispatcher.ts';
 import { stopSignals } from '../stop-signals.ts';
+import { hudTokens, startHudService } from './hud.ts';
+import type { HudService } from './hud.ts';
+
+type UpOptions = {
+  pools?: string[];
+  dataDir: string;
+  hud: boolean;
+  hudPort?: string;
+};
 
 /** `fleet up`: NATS (embedded unless given), the stream, the registrar and pool dispatchers. */
 export const registerUp = (program: Command, ctx: CliContext): void => {
@@ -22,10 +31,13 @@ export const registerUp = (program: Command, ctx: CliContext): void => {
     )
     .option('--pools <a,b>', 'pools to dispatch (repeatable; default: "default")', collect)
     .option('--data-dir <dir>', 'where an embedded NATS server keeps its data', '.fleet')
-    .action(async (o: { pools?: string[]; dataDir: string }, cmd: Command) => {
+    .option('--hud-port <port>', 'port of the HUD (default 7480, else a free one)')
+    .option('--no-hud', 'do not serve the HUD (token: $FLEET_HUD_OPERATOR_TOKEN, else generated)')
+    .action(async (o: UpOptions, cmd: Command) => {
       const names = parseList(o.pools);
       const pools = (names.length === 0 ? ['default'] : names).map((p) => poolName(p, '--pools'));
       const g = ctx.globals(cmd);
+      const deployment = { root: g.root, stream: g.stream };
       const signals = stopSignals(ctx.io);
       const nats = await ensureNats({
         url: g.natsGiven ?? '',
@@ -39,9 +51,10 @@ export const registerUp = (program: Command, ctx: CliContext): void => {
       let nc: NatsConnection | undefined;
       let registrar: Registrar | undefined;
       const dispatchers: Dispatcher[] = [];
+      let hud: HudService | undefined;
       try {
         nc = await ctx.connect(nats.url, { longLived: true, name: 'fleet-up' });
-        const log = await EventLog.open(nc, { stream: g.stream, root: g.root });
+        const log = await EventLog.open(nc, deployment);
         registrar = await startRegistrar({
           log,
           onError: (e) => {
@@ -53,6 +66,16 @@ export const registerUp = (program: Command, ctx: CliContext): void => {
         ctx.print(`  stream ${g.stream}, subjects ${g.root}.>`);
         ctx.print('  registrar: enrolling workers');
         ctx.print(`  dispatchers: ${pools.join(', ')}`);
+        const hudPort = o.hudPort ?? '';
+        if (o.hud)
+          hud = await startHudService(ctx, log, {
+            ...hudTokens({}, ctx.io.env),
+            port:
+              hudPort === ''
+                ? undefined
+                : parseInteger(hudPort, '--hud-port', { min: 0, max: 65535 }),
+            host: '127.0.0.1',
+          });
         const flag = nats.url === DEFAULT_NATS_URL ? '' : `--nats ${nats.url} `;
         ctx.print(
           `next: fleet ${flag}keys create --project <project> --pool ${pools[0] ?? 'default'}`,
@@ -61,6 +84,7 @@ export const registerUp = (program: Command, ctx: CliContext): void => {
         ctx.print(`${name}: stopping`);
       } finally {
         signals.dispose();
+        await hud?.stop().catch((e: unknown) => ctx.warn(errorMessage(e)));
         for (const d of dispatchers)
           await d.stop().catch((e: unknown) => ctx.warn(errorMessage(e)));
         await registrar?.stop().catch((e: unknown) => ctx.warn(errorMessage(e)));

@@ -1,0 +1,135 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ClaimReply, PoolId, ProjectId, WorkerId } from '../events/index.ts';
+import type { HudSnapshot } from './index.ts';
+import { startLiveFleet } from './testing/live-fleet.ts';
+import type { LiveFleet } from './testing/live-fleet.ts';
+
+// Tenancy through every route, over the real projections of a real fleet: two tenants, each
+// with a worker that ran tasks and reported cost, and one cross-tenant claim that was refused.
+
+let fleet: LiveFleet;
+let alphaIds: string[];
+let betaIds: string[];
+
+beforeAll(async () => {
+  fleet = await startLiveFleet({
+    workers: [
+      { project: 'alpha', pool: 'gpu', models: ['llama'] },
+      { project: 'beta', pool: 'gpu', models: ['llama'] },
+    ],
+    taskMs: 5,
+  });
+  alphaIds = fleet.workers.filter((w) => w.identity.project === 'alpha').map((w) => w.id);
+  betaIds = fleet.workers.filter((w) => w.identity.project === 'beta').map((w) => w.id);
+  await fleet.submit('alpha', 'gpu', 'llama', 6);
+  await fleet.submit('beta', 'gpu', 'llama', 4);
+  // A beta worker asks for alpha's work: refused, and recorded under alpha's subject.
+  const intruder = betaIds[0] ?? '';
+  const reply = await fleet.nc.request(
+    fleet.log.subjects.claim(
+      ProjectId.parse('alpha'),
+      PoolId.parse('gpu'),
+      WorkerId.parse(intruder),
+    ),
+    JSON.stringify({ max: 1, waitMs: 1_000 }),
+    { timeout: 5_000 },
+  );
+  expect(ClaimReply.parse(reply.json())).toMatchObject({ refused: { reason: 'cross_project' } });
+  await fleet.until(
+    (s) => s.fleet.totals.tasks.completed === 10 && s.rejections.claims.total === 1,
+  );
+});
+afterAll(async () => {
+  await fleet.close();
+});
+
+const get = (path: string, token?: string) =>
+  fetch(new URL(path, fleet.hud.url), {
+    headers: token === undefined ? {} : { authorization: `Bearer ${token}` },
+  });
+
+/** The first SSE snapshot of a stream opened with `?token=`. */
+const firstEvent = async (token: string): Promise<string> => {
+  const res = await get(`/api/events?token=${encodeURIComponent(token)}`);
+  expect(res.status).toBe(200);
+  const reader = (res.body as ReadableStream<Uint8Array> | null)?.getReader();
+  if (reader === undefined) throw new Error('no body');
+  const decoder = new TextDecoder();
+  let text = '';
+  while (!/event: snapshot\ndata: .*\n\n/.test(text)) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    text += decoder.decode(value, { stream: true });
+  }
+  await reader.cancel();
+  return text;
+};
+
+describe('the HUD over a real fleet', () => {
+  it('shows an operator every tenant’s workers, tasks, costs and refusals', async () => {
+    const s = (await (await get('/api/snapshot', fleet.operatorToken)).json()) as HudSnapshot;
+    expect(s.scope).toEqual({ kind: 'operator' });
+    expect(s.fleet.projects).toEqual(['alpha', 'beta']);
+    expect(s.fleet.workers.map((w) => w.workerId).sort()).toEqual([...alphaIds, ...betaIds].sort());
+    expect(s.costs.byProject.map((c) => [c.project, c.completed])).toEqual([
+      ['alpha', 6],
+      ['beta', 4],
+    ]);
+    expect(s.rejections.claims.byReason).toEqual({ cross_project: 1 });
+    const metrics = await (await get('/metrics', fleet.operatorToken)).text();
+    expect(metrics).toContain('fleet_tasks_total{project="alpha",pool="gpu",status="completed"} 6');
+    expect(metrics).toContain('fleet_tasks_total{project="beta",pool="gpu",status="completed"} 4');
+    expect(metrics).toMatch(/fleet_cost_usd_total\{project="beta"\} 0\.002\b/);
+    expect(metrics).toContain(
+      'fleet_rejections_total{kind="claim",reason="cross_project",project="alpha"} 1',
+    );
+  });
+
+  it('shows a tenant nothing of another tenant, through any route', async () => {
+    const alpha = fleet.projectTokens['alpha'] ?? '';
+    const bodies = {
+      snapshot: await (await get('/api/snapshot', alpha)).text(),
+      events: await firstEvent(alpha),
+      metrics: await (await get('/metrics', alpha)).text(),
+      page: await (await get(`/?token=${alpha}`)).text(),
+    };
+    for (const [route, body] of Object.entries(bodies)) {
+      expect(body, route).not.toContain('beta');
+      for (const id of betaIds) expect(body, route).not.toContain(id);
+    }
+    const s = JSON.parse(bodies.snapshot) as HudSnapshot;
+    expect(s.scope).toEqual({ kind: 'project', project: 'alpha' });
+    expect(s.fleet.workers.map((w) => w.workerId)).toEqual(alphaIds);
+    expect(s.fleet.totals.tasks.completed).toBe(6);
+    expect(s.costs.total.completed).toBe(6);
+    expect(s.latency.total.assignToComplete.count).toBe(6);
+    // Alpha sees that someone claimed its work, not who.
+    expect(s.rejections.recent).toHaveLength(1);
+    expect(s.rejections.recent[0]?.workerId).toBeNull();
+    expect(bodies.events).toContain('"project":"alpha"');
+    expect(bodies.metrics).toContain(
+      'fleet_tasks_total{project="alpha",pool="gpu",status="completed"} 6',
+    );
+    expect(bodies.metrics).not.toMatch(/project="(?!alpha")/);
+
+    const beta = fleet.projectTokens['beta'] ?? '';
+    const b = await (await get('/api/snapshot', beta)).text();
+    expect(b).not.toContain('alpha');
+    for (const id of alphaIds) expect(b).not.toContain(id);
+    expect((JSON.parse(b) as HudSnapshot).fleet.totals.tasks.completed).toBe(4);
+  });
+
+  it('answers 401 without a token, with a wrong one, and with a project token’s prefix', async () => {
+    const alpha = fleet.projectTokens['alpha'] ?? '';
+    for (const path of ['/', '/api/snapshot', '/api/events', '/metrics']) {
+      for (const token of [undefined, 'wrong-token-0123456789', alpha.slice(0, -1)]) {
+        const res = await get(path, token);
+        expect(res.status, `${path} ${String(token)}`).toBe(401);
+        expect(await res.json()).toEqual({
+          error: 'unauthorized',
+          message: expect.stringMatching(/token/) as unknown,
+        });
+      }
+    }
+  });
+});

@@ -1,0 +1,184 @@
+import { mkdir } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PoolId, ProjectId } from '../events/index.ts';
+import { startLiveFleet } from './testing/live-fleet.ts';
+import type { LiveFleet } from './testing/live-fleet.ts';
+
+// The page in a real browser (Debian's Chromium, driven by playwright-core) over a real fleet:
+// live numbers move without a reload, and a tenant's page holds nothing of another tenant.
+
+const ARTIFACTS = fileURLToPath(new URL('../test/.artifacts/', import.meta.url));
+const SCREENSHOT = `${ARTIFACTS}hud.png`;
+
+let fleet: LiveFleet;
+let browser: Browser;
+
+beforeAll(async () => {
+  [fleet, browser] = await Promise.all([
+    startLiveFleet({
+      workers: [
+        { project: 'health-prod', pool: 'gpu', models: ['llama3-70b'], runtime: 'kubernetes' },
+        { project: 'health-prod', pool: 'gpu', models: ['llama3-70b'], runtime: 'docker' },
+        { project: 'health-prod', pool: 'cpu', models: ['mistral-7b'], runtime: 'process' },
+        { project: 'health-prod', pool: 'cpu', models: ['mistral-7b'], runtime: 'lambda' },
+        { project: 'fin-prod', pool: 'gpu', models: ['llama3-70b'], runtime: 'kubernetes' },
+        { project: 'fin-prod', pool: 'gpu', models: ['llama3-70b'], runtime: 'process' },
+        { project: 'fin-prod', pool: 'cpu', models: ['mistral-7b', 'phi-3'], runtime: 'docker' },
+        { project: 'media-prod', pool: 'gpu', models: ['llama3-70b'], runtime: 'kubernetes' },
+        { project: 'media-prod', pool: 'cpu', models: ['phi-3'], runtime: 'process' },
+      ],
+      taskMs: 40,
+    }),
+    chromium.launch({
+      executablePath: '/usr/bin/chromium',
+      headless: true,
+      args: [
+        '--no-sandbox',
+        '--headless',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    }),
+  ]);
+}, 60_000);
+afterAll(async () => {
+  await browser.close();
+  await fleet.close();
+});
+
+/** Nothing remote was loaded, and the script never failed (a CSP refusal is an error too). */
+const expectCleanPages = () => {
+  expect({ remote, errors }).toEqual({ remote: [], errors: [] });
+};
+
+/** Requests to anywhere but the HUD, and script errors, of every page opened. */
+const remote: string[] = [];
+const errors: string[] = [];
+
+const open = async (token: string): Promise<Page> => {
+  const page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
+  page.on('request', (r) => {
+    if (!r.url().startsWith(fleet.hud.url)) remote.push(r.url());
+  });
+  page.on('pageerror', (e) => errors.push(e.message));
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(m.text());
+  });
+  await page.goto(`${fleet.hud.url}?token=${encodeURIComponent(token)}`);
+  await expect
+    .poll(() => page.locator('#live').getAttribute('data-state'), { timeout: 10_000 })
+    .toBe('live');
+  return page;
+};
+
+const count = async (page: Page, id: string): Promise<number> =>
+  Number(((await page.textContent(`#${id}`)) ?? '').replace(/[^0-9]/g, '') || 'NaN');
+
+describe('the HUD page', () => {
+  it('shows the fleet live to an operator, without reloading', async () => {
+    const page = await open(fleet.operatorToken);
+    await expect
+      .poll(() => page.locator('.tile').count(), { timeout: 10_000 })
+      .toBe(fleet.workers.length);
+    // Browser-side code as text: this file is type-checked for Node, without the DOM's types.
+    await page.evaluate('window.hudMarker = 1');
+
+    await fleet.submit('health-prod', 'gpu', 'llama3-70b', 60);
+    await fleet.submit('fin-prod', 'cpu', 'phi-3', 40);
+    await fleet.submit('media-prod', 'gpu', 'llama3-70b', 40);
+    // Tasks nobody can run: a model no worker serves; the page says why they wait.
+    await fleet.submit('media-prod', 'cpu', 'gemma-2b', 3);
+    await expect.poll(() => count(page, 'kpi-completed'), { timeout: 15_000 }).toBeGreaterThan(0);
+    const first = await count(page, 'kpi-completed');
+    await fleet.submit('health-prod', 'cpu', 'mistral-7b', 60);
+    await fleet.submit('fin-prod', 'gpu', 'llama3-70b', 60);
+    await expect
+      .poll(() => count(page, 'kpi-completed'), { timeout: 15_000 })
+      .toBeGreaterThan(first);
+    // The same document all along: the numbers came over the event stream.
+    expect(await page.evaluate('window.hudMarker')).toBe(1);
+
+    await expect.poll(() => count(page, 'kpi-completed'), { timeout: 20_000 }).toBe(260);
+    await expect
+      .poll(() => page.textContent('#waiting'), { timeout: 10_000 })
+      .toMatch(/media-prod · cpu.*3 queued/s);
+    expect(await page.textContent('#waiting')).toMatch(/no worker qualifies · model: .*gemma-2b/);
+    const costs = await page.locator('#costs .cost').allTextContents();
+    expect(costs).toHaveLength(3);
+    expect(costs.join(' ')).toMatch(/health-prod/);
+    expect(await page.textContent('#kpi-cost')).toMatch(/^\$0\.\d+/);
+    // The charts drew their series.
+    await expect
+      .poll(() => page.locator('#chart-throughput path.series').count(), { timeout: 10_000 })
+      .toBe(1);
+    expect(await page.locator('#chart-latency path.series').count()).toBeGreaterThan(0);
+
+    // Hovering a tile tells its project, pool and models.
+    const tile = page.locator('.tile').first();
+    await tile.hover();
+    await expect.poll(() => page.locator('#tooltip').isVisible(), { timeout: 10_000 }).toBe(true);
+    const id = await tile.getAttribute('data-worker');
+    expect(await page.textContent('#tooltip')).toContain(id ?? 'missing');
+    expect(await page.textContent('#tooltip')).toMatch(/project.*pool.*models/s);
+
+    // Nothing spills out of a laptop screen.
+    const overflow = await page.evaluate(`({
+      x: document.documentElement.scrollWidth - window.innerWidth,
+      y: document.documentElement.scrollHeight - window.innerHeight,
+    })`);
+    expect(overflow).toEqual({ x: 0, y: 0 });
+
+    // A media-prod worker claims fin-prod's work: refused, and shown among the rejections.
+    const intruder = fleet.workers.find((w) => w.identity.project === 'media-prod');
+    if (intruder === undefined) throw new Error('no media-prod worker');
+    await fleet.nc.request(
+      fleet.log.subjects.claim(ProjectId.parse('fin-prod'), PoolId.parse('gpu'), intruder.id),
+      JSON.stringify({ max: 1, waitMs: 1_000 }),
+      { timeout: 5_000 },
+    );
+    await expect
+      .poll(() => page.textContent('#rejections'), { timeout: 10_000 })
+      .toMatch(/cross_project.*fin-prod/s);
+    expect(await page.textContent('#rejection-reasons')).toBe('cross_project 1');
+
+    // The picture: the fleet at work, with a few seconds of history on the charts.
+    await expect
+      .poll(() => page.locator('#chart-throughput path.series').getAttribute('d'), {
+        timeout: 10_000,
+      })
+      .toMatch(/(L[^L]+){3}/);
+    await fleet.submit('health-prod', 'gpu', 'llama3-70b', 40, 400);
+    await fleet.submit('fin-prod', 'gpu', 'llama3-70b', 24, 400);
+    await fleet.submit('fin-prod', 'cpu', 'mistral-7b', 6, 900);
+    await fleet.submit('media-prod', 'gpu', 'llama3-70b', 10, 400);
+    await expect.poll(() => count(page, 'kpi-running'), { timeout: 10_000 }).toBeGreaterThan(8);
+    await page.mouse.move(0, 0);
+    await mkdir(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: SCREENSHOT });
+    await page.close();
+    expectCleanPages();
+  });
+
+  it('shows a tenant only its own workers', async () => {
+    const page = await open(fleet.projectTokens['fin-prod'] ?? '');
+    const own = fleet.workers.filter((w) => w.identity.project === 'fin-prod').map((w) => w.id);
+    const others = fleet.workers.filter((w) => w.identity.project !== 'fin-prod').map((w) => w.id);
+    await expect.poll(() => page.locator('.tile').count(), { timeout: 10_000 }).toBe(own.length);
+    expect(await page.textContent('#scope')).toMatch(/fin-prod/);
+    const html = await page.content();
+    for (const id of own) expect(html).toContain(id);
+    for (const id of others) expect(html).not.toContain(id);
+    expect(html).not.toMatch(/health-prod|media-prod/);
+    // fin-prod sees that its work was claimed, not by whom.
+    expect(await page.textContent('#rejections')).toMatch(/cross_project.*outside this project/s);
+    await page.close();
+    expectCleanPages();
+  });
+});

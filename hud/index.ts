@@ -1,0 +1,12 @@
+/**
+ * The mission-control HUD: a node:http server over the projections with the page
+ * (`page.html`, `page.css`, `page.js`, served from memory, nothing remote), its snapshot as
+ * JSON and as Server-Sent Events, and Prometheus metrics; every route scoped by token.
+ */
+export { startHud } from './start-hud.ts';
+export type { Hud, HudOptions, HudSnapshot, SnapshotSource } from './start-hud.ts';
+export { TokenTable, presentedToken } from './hud-tokens.ts';
+export type { HudTokens } from './hud-tokens.ts';
+export { renderMetrics } from './render-metrics.ts';
+export { loadPageAssets } from './page-assets.ts';
+export type { PageAssets } from './page-assets.ts';
