@@ -3,6 +3,7 @@ import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
+import type { Authenticator } from '@nats-io/transport-node';
 import { z } from 'zod';
 import { NatsServerStartError, startNatsServer, WELL_KNOWN_PORT } from './nats-server.ts';
 import type { NatsServerHandle } from './nats-server.ts';
@@ -25,6 +26,8 @@ export interface EnsureNatsOptions {
   readonly log?: (line: string) => void;
   /** nats-server executable; default `nats-server` from PATH (plus /usr/sbin, /usr/local/sbin). */
   readonly command?: string;
+  /** How probes authenticate, when `args` make the server require it (`fleet up --secure`). */
+  readonly authenticator?: Authenticator;
 }
 
 /** The NATS server a command talks to. */
@@ -70,10 +73,18 @@ const isAlive = (pid: number): boolean => {
   }
 };
 
-const answersJetStream = async (url: string): Promise<boolean> => {
+const answersJetStream = async (
+  url: string,
+  authenticator: Authenticator | undefined,
+): Promise<boolean> => {
   let nc;
   try {
-    nc = await connect({ servers: url, reconnect: false, timeout: 1_000 });
+    nc = await connect({
+      servers: url,
+      reconnect: false,
+      timeout: 1_000,
+      ...(authenticator === undefined ? {} : { authenticator }),
+    });
   } catch {
     return false;
   }
@@ -97,10 +108,13 @@ const readState = async (stateFile: string): Promise<RunningServer | undefined> 
 };
 
 /** The embedded server another Fleet command started on this data dir, if it still runs. */
-const runningServer = async (stateFile: string): Promise<RunningServer | undefined> => {
+const runningServer = async (
+  stateFile: string,
+  authenticator: Authenticator | undefined,
+): Promise<RunningServer | undefined> => {
   const state = await readState(stateFile);
   if (state === undefined || !isAlive(state.pid)) return undefined;
-  return (await answersJetStream(state.url)) ? state : undefined;
+  return (await answersJetStream(state.url, authenticator)) ? state : undefined;
 };
 
 /**
@@ -123,7 +137,7 @@ export const ensureNats = async (options: EnsureNatsOptions = {}): Promise<Ensur
   const dataDir = resolve(options.dataDir ?? '.fleet');
   const storeDir = join(dataDir, 'nats');
   const stateFile = join(dataDir, STATE_FILE);
-  const other = await runningServer(stateFile);
+  const other = await runningServer(stateFile, options.authenticator);
   if (other !== undefined) {
     log(`nats: using the embedded server already running at ${other.url} (pid ${other.pid})`);
     return { url: other.url, embedded: false, stop: () => Promise.resolve() };
@@ -136,6 +150,7 @@ export const ensureNats = async (options: EnsureNatsOptions = {}): Promise<Ensur
       ...(port === undefined ? {} : { port, allowWellKnownPort: true }),
       ...(options.args === undefined ? {} : { args: options.args }),
       ...(options.command === undefined ? {} : { command: options.command }),
+      ...(options.authenticator === undefined ? {} : { authenticator: options.authenticator }),
       detached: options.detached ?? false,
     });
 

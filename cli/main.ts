@@ -8,6 +8,7 @@ import type { CliIo } from './cli-io.ts';
 import { registerAudit } from './commands/audit.ts';
 import { registerCancel } from './commands/cancel.ts';
 import { registerCosts } from './commands/costs.ts';
+import { registerCreds } from './commands/creds.ts';
 import { registerDispatcher } from './commands/dispatcher.ts';
 import { registerEvents } from './commands/events.ts';
 import { registerHud } from './commands/hud.ts';
@@ -58,6 +59,7 @@ export const buildProgram = (ctx: CliContext = new CliContext(processIo())): Com
   registerState(program, ctx);
   registerEvents(program, ctx);
   registerHud(program, ctx);
+  registerCreds(program, ctx);
   registerCosts(program, ctx);
   registerTop(program, ctx);
   return program;

@@ -12,6 +12,7 @@ import { delimiter, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
+import type { Authenticator } from '@nats-io/transport-node';
 
 /** Host every server started here binds to. Never 0.0.0.0: a local server is not for the network. */
 const HOST = '127.0.0.1';
@@ -61,6 +62,11 @@ export interface StartNatsServerOptions {
   startTimeoutMs?: number;
   /** Time `stop()` waits after SIGTERM before sending SIGKILL. Default 5 s. */
   stopTimeoutMs?: number;
+  /**
+   * How the readiness probe authenticates, for a server that requires it (a `-c` config with
+   * an operator JWT, say): a user allowed `$JS.API.INFO`. Default none.
+   */
+  authenticator?: Authenticator;
 }
 
 /** A running nats-server started by {@link startNatsServer}. */
@@ -179,10 +185,19 @@ function describeExit(info: ExitInfo): string {
  * `serverName` is given, the server reached must carry that name: this guards against probing
  * some other server that grabbed the port while ours failed to bind it.
  */
-async function isJetStreamReady(url: string, serverName: string | undefined): Promise<boolean> {
+async function isJetStreamReady(
+  url: string,
+  serverName: string | undefined,
+  authenticator: Authenticator | undefined,
+): Promise<boolean> {
   let nc;
   try {
-    nc = await connect({ servers: url, reconnect: false, timeout: 1_000 });
+    nc = await connect({
+      servers: url,
+      reconnect: false,
+      timeout: 1_000,
+      ...(authenticator === undefined ? {} : { authenticator }),
+    });
   } catch {
     return false;
   }
@@ -309,7 +324,7 @@ export async function startNatsServer(
           }
           throw new NatsServerStartError(lastFailure);
         }
-        if (await isJetStreamReady(url, serverName)) {
+        if (await isJetStreamReady(url, serverName, options.authenticator)) {
           return makeHandle(spawned, url, port, storeDir, ownsStoreDir, stopTimeoutMs);
         }
         if (Date.now() >= deadline) {

@@ -58,6 +58,12 @@ export const ModelName = z
   .brand<'ModelName'>();
 export type ModelName = z.infer<typeof ModelName>;
 
+/** A NATS user public key (an nkey: `U` and 55 base32 characters), a worker's transport identity. */
+export const UserPublicKey = z
+  .string()
+  .regex(/^U[A-Z2-7]{55}$/, 'a NATS user public key is U followed by 55 base32 characters');
+export type UserPublicKey = z.infer<typeof UserPublicKey>;
+
 /** True when `s` may be used as a project or pool name. */
 export const isName = (s: string): boolean => NAME.test(s) && !INHERITED.has(s);
 /** True when `s` may be used as a task, worker or key id. */

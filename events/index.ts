@@ -13,7 +13,17 @@ export {
 } from './errors.ts';
 export { ok, err } from './result.ts';
 export type { Result } from './result.ts';
-export { ProjectId, PoolId, TaskId, WorkerId, KeyId, ModelName, isName, isId } from './ids.ts';
+export {
+  ProjectId,
+  PoolId,
+  TaskId,
+  WorkerId,
+  KeyId,
+  ModelName,
+  UserPublicKey,
+  isName,
+  isId,
+} from './ids.ts';
 export { LabelKey, LabelValue, Labels, LabelOp, LabelConstraint } from './labels.ts';
 export { RuntimeKind, Runtime } from './runtime.ts';
 export { EventMeta } from './meta.ts';
@@ -71,6 +81,8 @@ export {
   EnrollRefusal,
   EnrollRequest,
   EnrollReply,
+  RenewRequest,
+  WorkerCredentials,
   TaskStatusRequest,
   TaskStatusReply,
 } from './requests.ts';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ModelName, PoolId, ProjectId, TaskId, WorkerId } from './ids.ts';
+import { ModelName, PoolId, ProjectId, TaskId, UserPublicKey, WorkerId } from './ids.ts';
 import { LabelKey, Labels } from './labels.ts';
 import { Runtime } from './runtime.ts';
 import { ClaimRejectReason } from './claim-events.ts';
@@ -70,6 +70,14 @@ export const EnrollRefusal = {
   exhausted: 'exhausted',
   modelNotAllowed: 'model_not_allowed',
   rateLimited: 'rate_limited',
+  /** A renewal for a worker the registrar does not know, or that enrolled without a public key. */
+  unknownWorker: 'unknown_worker',
+  /** A renewal whose signature does not verify, or whose time is too far from the registrar's. */
+  badProof: 'bad_proof',
+  /** A renewal for a revoked worker. */
+  workerRevoked: 'worker_revoked',
+  /** A renewal for a worker its dispatcher declared lost. */
+  workerLost: 'worker_lost',
 } as const;
 export type EnrollRefusal = (typeof EnrollRefusal)[keyof typeof EnrollRefusal];
 
@@ -85,9 +93,49 @@ export const EnrollRequest = z
     labels: Labels.default({}),
     runtime: Runtime.default({ kind: 'process' }),
     capacity: z.number().int().min(1).max(10_000).default(1),
+    /**
+     * The worker's own NATS user public key (an nkey, `U…`). A registrar that issues transport
+     * credentials requires it and signs a user JWT for it; the worker's seed never travels.
+     */
+    publicKey: UserPublicKey.optional(),
   })
   .strict();
 export type EnrollRequest = z.infer<typeof EnrollRequest>;
+
+/**
+ * Body of a credentials renewal on `fleet_rpc.enroll`, sent by an enrolled worker before its
+ * credentials expire: its current, still valid user JWT, and `signature`, its nkey signature
+ * (base64url) of `fleet-renew\n<root>\n<workerId>\n<at>`, which proves it holds the seed of
+ * the public key it enrolled with.
+ */
+export const RenewRequest = z
+  .object({
+    renew: z
+      .object({
+        workerId: WorkerId,
+        jwt: z.string().min(1).max(16_384),
+        /** Epoch ms when signed; the registrar refuses proofs far from its own clock. */
+        at: z.number().int().nonnegative(),
+        signature: z
+          .string()
+          .min(1)
+          .max(256)
+          .regex(/^[A-Za-z0-9_-]+$/),
+      })
+      .strict(),
+  })
+  .strict();
+export type RenewRequest = z.infer<typeof RenewRequest>;
+
+/** NATS user credentials issued to a worker: a signed user JWT for its own public key. */
+export const WorkerCredentials = z
+  .object({
+    jwt: z.string().min(1).max(16_384),
+    /** Epoch ms after which the server refuses the JWT. */
+    expiresAt: z.number().int().nonnegative(),
+  })
+  .strict();
+export type WorkerCredentials = z.infer<typeof WorkerCredentials>;
 
 /** The registrar's answer: the new worker's identity, or a refusal with its reason. */
 export const EnrollReply = z.union([
@@ -105,6 +153,8 @@ export const EnrollReply = z.union([
           capacity: z.number().int().positive(),
         })
         .strict(),
+      /** Present when the registrar issues transport credentials (a secure deployment). */
+      credentials: WorkerCredentials.optional(),
     })
     .strict(),
   z

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineEvent } from './define-event.ts';
-import { KeyId, ModelName, PoolId, ProjectId, WorkerId } from './ids.ts';
+import { KeyId, ModelName, PoolId, ProjectId, UserPublicKey, WorkerId } from './ids.ts';
 import { LabelKey, Labels } from './labels.ts';
 import { Runtime } from './runtime.ts';
 
@@ -23,6 +23,8 @@ export const WorkerEnrolled = defineEvent(
       runtime: Runtime.default({ kind: 'process' }),
       /** How many attempts the worker runs at once. */
       capacity: z.number().int().min(1).max(10_000).default(1),
+      /** The worker's NATS user public key, when its credentials are issued by the registrar. */
+      publicKey: UserPublicKey.optional(),
     })
     .strict(),
 );

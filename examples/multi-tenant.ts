@@ -4,6 +4,8 @@
  * is read back and folded again to prove that no task crossed tenants.
  *
  *   npm run example:multi-tenant        (NATS_URL to use a running server, else an embedded one)
+ *   npm run example:multi-tenant -- --secure   (its own nats-server with JWT auth: the server
+ *                                               itself refuses the cross-tenant claim too)
  */
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -23,6 +25,9 @@ import type { TaskInput, TaskOutcome } from '../client/index.ts';
 import { ensureNats } from '../cli/embedded-nats.ts';
 import { ClaimReply, decode } from '../events/index.ts';
 import type { PoolId, ProjectId } from '../events/index.ts';
+import { credentialAuthority, issueProducerCreds } from '../security/index.ts';
+import { startSecureFixture } from '../security/secure-fixture.ts';
+import type { SecureFixture } from '../security/secure-fixture.ts';
 import { readStream } from './read-stream.ts';
 import { verifyIsolation } from './verify-isolation.ts';
 import type { IsolationReport } from './verify-isolation.ts';
@@ -42,6 +47,13 @@ export interface MultiTenantOptions {
   readonly tasks?: number;
   /** The run fails when it takes longer; default 60 s. */
   readonly limitMs?: number;
+  /**
+   * Run on a private nats-server with JWT auth (started and stopped here; `natsUrl` is not
+   * used): every service, worker and producer on its own scoped credentials. The cross-tenant
+   * claim is then refused by the server itself; it is also sent on an operator connection, to
+   * show the dispatcher's refusal as before. Default false.
+   */
+  readonly secure?: boolean;
 }
 
 /** What a run showed. */
@@ -55,6 +67,8 @@ export interface MultiTenantResult {
   readonly refusal: { readonly reason: string; readonly detail: string } | undefined;
   /** Stream sequence of the recorded `claim.rejected` for that claim. */
   readonly refusalSeq: number | undefined;
+  /** Secure mode: the server's refusal of the worker's own cross-tenant claim. */
+  readonly serverRefusal: string | undefined;
   /** The audit of the stream. */
   readonly report: IsolationReport;
 }
@@ -184,24 +198,56 @@ export const runMultiTenant = async (options: MultiTenantOptions): Promise<Multi
   out('is read back from the stream and folded again with the dispatcher core to prove it.');
   out('');
 
-  const nc = await connect({ servers: options.natsUrl, name: 'multi-tenant-example' });
+  // Secure: a private server with JWT auth; `nc` is then the operator's (admin) connection.
+  const secure: SecureFixture | undefined =
+    options.secure === true ? await startSecureFixture({ root, stream }) : undefined;
+  const natsUrl = secure?.server.url ?? options.natsUrl;
+  const nc = secure?.admin ?? (await connect({ servers: natsUrl, name: 'multi-tenant-example' }));
+  const deployment = { root, stream };
+  /** The log on a service's own credentials in secure mode, else on `nc`. */
+  const serviceLog = async (role: 'registrar' | 'dispatcher', log: EventLog) =>
+    secure === undefined
+      ? log
+      : EventLog.open(
+          await secure.connectAs(await secure.auth.serviceCreds(role, deployment), {
+            reconnect: true,
+          }),
+          deployment,
+        );
   const workerConnections: NatsConnection[] = [];
   const workers: Worker[] = [];
   const dispatchers: Dispatcher[] = [];
   let registrar: Registrar | undefined;
   let refusal: MultiTenantResult['refusal'];
   let refusalSeq: number | undefined;
+  let serverRefusal: string | undefined;
   try {
     await deleteStream(nc, stream); // a rerun starts from an empty history
     const log = await EventLog.open(nc, { stream, root });
     const s = log.subjects;
-    step(`NATS ${options.natsUrl}, stream ${stream}, subjects ${root}.> (fresh)`);
+    step(`NATS ${natsUrl}, stream ${stream}, subjects ${root}.> (fresh)`);
+    if (secure !== undefined)
+      step('secure: JWT auth; registrar, dispatchers, workers, producers on scoped credentials');
 
     const onError = (error: unknown) => {
       problems.push(`actor error: ${String(error)}`);
     };
-    registrar = await startRegistrar({ log, onError });
-    for (const pool of POOLS) dispatchers.push(await startDispatcher({ log, pool, onError }));
+    registrar = await startRegistrar({
+      log: await serviceLog('registrar', log),
+      onError,
+      ...(secure === undefined
+        ? {}
+        : {
+            credentials: credentialAuthority({
+              material: secure.auth.material,
+              root,
+              system: await secure.connectAs(await secure.auth.serviceCreds('system')),
+            }),
+          }),
+    });
+    const dispatcherLog = await serviceLog('dispatcher', log);
+    for (const pool of POOLS)
+      dispatchers.push(await startDispatcher({ log: dispatcherLog, pool, onError }));
     step(`registrar and dispatchers up (pools ${POOLS.join(', ')})`);
 
     // One single-use key per worker, bound to its tenant and pool: the key decides both.
@@ -221,7 +267,11 @@ export const runMultiTenant = async (options: MultiTenantOptions): Promise<Multi
         ttlMs: 10 * 60_000,
         name: `example ${spec.project} ${spec.pool}`,
       });
-      const wnc = await connect({ servers: options.natsUrl, name: `worker ${spec.project}` });
+      // Secure: the worker enrolls as the shared enrollment user, then connects as itself.
+      const wnc =
+        secure === undefined
+          ? await connect({ servers: natsUrl, name: `worker ${spec.project}` })
+          : await secure.connectAs(await secure.auth.serviceCreds('enroll', deployment));
       workerConnections.push(wnc);
       workers.push(
         await createWorker({
@@ -232,6 +282,9 @@ export const runMultiTenant = async (options: MultiTenantOptions): Promise<Multi
           root,
           claimWaitMs: 2_000,
           handler: fakeModel(spec.models[0], spec.usdPer1k),
+          ...(secure === undefined
+            ? {}
+            : { connect: (creds) => secure.connectAs(creds, { reconnect: true }) }),
           onEvent: (e) => {
             if (e.type === 'active') markActive();
             if (e.type === 'report_failed' || e.type === 'refused')
@@ -251,7 +304,29 @@ export const runMultiTenant = async (options: MultiTenantOptions): Promise<Multi
     }
 
     const inputs = taskMix(count);
-    const submitted = await submitTasks(nc, inputs, { root });
+    // Secure: each tenant submits its own tasks with its own producer credentials.
+    const submitAs = async (project: ProjectId) => {
+      if (secure === undefined) return nc;
+      const creds = await issueProducerCreds(secure.auth.material, { project, root });
+      return secure.connectAs(creds);
+    };
+    const batches =
+      secure === undefined
+        ? [await submitTasks(nc, inputs, { root })]
+        : await Promise.all(
+            [HEALTH, FIN].map(async (p) =>
+              submitTasks(
+                await submitAs(p),
+                inputs.filter((t) => t.project === p),
+                { root },
+              ),
+            ),
+          );
+    // In input order, so `submitted[i]` is `inputs[i]`.
+    const order = new Map(inputs.map((t, i) => [t.taskId, i]));
+    const submitted = batches
+      .flat()
+      .sort((a, b) => (order.get(a.taskId) ?? 0) - (order.get(b.taskId) ?? 0));
     const per = (p: string) => inputs.filter((t) => t.project === p).length;
     step(
       `submitted ${submitted.length} tasks (${per(HEALTH)} health-prod, ${per(FIN)} fin-prod) ` +
@@ -260,10 +335,24 @@ export const runMultiTenant = async (options: MultiTenantOptions): Promise<Multi
 
     // The attack: health-prod's GPU worker, on its own connection, claims on fin-prod's subject.
     const intruder = workers[0];
-    const intruderNc = workerConnections[0];
-    if (intruder === undefined || intruderNc === undefined) throw new Error('no workers');
+    if (intruder === undefined) throw new Error('no workers');
     const claimSubject = s.claim(FIN, GPU, intruder.id);
     step(`health-prod worker ${intruder.id} claims fin-prod work on ${claimSubject}`);
+    // Secure: the worker's own credentials do not allow the subject, so the server refuses it.
+    // The same claim then goes out on the operator's connection, for the dispatcher to judge.
+    const intruderNc = secure === undefined ? intruder.nats : nc;
+    if (secure !== undefined) {
+      try {
+        await intruder.nats.request(claimSubject, JSON.stringify({ max: 5, waitMs: 1_000 }), {
+          timeout: 5_000,
+        });
+        problems.push('LEAK: the server let a health-prod worker claim on a fin-prod subject');
+      } catch (error) {
+        serverRefusal = error instanceof Error ? error.message : String(error);
+        out(`         ${c.red(`✖ REFUSED BY NATS: ${serverRefusal}`)}`);
+      }
+      step(`the same claim for ${intruder.id} on an operator connection, to the dispatcher:`);
+    }
     const answer = ClaimReply.safeParse(
       (
         await intruderNc.request(claimSubject, JSON.stringify({ max: 5, waitMs: 1_000 }), {
@@ -326,6 +415,7 @@ export const runMultiTenant = async (options: MultiTenantOptions): Promise<Multi
     await registrar?.stop();
     for (const wnc of workerConnections) await wnc.close();
   }
+  // Secure: the outcomes and the audit are read by the operator (producers have no stream API).
   step('workers drained and left; dispatchers and registrar stopped');
 
   let report: IsolationReport;
@@ -334,6 +424,7 @@ export const runMultiTenant = async (options: MultiTenantOptions): Promise<Multi
     report = verifyIsolation(await readStream(log), POOLS, root);
   } finally {
     await nc.close();
+    await secure?.stop();
   }
   const elapsedMs = performance.now() - started;
 
@@ -385,6 +476,8 @@ export const runMultiTenant = async (options: MultiTenantOptions): Promise<Multi
     );
   if (refusal?.reason !== 'cross_project' || refused === 0)
     problems.push('the cross-tenant claim was not refused as cross_project');
+  if (secure !== undefined && serverRefusal?.includes('Permissions Violation') !== true)
+    problems.push('the server did not refuse the cross-tenant claim');
   if (report.tenants.reduce((n, t) => n + t.tasks, 0) !== count)
     problems.push(
       `the stream holds ${report.tenants.reduce((n, t) => n + t.tasks, 0)} tasks, not ${count}`,
@@ -398,15 +491,18 @@ export const runMultiTenant = async (options: MultiTenantOptions): Promise<Multi
       ? `${c.green('PASS')} no task crossed tenants; ${count} of ${count} completed in ${(elapsedMs / 1000).toFixed(1)} s`
       : `${c.red('FAIL')} ${problems.join('; ')}`,
   );
-  return { ok, problems, elapsedMs, refusal, refusalSeq, report };
+  return { ok, problems, elapsedMs, refusal, refusalSeq, serverRefusal, report };
 };
 
 /** The script: the embedded NATS default (or NATS_URL), the scenario, exit code 1 on failure. */
 const main = async (): Promise<number> => {
   const color = process.stdout.isTTY && process.env['NO_COLOR'] === undefined;
-  const nats = await ensureNats({ log: (line) => console.log(line) });
+  const secure = process.argv.includes('--secure');
+  const nats = secure
+    ? { url: '', stop: () => Promise.resolve() }
+    : await ensureNats({ log: (line) => console.log(line) });
   try {
-    const result = await runMultiTenant({ natsUrl: nats.url, color });
+    const result = await runMultiTenant({ natsUrl: nats.url, color, secure });
     return result.ok ? 0 : 1;
   } finally {
     await nats.stop();

@@ -74,6 +74,7 @@ export const decide = (state: RegistrarState, command: EnrollCommand): EnrollDec
         exclusive: [...key.exclusive],
         runtime: request.runtime,
         capacity: request.capacity,
+        ...(request.publicKey === undefined ? {} : { publicKey: request.publicKey }),
       },
       meta,
     },

@@ -29,4 +29,7 @@ export { FailureLimiter } from './failure-limiter.ts';
 export type { FailureLimiterOptions } from './failure-limiter.ts';
 export { registrarLogic } from './registrar-logic.ts';
 export { startRegistrar } from './registrar.ts';
+export type { CredentialIssuer, CredentialSubject } from './credential-issuer.ts';
+export { startMemberWatch } from './member-watch.ts';
+export type { MemberWatch, MemberWatchOptions, WatchedWorker } from './member-watch.ts';
 export type { Registrar, RegistrarOptions, RegistrarStats } from './registrar.ts';

@@ -1,16 +1,22 @@
 import { randomBytes } from 'node:crypto';
+import { JetStreamApiCodes, JetStreamApiError } from '@nats-io/jetstream';
 import type { Msg, Subscription } from '@nats-io/transport-node';
-import { EnrollRequest, WorkerId } from '../../events/index.ts';
+import type { z } from 'zod';
+import { decode, EnrollRequest, RenewRequest, WorkerId } from '../../events/index.ts';
 import type { EnrollRefusal, EnrollReply, ProjectId } from '../../events/index.ts';
+import { verifyRenewal } from '../../security/renewal-proof.ts';
 import { ActorHost } from '../host/actor-host.ts';
 import type { EventLog } from '../host/event-log.ts';
 import { Mailbox } from '../host/mailbox.ts';
 import { decide } from './decide.ts';
 import type { EnrollDecision } from './decide.ts';
 import type { EnrollCommand } from './enroll-command.ts';
+import type { CredentialIssuer, CredentialSubject } from './credential-issuer.ts';
 import { FailureLimiter } from './failure-limiter.ts';
 import type { FailureLimiterOptions } from './failure-limiter.ts';
 import { hashSecret, parseKeyToken } from './keys.ts';
+import { startMemberWatch } from './member-watch.ts';
+import type { MemberWatch, WatchedWorker } from './member-watch.ts';
 import { registrarLogic } from './registrar-logic.ts';
 import type { RegistrarState } from './state.ts';
 
@@ -29,11 +35,19 @@ export interface RegistrarOptions {
   readonly queue?: string;
   /** Lost races in a row before an enrollment gives up (default 32). */
   readonly maxConflicts?: number;
+  /**
+   * Secure mode: every enrollment must carry the worker's public key and is answered with NATS
+   * credentials for it; enrolled workers renew them on the enrollment subject; a revoked
+   * worker's key is revoked at the transport, which disconnects it.
+   */
+  readonly credentials?: CredentialIssuer;
 }
 
 /** Counts since start, for operators. */
 export interface RegistrarStats {
   readonly enrolled: number;
+  /** Credentials renewed (secure mode). */
+  readonly renewed: number;
   readonly refused: Readonly<Partial<Record<EnrollRefusal, number>>>;
   /** Enrollments that failed for want of the log (answered `{ error }`). */
   readonly errors: number;
@@ -47,6 +61,8 @@ export interface Registrar {
    * the subscription would. Throws only when the log fails.
    */
   enroll(body: unknown): Promise<EnrollReply>;
+  /** Handles one renewal body (`RenewRequest`, secure mode) as the subscription would. */
+  renew(body: unknown): Promise<EnrollReply>;
   stats(): RegistrarStats;
   /** Stops answering, finishes enrollments under way, stops folding. */
   stop(): Promise<void>;
@@ -62,6 +78,24 @@ const respond = (msg: Msg, body: EnrollReply | { error: string }) => {
 
 const defaultWorkerId = (): string => `w${randomBytes(8).toString('hex')}`;
 
+/** Paths and messages only: zod's messages do not echo values, so a key stays unquoted. */
+const issues = (error: z.ZodError): string =>
+  error.issues.map((i) => `${i.path.map(String).join('.') || '(body)'}: ${i.message}`).join('; ');
+
+/** A failed revocation push is tried again after this long. */
+const PUSH_RETRY_MS = 2_000;
+
+const identityOf = (d: WatchedWorker['enrolled']) => ({
+  workerId: d.workerId,
+  project: d.project,
+  pool: d.pool,
+  models: d.models,
+  labels: d.labels,
+  exclusive: d.exclusive,
+  runtime: d.runtime,
+  capacity: d.capacity,
+});
+
 /**
  * Starts a registrar: folds every key (`<root>.*._keys.*`), answers enrollment requests on
  * `<root>_rpc.enroll` (a queue group, so several registrars share the load), and admits a
@@ -74,6 +108,11 @@ export const startRegistrar = async (options: RegistrarOptions): Promise<Registr
   const now = options.now ?? Date.now;
   const onError = options.onError ?? (() => undefined);
   const newWorkerId = options.newWorkerId ?? defaultWorkerId;
+  const issuer = options.credentials;
+  if (issuer !== undefined && issuer.root !== log.subjects.root)
+    throw new Error(
+      `the credential issuer is for root ${issuer.root}, the log for ${log.subjects.root}`,
+    );
   const instance = randomBytes(6).toString('hex');
   const host = await ActorHost.start(log, registrarLogic(log.subjects, instance), {
     onError,
@@ -85,6 +124,7 @@ export const startRegistrar = async (options: RegistrarOptions): Promise<Registr
   const gate = new Mailbox();
   const inflight = new Set<Promise<void>>();
   let enrolled = 0;
+  let renewed = 0;
   let errors = 0;
   const refusedBy: Partial<Record<EnrollRefusal, number>> = {};
 
@@ -95,14 +135,13 @@ export const startRegistrar = async (options: RegistrarOptions): Promise<Registr
 
   const enroll = async (body: unknown): Promise<EnrollReply> => {
     const parsed = EnrollRequest.safeParse(body);
-    if (!parsed.success) {
-      // Paths and messages only: zod's messages do not echo values, so the key stays unquoted.
-      const detail = parsed.error.issues
-        .map((i) => `${i.path.map(String).join('.') || '(body)'}: ${i.message}`)
-        .join('; ');
-      return refused('invalid_request', detail);
-    }
+    if (!parsed.success) return refused('invalid_request', issues(parsed.error));
     const { key, ...request } = parsed.data;
+    if (issuer !== undefined && request.publicKey === undefined)
+      return refused(
+        'invalid_request',
+        "publicKey: this registrar issues NATS credentials; send the worker's user public key",
+      );
     const token = parseKeyToken(key);
     if (!token.ok) return refused('invalid_request', token.error.message);
     const { keyId, secret } = token.value;
@@ -117,7 +156,7 @@ export const startRegistrar = async (options: RegistrarOptions): Promise<Registr
       await host.catchUp(log.subjects.key('*' as ProjectId, keyId));
     // A custom id source is checked like any input: a bad id would be a corrupt event.
     const workerId = WorkerId.parse(newWorkerId());
-    return gate.post(async () => {
+    const reply = await gate.post(async (): Promise<EnrollReply> => {
       if (limiter.limited(keyId, now())) return limited();
       let decision: EnrollDecision | undefined;
       const { events } = await host.execute((state) => {
@@ -137,21 +176,102 @@ export const startRegistrar = async (options: RegistrarOptions): Promise<Registr
       const membership = events.find((e) => e.type === 'worker.enrolled');
       if (membership?.type !== 'worker.enrolled') throw new Error('no worker.enrolled appended');
       enrolled += 1;
-      const d = membership.data;
-      return {
-        worker: {
-          workerId: d.workerId,
-          project: d.project,
-          pool: d.pool,
-          models: d.models,
-          labels: d.labels,
-          exclusive: d.exclusive,
-          runtime: d.runtime,
-          capacity: d.capacity,
-        },
-      };
+      return { worker: identityOf(membership.data) };
+    });
+    if (issuer === undefined || !('worker' in reply) || request.publicKey === undefined)
+      return reply;
+    const w = reply.worker;
+    const subject = { workerId: w.workerId, project: w.project, pool: w.pool };
+    return {
+      ...reply,
+      credentials: await issuer.issue({ ...subject, publicKey: request.publicKey }),
+    };
+  };
+
+  // --- secure mode: memberships, renewals, revocations --------------------------------------
+
+  let watch: MemberWatch | undefined;
+  let stopped = false;
+  let pushing: Promise<void> | undefined;
+  let dirty = false;
+  let retry: NodeJS.Timeout | undefined;
+  let watching = false;
+  /** Pushes the revocation set until it has not changed since the last successful push. */
+  const pushRevocations = () => {
+    dirty = true;
+    if (pushing !== undefined || issuer === undefined || !watching) return;
+    pushing = (async () => {
+      while (dirty && !stopped && watch !== undefined) {
+        dirty = false;
+        try {
+          await issuer.revoke(watch.revoked());
+        } catch (e) {
+          onError(e);
+          dirty = true;
+          clearTimeout(retry);
+          retry = setTimeout(pushRevocations, PUSH_RETRY_MS);
+          retry.unref();
+          return;
+        }
+      }
+    })().finally(() => {
+      pushing = undefined;
     });
   };
+
+  /** Whether the member subject's last message (read now, not folded) revokes the worker. */
+  const revokedInLog = async (w: WatchedWorker): Promise<boolean> => {
+    const { project, pool, workerId } = w.enrolled;
+    const subject = log.subjects.member(project, pool, workerId);
+    try {
+      const m = await log.jsm.streams.getMessage(log.stream, { last_by_subj: subject });
+      if (m === null) return false;
+      const decoded = decode(m.subject, m.data, { root: log.subjects.root });
+      return decoded.ok && decoded.value.events.some((e) => e.type === 'worker.revoked');
+    } catch (cause) {
+      if (cause instanceof JetStreamApiError && cause.code === JetStreamApiCodes.NoMessageFound)
+        return false;
+      throw cause;
+    }
+  };
+
+  const renew = async (body: unknown): Promise<EnrollReply> => {
+    if (issuer === undefined || watch === undefined)
+      return refused('invalid_request', 'this registrar does not issue credentials');
+    const parsed = RenewRequest.safeParse(body);
+    if (!parsed.success) return refused('invalid_request', issues(parsed.error));
+    const { workerId, jwt, at, signature } = parsed.data.renew;
+    const w = watch.get(workerId);
+    if (w === undefined) return refused('unknown_worker', `no worker ${workerId}`);
+    const { publicKey, project, pool } = w.enrolled;
+    if (publicKey === undefined)
+      return refused('unknown_worker', `worker ${workerId} enrolled without a public key`);
+    const subject: CredentialSubject = { workerId, project, pool, publicKey };
+    const root = log.subjects.root;
+    // Whoever holds the worker's key learns where it stands; only current credentials renew.
+    if (!verifyRenewal({ publicKey, root, workerId, at, signature, now: now() }))
+      return refused('bad_proof', 'the signature does not verify, or was made too long ago');
+    if (w.revokedAt !== undefined || (await revokedInLog(w)))
+      return refused('worker_revoked', `worker ${workerId} is revoked; enroll again`);
+    if (w.lost) return refused('worker_lost', `worker ${workerId} was declared lost; enroll again`);
+    if (!issuer.isCurrent(jwt, subject))
+      return refused('bad_proof', `the credentials shown are not current ones of ${workerId}`);
+    const credentials = await issuer.issue(subject);
+    renewed += 1;
+    return { worker: identityOf(w.enrolled), credentials };
+  };
+
+  if (issuer !== undefined) {
+    watch = await startMemberWatch(log, {
+      lostSince: now() - issuer.ttlMs - 60_000,
+      onRevoked: pushRevocations,
+      onError,
+    });
+    await watch.caughtUp;
+    watching = true;
+    // The server may have restarted with an older account JWT: state the revocations once.
+    if (watch.revoked().size > 0) pushRevocations();
+  }
 
   const onMessage = (msg: Msg) => {
     // Without a reply subject the worker could never learn its id: do not spend a key use.
@@ -164,7 +284,8 @@ export const startRegistrar = async (options: RegistrarOptions): Promise<Registr
         respond(msg, refused('invalid_request', 'body is not JSON'));
         return;
       }
-      respond(msg, await enroll(body));
+      const isRenewal = typeof body === 'object' && body !== null && 'renew' in body;
+      respond(msg, await (isRenewal ? renew(body) : enroll(body)));
     })().catch((e: unknown) => {
       errors += 1;
       onError(e);
@@ -186,11 +307,16 @@ export const startRegistrar = async (options: RegistrarOptions): Promise<Registr
   return {
     host,
     enroll,
-    stats: () => ({ enrolled, refused: { ...refusedBy }, errors }),
+    renew,
+    stats: () => ({ enrolled, renewed, refused: { ...refusedBy }, errors }),
     stop: async () => {
       sub.unsubscribe();
       await Promise.all([...inflight]);
       await gate.idle();
+      stopped = true;
+      clearTimeout(retry);
+      await pushing;
+      await watch?.stop();
       await host.stop();
     },
   };

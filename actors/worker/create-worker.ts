@@ -31,15 +31,30 @@ import type { AbortReason } from './aborted-error.ts';
 import { backoffMs } from './backoff.ts';
 import { buildReport } from './build-report.ts';
 import type { HandlerOutcome } from './build-report.ts';
-import { enroll } from './enroll.ts';
+import { UserCredentials } from '../../security/user-credentials.ts';
+import { signRenewal } from '../../security/renewal-proof.ts';
+import { enrollment, renewCredentials } from './enroll.ts';
 import type { WorkerIdentity } from './enroll.ts';
 import type { TaskContext, TaskHandler } from './task-context.ts';
 import type { WorkerLifecycleEvent } from './worker-lifecycle-event.ts';
 
 /** Options of `createWorker`. */
 export interface WorkerOptions {
-  /** The connection the worker uses; the caller owns it and closes it after `done`. */
+  /**
+   * The connection the worker enrolls on; the caller owns it and closes it after `done`.
+   * Without `connect` the worker uses it for everything.
+   */
   readonly nats: NatsConnection;
+  /**
+   * Secure mode: the worker draws its own NATS user key, sends the public key with its
+   * enrollment, and connects with the credentials the registrar issues for it (scoped to its
+   * own subjects) by calling `connect` — typically
+   * `(c) => connect({ servers, ...c.connectOptions() })` (keep reconnects enabled). It then
+   * works on that connection, which it owns and closes when it ends, renews the credentials at
+   * two thirds of their lifetime and reconnects with them. Enrollment fails with
+   * `RefusedError('no_credentials')` when the registrar issues none.
+   */
+  readonly connect?: (credentials: UserCredentials) => Promise<NatsConnection>;
   /** The enrollment key `fk_<keyId>_<secret>`. Sent to the registrar only; never logged. */
   readonly key: string;
   /** Models offered (the key may restrict them). */
@@ -88,6 +103,8 @@ export type WorkerPhase = 'running' | 'draining' | 'stopping' | 'ended';
 /** A running worker. */
 export interface Worker {
   readonly id: WorkerId;
+  /** The connection the worker works on: its own in secure mode (closed when it ends). */
+  readonly nats: NatsConnection;
   /** The identity the registrar issued (project, pool and capabilities come from the key). */
   readonly identity: WorkerIdentity;
   /**
@@ -144,7 +161,6 @@ interface Running {
  * back off and are told to `onEvent`; they never crash the process.
  */
 export const createWorker = async (options: WorkerOptions): Promise<Worker> => {
-  const nc = options.nats;
   const root = options.root ?? DEFAULT_ROOT;
   const s = subjects(root);
   const now = options.now ?? Date.now;
@@ -161,8 +177,10 @@ export const createWorker = async (options: WorkerOptions): Promise<Worker> => {
     }
   };
 
-  const identity = await enroll(
-    nc,
+  // Secure mode: the key pair is drawn here and its seed never leaves this process.
+  const pair = options.connect === undefined ? undefined : UserCredentials.newPair();
+  const { identity, credentials: issued } = await enrollment(
+    options.nats,
     root,
     {
       key: options.key,
@@ -170,9 +188,27 @@ export const createWorker = async (options: WorkerOptions): Promise<Worker> => {
       ...(options.labels === undefined ? {} : { labels: options.labels }),
       ...(options.runtime === undefined ? {} : { runtime: options.runtime }),
       ...(options.capacity === undefined ? {} : { capacity: options.capacity }),
+      ...(pair === undefined ? {} : { publicKey: pair.getPublicKey() }),
     },
     requestTimeoutMs,
   );
+  let creds: UserCredentials | undefined;
+  let nc = options.nats;
+  if (options.connect !== undefined && pair !== undefined) {
+    if (issued === undefined)
+      throw new RefusedError(
+        'no_credentials',
+        'the registrar issued no NATS credentials (it does not run in secure mode)',
+      );
+    creds = UserCredentials.of(pair, issued.jwt);
+    try {
+      nc = await options.connect(creds);
+    } catch (cause) {
+      throw new UnavailableError("cannot connect with the worker's own credentials", { cause });
+    }
+  }
+  /** Set when the worker connected itself: it closes that connection when it ends. */
+  const owned = creds === undefined ? undefined : nc;
   emit({ type: 'enrolled', identity });
   const { workerId, project, pool, capacity } = identity;
   const reportSubject = s.report(project, pool, workerId);
@@ -230,7 +266,14 @@ export const createWorker = async (options: WorkerOptions): Promise<Worker> => {
     phase = 'ended';
     unhookSignals();
     emit(error === undefined ? { type: 'ended' } : { type: 'ended', error });
-    settle(error);
+    if (owned === undefined) settle(error);
+    else
+      void owned
+        .close()
+        .catch(() => undefined)
+        .finally(() => {
+          settle(error);
+        });
   };
 
   const abortAttempt = (r: Running, why: AbortReason, message: string) => {
@@ -471,17 +514,28 @@ export const createWorker = async (options: WorkerOptions): Promise<Worker> => {
     });
   };
 
+  /** The claim being answered, if any (a reconnect waits for it: its answer would be lost). */
+  let claimInFlight: Promise<unknown> = Promise.resolve();
+  /** While set, no new claim is sent (the connection is about to be replaced). */
+  let claimsHeld: Promise<void> | undefined;
+
   const claimLoop = async () => {
     let failures = 0;
     while (!claiming.signal.aborted) {
+      if (claimsHeld !== undefined) {
+        await Promise.race([claimsHeld, claimingStopped]);
+        continue;
+      }
       if (!recognised || running.size >= capacity) {
         await Promise.race([changed, claimingStopped]);
         continue;
       }
       let reply: ClaimReply | undefined;
       try {
+        const asked = claim(capacity - running.size);
+        claimInFlight = asked.catch(() => undefined);
         // An abandoned claim may still bring assignments; their leases requeue them.
-        reply = await untilAborted(claim(capacity - running.size), life.signal);
+        reply = await untilAborted(asked, life.signal);
       } catch (error) {
         if (life.signal.aborted) break;
         failures += 1;
@@ -501,6 +555,69 @@ export const createWorker = async (options: WorkerOptions): Promise<Worker> => {
       }
       // Assignments received while draining are still this worker's to run.
       for (const a of reply.assignments) start(a);
+    }
+  };
+
+  // --- credentials (secure mode) -----------------------------------------------------------
+
+  /**
+   * Renews the credentials at two thirds of their lifetime (on the wall clock, which the server
+   * checks them against), then reconnects so the new JWT is in force before the old one lapses.
+   * A refusal (revoked, lost) ends the worker; other failures are retried until expiry.
+   */
+  const renewalLoop = async (c: UserCredentials) => {
+    // Read through a call: awaits below may abort it (narrowing would not know).
+    const over = () => life.signal.aborted;
+    let receivedAt = Date.now();
+    let failures = 0;
+    while (!life.signal.aborted) {
+      const expiresAt = c.expiresAt;
+      if (expiresAt === undefined) return;
+      const due =
+        failures === 0
+          ? receivedAt + ((expiresAt - receivedAt) * 2) / 3
+          : Date.now() + backoffMs(failures, { capMs: maxBackoffMs });
+      await sleep(Math.min(MAX_TIMER_MS, Math.max(0, due - Date.now())), life.signal);
+      if (over()) return;
+      try {
+        const at = Date.now();
+        const signature = signRenewal((d) => c.sign(d), root, workerId, at);
+        const renewed = await renewCredentials(
+          nc,
+          root,
+          { renew: { workerId, jwt: c.jwt(), at, signature } },
+          requestTimeoutMs,
+        );
+        if (renewed.credentials === undefined)
+          throw new UnavailableError('the renewal brought no credentials');
+        c.update(renewed.credentials.jwt);
+        receivedAt = Date.now();
+        failures = 0;
+        emit({ type: 'credentials_renewed', expiresAt: renewed.credentials.expiresAt });
+      } catch (error) {
+        if (error instanceof RefusedError) {
+          fail(error);
+          return;
+        }
+        failures += 1;
+        emit({ type: 'renewal_error', error });
+        continue;
+      }
+      // A reconnect fails the requests in flight: a claim's answer (assignments) would be lost,
+      // so no new claim goes out and the one under way is answered first. Heartbeats and reports
+      // in flight are retried. A failed reconnect leaves the new JWT for the next one, at the
+      // latest when the server cuts the old one at its expiry.
+      let release: () => void = () => undefined;
+      claimsHeld = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      try {
+        await untilAborted(claimInFlight, life.signal);
+        if (!over()) await nc.reconnect().catch(() => undefined);
+      } finally {
+        claimsHeld = undefined;
+        release();
+      }
     }
   };
 
@@ -583,12 +700,14 @@ export const createWorker = async (options: WorkerOptions): Promise<Worker> => {
   };
   const heartbeatLoopDone = heartbeatLoop().catch(internal('heartbeat loop'));
   const claimLoopDone = claimLoop().catch(internal('claim loop'));
+  if (creds !== undefined) void renewalLoop(creds).catch(internal('renewal loop'));
   nc.closed().then((cause) => {
     fail(new UnavailableError('the NATS connection closed', { cause }));
   }, internal('connection'));
 
   return {
     id: workerId,
+    nats: nc,
     identity,
     done,
     inFlight: () =>

@@ -8,10 +8,17 @@ import {
   subjects,
   UnavailableError,
 } from '../../events/index.ts';
+import type { RenewRequest, WorkerCredentials } from '../../events/index.ts';
 import type { z } from 'zod';
 
 /** A worker's identity as the registrar issued it: id, project, pool and capabilities. */
 export type WorkerIdentity = Extract<EnrollReply, { worker: unknown }>['worker'];
+
+/** What an enrollment (or a renewal) gives: the identity, and credentials in secure mode. */
+export interface Enrollment {
+  readonly identity: WorkerIdentity;
+  readonly credentials?: WorkerCredentials;
+}
 
 const encoder = new TextEncoder();
 
@@ -26,7 +33,15 @@ export const enroll = async (
   root: string,
   request: z.input<typeof EnrollRequest>,
   timeoutMs: number,
-): Promise<WorkerIdentity> => {
+): Promise<WorkerIdentity> => (await enrollment(nc, root, request, timeoutMs)).identity;
+
+/** Like `enroll`, with the credentials a secure registrar issues for `request.publicKey`. */
+export const enrollment = async (
+  nc: NatsConnection,
+  root: string,
+  request: z.input<typeof EnrollRequest>,
+  timeoutMs: number,
+): Promise<Enrollment> => {
   const checked = EnrollRequest.safeParse(request);
   if (!checked.success) {
     // Never echo the input: it holds the key.
@@ -37,29 +52,53 @@ export const enroll = async (
       `invalid enrollment: ${where} ${issue?.message ?? ''}`,
     );
   }
+  return ask(nc, root, checked.data, timeoutMs, 'enrollment');
+};
+
+/**
+ * Renews a worker's credentials: its current JWT and a signature of the moment by its key
+ * (`RenewRequest`). Throws as `enroll` does; `RefusedError` reasons include `worker_revoked`,
+ * `worker_lost` and `bad_proof`.
+ */
+export const renewCredentials = async (
+  nc: NatsConnection,
+  root: string,
+  request: RenewRequest,
+  timeoutMs: number,
+): Promise<Enrollment> => ask(nc, root, request, timeoutMs, 'renewal');
+
+/** Sends a request on the enrollment subject and reads the registrar's reply. */
+const ask = async (
+  nc: NatsConnection,
+  root: string,
+  request: unknown,
+  timeoutMs: number,
+  what: 'enrollment' | 'renewal',
+): Promise<Enrollment> => {
   const subject = subjects(root).enroll();
   let body: unknown;
   try {
-    const m = await nc.request(subject, encoder.encode(JSON.stringify(checked.data)), {
+    const m = await nc.request(subject, encoder.encode(JSON.stringify(request)), {
       timeout: timeoutMs,
     });
     body = m.json<unknown>();
   } catch (cause) {
     if (cause instanceof SyntaxError)
-      throw new DecodeError(ErrorCode.MalformedJson, 'enrollment reply is not JSON', subject, {
+      throw new DecodeError(ErrorCode.MalformedJson, `${what} reply is not JSON`, subject, {
         cause,
       });
-    throw new UnavailableError(`no answer to the enrollment request on ${subject}`, { cause });
+    throw new UnavailableError(`no answer to the ${what} request on ${subject}`, { cause });
   }
   const reply = EnrollReply.safeParse(body);
   // A registrar that cannot reach the log answers `{ error }`: worth a retry later.
   if (!reply.success && typeof body === 'object' && body !== null && 'error' in body)
-    throw new UnavailableError(`the registrar could not enroll: ${String(body.error)}`);
+    throw new UnavailableError(`the registrar could not answer: ${String(body.error)}`);
   if (!reply.success)
-    throw new DecodeError(ErrorCode.SchemaInvalid, 'enrollment reply is not valid', subject, {
+    throw new DecodeError(ErrorCode.SchemaInvalid, `${what} reply is not valid`, subject, {
       cause: reply.error,
     });
   if ('refused' in reply.data)
     throw new RefusedError(reply.data.refused.reason, reply.data.refused.detail);
-  return reply.data.worker;
+  const { worker, credentials } = reply.data;
+  return credentials === undefined ? { identity: worker } : { identity: worker, credentials };
 };

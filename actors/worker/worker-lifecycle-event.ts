@@ -43,6 +43,10 @@ export type WorkerLifecycleEvent =
   | { readonly type: 'heartbeat_error'; readonly error: unknown }
   /** An append of the worker's own lifecycle (draining, left) failed; the worker goes on. */
   | { readonly type: 'append_failed'; readonly what: 'draining' | 'left'; readonly error: unknown }
+  /** Secure mode: new credentials arrived; the worker reconnects with them. */
+  | { readonly type: 'credentials_renewed'; readonly expiresAt: number }
+  /** Secure mode: a renewal failed; it is retried until the credentials expire. */
+  | { readonly type: 'renewal_error'; readonly error: unknown }
   | { readonly type: 'draining' }
   | { readonly type: 'left' }
   /** The fleet refused the worker (lost, revoked, unknown, claim refused): it must enroll again. */

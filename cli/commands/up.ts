@@ -11,6 +11,8 @@ import { errorMessage } from '../error-message.ts';
 import { collect, parseInteger, parseList } from '../parse-options.ts';
 import { poolName, startPoolDispatcher } from '../start-pool-dispatcher.ts';
 import { stopSignals } from '../stop-signals.ts';
+import { parseDuration } from '../parse-duration.ts';
+import { prepareSecure } from '../../security/secure-setup.ts';
 import { hudTokens, startHudService } from './hud.ts';
 import type { HudService } from './hud.ts';
 
@@ -19,6 +21,8 @@ type UpOptions = {
   dataDir: string;
   hud: boolean;
   hudPort?: string;
+  secure?: boolean;
+  workerTtl: string;
 };
 
 /** `fleet up`: NATS (embedded unless given), the stream, the registrar and pool dispatchers. */
@@ -33,13 +37,26 @@ export const registerUp = (program: Command, ctx: CliContext): void => {
     .option('--data-dir <dir>', 'where an embedded NATS server keeps its data', '.fleet')
     .option('--hud-port <port>', 'port of the HUD (default 7480, else a free one)')
     .option('--no-hud', 'do not serve the HUD (token: $FLEET_HUD_OPERATOR_TOKEN, else generated)')
+    .option(
+      '--secure',
+      'NATS JWT auth (keys in <data-dir>/auth, made on first run): every service and worker on ' +
+        'credentials scoped to its own subjects',
+    )
+    .option('--worker-ttl <duration>', 'lifetime of workers’ credentials, with --secure', '1h')
     .action(async (o: UpOptions, cmd: Command) => {
       const names = parseList(o.pools);
       const pools = (names.length === 0 ? ['default'] : names).map((p) => poolName(p, '--pools'));
       const g = ctx.globals(cmd);
       const deployment = { root: g.root, stream: g.stream };
+      const secure =
+        o.secure === true
+          ? await prepareSecure(o.dataDir, deployment, {
+              workerTtlMs: parseDuration(o.workerTtl, '--worker-ttl'),
+            })
+          : undefined;
       const signals = stopSignals(ctx.io);
       const nats = await ensureNats({
+        ...secure?.nats,
         url: g.natsGiven ?? '',
         dataDir: o.dataDir,
         // Ctrl-C reaches only this process, which then stops its actors before the server.
@@ -53,22 +70,36 @@ export const registerUp = (program: Command, ctx: CliContext): void => {
       const dispatchers: Dispatcher[] = [];
       let hud: HudService | undefined;
       try {
-        nc = await ctx.connect(nats.url, { longLived: true, name: 'fleet-up' });
+        // Secure: each service on its own connection and credentials (see security/).
+        nc = await (secure?.connect(nats.url, 'registrar') ??
+          ctx.connect(nats.url, { longLived: true, name: 'fleet-up' }));
         const log = await EventLog.open(nc, deployment);
         registrar = await startRegistrar({
           log,
           onError: (e) => {
             ctx.warn(`registrar: ${errorMessage(e)}`);
           },
+          ...(secure === undefined ? {} : { credentials: await secure.issuer(nats.url) }),
         });
-        for (const pool of pools) dispatchers.push(await startPoolDispatcher(ctx, log, pool));
+        const serviceLog = async (role: 'dispatcher' | 'hud') =>
+          secure === undefined
+            ? log
+            : EventLog.open(await secure.connect(nats.url, role), deployment);
+        const dispatcherLog = await serviceLog('dispatcher');
+        for (const pool of pools)
+          dispatchers.push(await startPoolDispatcher(ctx, dispatcherLog, pool));
         ctx.print(`fleet is up on ${nats.url}${nats.embedded ? ' (embedded NATS)' : ''}`);
         ctx.print(`  stream ${g.stream}, subjects ${g.root}.>`);
         ctx.print('  registrar: enrolling workers');
         ctx.print(`  dispatchers: ${pools.join(', ')}`);
+        for (const line of secure?.describe() ?? []) ctx.print(`  ${line}`);
+        if (secure !== undefined && !nats.embedded)
+          ctx.warn(
+            `--secure: the NATS server at ${nats.url} must run with ${secure.nats.args.join(' ')}`,
+          );
         const hudPort = o.hudPort ?? '';
         if (o.hud)
-          hud = await startHudService(ctx, log, {
+          hud = await startHudService(ctx, await serviceLog('hud'), {
             ...hudTokens({}, ctx.io.env),
             port:
               hudPort === ''
@@ -89,6 +120,7 @@ export const registerUp = (program: Command, ctx: CliContext): void => {
           await d.stop().catch((e: unknown) => ctx.warn(errorMessage(e)));
         await registrar?.stop().catch((e: unknown) => ctx.warn(errorMessage(e)));
         await nc?.drain().catch(() => undefined);
+        await secure?.close();
         await nats.stop();
       }
       ctx.print('stopped');

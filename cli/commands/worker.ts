@@ -52,6 +52,12 @@ const tell = (ctx: CliContext, e: WorkerLifecycleEvent): void => {
     case 'heartbeat_error':
       ctx.warn(`heartbeat failed: ${errorMessage(e.error)}`);
       return;
+    case 'renewal_error':
+      ctx.warn(`credentials renewal failed: ${errorMessage(e.error)}`);
+      return;
+    case 'credentials_renewed':
+      ctx.print(`credentials renewed until ${new Date(e.expiresAt).toISOString()}`);
+      return;
     case 'append_failed':
       ctx.warn(`could not record ${e.what}: ${errorMessage(e.error)}`);
       return;

@@ -1,0 +1,118 @@
+import { DeliverPolicy, jetstream } from '@nats-io/jetstream';
+import { decode, isReadable } from '../../events/index.ts';
+import type { EventOf, WorkerId } from '../../events/index.ts';
+import type { EventLog, Tail } from '../host/event-log.ts';
+
+/** A worker as the registrar's secure mode follows it. */
+export interface WatchedWorker {
+  readonly enrolled: EventOf<'worker.enrolled'>['data'];
+  /** Server time (epoch ms) its revocation was stored, once revoked. */
+  revokedAt: number | undefined;
+  /** Its dispatcher declared it lost. */
+  lost: boolean;
+}
+
+/** What the registrar knows of memberships, kept current. */
+export interface MemberWatch {
+  get(workerId: WorkerId): WatchedWorker | undefined;
+  /** Public keys of revoked workers, with the time their revocation was stored. */
+  revoked(): Map<string, number>;
+  /** Resolves once what was stored at the start has been read. */
+  readonly caughtUp: Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Options of {@link startMemberWatch}. */
+export interface MemberWatchOptions {
+  /**
+   * Epoch ms from which `worker.lost` decisions are read: a worker lost before then holds
+   * only expired credentials, so reading the whole decision history is not needed.
+   */
+  readonly lostSince: number;
+  /** Told when a worker with a public key is revoked (after the start, and during catch-up). */
+  readonly onRevoked: () => void;
+  readonly onError: (error: unknown) => void;
+}
+
+const LOST = Buffer.from('worker.lost');
+
+/** True when `data` contains `needle`: a cheap filter before a full decode. */
+const contains = (data: Uint8Array, needle: Buffer): boolean =>
+  Buffer.from(data.buffer, data.byteOffset, data.byteLength).includes(needle);
+
+/**
+ * Follows memberships (`<root>.*.*.member.*`: enrolled with their public keys, revoked) and the
+ * dispatchers' `worker.lost` decisions since `lostSince`. Decision messages are many and
+ * `worker.lost` rare, so they are scanned for the type's bytes and decoded only on a hit.
+ */
+export const startMemberWatch = async (
+  log: EventLog,
+  options: MemberWatchOptions,
+): Promise<MemberWatch> => {
+  const workers = new Map<string, WatchedWorker>();
+  const lostEarly = new Set<string>();
+  const root = log.subjects.root;
+
+  const members: Tail = await log.tail(`${root}.*.*.member.*`, 1, ({ entry }) => {
+    if (!isReadable(entry)) return;
+    for (const e of entry.events) {
+      if (e.type === 'worker.enrolled' && !workers.has(e.data.workerId)) {
+        workers.set(e.data.workerId, {
+          enrolled: e.data,
+          revokedAt: undefined,
+          lost: lostEarly.has(e.data.workerId),
+        });
+      } else if (e.type === 'worker.revoked') {
+        const w = workers.get(e.data.workerId);
+        if (w === undefined || w.revokedAt !== undefined) continue;
+        w.revokedAt = entry.at;
+        if (w.enrolled.publicKey !== undefined) options.onRevoked();
+      }
+    }
+  });
+
+  const consumer = await jetstream(log.nc).consumers.get(log.stream, {
+    filter_subjects: `${root}.*.*.dispatch`,
+    deliver_policy: DeliverPolicy.StartTime,
+    opt_start_time: new Date(options.lostSince).toISOString(),
+  });
+  const pending = (await consumer.info(true)).num_pending;
+  let markLostCaughtUp: () => void = () => undefined;
+  const lostCaughtUp = new Promise<void>((resolve) => {
+    markLostCaughtUp = resolve;
+  });
+  if (pending === 0) markLostCaughtUp();
+  const messages = await consumer.consume({ max_messages: 1024 });
+  const lostDone = (async () => {
+    for await (const m of messages) {
+      if (contains(m.data, LOST)) {
+        const decoded = decode(m.subject, m.data, { root });
+        if (decoded.ok)
+          for (const e of decoded.value.events) {
+            if (e.type !== 'worker.lost') continue;
+            const w = workers.get(e.data.workerId);
+            if (w === undefined) lostEarly.add(e.data.workerId);
+            else w.lost = true;
+          }
+      }
+      if (m.info.pending === 0) markLostCaughtUp();
+    }
+  })().catch(options.onError);
+
+  return {
+    get: (workerId) => workers.get(workerId),
+    revoked: () => {
+      const out = new Map<string, number>();
+      for (const w of workers.values())
+        if (w.revokedAt !== undefined && w.enrolled.publicKey !== undefined)
+          out.set(w.enrolled.publicKey, w.revokedAt);
+      return out;
+    },
+    caughtUp: Promise.all([members.caughtUp, lostCaughtUp]).then(() => undefined),
+    stop: async () => {
+      await members.stop();
+      await messages.close();
+      await lostDone;
+    },
+  };
+};

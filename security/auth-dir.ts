@@ -1,0 +1,204 @@
+import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { ErrorCode, FleetError } from '../events/index.ts';
+import {
+  authMaterialFromSeeds,
+  createAuthMaterial,
+  encodeFleetAccountJwt,
+  encodeOperatorJwt,
+  encodeSystemAccountJwt,
+  seedText,
+} from './auth-material.ts';
+import type { AuthMaterial } from './auth-material.ts';
+import { fleetSigner, issueServiceCreds, serviceUserName } from './issue-creds.ts';
+import type { Deployment, ServiceRole } from './issue-creds.ts';
+import { serverConfig } from './server-config.ts';
+import { UserCredentials } from './user-credentials.ts';
+import { verifyUserJwt } from './user-jwt.ts';
+
+/** The folder under the data dir that holds the auth material. */
+export const AUTH_FOLDER = 'auth';
+
+/** Files of the auth folder. Seeds (`.nk`) and creds are mode 0600; JWTs and config 0644. */
+export const AuthFiles = {
+  operatorSeed: 'operator.nk',
+  systemSeed: 'system.nk',
+  accountSeed: 'account.nk',
+  accountSignerSeed: 'account-signer.nk',
+  operatorJwt: 'operator.jwt',
+  systemJwt: 'system.jwt',
+  accountJwt: 'account.jwt',
+  serverConfig: 'server.conf',
+  credsFolder: 'creds',
+} as const;
+
+/** The auth material of a data dir, and the files derived from it. */
+export interface AuthDir {
+  /** `<dataDir>/auth`, absolute. */
+  readonly dir: string;
+  readonly material: AuthMaterial;
+  /** True when this call generated the material (first run). */
+  readonly created: boolean;
+  /** The nats-server configuration: pass it with `-c`. */
+  readonly configPath: string;
+  /** The current Fleet account JWT, revocations included. */
+  accountJwt(): string;
+  /**
+   * Stores a new Fleet account JWT (after a revocation) and rewrites the server config with it,
+   * so a restarted server starts with the revocations in force.
+   */
+  saveAccountJwt(jwt: string): Promise<void>;
+  /** Where a service's creds file lives. */
+  credsPath(role: ServiceRole): string;
+  /**
+   * The credentials of a service for a deployment: the stored ones when they are for this
+   * deployment and signed by the current signing key, else new ones, written (mode 0600).
+   */
+  serviceCreds(role: ServiceRole, deployment?: Deployment): Promise<UserCredentials>;
+}
+
+const SECRET = 0o600;
+const PUBLIC = 0o644;
+
+/** Writes through a temporary file and a rename, so no reader sees half a file; sets the mode. */
+const writeAtomic = async (path: string, text: string, mode: number): Promise<void> => {
+  const tmp = `${path}.${process.pid}.tmp`;
+  await writeFile(tmp, text, { mode });
+  // The mode of `writeFile` applies only to a new file, and the umask may narrow it.
+  await chmod(tmp, mode);
+  await rename(tmp, path);
+};
+
+const readText = async (path: string): Promise<string | undefined> => {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+};
+
+/**
+ * Opens the auth material of `dataDir` (`<dataDir>/auth`), generating it on first use when
+ * `create` is set: operator, system account, Fleet account and its signing key (seeds mode
+ * 0600), their JWTs, and the nats-server config. Idempotent: an existing folder is read as is,
+ * with its revocations. Throws `FleetError(invalid_input)` when there is none and `create` is
+ * not set, or when the folder is incomplete.
+ */
+export const openAuthDir = async (
+  dataDir: string,
+  options: { readonly create?: boolean } = {},
+): Promise<AuthDir> => {
+  const dir = resolve(dataDir, AUTH_FOLDER);
+  const file = (name: string) => join(dir, name);
+  const seeds = await Promise.all(
+    [
+      AuthFiles.operatorSeed,
+      AuthFiles.systemSeed,
+      AuthFiles.accountSeed,
+      AuthFiles.accountSignerSeed,
+    ].map((f) => readText(file(f))),
+  );
+  const [operator, system, account, accountSigner] = seeds;
+  let material: AuthMaterial;
+  let created = false;
+  if (
+    operator !== undefined &&
+    system !== undefined &&
+    account !== undefined &&
+    accountSigner !== undefined
+  ) {
+    material = authMaterialFromSeeds({ operator, system, account, accountSigner });
+  } else if (seeds.some((s) => s !== undefined)) {
+    throw new FleetError(
+      ErrorCode.InvalidInput,
+      `the auth folder ${dir} is incomplete (some seeds are missing); restore it from a backup`,
+    );
+  } else if (options.create !== true) {
+    throw new FleetError(
+      ErrorCode.InvalidInput,
+      `no auth material in ${dir}: run \`fleet up --secure --data-dir ${dataDir}\` first`,
+    );
+  } else {
+    material = createAuthMaterial();
+    created = true;
+    await mkdir(file(AuthFiles.credsFolder), { recursive: true, mode: 0o700 });
+    await chmod(dir, 0o700);
+    await writeAtomic(file(AuthFiles.operatorSeed), `${seedText(material.operator)}\n`, SECRET);
+    await writeAtomic(file(AuthFiles.systemSeed), `${seedText(material.system)}\n`, SECRET);
+    await writeAtomic(file(AuthFiles.accountSeed), `${seedText(material.account)}\n`, SECRET);
+    await writeAtomic(
+      file(AuthFiles.accountSignerSeed),
+      `${seedText(material.accountSigner)}\n`,
+      SECRET,
+    );
+  }
+  await mkdir(file(AuthFiles.credsFolder), { recursive: true, mode: 0o700 });
+
+  // The JWTs are derived, so they are rewritten when missing; the account JWT keeps revocations.
+  const operatorJwt =
+    (await readText(file(AuthFiles.operatorJwt)))?.trim() ?? (await encodeOperatorJwt(material));
+  const systemJwt =
+    (await readText(file(AuthFiles.systemJwt)))?.trim() ?? (await encodeSystemAccountJwt(material));
+  let accountJwt =
+    (await readText(file(AuthFiles.accountJwt)))?.trim() ?? (await encodeFleetAccountJwt(material));
+  const configPath = file(AuthFiles.serverConfig);
+
+  const writeConfig = () =>
+    writeAtomic(
+      configPath,
+      serverConfig({
+        operatorJwt,
+        systemAccount: material.system.getPublicKey(),
+        accounts: {
+          [material.system.getPublicKey()]: systemJwt,
+          [material.account.getPublicKey()]: accountJwt,
+        },
+      }),
+      PUBLIC,
+    );
+  await writeAtomic(file(AuthFiles.operatorJwt), `${operatorJwt}\n`, PUBLIC);
+  await writeAtomic(file(AuthFiles.systemJwt), `${systemJwt}\n`, PUBLIC);
+  await writeAtomic(file(AuthFiles.accountJwt), `${accountJwt}\n`, PUBLIC);
+  await writeConfig();
+
+  const credsPath = (role: ServiceRole) => join(dir, AuthFiles.credsFolder, `${role}.creds`);
+  const signerOf = (role: ServiceRole) =>
+    role === 'system'
+      ? { account: material.system.getPublicKey(), signer: material.system.getPublicKey() }
+      : {
+          account: material.account.getPublicKey(),
+          signer: fleetSigner(material).key.getPublicKey(),
+        };
+
+  return {
+    dir,
+    material,
+    created,
+    configPath,
+    accountJwt: () => accountJwt,
+    saveAccountJwt: async (jwt) => {
+      accountJwt = jwt;
+      await writeAtomic(file(AuthFiles.accountJwt), `${jwt}\n`, PUBLIC);
+      await writeConfig();
+    },
+    credsPath,
+    serviceCreds: async (role, deployment = {}) => {
+      const path = credsPath(role);
+      const stored = await readText(path);
+      if (stored !== undefined) {
+        try {
+          const creds = UserCredentials.fromCreds(stored);
+          const claims = verifyUserJwt(creds.jwt(), signerOf(role));
+          const expired = creds.expiresAt !== undefined && creds.expiresAt <= Date.now();
+          if (claims?.name === serviceUserName(role, deployment) && !expired) return creds;
+        } catch {
+          // Unreadable: replaced below.
+        }
+      }
+      const creds = await issueServiceCreds(material, role, deployment);
+      await writeAtomic(path, creds.creds(), SECRET);
+      return creds;
+    },
+  };
+};

@@ -1,0 +1,113 @@
+import type { NatsConnection } from '@nats-io/transport-node';
+import { z } from 'zod';
+import { DEFAULT_ROOT, UnavailableError } from '../events/index.ts';
+import type { WorkerCredentials } from '../events/index.ts';
+import type { CredentialIssuer, CredentialSubject } from '../actors/registrar/credential-issuer.ts';
+import { encodeFleetAccountJwt } from './auth-material.ts';
+import type { AuthMaterial } from './auth-material.ts';
+import { fleetSigner } from './issue-creds.ts';
+import { Role, workerPermissions } from './permissions.ts';
+import { issueUserJwt, verifyUserJwt } from './user-jwt.ts';
+
+/** Default lifetime of a worker's credentials. */
+export const DEFAULT_WORKER_TTL_MS = 60 * 60_000;
+
+/**
+ * Seconds added to a revocation's time. The server refuses JWTs issued at or before it; a
+ * renewal decided just before the revocation was stored is still covered.
+ */
+export const REVOCATION_MARGIN_S = 5;
+
+/** Options of {@link credentialAuthority}. */
+export interface CredentialAuthorityOptions {
+  /** Needs the account signing key (to issue) and the operator key (to revoke). */
+  readonly material: AuthMaterial;
+  /** Subject root of the deployment; default `fleet`. */
+  readonly root?: string;
+  /** Lifetime of a worker's credentials; default 1 h. */
+  readonly workerTtlMs?: number;
+  /** A system-account user's connection: revocations are pushed to the servers through it. */
+  readonly system?: NatsConnection;
+  /** Told of every new account JWT, to keep it (`AuthDir.saveAccountJwt`) for restarts. */
+  readonly onAccountJwt?: (jwt: string) => Promise<void>;
+  /** How long a push may wait for the server's answer; default 5 s. */
+  readonly timeoutMs?: number;
+  readonly now?: () => number;
+}
+
+/** What the server answers to a claims update. */
+const UpdateReply = z.object({
+  data: z.object({ code: z.number(), message: z.string().optional() }).optional(),
+  error: z.object({ code: z.number(), description: z.string().optional() }).optional(),
+});
+
+const workerTag = (workerId: string) => `fleet-worker:${workerId}`;
+
+/**
+ * The registrar's credential issuer in a secure deployment. Issues each worker a user JWT for its
+ * own public key, scoped to its subjects (`workerPermissions`) and expiring after `workerTtlMs`;
+ * revokes by signing a new Fleet account JWT with the `revocations` and pushing it on
+ * `$SYS.REQ.ACCOUNT.<account>.CLAIMS.UPDATE`, which makes every server disconnect the revoked
+ * users at once. Revocations older than a credential's lifetime are dropped: whatever they
+ * covered has expired, and the registrar never renews a revoked worker.
+ */
+export const credentialAuthority = (options: CredentialAuthorityOptions): CredentialIssuer => {
+  const m = options.material;
+  const root = options.root ?? DEFAULT_ROOT;
+  const ttlMs = options.workerTtlMs ?? DEFAULT_WORKER_TTL_MS;
+  const now = options.now ?? Date.now;
+  const signer = fleetSigner(m);
+  const expected = { account: m.account.getPublicKey(), signer: signer.key.getPublicKey() };
+
+  return {
+    root,
+    ttlMs,
+    issue: async (w: CredentialSubject): Promise<WorkerCredentials> => {
+      const expiresAt = now() + ttlMs;
+      const jwt = await issueUserJwt(signer, {
+        name: `fleet-worker ${w.workerId}`,
+        publicKey: w.publicKey,
+        permissions: workerPermissions(w, root),
+        // Whole seconds in the JWT: say when the server will actually refuse it.
+        expiresAt,
+        tags: [`fleet-role:${Role.worker}`, workerTag(w.workerId), `fleet-project:${w.project}`],
+      });
+      return { jwt, expiresAt: Math.floor(expiresAt / 1000) * 1000 };
+    },
+    isCurrent: (jwt, w) => {
+      const claims = verifyUserJwt(jwt, expected);
+      return (
+        claims !== undefined &&
+        claims.sub === w.publicKey &&
+        claims.exp !== undefined &&
+        claims.exp * 1000 > now() &&
+        (claims.nats.tags ?? []).includes(workerTag(w.workerId))
+      );
+    },
+    revoke: async (revoked) => {
+      const revocations: Record<string, number> = {};
+      const horizon = now() - ttlMs - REVOCATION_MARGIN_S * 1000;
+      for (const [publicKey, at] of revoked)
+        if (at >= horizon) revocations[publicKey] = Math.floor(at / 1000) + REVOCATION_MARGIN_S;
+      const jwt = await encodeFleetAccountJwt(m, revocations);
+      await options.onAccountJwt?.(jwt);
+      if (options.system === undefined) return;
+      const subject = `$SYS.REQ.ACCOUNT.${expected.account}.CLAIMS.UPDATE`;
+      let answer: unknown;
+      try {
+        const reply = await options.system.request(subject, jwt, {
+          timeout: options.timeoutMs ?? 5_000,
+        });
+        answer = reply.json<unknown>();
+      } catch (cause) {
+        throw new UnavailableError('the account update (revocations) got no answer', { cause });
+      }
+      const parsed = UpdateReply.safeParse(answer);
+      const code = parsed.success ? (parsed.data.data?.code ?? parsed.data.error?.code) : undefined;
+      if (code !== 200)
+        throw new UnavailableError(
+          `the server refused the account update: ${JSON.stringify(answer).slice(0, 300)}`,
+        );
+    },
+  };
+};

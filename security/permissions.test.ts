@@ -1,0 +1,106 @@
+import { describe, expect, it } from 'vitest';
+import { subjectMatches, subjects } from '../events/index.ts';
+import type { PoolId, ProjectId, WorkerId } from '../events/index.ts';
+import {
+  dispatcherPermissions,
+  enrollPermissions,
+  hudPermissions,
+  inboxPrefix,
+  observerPermissions,
+  producerPermissions,
+  registrarPermissions,
+  workerPermissions,
+} from './permissions.ts';
+import type { Permissions } from './permissions.ts';
+
+const ROOT = 'fleet';
+const s = subjects(ROOT);
+const HEALTH = 'health-prod' as ProjectId;
+const FIN = 'fin-prod' as ProjectId;
+const GPU = 'gpu' as PoolId;
+const W = 'w1' as WorkerId;
+const PK = `U${'A'.repeat(55)}`;
+
+/** What nats-server decides for a publish: allowed by some allow and no deny. */
+const mayPublish = (p: Permissions, subject: string) =>
+  p.pub.allow.some((f) => subjectMatches(f, subject)) &&
+  !p.pub.deny.some((f) => subjectMatches(f, subject));
+const maySubscribe = (p: Permissions, filter: string) =>
+  p.sub.allow.some((f) => subjectMatches(f, filter) || f === filter);
+
+/** Every stored and request subject of a project, for a worker id. */
+const allOf = (project: ProjectId, worker: WorkerId) => [
+  s.submit(project, GPU),
+  s.cancel(project, GPU),
+  s.dispatch(project, GPU),
+  s.rejected(project, GPU),
+  s.report(project, GPU, worker),
+  s.member(project, GPU, worker),
+  s.key(project, 'k1' as never),
+  s.claim(project, GPU, worker),
+  s.heartbeat(project, GPU, worker),
+  s.status(project, GPU),
+];
+
+describe('permissions', () => {
+  it('a worker may publish exactly its report, claim, heartbeat and renewal', () => {
+    const p = workerPermissions({ project: HEALTH, pool: GPU, workerId: W, publicKey: PK }, ROOT);
+    expect(p.pub.allow).toEqual([
+      'fleet.health-prod.gpu.worker.w1.report',
+      'fleet_rpc.health-prod.gpu.w1.claim',
+      'fleet_rpc.health-prod.gpu.w1.hb',
+      'fleet_rpc.enroll',
+    ]);
+    expect(p.pub.deny).toEqual(['$JS.API.>']);
+    expect(p.sub.allow).toEqual([`_INBOX.${PK}.>`]);
+    for (const subject of [...allOf(FIN, W), ...allOf(HEALTH, 'w2' as WorkerId)])
+      expect(mayPublish(p, subject)).toBe(false);
+    expect(allOf(HEALTH, W).filter((x) => mayPublish(p, x))).toEqual([
+      s.report(HEALTH, GPU, W),
+      s.claim(HEALTH, GPU, W),
+      s.heartbeat(HEALTH, GPU, W),
+    ]);
+  });
+
+  it('a producer may submit, cancel and ask status in its own project only, with no stream API', () => {
+    const p = producerPermissions({ project: HEALTH, publicKey: PK }, ROOT);
+    const allowed = allOf(HEALTH, W).filter((x) => mayPublish(p, x));
+    expect(allowed).toEqual([s.submit(HEALTH, GPU), s.cancel(HEALTH, GPU), s.status(HEALTH, GPU)]);
+    expect(allOf(FIN, W).filter((x) => mayPublish(p, x))).toEqual([]);
+    for (const api of ['$JS.API.CONSUMER.CREATE.FLEET', '$JS.API.DIRECT.GET.FLEET'])
+      expect(mayPublish(p, api)).toBe(false);
+  });
+
+  it('no tenant-side user may read other users’ replies', () => {
+    const users = [
+      workerPermissions({ project: HEALTH, pool: GPU, workerId: W, publicKey: PK }, ROOT),
+      producerPermissions({ project: HEALTH, publicKey: PK }, ROOT),
+      enrollPermissions(PK, ROOT),
+    ];
+    for (const p of users) {
+      expect(maySubscribe(p, '_INBOX.>')).toBe(false);
+      expect(maySubscribe(p, `${inboxPrefix(PK)}.abc.1`)).toBe(true);
+      expect(maySubscribe(p, `${inboxPrefix(`U${'B'.repeat(55)}`)}.abc.1`)).toBe(false);
+    }
+  });
+
+  it('services write only what they own', () => {
+    const dispatcher = dispatcherPermissions(ROOT);
+    const registrar = registrarPermissions(ROOT);
+    const readers = [observerPermissions(ROOT, 'FLEET'), hudPermissions(ROOT)];
+    expect(allOf(HEALTH, W).filter((x) => mayPublish(dispatcher, x))).toEqual([
+      s.dispatch(HEALTH, GPU),
+      s.rejected(HEALTH, GPU),
+    ]);
+    expect(allOf(HEALTH, W).filter((x) => mayPublish(registrar, x))).toEqual([
+      s.member(HEALTH, GPU, W),
+      s.key(HEALTH, 'k1' as never),
+    ]);
+    for (const r of readers)
+      expect(allOf(HEALTH, W).filter((x) => mayPublish(r, x))).toEqual([s.status(HEALTH, GPU)]);
+    const observer = observerPermissions(ROOT, 'FLEET');
+    expect(mayPublish(observer, '$JS.API.STREAM.DELETE.FLEET')).toBe(false);
+    expect(mayPublish(observer, '$JS.API.CONSUMER.CREATE.FLEET.x.fleet.>')).toBe(true);
+    expect(mayPublish(observer, '$JS.API.CONSUMER.CREATE.OTHER')).toBe(false);
+  });
+});
