@@ -21,6 +21,13 @@ describe('the load example', () => {
     // Isolation, from the stream.
     expect(report.crossTenantAssignments).toBe(0);
     expect(report.foreignCompletions).toBe(0);
+    // A clean log of the load example audits clean, with every task accounted for.
+    expect(result.audit.violations).toEqual([]);
+    expect(result.audit.ok).toBe(true);
+    expect(result.audit.counts.tasks.total).toBe(300);
+    expect(result.audit.counts.tasks.queued + result.audit.counts.tasks.assigned).toBe(0);
+    expect(result.audit.counts.tasks.completed).toBe(result.ended['completed']);
+    expect(result.audit.counts.assignments).toBeGreaterThan(300);
     expect(report.tenants.map((t) => [t.project, t.tasks, t.workers])).toEqual([
       ['fin-prod', 100, 8],
       ['health-prod', 100, 8],
@@ -45,6 +52,7 @@ describe('the load example', () => {
       true,
     );
     expect(lines.some((l) => /✔ 0 cross-tenant assignments/.test(l))).toBe(true);
+    expect(lines.some((l) => /✔ 0 violations found by the independent audit/.test(l))).toBe(true);
     expect(lines.some((l) => /submit → complete: p50 \d+ ms/.test(l))).toBe(true);
     expect(lines.at(-1)).toMatch(/^PASS 0 cross-tenant assignments; 300 tasks ended as meant/);
   });

@@ -32,6 +32,8 @@ import { isReadable } from '../events/index.ts';
 import type { PoolId, ProjectId, RuntimeKind, WorkerId } from '../events/index.ts';
 import { startHud } from '../hud/index.ts';
 import type { Hud } from '../hud/index.ts';
+import { Auditor } from '../projections/audit/index.ts';
+import type { AuditReport } from '../projections/audit/index.ts';
 import { startProjections } from '../projections/index.ts';
 import type { Projections } from '../projections/index.ts';
 import { readStream } from './read-stream.ts';
@@ -93,6 +95,8 @@ export interface LoadResult {
   /** The HUD's URL with the operator token, while it ran. */
   readonly hudUrl: string;
   readonly report: IsolationReport;
+  /** The independent auditor's verdict on the whole stream (`fleet audit`). */
+  readonly audit: AuditReport;
 }
 
 const TENANTS = ['health-prod', 'fin-prod', 'media-prod'] as ProjectId[];
@@ -507,6 +511,12 @@ export const runLoad = async (options: LoadOptions): Promise<LoadResult> => {
       await nc.close();
     }
     const report = verifyIsolation(items, POOLS, root);
+    // The independent auditor (no code shared with the dispatcher's decisions) must find the
+    // run's whole history legitimate: what `fleet audit` would say of this stream.
+    const auditor = new Auditor();
+    for (const { subject, entry } of items)
+      auditor.add({ subject, seq: entry.seq, at: entry.at, entry });
+    const audited = auditor.report();
     const elapsedMs = elapsed();
 
     // Every task ends as its fate says: completed, or dead-lettered or failed if meant to.
@@ -588,6 +598,10 @@ export const runLoad = async (options: LoadOptions): Promise<LoadResult> => {
       `  ${mark(report.unfinished.length === meantToFail.length)} ${report.unfinished.length} of ` +
         `${meantToFail.length} deliberately failing tasks dead-lettered or failed`,
     );
+    out(
+      `  ${mark(audited.ok)} ${audited.counts.violations} violations found by the independent ` +
+        `audit of ${audited.counts.messages} messages (fleet audit)`,
+    );
     const heldCount = killed?.held.length ?? 0;
     out(
       `  ${mark(rerouted > 0)} ${rerouted} of ${heldCount} attempts held by the killed worker ` +
@@ -598,6 +612,14 @@ export const runLoad = async (options: LoadOptions): Promise<LoadResult> => {
       problems.push(`LEAK: ${report.crossTenantAssignments} cross-tenant assignment(s)`);
     if (report.foreignCompletions > 0)
       problems.push(`LEAK: ${report.foreignCompletions} task(s) completed by another tenant`);
+    if (!audited.ok)
+      problems.push(
+        `the audit found ${audited.counts.violations} violation(s): ` +
+          audited.violations
+            .slice(0, 3)
+            .map((v) => `${v.kind} at seq ${v.seqs.join(',')}`)
+            .join('; '),
+      );
     if (lost.length > 0)
       problems.push(`${lost.length} task(s) lost or ended wrongly: ${lost.slice(0, 5).join(', ')}`);
     const stored = report.tenants.reduce((n, t) => n + t.tasks, 0);
@@ -627,6 +649,7 @@ export const runLoad = async (options: LoadOptions): Promise<LoadResult> => {
       rerouted,
       hudUrl,
       report,
+      audit: audited,
     };
   }
 };
