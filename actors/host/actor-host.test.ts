@@ -5,7 +5,8 @@ import { evolveAll, initialState } from '../dispatcher/index.ts';
 import { fleetFixture } from '../../test/support/fleet-fixture.ts';
 import type { FleetFixture } from '../../test/support/fleet-fixture.ts';
 import { POOL } from '../../test/support/builders.ts';
-import { ActorHost } from './actor-host.ts';
+import { ActorHost, restartDelay } from './actor-host.ts';
+import type { Snapshots } from './snapshots.ts';
 import type { LogEntry } from '../../events/index.ts';
 
 let f: FleetFixture;
@@ -48,6 +49,116 @@ describe('the actor host', () => {
     expect(host.state).toEqual(evolveAll(initialState({ pool: POOL as PoolId }), seen));
     expect(Object.keys(host.state.tasks)).toHaveLength(3);
     await host.stop();
+  });
+
+  it('retries a fold that keeps failing with growing pauses, then recovers once it passes', async () => {
+    const logic = dispatcherLogic(f.log.subjects, { pool: POOL as PoolId });
+    let poisoned = true;
+    const delays: number[] = [];
+    const host = await ActorHost.start(
+      f.log,
+      {
+        ...logic,
+        evolve: (state, entry) => {
+          if (entry.seq === 2 && poisoned) throw new Error('fold bug on seq 2');
+          logic.evolve(state, entry);
+        },
+      },
+      {
+        restartDelayMs: (n) => {
+          delays.push(n);
+          // The bug is fixed (a new release, say) after the fourth restart in a row.
+          if (n >= 4) poisoned = false;
+          return 0;
+        },
+      },
+    );
+    await f.enroll('w1');
+    await f.submit({ taskId: 't1' });
+    await f.submit({ taskId: 't2' });
+    // Each restart fails on the same message: the count of consecutive restarts grows, so the
+    // pause grows, instead of resetting to an immediate retry.
+    await expect.poll(() => host.position).toBe(3);
+    expect(delays).toEqual([1, 2, 3, 4]);
+    expect(host.stats.restarts).toBe(4);
+    expect(Object.keys(host.state.tasks)).toHaveLength(2);
+    // Commands work again, on the recovered state.
+    const out = await host.execute({
+      type: 'check_liveness',
+      data: { lastSeen: {}, graceFrom: 0 },
+      meta: { now: 1 },
+    });
+    expect(out.events).toEqual([]);
+    await host.stop();
+  });
+
+  it('keeps restarting while the log or snapshot store cannot be read, instead of dying', async () => {
+    const logic = dispatcherLogic(f.log.subjects, { pool: POOL as PoolId });
+    let unreachable = 0;
+    let crashOnce = true;
+    // The snapshot store of our own host, failing as a KV bucket does when NATS is down.
+    const snapshots = {
+      load: () => {
+        if (unreachable > 0) {
+          unreachable -= 1;
+          return Promise.reject(new Error('snapshot store unreachable'));
+        }
+        return Promise.resolve(undefined);
+      },
+      save: () => Promise.resolve(false),
+    } as unknown as Snapshots;
+    const errors: string[] = [];
+    const host = await ActorHost.start(
+      f.log,
+      {
+        ...logic,
+        evolve: (state, entry) => {
+          if (entry.seq === 2 && crashOnce) {
+            crashOnce = false;
+            unreachable = 3;
+            throw new Error('fold bug');
+          }
+          logic.evolve(state, entry);
+        },
+      },
+      {
+        snapshots,
+        restartDelayMs: () => 0,
+        onError: (e) => errors.push(e instanceof Error ? e.message : String(e)),
+      },
+    );
+    await f.enroll('w1');
+    await f.submit({ taskId: 't1' });
+    await expect.poll(() => host.position).toBe(2);
+    expect(errors).toEqual([
+      'fold bug',
+      'snapshot store unreachable',
+      'snapshot store unreachable',
+      'snapshot store unreachable',
+    ]);
+    expect(Object.keys(host.state.tasks)).toHaveLength(1);
+    await host.stop();
+  });
+
+  it('pauses longer before each restart in a row, up to 30 s', () => {
+    expect([1, 2, 3, 4, 5, 10, 11, 50].map((n) => restartDelay(n))).toEqual([
+      0, 100, 200, 400, 800, 25_600, 30_000, 30_000,
+    ]);
+  });
+
+  it('refuses commands once stopped', async () => {
+    const host = await ActorHost.start(
+      f.log,
+      dispatcherLogic(f.log.subjects, { pool: POOL as PoolId }),
+    );
+    await host.stop();
+    await expect(
+      host.execute({
+        type: 'check_liveness',
+        data: { lastSeen: {}, graceFrom: 0 },
+        meta: { now: 1 },
+      }),
+    ).rejects.toMatchObject({ name: 'UnavailableError' });
   });
 
   it('does nothing when the decision is empty, and appends nothing', async () => {

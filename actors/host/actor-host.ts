@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { ConflictError, subjectMatches } from '../../events/index.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ConflictError, subjectMatches, UnavailableError } from '../../events/index.ts';
 import type { FleetEvent, LogEntry } from '../../events/index.ts';
 import type { Appended, EventLog, Tail, TailItem } from './event-log.ts';
 import { Mailbox } from './mailbox.ts';
@@ -38,7 +39,20 @@ export interface HostOptions {
   readonly maxConflicts?: number;
   /** Told of every crash and restart. */
   readonly onError?: (error: unknown) => void;
+  /**
+   * How long to wait before the n-th restart in a row (n from 1); default {@link restartDelay}.
+   * A fold that keeps failing on the same message, or a log that cannot be read, is retried
+   * with growing pauses instead of in a tight loop.
+   */
+  readonly restartDelayMs?: (consecutive: number) => number;
 }
+
+/**
+ * Default pause before the n-th consecutive restart: none for the first (a one-off bug costs
+ * nothing), then 100 ms doubling up to 30 s.
+ */
+export const restartDelay = (consecutive: number): number =>
+  consecutive <= 1 ? 0 : Math.min(30_000, 100 * 2 ** (consecutive - 2));
 
 /** What a command did: the messages it appended, now folded into the state. */
 export interface Executed {
@@ -51,7 +65,8 @@ export interface Executed {
  * private state, and runs commands one at a time through a mailbox — decide, append (exclusive
  * decisions with expected-last-subject-sequence, every append with a dedupe id), retry after
  * re-folding when a competing writer won, and resolve only once the appended events are
- * folded. A fold that throws restarts the actor from the log.
+ * folded. A fold that throws restarts the actor from the log, after a pause that grows while
+ * restarts keep failing; commands wait for the restart.
  */
 export class ActorHost<S, C> {
   #state: S;
@@ -65,6 +80,11 @@ export class ActorHost<S, C> {
   #folded = 0;
   #restoredFrom: number | undefined;
   #restarts = 0;
+  /** Restarts since the fold last got past the message it failed on. */
+  #consecutive = 0;
+  #failedAt = 0;
+  /** Bumped by every restart: a superseded tail's late messages are ignored. */
+  #generation = 0;
   #ready: Promise<void> = Promise.resolve();
   readonly mailbox = new Mailbox();
   readonly #instance = randomUUID();
@@ -84,8 +104,8 @@ export class ActorHost<S, C> {
     options: HostOptions = {},
   ): Promise<ActorHost<S, C>> {
     const host = new ActorHost(log, logic, options);
-    host.#ready = host.#boot();
-    await host.#ready;
+    host.#ready = host.#boot(host.#generation);
+    await host.#settled();
     return host;
   }
 
@@ -129,7 +149,8 @@ export class ActorHost<S, C> {
     return this.mailbox.post(async () => {
       const max = this.options.maxConflicts ?? 8;
       for (let attempt = 1; ; attempt += 1) {
-        await this.#ready;
+        await this.#settled();
+        if (this.#stopped) throw new UnavailableError(`${this.logic.name} is stopped`);
         const cmd =
           typeof command === 'function' ? (command as (state: S) => C)(this.#state) : command;
         const events = this.logic.decide(this.#state, cmd);
@@ -164,6 +185,7 @@ export class ActorHost<S, C> {
   /** Stops folding. Commands posted afterwards fail. */
   async stop(): Promise<void> {
     this.#stopped = true;
+    this.#generation += 1;
     await this.mailbox.idle();
     await this.#tail?.stop();
   }
@@ -199,6 +221,7 @@ export class ActorHost<S, C> {
     this.#position = item.entry.seq;
     this.#folded += 1;
     this.#subjectSeqs.set(item.subject, item.entry.seq);
+    if (this.#position > this.#failedAt) this.#consecutive = 0;
     if (this.#waiters.length > 0) {
       const due = this.#waiters.filter((w) => w.seq <= this.#position);
       this.#waiters = this.#waiters.filter((w) => w.seq > this.#position);
@@ -211,7 +234,7 @@ export class ActorHost<S, C> {
     }
   }
 
-  async #boot(): Promise<void> {
+  async #boot(generation: number): Promise<void> {
     this.#state = this.logic.initialState();
     this.#position = 0;
     this.#subjectSeqs = new Map();
@@ -228,17 +251,35 @@ export class ActorHost<S, C> {
       this.#subjectSeqs = new Map(Object.entries(snap.subjectSeqs));
       this.#restoredFrom = snap.position;
     }
-    this.#tail = await this.log.tail(this.logic.filter, this.#position + 1, (item) => {
+    const tail = await this.log.tail(this.logic.filter, this.#position + 1, (item) => {
+      if (generation !== this.#generation) return;
       try {
         this.#fold(item);
       } catch (e) {
+        this.#failedAt = item.entry.seq;
         this.#crash(e);
       }
     });
-    this.#tail.done.catch((e: unknown) => {
-      this.#crash(e);
+    if (generation !== this.#generation) {
+      await tail.stop();
+      return;
+    }
+    this.#tail = tail;
+    tail.done.catch((e: unknown) => {
+      if (generation === this.#generation) this.#crash(e);
     });
-    await this.#tail.caughtUp;
+    // A crash while catching up supersedes this boot: stop waiting for a catch-up that the
+    // failed fold will never reach.
+    await Promise.race([tail.caughtUp, tail.done.catch(() => undefined)]);
+  }
+
+  /** Resolves once the latest boot or restart is done (a crash meanwhile starts a newer one). */
+  async #settled(): Promise<void> {
+    let ready: Promise<void>;
+    do {
+      ready = this.#ready;
+      await ready;
+    } while (ready !== this.#ready && !this.#stopped);
   }
 
   /** Supervision: a failed fold discards the state and folds again from the log. */
@@ -246,12 +287,34 @@ export class ActorHost<S, C> {
     if (this.#stopped) return;
     this.options.onError?.(error);
     this.#restarts += 1;
+    this.#consecutive += 1;
+    this.#generation += 1;
     const old = this.#tail;
     this.#tail = undefined;
-    this.#ready = (async () => {
-      await old?.stop();
-      await this.#boot();
-    })();
-    this.#ready.catch((e: unknown) => this.options.onError?.(e));
+    this.#ready = this.#restart(old, this.#generation);
+  }
+
+  #superseded(generation: number): boolean {
+    return this.#stopped || generation !== this.#generation;
+  }
+
+  /** Boots again after a pause, until a boot succeeds, a newer crash supersedes it, or stop. */
+  async #restart(old: Tail | undefined, generation: number): Promise<void> {
+    await old?.stop().catch((e: unknown) => this.options.onError?.(e));
+    const delay = this.options.restartDelayMs ?? restartDelay;
+    for (;;) {
+      if (this.#superseded(generation)) return;
+      const pause = delay(this.#consecutive);
+      if (pause > 0) await sleep(pause);
+      if (this.#superseded(generation)) return;
+      try {
+        await this.#boot(generation);
+        return;
+      } catch (e) {
+        // The log or the snapshot store is unreachable: keep trying, more slowly.
+        this.options.onError?.(e);
+        this.#consecutive += 1;
+      }
+    }
   }
 }
