@@ -25,9 +25,7 @@
  *
  * Flags: --only=raw,fleet,bullmq  --runs=N  --workers=1,10,100  --concurrency=100  --quick
  *   --no-async-traces            Fleet's NATS connections skip nats.js's per-request Error
- *   --experiment=batched-reports also run Fleet with workers that append the reports finished
- *                                in one event-loop turn as one batch (dispatch/batched-report-
- *                                workers.ts; a what-if, not the SDK)
+ *                                objects (async stack traces)
  * Profiling: BENCH_CPU_PROF=<dir> gives each child process `--cpu-prof` into <dir>.
  * Everything is bounded (run time-outs, a global watchdog) and stops by itself.
  */
@@ -59,12 +57,9 @@ const RUNS = Number(flag('runs') ?? (QUICK ? 1 : 3));
 const WORKERS = (flag('workers') ?? '1,10,100').split(',').map(Number);
 const CONCURRENCY = Number(flag('concurrency') ?? 100);
 const NO_ASYNC_TRACES = process.argv.includes('--no-async-traces');
-/** Fleet's variants: the worker SDK, and what-if workers when asked for. */
+/** Fleet's variants: the worker SDK (a what-if worker script can be compared here). */
 const VARIANTS: readonly { name: string; script: string }[] = [
   { name: 'SDK', script: './workers.ts' },
-  ...(flag('experiment') === 'batched-reports'
-    ? [{ name: 'batched reports', script: './batched-report-workers.ts' }]
-    : []),
 ];
 const MIN_TASKS = QUICK ? 2_000 : 5_000;
 const MAX_TASKS = QUICK ? 5_000 : 20_000;

@@ -3,6 +3,7 @@ import { jetstream } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import {
   ClaimReply,
+  decode,
   DecodeError,
   DEFAULT_ROOT,
   encode,
@@ -30,6 +31,7 @@ import { AbortedError } from './aborted-error.ts';
 import type { AbortReason } from './aborted-error.ts';
 import { backoffMs } from './backoff.ts';
 import { buildReport } from './build-report.ts';
+import { ReportAppender } from './report-appender.ts';
 import type { HandlerOutcome } from './build-report.ts';
 import { UserCredentials } from '../../security/user-credentials.ts';
 import { signRenewal } from '../../security/renewal-proof.ts';
@@ -318,13 +320,13 @@ export const createWorker = async (options: WorkerOptions): Promise<Worker> => {
   };
 
   /**
-   * Appends one of the worker's own events, retrying. No `Nats-Msg-Id`: JetStream dedupes
+   * Stores one message of the worker’s own events (one, or a batch), retrying. No `Nats-Msg-Id`: JetStream dedupes
    * stream-wide, across tenants, so the fold is what refuses a retry that was stored twice.
    */
-  const append = async (event: FleetEvent): Promise<number> => {
+  const appendMessage = async (events: readonly FleetEvent[]): Promise<number> => {
     for (let tries = 1; ; tries += 1) {
       try {
-        const ack = await js.publish(reportSubject, encode(event), { timeout: requestTimeoutMs });
+        const ack = await js.publish(reportSubject, encode(events), { timeout: requestTimeoutMs });
         return ack.seq;
       } catch (cause) {
         if (tries >= APPEND_TRIES || life.signal.aborted)
@@ -333,6 +335,25 @@ export const createWorker = async (options: WorkerOptions): Promise<Worker> => {
       }
     }
   };
+  /**
+   * `report` as the codec will read it back, or the failure `instead` builds: a report goes out
+   * in a batch with others, all-or-nothing, so one the dispatcher would refuse (output nested
+   * too deep, say) must not take its neighbours down with it.
+   */
+  const checkedReport = <R extends FleetEvent>(report: R, instead: (why: string) => R): R => {
+    const check = decode(reportSubject, encode(report), { root });
+    return check.ok ? report : instead(check.error.message);
+  };
+  const refused = (why: string): HandlerOutcome => ({
+    ok: false,
+    error: Object.assign(new Error(`the handler's result is refused by the contract: ${why}`), {
+      code: 'invalid_result',
+      retryable: false,
+    }),
+  });
+  // Reports that finish while one is being stored go together in the next message.
+  const appender = new ReportAppender(appendMessage);
+  const append = (event: FleetEvent): Promise<number> => appender.append(event);
 
   // --- heartbeats -------------------------------------------------------------------------
 
@@ -444,7 +465,11 @@ export const createWorker = async (options: WorkerOptions): Promise<Worker> => {
         emit({ type: 'task_dropped', taskId: a.taskId, attempt: a.attempt });
         return;
       }
-      const report = buildReport({ assignment: a, workerId, outcome, durationMs, at: now() });
+      const report = checkedReport(
+        buildReport({ assignment: a, workerId, outcome, durationMs, at: now() }),
+        (why) =>
+          buildReport({ assignment: a, workerId, outcome: refused(why), durationMs, at: now() }),
+      );
       const seq = await append(report);
       emit({
         type: 'task_reported',

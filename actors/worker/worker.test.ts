@@ -126,7 +126,8 @@ const stored = async (seq: number): Promise<readonly FleetEvent[]> => {
 const endingReport = async (taskId: string): Promise<FleetEvent | undefined> => {
   const t = task(taskId);
   if (t === undefined || !('endedSeq' in t)) throw new Error(`task ${taskId} has not ended`);
-  return (await stored(t.endedSeq))[0];
+  // Reports finished together are stored as one batch: find this task's.
+  return (await stored(t.endedSeq)).find((e) => 'taskId' in e.data && e.data.taskId === taskId);
 };
 
 /** Every event stored on a subject so far, in order. */

@@ -1,0 +1,71 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { FleetEvent, PoolId, ProjectId } from '../../events/index.ts';
+import { readStream } from '../../examples/read-stream.ts';
+import { P, POOL, submitted } from '../../test/support/builders.ts';
+import { fleetFixture } from '../../test/support/fleet-fixture.ts';
+import type { FleetFixture } from '../../test/support/fleet-fixture.ts';
+import { ReportAppender } from './report-appender.ts';
+import type { AppendMessage } from './report-appender.ts';
+
+let f: FleetFixture;
+beforeEach(async () => {
+  f = await fleetFixture();
+});
+afterEach(async () => {
+  await f.close();
+});
+
+const subject = () => f.log.subjects.submit(P.health as ProjectId, POOL as PoolId);
+const store: AppendMessage = async (events) => (await f.log.append(subject(), events)).seq;
+const events = (n: number): FleetEvent[] => Array.from({ length: n }, (_, i) => submitted(`t${i}`));
+
+/** The task ids of each stored message, in stream order. */
+const storedMessages = async (): Promise<string[][]> =>
+  (await readStream(f.log)).map(({ entry }) =>
+    'events' in entry ? entry.events.map((e) => ('taskId' in e.data ? e.data.taskId : '?')) : [],
+  );
+
+describe('the report appender (group commit)', () => {
+  it('stores an idle worker’s event at once, and what arrives meanwhile as one batch', async () => {
+    const appender = new ReportAppender(store);
+    const all = events(200);
+    const seqs = await Promise.all(all.map((e) => appender.append(e)));
+
+    // The first goes alone; the 199 queued behind its acknowledgement go together.
+    expect(appender.messages).toBe(2);
+    const stored = await storedMessages();
+    expect(stored.map((m) => m.length)).toEqual([1, 199]);
+    // Nothing lost, nothing stored twice, order kept; each promise names its own message.
+    expect(stored.flat()).toEqual(all.map((_, i) => `t${i}`));
+    expect(seqs[0]).toBe(1);
+    expect(new Set(seqs.slice(1))).toEqual(new Set([2]));
+  });
+
+  it('splits a group at the event and byte limits, keeping every event', async () => {
+    const byCount = new ReportAppender(store, { maxEvents: 50 });
+    await Promise.all(events(200).map((e) => byCount.append(e)));
+    expect((await storedMessages()).map((m) => m.length)).toEqual([1, 50, 50, 50, 49]);
+
+    // A limit smaller than one event still stores it, alone.
+    const byBytes = new ReportAppender(store, { maxBytes: 1 });
+    await Promise.all(events(3).map((e) => byBytes.append(e)));
+    expect(byBytes.messages).toBe(3);
+    expect((await storedMessages()).length).toBe(8);
+  });
+
+  it('fails only the events of a message that could not be stored, then goes on', async () => {
+    let calls = 0;
+    const flaky: AppendMessage = async (batch) => {
+      calls += 1;
+      if (calls === 2) throw new Error('NATS unreachable');
+      return store(batch);
+    };
+    const appender = new ReportAppender(flaky);
+    const first = appender.append(submitted('a'));
+    const second = [appender.append(submitted('b')), appender.append(submitted('c'))];
+    await expect(first).resolves.toBe(1);
+    for (const p of second) await expect(p).rejects.toThrow('NATS unreachable');
+    await expect(appender.append(submitted('d'))).resolves.toBe(2);
+    expect(await storedMessages()).toEqual([['a'], ['d']]);
+  });
+});
