@@ -1,43 +1,23 @@
-import { Kvm } from '@nats-io/kv';
 import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { PoolId, ProjectId } from '../events/index.ts';
-import { projectionBucket } from '../projections/index.ts';
 import { uniqueName } from '../test/harness/index.ts';
 import { ev, P, POOL } from '../test/support/builders.ts';
-import { fleetFixture } from '../test/support/fleet-fixture.ts';
-import type { FleetFixture } from '../test/support/fleet-fixture.ts';
-import { runCaptured } from './run-captured.ts';
+import { cliFixture } from '../test/support/cli-fixture.ts';
+import type { CliFixture } from '../test/support/cli-fixture.ts';
 
-let f: FleetFixture;
+let cli: CliFixture;
 
 beforeEach(async () => {
-  f = await fleetFixture();
+  cli = await cliFixture();
 });
-afterEach(async () => {
-  const bucket = projectionBucket(f.log.stream, f.log.subjects.root);
-  await (await new Kvm(f.nc).open(bucket)).destroy().catch(() => undefined);
-  await f.close();
-});
-
-const run = async (...args: string[]) => {
-  const r = runCaptured([
-    '--nats',
-    inject('natsUrl'),
-    '--root',
-    f.log.subjects.root,
-    '--stream',
-    f.log.stream,
-    ...args,
-  ]);
-  const code = await r.done;
-  return { code, out: r.stdout(), err: r.stderr() };
-};
+afterEach(() => cli.close());
 
 /** Two tenants' work: assigned, done (one with a cost, one with tokens only), one refused claim. */
 const history = async () => {
+  const { f } = cli;
   const s = f.log.subjects;
   await f.enroll('w1', { models: ['llama'], capacity: 2 });
   await f.enroll('wf', { project: P.fin, models: ['mistral-7b'] });
@@ -69,7 +49,7 @@ const history = async () => {
 describe('fleet costs', () => {
   it('prints the rollup per project, pool and model, as JSON or a table', async () => {
     await history();
-    const json = await run('costs', '--json');
+    const json = await cli.run('costs', '--json');
     expect(json).toMatchObject({ code: 0, err: '' });
     const parsed = JSON.parse(json.out) as {
       position: number;
@@ -84,7 +64,7 @@ describe('fleet costs', () => {
     ]);
     expect(parsed.total).toMatchObject({ completed: 2, costUsd: 1.95 });
 
-    const table = await run('costs', '--since', '24h');
+    const table = await cli.run('costs', '--since', '24h');
     expect(table.code).toBe(0);
     const lines = table.out.trimEnd().split('\n');
     expect(lines[0]).toMatch(
@@ -103,7 +83,7 @@ describe('fleet costs', () => {
       prices,
       JSON.stringify({ 'mistral-7b': { inPerMillion: 1, outPerMillion: 2 } }),
     );
-    const fin = await run('costs', '--project', P.fin, '--json', '--prices', prices, '--fresh');
+    const fin = await cli.run('costs', '--project', P.fin, '--json', '--prices', prices, '--fresh');
     expect(fin.code).toBe(0);
     expect(fin.out).not.toMatch(/health|"w1"/);
     expect(JSON.parse(fin.out)).toMatchObject({
@@ -111,7 +91,7 @@ describe('fleet costs', () => {
       total: { costUsd: 4 },
       rows: [{ model: 'mistral-7b' }],
     });
-    const bad = await run('costs', '--project', 'Not A Project');
+    const bad = await cli.run('costs', '--project', 'Not A Project');
     expect(bad).toMatchObject({ code: 2, out: '' });
     expect(bad.err).toMatch(/^error \[invalid_input\]: "Not A Project" is not a project name/);
   });
@@ -120,7 +100,7 @@ describe('fleet costs', () => {
 describe('fleet top', () => {
   it('prints one frame with --once: workers, queues, last minute, latency, cost, rejections', async () => {
     await history();
-    const r = await run('top', '--once');
+    const r = await cli.run('top', '--once');
     expect(r).toMatchObject({ code: 0, err: '' });
     expect(r.out).not.toContain('\x1b[');
     expect(r.out).toMatch(/WORKERS {2}idle 2 {2}busy 0 .* load 0\/3/);
@@ -133,7 +113,7 @@ describe('fleet top', () => {
       /REJECTIONS {2}1 \(claims 1.*\n\s+seq 9 claim fin-prod\/gpu cross_project/,
     );
 
-    const fin = await run('top', '--once', '--project', P.fin);
+    const fin = await cli.run('top', '--once', '--project', P.fin);
     expect(fin.code).toBe(0);
     expect(fin.out).not.toMatch(/health|"w1"|w1/);
     expect(fin.out).toMatch(/WORKERS {2}idle 1 /);
@@ -141,25 +121,10 @@ describe('fleet top', () => {
 
   it('redraws in place until stopped', async () => {
     await history();
-    const stop = new AbortController();
-    const r = runCaptured(
-      [
-        '--nats',
-        inject('natsUrl'),
-        '--root',
-        f.log.subjects.root,
-        '--stream',
-        f.log.stream,
-        'top',
-        '--interval',
-        '100ms',
-      ],
-      { signal: stop.signal },
-    );
+    const r = await cli.start(['top', '--interval', '100ms']);
     await expect
       .poll(() => r.stdout().split('\x1b[H\x1b[2J').length, { timeout: 10_000 })
       .toBeGreaterThan(2);
-    stop.abort();
-    expect(await r.done).toBe(0);
+    expect(await r.stop()).toBe(0);
   });
 });

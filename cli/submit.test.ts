@@ -1,51 +1,38 @@
 import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startDispatcher } from '../actors/dispatcher/dispatcher.ts';
 import type { Dispatcher } from '../actors/dispatcher/dispatcher.ts';
 import { taskKey } from '../actors/dispatcher/index.ts';
 import type { PoolId } from '../events/index.ts';
 import { uniqueName } from '../test/harness/index.ts';
 import { P, POOL } from '../test/support/builders.ts';
-import { fleetFixture } from '../test/support/fleet-fixture.ts';
-import type { FleetFixture } from '../test/support/fleet-fixture.ts';
+import { cliFixture } from '../test/support/cli-fixture.ts';
+import type { CliFixture } from '../test/support/cli-fixture.ts';
 import { runCaptured } from './run-captured.ts';
 
-let f: FleetFixture;
+let cli: CliFixture;
 let d: Dispatcher;
 
 beforeEach(async () => {
-  f = await fleetFixture();
-  d = await startDispatcher({ log: f.log, pool: POOL as PoolId });
+  cli = await cliFixture();
+  d = await startDispatcher({ log: cli.f.log, pool: POOL as PoolId });
 });
 afterEach(async () => {
   await d.stop();
-  await f.close();
+  await cli.close();
 });
 
-const run = async (...args: string[]) => {
-  const globals = [
-    '--nats',
-    inject('natsUrl'),
-    '--root',
-    f.log.subjects.root,
-    '--stream',
-    f.log.stream,
-  ];
-  const r = runCaptured([...globals, ...args]);
-  const code = await r.done;
-  return { code, out: r.stdout(), err: r.stderr() };
-};
 const task = ['--project', P.health, '--pool', POOL];
 
 /** A fake worker: claims once and reports the attempt completed (echoing the payload) or failed. */
 const workOnce = async (workerId: string, outcome: 'completed' | 'failed') => {
-  const reply = await f.claim(workerId, { waitMs: 10_000 });
+  const reply = await cli.f.claim(workerId, { waitMs: 10_000 });
   const a = 'assignments' in reply ? reply.assignments[0] : undefined;
   if (a === undefined) throw new Error(`no assignment: ${JSON.stringify(reply)}`);
   const base = { taskId: a.taskId, project: a.project, pool: a.pool, workerId, attempt: a.attempt };
-  await f.report(workerId, {
+  await cli.f.report(workerId, {
     ...(outcome === 'completed'
       ? {
           type: 'task.completed',
@@ -61,11 +48,11 @@ const workOnce = async (workerId: string, outcome: 'completed' | 'failed') => {
 
 describe('fleet submit', () => {
   it('submits with constraints, waits, and prints the output of the completed task (exit 0)', async () => {
-    await f.enroll('w1', { labels: { vram: 80, zone: 'eu' } });
+    await cli.f.enroll('w1', { labels: { vram: 80, zone: 'eu' } });
     const working = workOnce('w1', 'completed');
     const payload = join(tmpdir(), `${uniqueName('payload')}.json`);
     await writeFile(payload, JSON.stringify({ prompt: 'hi' }));
-    const r = await run(
+    const r = await cli.run(
       'submit',
       ...task,
       '--model',
@@ -110,7 +97,7 @@ describe('fleet submit', () => {
       ],
     });
 
-    const status = await run('status', 'cli-1', ...task, '--json');
+    const status = await cli.run('status', 'cli-1', ...task, '--json');
     expect(status.code).toBe(0);
     expect(JSON.parse(status.out)).toMatchObject({
       taskId: 'cli-1',
@@ -120,9 +107,9 @@ describe('fleet submit', () => {
   });
 
   it('exits 1 when the task it waits for fails, and prints the worker’s error', async () => {
-    await f.enroll('w1');
+    await cli.f.enroll('w1');
     const working = workOnce('w1', 'failed');
-    const r = await run('submit', ...task, '--model', 'llama', '--wait', '--json');
+    const r = await cli.run('submit', ...task, '--model', 'llama', '--wait', '--json');
     await working;
     expect(r.code).toBe(1);
     expect(JSON.parse(r.out)).toMatchObject({
@@ -133,22 +120,22 @@ describe('fleet submit', () => {
   });
 
   it('prints the id, and then cancel and status work on it', async () => {
-    const r = await run('submit', ...task, '--payload', '"just text"');
+    const r = await cli.run('submit', ...task, '--payload', '"just text"');
     expect(r.code).toBe(0);
     const id = r.out.trim();
     expect(id).toMatch(/^[0-9a-f-]{36}$/);
-    expect(await run('status', id, ...task)).toMatchObject({
+    expect(await cli.run('status', id, ...task)).toMatchObject({
       code: 0,
       out: 'queued after 0 attempts\n',
     });
-    expect((await run('cancel', id, ...task, '--reason', 'no longer needed')).out).toMatch(
+    expect((await cli.run('cancel', id, ...task, '--reason', 'no longer needed')).out).toMatch(
       /^cancellation of task .* stored \(seq 2\)\n$/,
     );
-    expect(await run('status', id, ...task, '--wait')).toMatchObject({
+    expect(await cli.run('status', id, ...task, '--wait')).toMatchObject({
       code: 1,
       out: 'cancelled after 0 attempts\n',
     });
-    const timeout = await run('submit', ...task, '--wait', '--wait-timeout', '200ms');
+    const timeout = await cli.run('submit', ...task, '--wait', '--wait-timeout', '200ms');
     expect(timeout.code).toBe(1);
     expect(timeout.err).toMatch(
       /^error \[timeout\]: task .* is still queued after 200 ms of waiting\n$/,
@@ -166,11 +153,11 @@ describe('fleet submit', () => {
   ])(
     'refuses %j with exit code 2 and a clear message, publishing nothing',
     async (args, message) => {
-      const r = await run('submit', ...task, ...args);
+      const r = await cli.run('submit', ...task, ...args);
       expect(r).toMatchObject({ code: 2, out: '' });
       expect(r.err).toMatch(message);
       expect(r.err).not.toMatch(/\n\s+at /);
-      expect((await f.log.jsm.streams.info(f.log.stream)).state.messages).toBe(0);
+      expect((await cli.f.log.jsm.streams.info(cli.f.log.stream)).state.messages).toBe(0);
     },
   );
 

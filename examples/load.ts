@@ -10,11 +10,8 @@
  *   npm run example:load -- --watch     (starts once the HUD page is open; keeps it up after)
  */
 import { randomBytes } from 'node:crypto';
-import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
-import { pathToFileURL } from 'node:url';
-import { jetstreamManager, JetStreamApiCodes, JetStreamApiError } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { startDispatcher } from '../actors/dispatcher/dispatcher.ts';
@@ -36,9 +33,13 @@ import { Auditor } from '../projections/audit/index.ts';
 import type { AuditReport } from '../projections/audit/index.ts';
 import { startProjections } from '../projections/index.ts';
 import type { Projections } from '../projections/index.ts';
+import { narrator } from './narrator.ts';
+import { openFreshLog } from './open-fresh-log.ts';
 import { readStream } from './read-stream.ts';
+import { runAsScript } from './run-as-script.ts';
 import { verifyIsolation } from './verify-isolation.ts';
 import type { IsolationReport } from './verify-isolation.ts';
+import { within } from './within.ts';
 
 /** Options of {@link runLoad}. */
 export interface LoadOptions {
@@ -203,22 +204,6 @@ const fakeModel =
     return { output: { ok: true }, usage: { tokensIn, tokensOut, costUsd, model } };
   };
 
-/** Settles like `promise`, or rejects with `message` after `ms`; leaves no timer behind. */
-const within = async <T>(promise: Promise<T>, ms: number, message: string): Promise<T> => {
-  const timer = new AbortController();
-  try {
-    return await Promise.race([
-      promise,
-      sleep(ms, undefined, { signal: timer.signal }).then(
-        () => Promise.reject(new Error(message)),
-        () => new Promise<never>(() => undefined),
-      ),
-    ]);
-  } finally {
-    timer.abort();
-  }
-};
-
 const percentiles = (values: number[]): Percentiles => {
   const sorted = [...values].sort((a, b) => a - b);
   const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
@@ -253,47 +238,17 @@ const timings = (items: readonly TailItem[]) => {
   return { submitted, started, completed, assigned };
 };
 
-const paint = (on: boolean) => {
-  const sgr = (code: string) => (s: string) => (on ? `\x1b[${code}m${s}\x1b[0m` : s);
-  return { bold: sgr('1'), dim: sgr('2'), red: sgr('1;31'), green: sgr('1;32'), cyan: sgr('36') };
-};
-
-const deleteStream = async (nc: NatsConnection, stream: string) => {
-  try {
-    await (await jetstreamManager(nc)).streams.delete(stream);
-  } catch (error) {
-    if (!(error instanceof JetStreamApiError && error.code === JetStreamApiCodes.StreamNotFound))
-      throw error;
-  }
-};
-
-const table = (rows: readonly (readonly string[])[]): string[] => {
-  const widths = rows[0]?.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length))) ?? [];
-  return rows.map((r) =>
-    r
-      .map((cell, c) => (c === 0 ? cell.padEnd(widths[c] ?? 0) : cell.padStart(widths[c] ?? 0)))
-      .join('  ')
-      .trimEnd(),
-  );
-};
-
 /**
  * Runs the load scenario on the NATS server at `natsUrl`, in its own stream and subject root,
  * with the HUD streaming it. Never throws for a failed check: `ok` and `problems` say what
  * failed.
  */
 export const runLoad = async (options: LoadOptions): Promise<LoadResult> => {
-  const out = options.log ?? ((line: string) => console.log(line));
-  const c = paint(options.color ?? false);
+  const { out, step, elapsed, c, mark, table } = narrator(options);
   const root = options.root ?? 'fleetload';
   const stream = options.stream ?? 'FLEET_LOAD';
   const count = options.tasks ?? 2_000;
   const limitMs = options.limitMs ?? 180_000;
-  const started = performance.now();
-  const elapsed = () => performance.now() - started;
-  const step = (line: string) => {
-    out(`${c.dim(`[${(elapsed() / 1000).toFixed(2)}s]`.padEnd(9))}${line}`);
-  };
   const problems: string[] = [];
   const inputs = taskMix(count, root);
   const fates = new Map(inputs.map((t) => [`${t.project}/${t.taskId}`, fate(t.taskId ?? '')]));
@@ -318,8 +273,7 @@ export const runLoad = async (options: LoadOptions): Promise<LoadResult> => {
   let killed: LoadResult['killed'];
   let lastSubmitAt = 0;
   try {
-    await deleteStream(nc, stream);
-    const log = await EventLog.open(nc, { stream, root });
+    const log = await openFreshLog(nc, { stream, root });
     step(`NATS ${options.natsUrl}, stream ${stream}, subjects ${root}.> (fresh)`);
 
     projections = await startProjections({ log, checkpoints: false });
@@ -567,9 +521,7 @@ export const runLoad = async (options: LoadOptions): Promise<LoadResult> => {
         `$${t.costUsd.toFixed(4)}`,
       ]),
     ];
-    const lines = table(rows);
-    out(`  ${c.cyan(lines[0] ?? '')}`);
-    for (const line of lines.slice(1)) out(`  ${line}`);
+    table(rows);
     out('');
     const ms = (p: Percentiles) =>
       `p50 ${p.p50} ms, p95 ${p.p95} ms, p99 ${p.p99} ms, max ${p.max} ms`;
@@ -586,7 +538,6 @@ export const runLoad = async (options: LoadOptions): Promise<LoadResult> => {
         .join(', ')}; attempts requeued: ${report.requeued}`,
     );
     out('');
-    const mark = (good: boolean) => (good ? c.green('✔') : c.red('✖'));
     out(
       `  ${mark(report.crossTenantAssignments === 0)} ${report.crossTenantAssignments} cross-tenant assignments`,
     );
@@ -690,14 +641,4 @@ const main = async (): Promise<number> => {
   }
 };
 
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main().then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (error: unknown) => {
-      console.error(error instanceof Error ? error.message : error);
-      process.exitCode = 1;
-    },
-  );
-}
+runAsScript(import.meta.url, main);

@@ -7,10 +7,7 @@
  *   npm run example:multi-tenant -- --secure   (its own nats-server with JWT auth: the server
  *                                               itself refuses the cross-tenant claim too)
  */
-import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { pathToFileURL } from 'node:url';
-import { jetstreamManager, JetStreamApiCodes, JetStreamApiError } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { startDispatcher } from '../actors/dispatcher/dispatcher.ts';
@@ -28,9 +25,13 @@ import type { PoolId, ProjectId } from '../events/index.ts';
 import { credentialAuthority, issueProducerCreds } from '../security/index.ts';
 import { startSecureFixture } from '../security/secure-fixture.ts';
 import type { SecureFixture } from '../security/secure-fixture.ts';
+import { narrator } from './narrator.ts';
+import { openFreshLog } from './open-fresh-log.ts';
 import { readStream } from './read-stream.ts';
+import { runAsScript } from './run-as-script.ts';
 import { verifyIsolation } from './verify-isolation.ts';
 import type { IsolationReport } from './verify-isolation.ts';
+import { within } from './within.ts';
 
 /** Options of {@link runMultiTenant}. */
 export interface MultiTenantOptions {
@@ -127,48 +128,6 @@ const fakeModel =
     };
   };
 
-/** Settles like `promise`, or rejects with `message` after `ms`; leaves no timer behind. */
-const within = async <T>(promise: Promise<T>, ms: number, message: string): Promise<T> => {
-  const timer = new AbortController();
-  try {
-    return await Promise.race([
-      promise,
-      sleep(ms, undefined, { signal: timer.signal }).then(
-        () => Promise.reject(new Error(message)),
-        () => new Promise<never>(() => undefined),
-      ),
-    ]);
-  } finally {
-    timer.abort();
-  }
-};
-
-const paint = (on: boolean) => {
-  const sgr = (code: string) => (s: string) => (on ? `\x1b[${code}m${s}\x1b[0m` : s);
-  return { bold: sgr('1'), dim: sgr('2'), red: sgr('1;31'), green: sgr('1;32'), cyan: sgr('36') };
-};
-
-const deleteStream = async (nc: NatsConnection, stream: string) => {
-  try {
-    await (await jetstreamManager(nc)).streams.delete(stream);
-  } catch (error) {
-    if (!(error instanceof JetStreamApiError && error.code === JetStreamApiCodes.StreamNotFound))
-      throw error;
-  }
-};
-
-const table = (rows: readonly (readonly string[])[], rightFrom: number): string[] => {
-  const widths = rows[0]?.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length))) ?? [];
-  return rows.map((r) =>
-    r
-      .map((cell, c) =>
-        c >= rightFrom ? cell.padStart(widths[c] ?? 0) : cell.padEnd(widths[c] ?? 0),
-      )
-      .join('  ')
-      .trimEnd(),
-  );
-};
-
 /**
  * Runs the scenario on the NATS server at `natsUrl`, in its own stream and subject root:
  * a registrar, a dispatcher per pool, four workers enrolled with keys of two tenants, a mix of
@@ -177,19 +136,13 @@ const table = (rows: readonly (readonly string[])[], rightFrom: number): string[
  * `problems` say what failed.
  */
 export const runMultiTenant = async (options: MultiTenantOptions): Promise<MultiTenantResult> => {
-  const out = options.log ?? ((line: string) => console.log(line));
-  const c = paint(options.color ?? false);
+  const { out, step, elapsed, c, mark, table } = narrator(options);
   const root = options.root ?? 'fleetmt';
   const stream = options.stream ?? 'FLEET_MULTI_TENANT';
   const limitMs = options.limitMs ?? 60_000;
   const count = options.tasks ?? 40;
-  const started = performance.now();
-  const clock = () => c.dim(`[${((performance.now() - started) / 1000).toFixed(2)}s]`.padEnd(8));
-  const step = (line: string) => {
-    out(`${clock()} ${line}`);
-  };
   const problems: string[] = [];
-  const remaining = () => Math.max(1, Math.floor(limitMs - (performance.now() - started)));
+  const remaining = () => Math.max(1, Math.floor(limitMs - elapsed()));
 
   out(c.bold('Fleet — multi-tenant isolation'));
   out('Two tenants, health-prod and fin-prod, share two pools (gpu, cpu) and the same models.');
@@ -222,8 +175,7 @@ export const runMultiTenant = async (options: MultiTenantOptions): Promise<Multi
   let refusalSeq: number | undefined;
   let serverRefusal: string | undefined;
   try {
-    await deleteStream(nc, stream); // a rerun starts from an empty history
-    const log = await EventLog.open(nc, { stream, root });
+    const log = await openFreshLog(nc, { stream, root });
     const s = log.subjects;
     step(`NATS ${natsUrl}, stream ${stream}, subjects ${root}.> (fresh)`);
     if (secure !== undefined)
@@ -426,7 +378,7 @@ export const runMultiTenant = async (options: MultiTenantOptions): Promise<Multi
     await nc.close();
     await secure?.stop();
   }
-  const elapsedMs = performance.now() - started;
+  const elapsedMs = elapsed();
 
   out('');
   out(
@@ -444,11 +396,8 @@ export const runMultiTenant = async (options: MultiTenantOptions): Promise<Multi
       `$${t.costUsd.toFixed(4)}`,
     ]),
   ];
-  const lines = table(rows, 1);
-  out(`  ${c.cyan(lines[0] ?? '')}`);
-  for (const line of lines.slice(1)) out(`  ${line}`);
+  table(rows);
   out('');
-  const mark = (good: boolean) => (good ? c.green('✔') : c.red('✖'));
   const refused = report.refusedClaims['cross_project'] ?? 0;
   out(
     `  ${mark(report.crossTenantAssignments === 0)} cross-tenant assignments: ${report.crossTenantAssignments}`,
@@ -509,14 +458,4 @@ const main = async (): Promise<number> => {
   }
 };
 
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main().then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (error: unknown) => {
-      console.error(error instanceof Error ? error.message : error);
-      process.exitCode = 1;
-    },
-  );
-}
+runAsScript(import.meta.url, main);

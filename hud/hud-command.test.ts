@@ -1,57 +1,21 @@
-import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { hudTokens } from '../cli/commands/hud.ts';
-import { runCaptured } from '../cli/run-captured.ts';
-import { snapshotBucket } from '../cli/snapshot-bucket.ts';
-import type { CapturedRun } from '../cli/run-captured.ts';
-import { projectionBucket } from '../projections/index.ts';
-import { fleetFixture } from '../test/support/fleet-fixture.ts';
-import type { FleetFixture } from '../test/support/fleet-fixture.ts';
+import { cliFixture } from '../test/support/cli-fixture.ts';
+import type { CliFixture } from '../test/support/cli-fixture.ts';
 
-let f: FleetFixture;
-const running: { run: CapturedRun; stop: AbortController }[] = [];
+let cli: CliFixture;
 
 beforeEach(async () => {
-  f = await fleetFixture();
+  cli = await cliFixture();
 });
-afterEach(async () => {
-  for (const r of running.splice(0)) {
-    r.stop.abort();
-    await r.run.done;
-  }
-  for (const bucket of [
-    projectionBucket(f.log.stream, f.log.subjects.root),
-    snapshotBucket(f.log.stream, f.log.subjects.root),
-  ])
-    await f.log.jsm.streams.delete(`KV_${bucket}`).catch(() => undefined);
-  await f.close();
-});
+afterEach(() => cli.close());
 
-const globals = () => [
-  '--nats',
-  inject('natsUrl'),
-  '--root',
-  f.log.subjects.root,
-  '--stream',
-  f.log.stream,
-];
-const start = (
-  args: string[],
-  env: Record<string, string> = {},
-  command = ['hud', '--port', '0'],
-) => {
-  const stop = new AbortController();
-  const run = runCaptured([...globals(), ...command, ...args], {
-    signal: stop.signal,
-    env,
-  });
-  const handle = { run, stop };
-  running.push(handle);
-  return handle;
+/** Starts `fleet <args>` (with `env`) and waits for the HUD's URL, which it prints. */
+const startHud = async (args = ['hud', '--port', '0'], env: Record<string, string> = {}) => {
+  const hud = await cli.start(args, { env, ready: /HUD at http/ });
+  return { hud, url: /HUD at (http:\/\/\S+)/.exec(hud.stdout())?.[1] ?? '' };
 };
-const urlIn = async (run: CapturedRun): Promise<string> => {
-  await expect.poll(() => run.stdout(), { timeout: 10_000 }).toMatch(/HUD at http/);
-  return /HUD at (http:\/\/\S+)/.exec(run.stdout())?.[1] ?? '';
-};
+
 const scopeOf = async (url: string, token: string) => {
   const res = await fetch(new URL('/api/snapshot', url), {
     headers: { authorization: `Bearer ${token}` },
@@ -61,42 +25,39 @@ const scopeOf = async (url: string, token: string) => {
 
 describe('fleet hud', () => {
   it('generates an operator token when given none and shows the URL with it, once', async () => {
-    const hud = start([]);
-    const url = await urlIn(hud.run);
+    const { hud, url } = await startHud();
     const token = new URL(url).searchParams.get('token') ?? '';
     expect(token.length).toBeGreaterThanOrEqual(32);
-    expect(hud.run.stdout().split(token)).toHaveLength(2);
+    expect(hud.stdout().split(token)).toHaveLength(2);
     expect(await scopeOf(url, token)).toEqual({ kind: 'operator' });
     expect(await scopeOf(url, 'not-the-token-at-all')).toBe(401);
     const page = await fetch(url);
     expect(page.status).toBe(200);
     expect(await page.text()).toMatch(/<title>Fleet · mission control<\/title>/);
 
-    running.splice(running.indexOf(hud), 1);
-    hud.stop.abort();
-    expect(await hud.run.done).toBe(0);
-    expect(hud.run.stdout()).toMatch(/stopping the HUD\n$/);
+    expect(await hud.stop()).toBe(0);
+    expect(hud.stdout()).toMatch(/stopping the HUD\n$/);
     await expect(fetch(url)).rejects.toThrow();
   });
 
   it('takes tokens from flags and the environment, and never prints them', async () => {
     const operator = 'env-operator-token-0123456789';
     const alpha = 'alpha-project-token-0123456789';
-    const hud = start(['--project-token', `alpha=${alpha}`], {
-      FLEET_HUD_OPERATOR_TOKEN: operator,
-    });
-    const url = await urlIn(hud.run);
+    const { hud, url } = await startHud(
+      ['hud', '--port', '0', '--project-token', `alpha=${alpha}`],
+      { FLEET_HUD_OPERATOR_TOKEN: operator },
+    );
     expect(url).not.toContain('token=');
     expect(await scopeOf(url, operator)).toEqual({ kind: 'operator' });
     expect(await scopeOf(url, alpha)).toEqual({ kind: 'project', project: 'alpha' });
-    expect(hud.run.stdout() + hud.run.stderr()).not.toMatch(/0123456789/);
+    expect(hud.stdout() + hud.stderr()).not.toMatch(/0123456789/);
   });
 
   it('refuses malformed tokens without echoing them', async () => {
-    const bad = runCaptured([...globals(), 'hud', '--project-token', 'Not A Project=secret-value']);
-    expect(await bad.done).toBe(2);
-    expect(bad.stderr()).toMatch(/^error \[invalid_input\]: --project-token: write <project>=/);
-    expect(bad.stderr()).not.toContain('secret-value');
+    const bad = await cli.run('hud', '--project-token', 'Not A Project=secret-value');
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/^error \[invalid_input\]: --project-token: write <project>=/);
+    expect(bad.err).not.toContain('secret-value');
     expect(() => hudTokens({ operatorToken: ['short'] }, {})).toThrow(/at least 16 characters/);
     expect(() =>
       hudTokens(
@@ -110,14 +71,11 @@ describe('fleet hud', () => {
   });
 
   it('is started by fleet up too', async () => {
-    const up = start([], {}, ['up', '--pools', 'gpu', '--hud-port', '0']);
-    const url = await urlIn(up.run);
-    expect(up.run.stdout()).toMatch(/dispatchers: gpu\nHUD at /);
+    const { hud: up, url } = await startHud(['up', '--pools', 'gpu', '--hud-port', '0']);
+    expect(up.stdout()).toMatch(/dispatchers: gpu\nHUD at /);
     const token = new URL(url).searchParams.get('token') ?? '';
     expect(await scopeOf(url, token)).toEqual({ kind: 'operator' });
-    running.splice(running.indexOf(up), 1);
-    up.stop.abort();
-    expect(await up.run.done).toBe(0);
+    expect(await up.stop()).toBe(0);
     await expect(fetch(url)).rejects.toThrow();
   });
 });

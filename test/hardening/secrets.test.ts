@@ -6,64 +6,32 @@
  */
 import { createHash } from 'node:crypto';
 import { inspect } from 'node:util';
-import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createWorker } from '../../actors/worker/index.ts';
 import type { Worker } from '../../actors/worker/index.ts';
-import { runCaptured } from '../../cli/run-captured.ts';
-import type { CapturedRun } from '../../cli/run-captured.ts';
 import { snapshotBucket } from '../../cli/snapshot-bucket.ts';
 import { P, POOL } from '../support/builders.ts';
-import { fleetFixture } from '../support/fleet-fixture.ts';
-import type { FleetFixture } from '../support/fleet-fixture.ts';
+import { cliFixture } from '../support/cli-fixture.ts';
+import type { CliFixture } from '../support/cli-fixture.ts';
 
-let f: FleetFixture;
-const running: { run: CapturedRun; stop: AbortController }[] = [];
+let cli: CliFixture;
 const workers: Worker[] = [];
 
 beforeEach(async () => {
-  f = await fleetFixture();
+  cli = await cliFixture();
 });
 afterEach(async () => {
   for (const w of workers.splice(0)) await w.kill();
-  for (const r of running.splice(0)) {
-    r.stop.abort();
-    await r.run.done;
-  }
-  await f.log.jsm.streams
-    .delete(`KV_${snapshotBucket(f.log.stream, f.log.subjects.root)}`)
-    .catch(() => undefined);
-  await f.close();
+  await cli.close();
 });
-
-const globals = () => [
-  '--nats',
-  inject('natsUrl'),
-  '--root',
-  f.log.subjects.root,
-  '--stream',
-  f.log.stream,
-];
-/** Runs a one-shot command to its end. */
-const run = async (args: string[], env: Record<string, string> = {}) => {
-  const r = runCaptured([...globals(), ...args], { env });
-  const code = await r.done;
-  return { code, out: r.stdout(), err: r.stderr() };
-};
-/** Starts a long-running command and waits until its output says it runs. */
-const serve = async (ready: RegExp, args: string[], env: Record<string, string> = {}) => {
-  const stop = new AbortController();
-  const r = runCaptured([...globals(), ...args], { signal: stop.signal, env });
-  running.push({ run: r, stop });
-  await expect.poll(() => r.stdout() + r.stderr(), { timeout: 10_000 }).toMatch(ready);
-  return r;
-};
 
 /** Every message of a stream as text: subject, headers and body. */
 const streamText = async (stream: string): Promise<string> => {
-  const info = await f.log.jsm.streams.info(stream);
+  const { jsm } = cli.f.log;
+  const info = await jsm.streams.info(stream);
   let text = '';
   for (let seq = info.state.first_seq; seq <= info.state.last_seq; seq += 1) {
-    const m = await f.log.jsm.streams.getMessage(stream, { seq }).catch(() => null);
+    const m = await jsm.streams.getMessage(stream, { seq }).catch(() => null);
     if (m === null) continue;
     text += `${m.subject}\n${JSON.stringify([...m.header])}\n`;
     text += `${new TextDecoder().decode(m.data)}\n`;
@@ -73,18 +41,14 @@ const streamText = async (stream: string): Promise<string> => {
 
 describe('an enrollment secret', () => {
   it('is printed once at creation and appears nowhere else; its SHA-256 is stored', async () => {
+    const { f } = cli;
     const logs: string[] = [];
-    const outputs = () => [...logs, ...running.flatMap(({ run: r }) => [r.stdout(), r.stderr()])];
-    await serve(/registrar running/, ['registrar']);
-    await serve(/dispatcher of pool gpu running/, [
-      'dispatcher',
-      '--pool',
-      POOL,
-      '--heartbeat',
-      '200ms',
-    ]);
+    await cli.start(['registrar'], { ready: /registrar running/ });
+    await cli.start(['dispatcher', '--pool', POOL, '--heartbeat', '200ms'], {
+      ready: /dispatcher of pool gpu running/,
+    });
 
-    const created = await run([
+    const created = await cli.run(
       'keys',
       'create',
       '--project',
@@ -95,7 +59,7 @@ describe('an enrollment secret', () => {
       'llama',
       '--max-uses',
       '3',
-    ]);
+    );
     expect(created).toMatchObject({ code: 0, err: '' });
     const token = created.out.split('\n')[0] ?? '';
     const match = /^fk_(k[0-9a-f]{16})_([A-Za-z0-9_-]{43})$/.exec(token);
@@ -112,10 +76,10 @@ describe('an enrollment secret', () => {
       const exec = 'printenv FLEET_KEY; cat';
       const common = ['--models', 'llama', '--exec', exec, '--heartbeat', '200ms'];
       // One worker given the key as a flag, one through its environment.
-      await serve(/claiming work/, ['worker', '--key', token, ...common]);
-      await serve(/claiming work/, ['worker', ...common], { FLEET_KEY: token });
+      await cli.start(['worker', '--key', token, ...common], { ready: /claiming work/ });
+      await cli.start(['worker', ...common], { env: { FLEET_KEY: token }, ready: /claiming work/ });
       // A worker with a wrong secret is refused, and says so without quoting it.
-      const refused = await run(['worker', '--key', wrong, ...common]);
+      const refused = await cli.run('worker', '--key', wrong, ...common);
       expect(refused.code).toBe(2);
       expect(refused.err).toMatch(/bad_secret|refused/);
       logs.push(refused.out, refused.err);
@@ -123,7 +87,7 @@ describe('an enrollment secret', () => {
       // Work runs on the CLI workers, whose commands print their environment's FLEET_KEY if set.
       const tasks = await Promise.all(
         ['s1', 's2', 's3', 's4', 's5'].map((id) =>
-          run([
+          cli.run(
             'submit',
             '--project',
             P.health,
@@ -139,7 +103,7 @@ describe('an enrollment secret', () => {
             '--wait-timeout',
             '20s',
             '--json',
-          ]),
+          ),
         ),
       );
       for (const t of tasks) {
@@ -179,7 +143,7 @@ describe('an enrollment secret', () => {
       logs.push(inspect(guessed, { depth: 10 }));
 
       // And one more task, which any of the three may run.
-      const last = await run([
+      const last = await cli.run(
         'submit',
         '--project',
         P.health,
@@ -192,26 +156,22 @@ describe('an enrollment secret', () => {
         '--wait',
         '--wait-timeout',
         '20s',
-      ]);
+      );
       expect(last.code).toBe(0);
       logs.push(last.out, last.err);
-      logs.push((await run(['keys', 'list', '--json'])).out);
-      logs.push((await run(['workers', 'list'])).out);
+      logs.push((await cli.run('keys', 'list', '--json')).out);
+      logs.push((await cli.run('workers', 'list')).out);
     } finally {
       if (saved === undefined) delete process.env['FLEET_KEY'];
       else process.env['FLEET_KEY'] = saved;
     }
     // Stop everything cleanly: the dispatcher saves a snapshot, workers drain and leave.
     for (const w of workers.splice(0)) await w.stop();
-    for (const r of running.splice(0)) {
-      r.stop.abort();
-      await r.run.done;
-      logs.push(r.run.stdout(), r.run.stderr());
-    }
+    for (const r of await cli.stopAll()) logs.push(r.stdout(), r.stderr());
 
     const stored = await streamText(f.log.stream);
     const snapshots = await streamText(`KV_${snapshotBucket(f.log.stream, f.log.subjects.root)}`);
-    const everything = [...outputs(), stored, snapshots].join('\n');
+    const everything = [...logs, stored, snapshots].join('\n');
     expect(everything.length).toBeGreaterThan(1_000);
     // The CLI workers' commands ran (their output is the task they read: no key printed first).
     expect(stored).toMatch(/"output":\{"taskId":"s\d","project"/);
