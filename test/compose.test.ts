@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { DEFAULT_HUD_PORT, OPERATOR_TOKEN_ENV } from '../cli/commands/hud.ts';
 import { buildProgram } from '../cli/main.ts';
 
 /**
@@ -18,6 +19,7 @@ interface Service {
   environment?: Record<string, string | number | null> | string[];
   depends_on?: string[] | Record<string, { condition?: string }>;
   volumes?: (string | { target?: string })[];
+  ports?: (string | number | Port)[];
   healthcheck?: { test?: string | string[] };
 }
 
@@ -35,6 +37,43 @@ const words = (command: string | string[] | undefined): string[] =>
     : Array.isArray(command)
       ? command.map(String)
       : [...command.matchAll(/"([^"]*)"|'([^']*)'|(\S+)/g)].map((m) => m[1] ?? m[2] ?? m[3] ?? '');
+
+/** A port mapping in compose's long syntax. */
+interface Port {
+  target?: number | string;
+  published?: number | string;
+  host_ip?: string;
+}
+
+/**
+ * A service's port mappings in one shape. Short syntax is `[host_ip:][published:]target[/proto]`
+ * (an IPv6 host address in brackets).
+ */
+const portsOf = (s: Service): { hostIp?: string; published?: string; target: string }[] =>
+  (s.ports ?? []).map((p) => {
+    if (typeof p === 'object')
+      return {
+        target: String(p.target ?? ''),
+        ...(p.published === undefined ? {} : { published: String(p.published) }),
+        ...(p.host_ip === undefined ? {} : { hostIp: p.host_ip }),
+      };
+    const text = String(p).replace(/\/(tcp|udp)$/, '');
+    const m = /^(?:(\[[^\]]+\]|[^:]+):)??(?:([^:]+):)?([^:]+)$/.exec(text);
+    if (m === null) throw new Error(`unreadable port mapping ${text}`);
+    return {
+      target: m[3] ?? '',
+      ...(m[2] === undefined ? {} : { published: m[2] }),
+      ...(m[1] === undefined ? {} : { hostIp: m[1] }),
+    };
+  });
+
+/** The value following `flag` in a command line (`--flag v` or `--flag=v`). */
+const flagValue = (argv: string[], flag: string): string | undefined => {
+  const eq = argv.find((w) => w.startsWith(`${flag}=`));
+  if (eq !== undefined) return eq.slice(flag.length + 1);
+  const i = argv.indexOf(flag);
+  return i < 0 ? undefined : argv[i + 1];
+};
 
 const envOf = (s: Service): Record<string, string> => {
   const env = s.environment ?? {};
@@ -157,6 +196,62 @@ describe('docker-compose.yml', () => {
       done.add(n);
     };
     for (const n of names) visit(n);
+  });
+
+  it('publishes ports on the host loopback only: nothing here authenticates NATS clients', () => {
+    for (const [name, s] of services)
+      for (const p of portsOf(s).filter((x) => x.published !== undefined))
+        expect(p.hostIp, `${name} publishes ${p.published ?? ''} beyond 127.0.0.1`).toBe(
+          '127.0.0.1',
+        );
+  });
+
+  describe('the HUD service', () => {
+    const huds = fleetServices.filter(([, s]) => {
+      const { cmd } = resolve(program, words(s.command));
+      return cmd.name() === 'hud' && cmd.parent === program;
+    });
+    const [name, hud] = huds[0] ?? ['', {}];
+    const argv = words(hud.command).slice(1);
+
+    it('runs `fleet hud`, once, with options the command has', () => {
+      expect(huds).toHaveLength(1);
+      const hudCommand = program.commands.find((c) => c.name() === 'hud');
+      expect(hudCommand).toBeDefined();
+      const known = new Set(
+        [...(hudCommand?.options ?? []), ...program.options].flatMap((o) => [o.long, o.short]),
+      );
+      const given = argv.filter((w) => w.startsWith('-')).map((w) => w.split('=')[0]);
+      for (const option of given) expect(known, `hud has no ${option}`).toContain(option);
+    });
+
+    it('listens beyond the container loopback on the port it publishes', () => {
+      // The HUD listens on 127.0.0.1 by default: in a container, no published port reaches that.
+      expect(['0.0.0.0', '::']).toContain(flagValue(argv, '--host'));
+      const port = flagValue(argv, '--port') ?? String(DEFAULT_HUD_PORT);
+      expect(Number(port)).toBeGreaterThan(0);
+      const mapping = portsOf(hud).find((p) => p.target === port);
+      expect(mapping, `${name} does not publish its port ${port}`).toBeDefined();
+      expect(mapping?.published).toMatch(/^\d+$/);
+    });
+
+    it('reads NATS from the NATS service, after it is healthy', () => {
+      const [natsName, nats] = natsServices[0] ?? ['', {}];
+      expect(envOf(hud)['NATS_URL']).toBe(`nats://${natsName}:4222`);
+      expect(dependsOn(hud)).toContain(natsName);
+      if (nats.healthcheck !== undefined && !Array.isArray(hud.depends_on))
+        expect(hud.depends_on?.[natsName]?.condition).toBe('service_healthy');
+    });
+
+    it('takes its operator token from the environment, never from the file', () => {
+      expect(argv).not.toContain('--operator-token');
+      expect(argv.some((w) => w.startsWith('--operator-token='))).toBe(false);
+      expect(argv.some((w) => w.startsWith('--project-token'))).toBe(false);
+      // `${VAR}`, `${VAR:-}` or `${VAR:?message}`: a variable, with no default token written here.
+      expect(envOf(hud)[OPERATOR_TOKEN_ENV]).toMatch(
+        new RegExp(`^\\$\\{${OPERATOR_TOKEN_ENV}(:?-|:?\\?[^}]*)?\\}$`),
+      );
+    });
   });
 
   it('keeps enrollment keys out of the file: each worker gets one from the environment', () => {
