@@ -17,8 +17,25 @@ const canonical = (v: unknown): string => {
 const sorted = <T>(xs: readonly T[] | undefined): T[] | undefined =>
   xs === undefined ? undefined : [...xs].sort();
 
-/** Signature of a demand: tasks with equal signatures are eligible for the same workers. */
-export const demandSignature = (d: Demand): string =>
+const SIGNATURE_MEMO_LIMIT = 10_000;
+const signatureMemo = new Map<string, string>();
+
+/**
+ * Signature of a demand: tasks with equal signatures are eligible for the same workers.
+ * Producers send the same few shapes over and over: the native `JSON.stringify` of a demand
+ * keys a memo of its canonical form, which costs far more to build (sorted keys and lists).
+ */
+export const demandSignature = (d: Demand): string => {
+  const raw = JSON.stringify(d);
+  const hit = signatureMemo.get(raw);
+  if (hit !== undefined) return hit;
+  if (signatureMemo.size >= SIGNATURE_MEMO_LIMIT) signatureMemo.clear();
+  const signature = canonicalDemand(d);
+  signatureMemo.set(raw, signature);
+  return signature;
+};
+
+const canonicalDemand = (d: Demand): string =>
   canonical({
     ...d,
     requirements: {
