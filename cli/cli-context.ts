@@ -1,8 +1,14 @@
-import { connect } from '@nats-io/transport-node';
+import {
+  AuthorizationError,
+  connect,
+  UserAuthenticationExpiredError,
+} from '@nats-io/transport-node';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Command } from 'commander';
 import { EventLog } from '../actors/host/event-log.ts';
-import { DEFAULT_ROOT, DEFAULT_STREAM, UnavailableError } from '../events/index.ts';
+import { DEFAULT_ROOT, DEFAULT_STREAM, RefusedError, UnavailableError } from '../events/index.ts';
+import { readCredsFile } from '../security/read-creds-file.ts';
+import type { UserCredentials } from '../security/user-credentials.ts';
 import type { CliIo } from './cli-io.ts';
 
 /** The URL used when neither `--nats` nor `NATS_URL` says otherwise. */
@@ -16,12 +22,31 @@ export interface GlobalOptions {
   readonly natsGiven: string | undefined;
   readonly root: string;
   readonly stream: string;
+  /** The `.creds` file connections authenticate with: `--creds`, else `NATS_CREDS`; else none. */
+  readonly creds: CredsChoice | undefined;
 }
+
+/** A `.creds` file chosen for the connections, and which option chose it (for messages). */
+export interface CredsChoice {
+  readonly path: string;
+  readonly option: '--creds' | 'NATS_CREDS';
+}
+
+/** Whether `error`, or its cause, is the server refusing the credentials. */
+const isAuthRefusal = (error: unknown): error is Error => {
+  for (let e: unknown = error, i = 0; i < 4 && e instanceof Error; i++, e = e.cause)
+    if (e instanceof AuthorizationError || e instanceof UserAuthenticationExpiredError) return true;
+  return false;
+};
 
 /** What every command shares: output, the exit code, global options and connections. */
 export class CliContext {
   /** The process's exit code once the command has run. */
   exitCode = 0;
+  /** The creds file of the command being run; see `useGlobals`. */
+  #creds: CredsChoice | undefined;
+  /** Its credentials, read once. */
+  #credentials: Promise<UserCredentials> | undefined;
 
   constructor(readonly io: CliIo) {}
 
@@ -37,32 +62,85 @@ export class CliContext {
 
   /** The global options as a command sees them. */
   globals(cmd: Command): GlobalOptions {
-    const o = cmd.optsWithGlobals<{ nats?: string; root?: string; stream?: string }>();
+    const o = cmd.optsWithGlobals<{
+      nats?: string;
+      root?: string;
+      stream?: string;
+      creds?: string;
+    }>();
     const env = this.io.env['NATS_URL'];
     const natsGiven = o.nats ?? (env === undefined || env === '' ? undefined : env);
+    const credsEnv = this.io.env['NATS_CREDS'];
+    const creds: CredsChoice | undefined =
+      o.creds !== undefined
+        ? { path: o.creds, option: '--creds' }
+        : credsEnv === undefined || credsEnv === ''
+          ? undefined
+          : { path: credsEnv, option: 'NATS_CREDS' };
     return {
       nats: natsGiven ?? DEFAULT_NATS_URL,
       natsGiven,
       root: o.root ?? DEFAULT_ROOT,
       stream: o.stream ?? DEFAULT_STREAM,
+      creds,
     };
   }
 
   /**
-   * Connects to NATS. A one-shot command gives up at once when the server is not there; a
-   * long-running one (`longLived`) keeps reconnecting through outages.
+   * Takes the credentials of the command about to run (`--creds`, `NATS_CREDS`): every
+   * connection `connect` makes from then on authenticates with them. `buildProgram` calls it
+   * before each command's action, so no command can forget them.
    */
-  async connect(url: string, options: { longLived?: boolean; name?: string } = {}) {
+  useGlobals(cmd: Command): void {
+    const creds = this.globals(cmd).creds;
+    if (creds?.path !== this.#creds?.path) this.#credentials = undefined;
+    this.#creds = creds;
+  }
+
+  /**
+   * The user credentials connections authenticate with, read from the creds file once;
+   * undefined when none is chosen. Throws `InvalidInputError` for a missing, unreadable,
+   * malformed or expired file (never quoting it: it holds a seed).
+   */
+  credentials(): Promise<UserCredentials | undefined> {
+    const chosen = this.#creds;
+    if (chosen === undefined) return Promise.resolve(undefined);
+    this.#credentials ??= readCredsFile(chosen.path, chosen.option);
+    return this.#credentials;
+  }
+
+  /**
+   * Connects to NATS, as the user of `creds` when given, else of the chosen creds file (see
+   * `credentials`): with its authenticator and its own inbox prefix, the only reply subjects an
+   * untrusted user may subscribe to. A one-shot command gives up at once when the server is not
+   * there; a long-running one (`longLived`) keeps reconnecting through outages. Throws
+   * `RefusedError('authorization')` when the server refuses the credentials.
+   */
+  async connect(
+    url: string,
+    options: { longLived?: boolean; name?: string; creds?: UserCredentials } = {},
+  ) {
+    const creds = options.creds ?? (await this.credentials());
     try {
       return await connect({
         servers: url,
         name: options.name ?? 'fleet-cli',
         timeout: 5_000,
+        ...(creds === undefined ? {} : creds.connectOptions()),
         ...(options.longLived === true
           ? { maxReconnectAttempts: -1 }
           : { maxReconnectAttempts: 0, reconnect: false }),
       });
     } catch (cause) {
+      if (creds !== undefined && isAuthRefusal(cause)) {
+        const from =
+          options.creds !== undefined || this.#creds === undefined ? '' : ` in ${this.#creds.path}`;
+        throw new RefusedError(
+          'authorization',
+          `the NATS server at ${url} refused the credentials${from} (${cause.message})`,
+          { cause },
+        );
+      }
       throw new UnavailableError(`cannot connect to NATS at ${url}`, { cause });
     }
   }

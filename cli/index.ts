@@ -7,7 +7,7 @@ export { buildProgram, runCli, main } from './main.ts';
 export { runCaptured } from './run-captured.ts';
 export type { CapturedRun } from './run-captured.ts';
 export { CliContext, DEFAULT_NATS_URL } from './cli-context.ts';
-export type { GlobalOptions } from './cli-context.ts';
+export type { CredsChoice, GlobalOptions } from './cli-context.ts';
 export { processIo } from './cli-io.ts';
 export type { CliIo } from './cli-io.ts';
 export { parseDuration } from './parse-duration.ts';

@@ -43,6 +43,13 @@ export const buildProgram = (ctx: CliContext = new CliContext(processIo())): Com
     .option('--nats <url>', `NATS server URL (default: $NATS_URL, else ${DEFAULT_NATS_URL})`)
     .option('--root <root>', 'subject root of the deployment', DEFAULT_ROOT)
     .option('--stream <name>', 'JetStream stream holding the log', DEFAULT_STREAM)
+    .option(
+      '--creds <file>',
+      'NATS user credentials (.creds) to connect with, for a secure server (default: $NATS_CREDS)',
+    )
+    .hook('preAction', (_program, action) => {
+      ctx.useGlobals(action);
+    })
     .exitOverride()
     .configureOutput({ writeOut: ctx.io.stdout, writeErr: ctx.io.stderr })
     .showHelpAfterError('(run with --help for usage)');

@@ -1,7 +1,14 @@
 import { jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { decode, DEFAULT_ROOT, DEFAULT_STREAM, UnavailableError } from '../events/index.ts';
-import type { TaskStatusReply, Usage } from '../events/index.ts';
+import {
+  decode,
+  DEFAULT_ROOT,
+  DEFAULT_STREAM,
+  RefusedError,
+  taskReportOf,
+  UnavailableError,
+} from '../events/index.ts';
+import type { TaskReport, TaskStatusReply, Usage } from '../events/index.ts';
 import type { ClientOptions } from './client-options.ts';
 import type { TaskRef } from './task-ref.ts';
 import { taskStatus } from './task-status.ts';
@@ -25,6 +32,13 @@ export interface TaskOutcome {
   readonly reason?: string;
   /** Stream sequence of the message that ended the task. */
   readonly endedSeq?: number;
+  /**
+   * Set when the ending report could not be read, so `output`, `usage` and `error` are missing:
+   * `too_large`, it does not fit in a status reply and this connection may not read the stream
+   * (a producer's; an operator's reads it at `endedSeq`); `unavailable`, the dispatcher could
+   * not read it (removed by the stream's limits, say).
+   */
+  readonly reportOmitted?: 'too_large' | 'unavailable';
 }
 
 /** Options of `awaitTask`. */
@@ -39,12 +53,23 @@ const MAX_POLL_MS = 300_000;
 const isEnded = (s: TaskStatusReply['status']): s is EndStatus =>
   (EndStatus as readonly string[]).includes(s);
 
+type ReportFields = Pick<TaskOutcome, 'output' | 'usage' | 'error'>;
+
+const fieldsOf = (report: TaskReport): ReportFields => ({
+  ...(report.output === undefined ? {} : { output: report.output }),
+  ...(report.usage === undefined ? {} : { usage: report.usage }),
+  ...(report.error === undefined ? {} : { error: report.error }),
+});
+
 /**
  * Waits until a task ends, long-polling its pool's dispatcher, and returns how it ended. For an
- * end caused by a worker's report (completed, failed, or dead-lettered after a failure) the
- * report is read from the stream by its sequence and decoded, so `output`, `usage` and `error`
- * are those the worker stored. Throws `WaitTimeoutError` when the task has not ended within
- * `timeoutMs`, and what `taskStatus` throws.
+ * end caused by a worker's report (completed, failed, or dead-lettered after a failure),
+ * `output`, `usage` and `error` are those the worker stored: the dispatcher includes them in
+ * its answer (`withReport`), so a producer without JetStream API gets them. Only from a
+ * dispatcher that does not (an older one), or when the report is too large for a reply, is the
+ * report read from the stream by its sequence, which takes an operator's connection. Throws
+ * `WaitTimeoutError` when the task has not ended within `timeoutMs`, and what `taskStatus`
+ * throws.
  */
 export const awaitTask = async (
   nc: NatsConnection,
@@ -54,11 +79,19 @@ export const awaitTask = async (
   const root = options.root ?? DEFAULT_ROOT;
   const deadline = Date.now() + query.timeoutMs;
   const ref = { project: query.project, pool: query.pool, taskId: query.taskId };
+  let withReport = true;
   let reply: TaskStatusReply;
   for (;;) {
     // The dispatcher holds the poll while the task is queued, assigned or not folded yet.
     const waitMs = Math.max(0, Math.min(deadline - Date.now(), MAX_POLL_MS));
-    reply = await taskStatus(nc, { ...ref, waitMs }, { root });
+    try {
+      reply = await taskStatus(nc, { ...ref, waitMs, withReport }, { root });
+    } catch (e) {
+      // A dispatcher older than `withReport` refuses the field: ask it the old way.
+      if (!(withReport && e instanceof RefusedError && e.reason === 'invalid_request')) throw e;
+      withReport = false;
+      continue;
+    }
     if (isEnded(reply.status)) break;
     if (Date.now() >= deadline)
       throw new WaitTimeoutError(query.taskId, reply.status, query.timeoutMs);
@@ -70,7 +103,16 @@ export const awaitTask = async (
     ...(reply.endedSeq === undefined ? {} : { endedSeq: reply.endedSeq }),
   };
   if (reply.endedSeq === undefined || reply.status === 'cancelled') return outcome;
-  return { ...outcome, ...(await readReport(nc, query, reply.endedSeq, root, options.stream)) };
+  if (reply.report !== undefined) return { ...outcome, ...fieldsOf(reply.report) };
+  const read = () => readReport(nc, query, reply.endedSeq ?? 0, root, options.stream);
+  if (reply.reportOmitted === undefined) return { ...outcome, ...(await read()) };
+  // Left out of the reply: an operator's connection can still read it from the stream.
+  try {
+    return { ...outcome, ...(await read()) };
+  } catch (e) {
+    if (!(e instanceof UnavailableError)) throw e;
+    return { ...outcome, reportOmitted: reply.reportOmitted };
+  }
 };
 
 /** The output, usage and error of the report stored at `seq`, if it is this task's report. */
@@ -80,7 +122,7 @@ const readReport = async (
   seq: number,
   root: string,
   stream: string = DEFAULT_STREAM,
-): Promise<Pick<TaskOutcome, 'output' | 'usage' | 'error'>> => {
+): Promise<ReportFields> => {
   let stored;
   try {
     const jsm = await jetstreamManager(nc);
@@ -91,15 +133,6 @@ const readReport = async (
   if (stored === null) return {};
   const decoded = decode(stored.subject, stored.data, { root });
   if (!decoded.ok) return {};
-  for (const e of decoded.value.events) {
-    if (e.data.project !== ref.project || !('taskId' in e.data) || e.data.taskId !== ref.taskId)
-      continue;
-    if (e.type === 'task.completed')
-      return {
-        ...(e.data.output === undefined ? {} : { output: e.data.output }),
-        usage: e.data.usage,
-      };
-    if (e.type === 'task.failed') return { error: e.data.error, usage: e.data.usage };
-  }
-  return {};
+  const report = taskReportOf(decoded.value.events, ref);
+  return report === undefined ? {} : fieldsOf(report);
 };

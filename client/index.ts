@@ -13,6 +13,7 @@ export { taskStatus } from './task-status.ts';
 export { awaitTask, EndStatus } from './await-task.ts';
 export type { AwaitOptions, TaskOutcome } from './await-task.ts';
 export { InvalidInputError } from './invalid-input-error.ts';
+export { permissionRefusal } from './permission-refusal.ts';
 export { WaitTimeoutError } from './wait-timeout-error.ts';
 export { publishStored } from './publish-stored.ts';
 export type { ClientOptions } from './client-options.ts';

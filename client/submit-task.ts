@@ -23,7 +23,9 @@ export interface Submitted {
  * field, having published nothing), then publishes `task.submitted` on the task's submit subject
  * and waits for the stream's acknowledgement. Resubmitting an id is harmless: the dispatcher's
  * fold keeps the first submission of a (project, taskId) and refuses later ones.
- * Throws `UnavailableError` when the stream does not store it.
+ * Throws `UnavailableError` when the stream does not store it, and
+ * `RefusedError('permission_denied')` when the connection's credentials may not publish to the
+ * project (the NATS server's refusal).
  */
 export const submitTask = async (
   nc: NatsConnection,

@@ -86,5 +86,6 @@ export {
   TaskStatusRequest,
   TaskStatusReply,
 } from './requests.ts';
+export { TaskReport, taskReportOf } from './task-report.ts';
 export { isReadable } from './recorded.ts';
 export type { RecordedEvents, RecordedRefusal, RefusalSubject, LogEntry } from './recorded.ts';

@@ -3,6 +3,7 @@ import { ModelName, PoolId, ProjectId, TaskId, UserPublicKey, WorkerId } from '.
 import { LabelKey, Labels } from './labels.ts';
 import { Runtime } from './runtime.ts';
 import { ClaimRejectReason } from './claim-events.ts';
+import { TaskReport } from './task-report.ts';
 
 /** Body of a worker's claim request on its claim subject. */
 export const ClaimRequest = z
@@ -78,6 +79,8 @@ export const EnrollRefusal = {
   workerRevoked: 'worker_revoked',
   /** A renewal for a worker its dispatcher declared lost. */
   workerLost: 'worker_lost',
+  /** A renewal for a worker that announced `worker.left`. */
+  workerLeft: 'worker_left',
 } as const;
 export type EnrollRefusal = (typeof EnrollRefusal)[keyof typeof EnrollRefusal];
 
@@ -169,6 +172,12 @@ export const TaskStatusRequest = z
     taskId: TaskId,
     /** Long-poll: answer once the task has ended, or after this long. 0 answers at once. */
     waitMs: z.number().int().min(0).max(300_000).default(0),
+    /**
+     * Once the task has ended on a message of the stream, include what its report said
+     * (`report`): how a producer, which has no JetStream API, reads its task's output. Older
+     * dispatchers refuse the field; send it only when wanted.
+     */
+    withReport: z.boolean().default(false),
   })
   .strict();
 export type TaskStatusRequest = z.infer<typeof TaskStatusRequest>;
@@ -195,6 +204,17 @@ export const TaskStatusReply = z
     /** Stream sequence of the message that ended the task (its report, say). */
     endedSeq: z.number().int().positive().optional(),
     reason: z.string().optional(),
+    /**
+     * Asked `withReport`, for a task that ended on `endedSeq` (not cancelled): what that
+     * message reported for this task of this project; empty when it is no report of it.
+     */
+    report: TaskReport.optional(),
+    /**
+     * Asked `withReport`, why an ended task's `report` is missing: `too_large`, the reply would
+     * exceed the server's max payload (an operator reads it from the stream at `endedSeq`);
+     * `unavailable`, the dispatcher could not read the message.
+     */
+    reportOmitted: z.enum(['too_large', 'unavailable']).optional(),
   })
   .strict();
 export type TaskStatusReply = z.infer<typeof TaskStatusReply>;

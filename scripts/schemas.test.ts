@@ -97,6 +97,7 @@ describe('generateSchemas', () => {
       'fleet_rpc.<project>.<pool>.<workerId>.claim',
       'fleet_rpc.<project>.<pool>.<workerId>.hb',
       'fleet_rpc.enroll',
+      'fleet_rpc.enroll',
       'fleet_rpc.<project>.<pool>.status',
     ]);
   });

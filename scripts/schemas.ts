@@ -4,6 +4,7 @@ import {
   ClaimRequest,
   EnrollReply,
   EnrollRequest,
+  RenewRequest,
   TaskStatusReply,
   TaskStatusRequest,
   EventSchemas,
@@ -156,9 +157,15 @@ export const generateSchemas = (): Map<string, string> =>
         toSchema(EnrollReply),
       ),
       finish(
+        'renew-request.json',
+        'RenewRequest',
+        'Body of a credentials renewal on the enrollment subject, sent by an enrolled worker of a secure deployment before its credentials expire: its current user JWT and a signature by its seed. Answered with an EnrollReply.',
+        toSchema(RenewRequest),
+      ),
+      finish(
         'task-status-request.json',
         'TaskStatusRequest',
-        'Body of a task status request, optionally long-polled until the task ends.',
+        'Body of a task status request, optionally long-polled until the task ends, optionally asking for the ending report (withReport).',
         toSchema(TaskStatusRequest),
       ),
       finish(

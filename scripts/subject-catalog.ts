@@ -102,6 +102,14 @@ export const rpcSubjects = (): RpcSubject[] => {
       replySchema: 'enroll-reply.json',
     },
     {
+      name: 'renew',
+      pattern: s.enroll(),
+      writtenBy: 'an enrolled worker renewing its NATS credentials (secure deployments)',
+      servedBy: 'the registrar',
+      requestSchema: 'renew-request.json',
+      replySchema: 'enroll-reply.json',
+    },
+    {
       name: 'status',
       pattern: s.status(project, pool),
       writtenBy: 'anyone allowed to read the project (long-polled request)',

@@ -49,6 +49,7 @@ export {
   workerPermissions,
 } from './permissions.ts';
 export type { Permissions } from './permissions.ts';
+export { readCredsFile } from './read-creds-file.ts';
 export { RENEWAL_SKEW_MS, renewalMessage, signRenewal, verifyRenewal } from './renewal-proof.ts';
 export { serverConfig } from './server-config.ts';
 export type { ServerAuthConfig } from './server-config.ts';

@@ -215,6 +215,14 @@ describe('secure enrollment: credentials issued, renewed and revoked', () => {
       .toMatchObject({ refused: { reason: 'worker_lost' } });
   });
 
+  it('refuses to renew a worker that has left', async () => {
+    const { worker, creds } = await startWorker();
+    await worker.drain();
+    await expect
+      .poll(async () => registrar.renew(renewal(creds, worker.id)), { timeout: 5_000 })
+      .toMatchObject({ refused: { reason: 'worker_left' } });
+  });
+
   it('refuses enrollments without a public key and renewals without proof', async () => {
     const key = await issueKey(fx.log, { project: HEALTH, pool: GPU });
     expect(await registrar.enroll({ key: key.token })).toMatchObject({

@@ -70,10 +70,10 @@ export const prepareSecure = async (
       }),
     describe: () => [
       `secure: NATS JWT auth (config ${auth.configPath})${auth.created ? ', keys generated now: back them up' : ''}`,
-      `  workers enroll with ${auth.credsPath('enroll')} and get their own credentials`,
-      `  (${Math.round(workerTtlMs / 60_000)} min, renewed; cut off when the worker is revoked)`,
-      `  operator tools: ${auth.credsPath('admin')}; read-only: ${auth.credsPath('observer')}`,
-      '  producers: fleet creds producer --project <project>',
+      `  workers enroll with ${auth.credsPath('enroll')} (fleet worker --creds <it>) and get`,
+      `  their own credentials (${Math.round(workerTtlMs / 60_000)} min, renewed; cut off when the worker is revoked)`,
+      `  operator tools: --creds ${auth.credsPath('admin')}; read-only: ${auth.credsPath('observer')}`,
+      '  producers: fleet creds producer --project <project> --out p.creds, then fleet --creds p.creds …',
       '  these files are secrets (mode 0600): never commit, print or share them',
     ],
     close: async () => {

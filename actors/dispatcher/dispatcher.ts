@@ -1,11 +1,15 @@
+import { JetStreamApiCodes, JetStreamApiError } from '@nats-io/jetstream';
 import type { Msg, Subscription } from '@nats-io/transport-node';
 import type { z } from 'zod';
 import {
   ClaimRequest,
+  decode,
   ErrorCode,
   Heartbeat,
   isName,
+  MAX_MESSAGE_BYTES,
   parseRpcSubject,
+  taskReportOf,
   TaskStatusRequest,
 } from '../../events/index.ts';
 import type {
@@ -37,6 +41,11 @@ export interface DispatcherOptions {
   readonly now?: () => number;
   /** Told of errors the dispatcher survived. */
   readonly onError?: (error: unknown) => void;
+  /**
+   * Largest status reply in bytes; a report that would make it larger is left out
+   * (`reportOmitted: 'too_large'`). The server's max payload by default, and never above it.
+   */
+  readonly maxReplyBytes?: number;
 }
 
 interface PendingClaim {
@@ -309,6 +318,7 @@ export const startDispatcher = async (options: DispatcherOptions): Promise<Dispa
   const statusWaiters = new Set<{
     project: string;
     taskId: string;
+    withReport: boolean;
     msg: Msg;
     timer: NodeJS.Timeout;
   }>();
@@ -331,10 +341,57 @@ export const startDispatcher = async (options: DispatcherOptions): Promise<Dispa
   };
   const waiting = (r: TaskStatusReply) =>
     r.status === 'queued' || r.status === 'assigned' || r.status === 'unknown';
+
+  /**
+   * `r` with what the message that ended the task reported for it. Producers have no stream
+   * API, so the dispatcher reads it for them — only the message at the task's own `endedSeq`,
+   * and only what that message says about this task of this project and pool.
+   */
+  const withReport = async (r: TaskStatusReply): Promise<TaskStatusReply> => {
+    if (r.endedSeq === undefined || r.status === 'cancelled') return r;
+    let stored;
+    try {
+      stored = await log.jsm.streams.getMessage(log.stream, { seq: r.endedSeq });
+    } catch (cause) {
+      // A message removed by the stream's limits is not the dispatcher's failure.
+      if (!(cause instanceof JetStreamApiError && cause.code === JetStreamApiCodes.NoMessageFound))
+        onError(cause);
+      stored = null;
+    }
+    if (stored === null) return { ...r, reportOmitted: 'unavailable' };
+    const decoded = decode(stored.subject, stored.data, { root: log.subjects.root });
+    const task = { project: r.project, pool: r.pool, taskId: r.taskId };
+    const report = decoded.ok ? (taskReportOf(decoded.value.events, task) ?? {}) : {};
+    const full = { ...r, report };
+    // The reply must fit the server's max payload, or the requester would get nothing at all.
+    const max = Math.min(
+      log.nc.info?.max_payload ?? MAX_MESSAGE_BYTES,
+      options.maxReplyBytes ?? Number.POSITIVE_INFINITY,
+    );
+    return encoder.encode(JSON.stringify(full)).byteLength <= max
+      ? full
+      : { ...r, reportOmitted: 'too_large' };
+  };
+  /** Report reads under way; `stop` lets them answer. */
+  const answering = new Set<Promise<void>>();
+  const answerStatus = (msg: Msg, r: TaskStatusReply, report: boolean) => {
+    if (!report || waiting(r)) {
+      reply(msg, r);
+      return;
+    }
+    const p = withReport(r)
+      .then((full) => {
+        reply(msg, full);
+      })
+      .catch(onError)
+      .finally(() => answering.delete(p));
+    answering.add(p);
+  };
   const onStatus = (msg: Msg) => {
     const t = msg.subject.split('.');
     const project = t[1];
-    const usage = 'a status request is {"taskId", "waitMs"} on <root>_rpc.<project>.<pool>.status';
+    const usage =
+      'a status request is {"taskId", "waitMs", "withReport"} on <root>_rpc.<project>.<pool>.status';
     if (t.length !== 4 || project === undefined || !isName(project)) {
       refuse(msg, 'status', ErrorCode.BadSubject, usage);
       return;
@@ -357,16 +414,17 @@ export const startDispatcher = async (options: DispatcherOptions): Promise<Dispa
     }
     const now0 = statusOf(project, req.data.taskId);
     if (!waiting(now0) || req.data.waitMs === 0) {
-      reply(msg, now0);
+      answerStatus(msg, now0, req.data.withReport);
       return;
     }
     const w = {
       project,
       taskId: req.data.taskId,
+      withReport: req.data.withReport,
       msg,
       timer: setTimeout(() => {
         statusWaiters.delete(w);
-        reply(msg, statusOf(project, req.data.taskId));
+        answerStatus(msg, statusOf(project, req.data.taskId), w.withReport);
       }, req.data.waitMs),
     };
     statusWaiters.add(w);
@@ -377,7 +435,7 @@ export const startDispatcher = async (options: DispatcherOptions): Promise<Dispa
       if (waiting(r)) continue;
       clearTimeout(w.timer);
       statusWaiters.delete(w);
-      reply(w.msg, r);
+      answerStatus(w.msg, r, w.withReport);
     }
   };
 
@@ -441,9 +499,10 @@ export const startDispatcher = async (options: DispatcherOptions): Promise<Dispa
       for (const p of [...pending]) settle(p, { assignments: [] });
       for (const w of statusWaiters) {
         clearTimeout(w.timer);
-        reply(w.msg, statusOf(w.project, w.taskId));
+        answerStatus(w.msg, statusOf(w.project, w.taskId), w.withReport);
       }
       statusWaiters.clear();
+      await Promise.allSettled([...answering]);
       await host.snapshot().catch(onError);
       await host.stop();
     },

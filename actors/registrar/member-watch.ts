@@ -10,6 +10,8 @@ export interface WatchedWorker {
   revokedAt: number | undefined;
   /** Its dispatcher declared it lost. */
   lost: boolean;
+  /** It announced `worker.left` (drained and gone). */
+  left: boolean;
 }
 
 /** What the registrar knows of memberships, kept current. */
@@ -34,16 +36,15 @@ export interface MemberWatchOptions {
   readonly onError: (error: unknown) => void;
 }
 
-const LOST = Buffer.from('worker.lost');
-
 /** True when `data` contains `needle`: a cheap filter before a full decode. */
 const contains = (data: Uint8Array, needle: Buffer): boolean =>
   Buffer.from(data.buffer, data.byteOffset, data.byteLength).includes(needle);
 
 /**
- * Follows memberships (`<root>.*.*.member.*`: enrolled with their public keys, revoked) and the
- * dispatchers' `worker.lost` decisions since `lostSince`. Decision messages are many and
- * `worker.lost` rare, so they are scanned for the type's bytes and decoded only on a hit.
+ * Follows memberships (`<root>.*.*.member.*`: enrolled with their public keys, revoked), the
+ * dispatchers' `worker.lost` decisions and the workers' own `worker.left` since `lostSince`.
+ * Decisions and reports are many and those two events rare, so messages are scanned for the
+ * type's bytes and decoded only on a hit.
  */
 export const startMemberWatch = async (
   log: EventLog,
@@ -51,6 +52,7 @@ export const startMemberWatch = async (
 ): Promise<MemberWatch> => {
   const workers = new Map<string, WatchedWorker>();
   const lostEarly = new Set<string>();
+  const leftEarly = new Set<string>();
   const root = log.subjects.root;
 
   const members: Tail = await log.tail(`${root}.*.*.member.*`, 1, ({ entry }) => {
@@ -61,6 +63,7 @@ export const startMemberWatch = async (
           enrolled: e.data,
           revokedAt: undefined,
           lost: lostEarly.has(e.data.workerId),
+          left: leftEarly.has(e.data.workerId),
         });
       } else if (e.type === 'worker.revoked') {
         const w = workers.get(e.data.workerId);
@@ -71,33 +74,54 @@ export const startMemberWatch = async (
     }
   });
 
-  const consumer = await jetstream(log.nc).consumers.get(log.stream, {
-    filter_subjects: `${root}.*.*.dispatch`,
-    deliver_policy: DeliverPolicy.StartTime,
-    opt_start_time: new Date(options.lostSince).toISOString(),
-  });
-  const pending = (await consumer.info(true)).num_pending;
-  let markLostCaughtUp: () => void = () => undefined;
-  const lostCaughtUp = new Promise<void>((resolve) => {
-    markLostCaughtUp = resolve;
-  });
-  if (pending === 0) markLostCaughtUp();
-  const messages = await consumer.consume({ max_messages: 1024 });
-  const lostDone = (async () => {
-    for await (const m of messages) {
-      if (contains(m.data, LOST)) {
-        const decoded = decode(m.subject, m.data, { root });
-        if (decoded.ok)
-          for (const e of decoded.value.events) {
-            if (e.type !== 'worker.lost') continue;
-            const w = workers.get(e.data.workerId);
-            if (w === undefined) lostEarly.add(e.data.workerId);
-            else w.lost = true;
-          }
+  /** Events of `type` on `filter` since `lostSince`, scanned by bytes, decoded on a hit. */
+  const scan = async (
+    filter: string,
+    type: 'worker.lost' | 'worker.left',
+    mark: (w: string) => void,
+  ) => {
+    const needle = Buffer.from(type);
+    const consumer = await jetstream(log.nc).consumers.get(log.stream, {
+      filter_subjects: filter,
+      deliver_policy: DeliverPolicy.StartTime,
+      opt_start_time: new Date(options.lostSince).toISOString(),
+    });
+    const pending = (await consumer.info(true)).num_pending;
+    let markCaughtUp: () => void = () => undefined;
+    const caughtUp = new Promise<void>((resolve) => {
+      markCaughtUp = resolve;
+    });
+    if (pending === 0) markCaughtUp();
+    const messages = await consumer.consume({ max_messages: 1024 });
+    const done = (async () => {
+      for await (const m of messages) {
+        if (contains(m.data, needle)) {
+          const decoded = decode(m.subject, m.data, { root });
+          if (decoded.ok)
+            for (const e of decoded.value.events) if (e.type === type) mark(e.data.workerId);
+        }
+        if (m.info.pending === 0) markCaughtUp();
       }
-      if (m.info.pending === 0) markLostCaughtUp();
-    }
-  })().catch(options.onError);
+    })().catch(options.onError);
+    return {
+      caughtUp,
+      stop: async () => {
+        await messages.close();
+        await done;
+      },
+    };
+  };
+  const lost = await scan(`${root}.*.*.dispatch`, 'worker.lost', (id) => {
+    const w = workers.get(id);
+    if (w === undefined) lostEarly.add(id);
+    else w.lost = true;
+  });
+  // Only the worker itself may publish on its report subject: a `worker.left` there is its own.
+  const left = await scan(`${root}.*.*.worker.*.report`, 'worker.left', (id) => {
+    const w = workers.get(id);
+    if (w === undefined) leftEarly.add(id);
+    else w.left = true;
+  });
 
   return {
     get: (workerId) => workers.get(workerId),
@@ -108,11 +132,11 @@ export const startMemberWatch = async (
           out.set(w.enrolled.publicKey, w.revokedAt);
       return out;
     },
-    caughtUp: Promise.all([members.caughtUp, lostCaughtUp]).then(() => undefined),
+    caughtUp: Promise.all([members.caughtUp, lost.caughtUp, left.caughtUp]).then(() => undefined),
     stop: async () => {
       await members.stop();
-      await messages.close();
-      await lostDone;
+      await lost.stop();
+      await left.stop();
     },
   };
 };

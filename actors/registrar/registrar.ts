@@ -254,6 +254,7 @@ export const startRegistrar = async (options: RegistrarOptions): Promise<Registr
     if (w.revokedAt !== undefined || (await revokedInLog(w)))
       return refused('worker_revoked', `worker ${workerId} is revoked; enroll again`);
     if (w.lost) return refused('worker_lost', `worker ${workerId} was declared lost; enroll again`);
+    if (w.left) return refused('worker_left', `worker ${workerId} has left; enroll again`);
     if (!issuer.isCurrent(jwt, subject))
       return refused('bad_proof', `the credentials shown are not current ones of ${workerId}`);
     const credentials = await issuer.issue(subject);

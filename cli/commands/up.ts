@@ -107,7 +107,9 @@ export const registerUp = (program: Command, ctx: CliContext): void => {
                 : parseInteger(hudPort, '--hud-port', { min: 0, max: 65535 }),
             host: '127.0.0.1',
           });
-        const flag = nats.url === DEFAULT_NATS_URL ? '' : `--nats ${nats.url} `;
+        const flag =
+          (nats.url === DEFAULT_NATS_URL ? '' : `--nats ${nats.url} `) +
+          (secure === undefined ? '' : `--creds ${secure.auth.credsPath('admin')} `);
         ctx.print(
           `next: fleet ${flag}keys create --project <project> --pool ${pools[0] ?? 'default'}`,
         );

@@ -86,7 +86,8 @@ export const registerWorker = (program: Command, ctx: CliContext): void => {
   program
     .command('worker')
     .description(
-      'enroll with a key and run a shell command per task until SIGINT or SIGTERM (then drain)',
+      'enroll with a key and run a shell command per task until SIGINT or SIGTERM (then drain); ' +
+        'on a secure server, with --creds <the enrollment creds>: it then works on its own',
     )
     .option('--key <token>', 'the enrollment key (default $FLEET_KEY; prefer it: flags show in ps)')
     .option('--models <a,b>', 'models this worker serves (repeatable)', collect)
@@ -122,6 +123,8 @@ export const registerWorker = (program: Command, ctx: CliContext): void => {
       const heartbeatMs = parseDuration(o.heartbeat, '--heartbeat');
       const timeoutMs = o.timeout === undefined ? undefined : parseDuration(o.timeout, '--timeout');
       const g = ctx.globals(cmd);
+      // Secure: these are the shared enrollment credentials; the worker works on its own.
+      const secure = (await ctx.credentials()) !== undefined;
       const signals = stopSignals(ctx.io);
       const nc = await ctx.connect(g.nats, { longLived: true, name: 'fleet-worker' });
       try {
@@ -141,6 +144,12 @@ export const registerWorker = (program: Command, ctx: CliContext): void => {
           onEvent: (e) => {
             tell(ctx, e);
           },
+          ...(secure
+            ? {
+                connect: (creds) =>
+                  ctx.connect(g.nats, { longLived: true, name: 'fleet-worker', creds }),
+              }
+            : {}),
         });
         const w = worker.identity;
         ctx.print(
