@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TaskStatusReply } from '../../events/index.ts';
-import type { PoolId } from '../../events/index.ts';
+import type { PoolId, ProjectId } from '../../events/index.ts';
 import { fleetFixture } from '../../test/support/fleet-fixture.ts';
 import type { FleetFixture } from '../../test/support/fleet-fixture.ts';
 import { P, POOL } from '../../test/support/builders.ts';
@@ -201,5 +201,48 @@ describe('the dispatcher on JetStream', () => {
       status: 'lost',
       abort: [{ taskId: 't1', attempt: 1 }],
     });
+  });
+  it('never tells a worker to abort an attempt another dispatcher gave it and this one has not folded yet', async () => {
+    await f.enroll('w1', { capacity: 100 });
+    const d = await start();
+    const s = f.log.subjects;
+    for (let round = 0; round < 10; round += 1) {
+      const taskId = `t${round}`;
+      await f.submit({ taskId });
+      await expect.poll(() => d.host.state.tasks[taskKey(P.health, taskId)]?.status).toBe('queued');
+      // A burst that keeps this dispatcher's fold busy, then the assignment another dispatcher of
+      // the pool made, and at once the worker's heartbeat naming it.
+      const burst = Promise.all(
+        Array.from({ length: 300 }, (_, i) =>
+          f.log.append(s.submit(P.health as ProjectId, POOL as PoolId), {
+            type: 'task.submitted',
+            data: {
+              taskId: `filler-${round}-${i}`,
+              project: P.health,
+              pool: POOL,
+              requirements: { models: ['nobody-serves-this'] },
+            },
+            meta: { at: Date.now() },
+          }),
+        ),
+      );
+      await f.log.append(s.dispatch(P.health as ProjectId, POOL as PoolId), {
+        type: 'task.assigned',
+        data: {
+          taskId,
+          project: P.health,
+          pool: POOL,
+          workerId: 'w1',
+          attempt: 1,
+          leaseExpiresAt: Date.now() + 60_000,
+        },
+        meta: { at: Date.now() },
+      });
+      expect(await f.heartbeat('w1', [{ taskId, attempt: 1 }])).toEqual({
+        status: 'active',
+        abort: [],
+      });
+      await burst;
+    }
   });
 });

@@ -301,17 +301,41 @@ export const startDispatcher = async (options: DispatcherOptions): Promise<Dispa
     const known = w !== undefined && w.capability.project === project;
     if (known) lastSeen[workerId] = now();
     if (msg.reply === undefined || msg.reply === '') return;
-    const attempts = hb.data.attempts;
-    const abort = attempts.filter(({ taskId, attempt }) => {
-      const t = host.state.tasks[taskKey(project, taskId)];
-      return !(
-        known &&
-        t?.status === 'assigned' &&
-        t.workerId === workerId &&
-        t.attempt === attempt
-      );
-    });
-    reply(msg, { status: known ? w.status : 'unknown', abort });
+    const answer = () => {
+      const v = host.state.workers[workerId];
+      const isKnown = v !== undefined && v.capability.project === project;
+      const abort = hb.data.attempts.filter(({ taskId, attempt }) => {
+        const t = host.state.tasks[taskKey(project, taskId)];
+        return !(
+          isKnown &&
+          t?.status === 'assigned' &&
+          t.workerId === workerId &&
+          t.attempt === attempt
+        );
+      });
+      return { status: isKnown ? v.status : 'unknown', abort } satisfies HeartbeatReply;
+    };
+    const first = answer();
+    if (first.abort.length === 0) {
+      reply(msg, first);
+      return;
+    }
+    // Told to abort, a worker drops real work: first make sure this dispatcher is not merely
+    // behind another one of the pool that made the assignment (or enrolled the worker).
+    const { pool } = subject.value;
+    Promise.all([
+      host.catchUp(log.subjects.dispatch(project, pool)),
+      host.catchUp(log.subjects.member(project, pool, workerId)),
+    ]).then(
+      () => {
+        reply(msg, answer());
+      },
+      (e: unknown) => {
+        onError(e);
+        // Unsure, abort nothing: a stale attempt's lease runs out and its report is refused.
+        reply(msg, { ...first, abort: [] });
+      },
+    );
   };
 
   // Task status, long-polled until the task ends: how producers learn outcomes and refusals.
