@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TaskStatusReply } from '../../events/index.ts';
-import type { PoolId, ProjectId } from '../../events/index.ts';
+import type { PoolId, ProjectId, WorkerId } from '../../events/index.ts';
 import { fleetFixture } from '../../test/support/fleet-fixture.ts';
 import type { FleetFixture } from '../../test/support/fleet-fixture.ts';
 import { P, POOL } from '../../test/support/builders.ts';
@@ -244,5 +244,52 @@ describe('the dispatcher on JetStream', () => {
       });
       await burst;
     }
+  });
+  it('holds a bounded number of long-polls: past the cap, claims are refused and status answered at once', async () => {
+    await f.enroll('w1', { capacity: 10 });
+    const d = await startDispatcher({ log: f.log, pool: POOL as PoolId, maxWaiting: 2 });
+    running.push(d);
+    const ask = async (subject: string, body: unknown, waitMs: number) => {
+      const m = await f.nc.request(subject, new TextEncoder().encode(JSON.stringify(body)), {
+        timeout: waitMs + 5_000,
+      });
+      return m.json<Record<string, unknown>>();
+    };
+    const s = f.log.subjects;
+    const claimSubject = s.claim(P.health as ProjectId, POOL as PoolId, 'w1' as WorkerId);
+    const held = [1, 2].map(() => ask(claimSubject, { max: 1, waitMs: 10_000 }, 10_000));
+    await expect.poll(() => d.waiting()).toBe(2);
+    expect(await ask(claimSubject, { max: 1, waitMs: 10_000 }, 10_000)).toMatchObject({
+      code: 'unavailable',
+      error: expect.stringMatching(/2 waiting claims/) as unknown,
+    });
+    await f.submit({ taskId: 'c1' }, { taskId: 'c2' });
+    for (const reply of await Promise.all(held))
+      expect(reply).toMatchObject({ assignments: [{ attempt: 1 }] });
+
+    // Status: two held (one wakes on a refused submission of its id), a third answered at once.
+    const statusSubject = s.status(P.health as ProjectId, POOL as PoolId);
+    const late = ask(statusSubject, { taskId: 'later', waitMs: 10_000 }, 10_000);
+    const refused = ask(statusSubject, { taskId: 'bad1', waitMs: 10_000 }, 10_000);
+    await f.submit({ taskId: 'later', requirements: { models: ['nobody-serves-this'] } });
+    // Held, it would wait five minutes for c1 to end: the request's own timeout would fire first.
+    expect(await ask(statusSubject, { taskId: 'c1', waitMs: 300_000 }, 0)).toMatchObject({
+      status: 'assigned',
+    });
+    f.nc.publish(
+      s.submit(P.health as ProjectId, POOL as PoolId),
+      JSON.stringify({
+        type: 'task.submitted',
+        data: { taskId: 'bad1', project: P.health, pool: POOL, priority: 'urgent' },
+        meta: { at: 1 },
+      }),
+    );
+    expect(await refused).toMatchObject({ status: 'rejected' });
+    await f.log.append(s.cancel(P.health as ProjectId, POOL as PoolId), {
+      type: 'task.cancelled',
+      data: { taskId: 'later', project: P.health, pool: POOL },
+      meta: { at: Date.now() },
+    });
+    expect(await late).toMatchObject({ status: 'cancelled' });
   });
 });

@@ -19,6 +19,7 @@ import type {
   DispatchCommand,
   EventOf,
   HeartbeatReply,
+  LogEntry,
   PoolId,
   TaskStatusReply,
 } from '../../events/index.ts';
@@ -46,6 +47,12 @@ export interface DispatcherOptions {
    * (`reportOmitted: 'too_large'`). The server's max payload by default, and never above it.
    */
   readonly maxReplyBytes?: number;
+  /**
+   * Most long-polls held at once, of claims and of status requests each (default 10,000).
+   * Beyond it a claim is refused as `unavailable` (the worker backs off and asks again) and a
+   * status request is answered at once: memory stays bounded whoever floods the subjects.
+   */
+  readonly maxWaiting?: number;
 }
 
 interface PendingClaim {
@@ -119,7 +126,9 @@ export const startDispatcher = async (options: DispatcherOptions): Promise<Dispa
   });
   const startedAt = now();
   const lastSeen: Record<string, number> = {};
-  const pending: PendingClaim[] = [];
+  const maxWaiting = options.maxWaiting ?? 10_000;
+  // Insertion-ordered: the oldest claims are served first.
+  const pending = new Set<PendingClaim>();
   let roundScheduled = false;
   // One round at a time: a second round started while the first awaits its append would serve
   // the same claims again, and assignments for a claim already answered would be lost.
@@ -142,8 +151,7 @@ export const startDispatcher = async (options: DispatcherOptions): Promise<Dispa
 
   const settle = (p: PendingClaim, body: ClaimReply) => {
     clearTimeout(p.timer);
-    const i = pending.indexOf(p);
-    if (i >= 0) pending.splice(i, 1);
+    pending.delete(p);
     reply(p.msg, body);
   };
 
@@ -170,7 +178,7 @@ export const startDispatcher = async (options: DispatcherOptions): Promise<Dispa
   const inRound = new Set<PendingClaim>();
   const round = async () => {
     roundScheduled = false;
-    if (stopped || pending.length === 0) return;
+    if (stopped || pending.size === 0) return;
     roundRunning = true;
     const served = [...pending];
     for (const p of served) inRound.add(p);
@@ -180,7 +188,7 @@ export const startDispatcher = async (options: DispatcherOptions): Promise<Dispa
       inRound.clear();
       // Claims whose wait ran out during the round are answered now.
       for (const p of served)
-        if (pending.includes(p) && p.deadline <= now()) settle(p, { assignments: [] });
+        if (pending.has(p) && p.deadline <= now()) settle(p, { assignments: [] });
       roundRunning = false;
       // What arrived or was folded during the round gets a round of its own.
       if (roundAgain) {
@@ -211,7 +219,7 @@ export const startDispatcher = async (options: DispatcherOptions): Promise<Dispa
     }
     // A worker's assignments go to its oldest waiting claims, each up to its max.
     for (const [workerId, list] of byWorker) {
-      for (const p of served.filter((x) => x.claim.workerId === workerId && pending.includes(x))) {
+      for (const p of served.filter((x) => x.claim.workerId === workerId && pending.has(x))) {
         if (list.length === 0) break;
         settle(p, { assignments: list.splice(0, p.claim.max) });
       }
@@ -219,7 +227,7 @@ export const startDispatcher = async (options: DispatcherOptions): Promise<Dispa
   };
 
   const scheduleRound = () => {
-    if (roundScheduled || stopped || pending.length === 0) return;
+    if (roundScheduled || stopped || pending.size === 0) return;
     if (roundRunning) {
       roundAgain = true;
       return;
@@ -256,6 +264,15 @@ export const startDispatcher = async (options: DispatcherOptions): Promise<Dispa
       refuse(msg, 'claim', ErrorCode.SchemaInvalid, `invalid claim: ${firstIssue(request.error)}`);
       return;
     }
+    if (pending.size >= maxWaiting) {
+      refuse(
+        msg,
+        'claim',
+        ErrorCode.Unavailable,
+        `the dispatcher already holds ${pending.size} waiting claims; ask again later`,
+      );
+      return;
+    }
     const { project, workerId } = subject.value;
     const claim: Claim = { workerId, project, pool: subject.value.pool, max: request.data.max };
     const deadline = now() + request.data.waitMs;
@@ -265,10 +282,10 @@ export const startDispatcher = async (options: DispatcherOptions): Promise<Dispa
       deadline,
       timer: setTimeout(() => {
         // A claim in a round under way is answered when the round ends, with what it got.
-        if (pending.includes(p) && !inRound.has(p)) settle(p, { assignments: [] });
+        if (pending.has(p) && !inRound.has(p)) settle(p, { assignments: [] });
       }, request.data.waitMs),
     };
-    pending.push(p);
+    pending.add(p);
     scheduleRound();
   };
 
@@ -339,13 +356,23 @@ export const startDispatcher = async (options: DispatcherOptions): Promise<Dispa
   };
 
   // Task status, long-polled until the task ends: how producers learn outcomes and refusals.
-  const statusWaiters = new Set<{
-    project: string;
-    taskId: string;
-    withReport: boolean;
-    msg: Msg;
-    timer: NodeJS.Timeout;
-  }>();
+  interface StatusWaiter {
+    readonly project: string;
+    readonly taskId: string;
+    readonly withReport: boolean;
+    readonly msg: Msg;
+    readonly timer: NodeJS.Timeout;
+  }
+  // By task key: a folded message wakes only the waiters of the tasks it names.
+  const statusWaiters = new Map<string, Set<StatusWaiter>>();
+  let statusWaiting = 0;
+  const dropWaiter = (w: StatusWaiter) => {
+    const key = taskKey(w.project, w.taskId);
+    const set = statusWaiters.get(key);
+    if (set?.delete(w) !== true) return;
+    statusWaiting -= 1;
+    if (set.size === 0) statusWaiters.delete(key);
+  };
   const statusOf = (project: string, taskId: string): TaskStatusReply => {
     const s = host.state;
     const key = taskKey(project, taskId);
@@ -437,30 +464,49 @@ export const startDispatcher = async (options: DispatcherOptions): Promise<Dispa
       return;
     }
     const now0 = statusOf(project, req.data.taskId);
-    if (!waiting(now0) || req.data.waitMs === 0) {
+    // Past the cap a status request is answered at once: the requester polls again.
+    if (!waiting(now0) || req.data.waitMs === 0 || statusWaiting >= maxWaiting) {
       answerStatus(msg, now0, req.data.withReport);
       return;
     }
-    const w = {
+    const w: StatusWaiter = {
       project,
       taskId: req.data.taskId,
       withReport: req.data.withReport,
       msg,
       timer: setTimeout(() => {
-        statusWaiters.delete(w);
+        dropWaiter(w);
         answerStatus(msg, statusOf(project, req.data.taskId), w.withReport);
       }, req.data.waitMs),
     };
-    statusWaiters.add(w);
+    const key = taskKey(project, req.data.taskId);
+    const set = statusWaiters.get(key) ?? new Set<StatusWaiter>();
+    set.add(w);
+    statusWaiters.set(key, set);
+    statusWaiting += 1;
   };
-  const answerStatusWaiters = () => {
-    for (const w of statusWaiters) {
+  /** Answers the waiters of task `key` whose task no longer waits. */
+  const answerStatusWaiters = (key: string) => {
+    const set = statusWaiters.get(key);
+    if (set === undefined) return;
+    for (const w of [...set]) {
       const r = statusOf(w.project, w.taskId);
       if (waiting(r)) continue;
       clearTimeout(w.timer);
-      statusWaiters.delete(w);
+      dropWaiter(w);
       answerStatus(w.msg, r, w.withReport);
     }
+  };
+  /** Keys of the tasks a folded message names: its events', or what a refusal was about. */
+  const tasksNamed = (entry: LogEntry): string[] => {
+    if ('events' in entry)
+      return entry.events.flatMap((e) =>
+        'taskId' in e.data ? [taskKey(e.data.project, e.data.taskId)] : [],
+      );
+    const about = entry.about;
+    if (about === undefined) return [];
+    const ids = [...(about.taskId === undefined ? [] : [about.taskId]), ...(about.taskIds ?? [])];
+    return ids.map((id) => taskKey(about.project, id));
   };
 
   const checkLiveness = async () => {
@@ -498,7 +544,7 @@ export const startDispatcher = async (options: DispatcherOptions): Promise<Dispa
       for (const e of entry.events)
         if (e.type === 'worker.enrolled') lastSeen[e.data.workerId] ??= now();
     scheduleRound();
-    if (statusWaiters.size > 0) answerStatusWaiters();
+    if (statusWaiting > 0) for (const key of tasksNamed(entry)) answerStatusWaiters(key);
   });
   const heartbeatMs = host.state.config.heartbeatMs;
   const ticker = setInterval(
@@ -511,7 +557,7 @@ export const startDispatcher = async (options: DispatcherOptions): Promise<Dispa
 
   return {
     host,
-    waiting: () => pending.length,
+    waiting: () => pending.size,
     refusals: () => ({ ...refusals }),
     checkLiveness,
     stop: async () => {
@@ -521,11 +567,13 @@ export const startDispatcher = async (options: DispatcherOptions): Promise<Dispa
       for (const s of subs) s.unsubscribe();
       await host.mailbox.idle();
       for (const p of [...pending]) settle(p, { assignments: [] });
-      for (const w of statusWaiters) {
-        clearTimeout(w.timer);
-        answerStatus(w.msg, statusOf(w.project, w.taskId), w.withReport);
-      }
+      for (const set of statusWaiters.values())
+        for (const w of set) {
+          clearTimeout(w.timer);
+          answerStatus(w.msg, statusOf(w.project, w.taskId), w.withReport);
+        }
       statusWaiters.clear();
+      statusWaiting = 0;
       await Promise.allSettled([...answering]);
       await host.snapshot().catch(onError);
       await host.stop();
