@@ -1,6 +1,6 @@
 import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { ErrorCode, FleetError } from '../events/index.ts';
+import { DEFAULT_ROOT, ErrorCode, FleetError } from '../events/index.ts';
 import {
   authMaterialFromSeeds,
   createAuthMaterial,
@@ -10,11 +10,13 @@ import {
   seedText,
 } from './auth-material.ts';
 import type { AuthMaterial } from './auth-material.ts';
+import { LedgerFiles, openCredentialLedger } from './credential-ledger.ts';
+import type { CredentialLedger } from './credential-ledger.ts';
 import { fleetSigner, issueServiceCreds, serviceUserName } from './issue-creds.ts';
 import type { Deployment, ServiceRole } from './issue-creds.ts';
 import { serverConfig } from './server-config.ts';
 import { UserCredentials } from './user-credentials.ts';
-import { verifyUserJwt } from './user-jwt.ts';
+import { peekUserJwt, verifyUserJwt } from './user-jwt.ts';
 
 /** The folder under the data dir that holds the auth material. */
 export const AUTH_FOLDER = 'auth';
@@ -30,6 +32,10 @@ export const AuthFiles = {
   accountJwt: 'account.jwt',
   serverConfig: 'server.conf',
   credsFolder: 'creds',
+  /** Credentials issued (public keys, roles, expiry: no secret). */
+  issued: LedgerFiles.issued,
+  /** The operator's revocations (`fleet creds revoke`). */
+  revocations: LedgerFiles.revocations,
 } as const;
 
 /** The auth material of a data dir, and the files derived from it. */
@@ -41,8 +47,15 @@ export interface AuthDir {
   readonly created: boolean;
   /** The nats-server configuration: pass it with `-c`. */
   readonly configPath: string;
-  /** The current Fleet account JWT, revocations included. */
+  /** The current Fleet account JWT, revocations included (as this process last read or wrote it). */
   accountJwt(): string;
+  /**
+   * Reads the Fleet account JWT from the folder again: another process (the registrar, `fleet
+   * creds revoke`) may have stored a newer one.
+   */
+  reloadAccountJwt(): Promise<string>;
+  /** What was issued from the folder (producers, services) and the operator's revocations. */
+  readonly ledger: CredentialLedger;
   /**
    * Stores a new Fleet account JWT (after a revocation) and rewrites the server config with it,
    * so a restarted server starts with the revocations in force.
@@ -52,7 +65,8 @@ export interface AuthDir {
   credsPath(role: ServiceRole): string;
   /**
    * The credentials of a service for a deployment: the stored ones when they are for this
-   * deployment and signed by the current signing key, else new ones, written (mode 0600).
+   * deployment, signed by the current signing key and not revoked (`fleet creds revoke`), else
+   * new ones, written (mode 0600). Either way they are recorded in the ledger.
    */
   serviceCreds(role: ServiceRole, deployment?: Deployment): Promise<UserCredentials>;
 }
@@ -134,33 +148,47 @@ export const openAuthDir = async (
     );
   }
   await mkdir(file(AuthFiles.credsFolder), { recursive: true, mode: 0o700 });
-
-  // The JWTs are derived, so they are rewritten when missing; the account JWT keeps revocations.
-  const operatorJwt =
-    (await readText(file(AuthFiles.operatorJwt)))?.trim() ?? (await encodeOperatorJwt(material));
-  const systemJwt =
-    (await readText(file(AuthFiles.systemJwt)))?.trim() ?? (await encodeSystemAccountJwt(material));
-  let accountJwt =
-    (await readText(file(AuthFiles.accountJwt)))?.trim() ?? (await encodeFleetAccountJwt(material));
-  const configPath = file(AuthFiles.serverConfig);
-
-  const writeConfig = () =>
+  const writeConfigOf = (j: { operator: string; system: string; account: string }) =>
     writeAtomic(
-      configPath,
+      file(AuthFiles.serverConfig),
       serverConfig({
-        operatorJwt,
+        operatorJwt: j.operator,
         systemAccount: material.system.getPublicKey(),
         accounts: {
-          [material.system.getPublicKey()]: systemJwt,
-          [material.account.getPublicKey()]: accountJwt,
+          [material.system.getPublicKey()]: j.system,
+          [material.account.getPublicKey()]: j.account,
         },
       }),
       PUBLIC,
     );
-  await writeAtomic(file(AuthFiles.operatorJwt), `${operatorJwt}\n`, PUBLIC);
-  await writeAtomic(file(AuthFiles.systemJwt), `${systemJwt}\n`, PUBLIC);
-  await writeAtomic(file(AuthFiles.accountJwt), `${accountJwt}\n`, PUBLIC);
-  await writeConfig();
+
+  const ledger = openCredentialLedger(dir);
+  const configPath = file(AuthFiles.serverConfig);
+  // The JWTs are derived, so they are rewritten when missing; the account JWT keeps revocations.
+  const derived = async () => {
+    const operator =
+      (await readText(file(AuthFiles.operatorJwt)))?.trim() ?? (await encodeOperatorJwt(material));
+    const system =
+      (await readText(file(AuthFiles.systemJwt)))?.trim() ??
+      (await encodeSystemAccountJwt(material));
+    const account =
+      (await readText(file(AuthFiles.accountJwt)))?.trim() ??
+      (await encodeFleetAccountJwt(material, await ledger.accountRevocations()));
+    return { operator, system, account };
+  };
+  // Under the lock: a registrar of this folder may be storing a new account JWT meanwhile.
+  const jwts = await ledger.exclusive(async () => {
+    const found = await derived();
+    await writeAtomic(file(AuthFiles.operatorJwt), `${found.operator}\n`, PUBLIC);
+    await writeAtomic(file(AuthFiles.systemJwt), `${found.system}\n`, PUBLIC);
+    await writeAtomic(file(AuthFiles.accountJwt), `${found.account}\n`, PUBLIC);
+    await writeConfigOf(found);
+    return found;
+  });
+  const { operator: operatorJwt, system: systemJwt } = jwts;
+  let accountJwt = jwts.account;
+  const writeConfig = () =>
+    writeConfigOf({ operator: operatorJwt, system: systemJwt, account: accountJwt });
 
   const credsPath = (role: ServiceRole) => join(dir, AuthFiles.credsFolder, `${role}.creds`);
   const signerOf = (role: ServiceRole) =>
@@ -177,28 +205,54 @@ export const openAuthDir = async (
     created,
     configPath,
     accountJwt: () => accountJwt,
-    saveAccountJwt: async (jwt) => {
-      accountJwt = jwt;
-      await writeAtomic(file(AuthFiles.accountJwt), `${jwt}\n`, PUBLIC);
-      await writeConfig();
+    reloadAccountJwt: async () => {
+      accountJwt = (await readText(file(AuthFiles.accountJwt)))?.trim() ?? accountJwt;
+      return accountJwt;
     },
+    ledger,
+    saveAccountJwt: (jwt) =>
+      ledger.exclusive(async () => {
+        accountJwt = jwt;
+        await writeAtomic(file(AuthFiles.accountJwt), `${jwt}\n`, PUBLIC);
+        await writeConfig();
+      }),
     credsPath,
     serviceCreds: async (role, deployment = {}) => {
       const path = credsPath(role);
       const stored = await readText(path);
+      const revoked = new Set((await ledger.revocations()).map((r) => r.publicKey));
+      const record = async (creds: UserCredentials) => {
+        await ledger.record({
+          publicKey: creds.publicKey,
+          role,
+          ...(role === 'admin' || role === 'system'
+            ? {}
+            : { root: deployment.root ?? DEFAULT_ROOT }),
+          issuedAt: peekUserJwt(creds.jwt()).iat * 1000,
+          ...(creds.expiresAt === undefined ? {} : { expiresAt: creds.expiresAt }),
+        });
+        return creds;
+      };
+      let reusable: UserCredentials | undefined;
       if (stored !== undefined) {
         try {
           const creds = UserCredentials.fromCreds(stored);
           const claims = verifyUserJwt(creds.jwt(), signerOf(role));
           const expired = creds.expiresAt !== undefined && creds.expiresAt <= Date.now();
-          if (claims?.name === serviceUserName(role, deployment) && !expired) return creds;
+          if (
+            claims?.name === serviceUserName(role, deployment) &&
+            !expired &&
+            !revoked.has(creds.publicKey)
+          )
+            reusable = creds;
         } catch {
           // Unreadable: replaced below.
         }
       }
+      if (reusable !== undefined) return record(reusable);
       const creds = await issueServiceCreds(material, role, deployment);
       await writeAtomic(path, creds.creds(), SECRET);
-      return creds;
+      return record(creds);
     },
   };
 };

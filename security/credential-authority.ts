@@ -1,22 +1,21 @@
 import type { NatsConnection } from '@nats-io/transport-node';
-import { z } from 'zod';
-import { DEFAULT_ROOT, UnavailableError } from '../events/index.ts';
+import { DEFAULT_ROOT } from '../events/index.ts';
 import type { WorkerCredentials } from '../events/index.ts';
 import type { CredentialIssuer, CredentialSubject } from '../actors/registrar/credential-issuer.ts';
 import { encodeFleetAccountJwt } from './auth-material.ts';
 import type { AuthMaterial } from './auth-material.ts';
+import { REVOCATION_MARGIN_S, revocationTime } from './credential-ledger.ts';
+import type { CredentialLedger } from './credential-ledger.ts';
 import { fleetSigner } from './issue-creds.ts';
 import { Role, workerPermissions } from './permissions.ts';
+import { pushAccountJwt } from './push-account-jwt.ts';
 import { issueUserJwt, verifyUserJwt } from './user-jwt.ts';
 
 /** Default lifetime of a worker's credentials. */
 export const DEFAULT_WORKER_TTL_MS = 60 * 60_000;
 
-/**
- * Seconds added to a revocation's time. The server refuses JWTs issued at or before it; a
- * renewal decided just before the revocation was stored is still covered.
- */
-export const REVOCATION_MARGIN_S = 5;
+/** Defined with the ledger, which `fleet creds revoke` shares; exported here as before. */
+export { REVOCATION_MARGIN_S };
 
 /** Options of {@link credentialAuthority}. */
 export interface CredentialAuthorityOptions {
@@ -30,16 +29,16 @@ export interface CredentialAuthorityOptions {
   readonly system?: NatsConnection;
   /** Told of every new account JWT, to keep it (`AuthDir.saveAccountJwt`) for restarts. */
   readonly onAccountJwt?: (jwt: string) => Promise<void>;
+  /**
+   * The operator's own revocations (`fleet creds revoke`: producers, services), kept in the auth
+   * folder (`AuthDir.ledger`): every account JWT carries them too, and is built and pushed under
+   * the folder's lock, so that neither kind of revocation drops the other.
+   */
+  readonly kept?: Pick<CredentialLedger, 'exclusive' | 'accountRevocations'>;
   /** How long a push may wait for the server's answer; default 5 s. */
   readonly timeoutMs?: number;
   readonly now?: () => number;
 }
-
-/** What the server answers to a claims update. */
-const UpdateReply = z.object({
-  data: z.object({ code: z.number(), message: z.string().optional() }).optional(),
-  error: z.object({ code: z.number(), description: z.string().optional() }).optional(),
-});
 
 const workerTag = (workerId: string) => `fleet-worker:${workerId}`;
 
@@ -49,7 +48,8 @@ const workerTag = (workerId: string) => `fleet-worker:${workerId}`;
  * revokes by signing a new Fleet account JWT with the `revocations` and pushing it on
  * `$SYS.REQ.ACCOUNT.<account>.CLAIMS.UPDATE`, which makes every server disconnect the revoked
  * users at once. Revocations older than a credential's lifetime are dropped: whatever they
- * covered has expired, and the registrar never renews a revoked worker.
+ * covered has expired, and the registrar never renews a revoked worker. The operator's kept
+ * revocations (`kept`) are merged into every account JWT.
  */
 export const credentialAuthority = (options: CredentialAuthorityOptions): CredentialIssuer => {
   const m = options.material;
@@ -85,29 +85,20 @@ export const credentialAuthority = (options: CredentialAuthorityOptions): Creden
       );
     },
     revoke: async (revoked) => {
-      const revocations: Record<string, number> = {};
+      const workers: Record<string, number> = {};
       const horizon = now() - ttlMs - REVOCATION_MARGIN_S * 1000;
       for (const [publicKey, at] of revoked)
-        if (at >= horizon) revocations[publicKey] = Math.floor(at / 1000) + REVOCATION_MARGIN_S;
-      const jwt = await encodeFleetAccountJwt(m, revocations);
-      await options.onAccountJwt?.(jwt);
-      if (options.system === undefined) return;
-      const subject = `$SYS.REQ.ACCOUNT.${expected.account}.CLAIMS.UPDATE`;
-      let answer: unknown;
-      try {
-        const reply = await options.system.request(subject, jwt, {
-          timeout: options.timeoutMs ?? 5_000,
-        });
-        answer = reply.json<unknown>();
-      } catch (cause) {
-        throw new UnavailableError('the account update (revocations) got no answer', { cause });
-      }
-      const parsed = UpdateReply.safeParse(answer);
-      const code = parsed.success ? (parsed.data.data?.code ?? parsed.data.error?.code) : undefined;
-      if (code !== 200)
-        throw new UnavailableError(
-          `the server refused the account update: ${JSON.stringify(answer).slice(0, 300)}`,
-        );
+        if (at >= horizon) workers[publicKey] = revocationTime(at);
+      const update = async () => {
+        const revocations = { ...workers };
+        for (const [key, at] of Object.entries((await options.kept?.accountRevocations()) ?? {}))
+          revocations[key] = Math.max(at, revocations[key] ?? 0);
+        const jwt = await encodeFleetAccountJwt(m, revocations);
+        await options.onAccountJwt?.(jwt);
+        if (options.system !== undefined)
+          await pushAccountJwt(options.system, expected.account, jwt, options.timeoutMs);
+      };
+      await (options.kept === undefined ? update() : options.kept.exclusive(update));
     },
   };
 };

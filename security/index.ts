@@ -21,6 +21,16 @@ export type { AuthMaterial } from './auth-material.ts';
 export { AUTH_FOLDER, AuthFiles, openAuthDir } from './auth-dir.ts';
 export type { AuthDir } from './auth-dir.ts';
 export {
+  EXPIRED_KEEP_MS,
+  IssuedCredential,
+  LedgerFiles,
+  openCredentialLedger,
+  revocationTime,
+  UserPublicKey,
+  UserRevocation,
+} from './credential-ledger.ts';
+export type { CredentialLedger } from './credential-ledger.ts';
+export {
   credentialAuthority,
   DEFAULT_WORKER_TTL_MS,
   REVOCATION_MARGIN_S,
@@ -49,7 +59,14 @@ export {
   workerPermissions,
 } from './permissions.ts';
 export type { Permissions } from './permissions.ts';
+export { withDirLock } from './dir-lock.ts';
+export type { DirLockOptions } from './dir-lock.ts';
+export { pushAccountJwt } from './push-account-jwt.ts';
 export { readCredsFile } from './read-creds-file.ts';
+export { revocationTarget } from './revocation-target.ts';
+export type { RevocationTarget } from './revocation-target.ts';
+export { revokeUser } from './revoke-user.ts';
+export type { RevokedUser, UserToRevoke } from './revoke-user.ts';
 export { RENEWAL_SKEW_MS, renewalMessage, signRenewal, verifyRenewal } from './renewal-proof.ts';
 export { serverConfig } from './server-config.ts';
 export type { ServerAuthConfig } from './server-config.ts';

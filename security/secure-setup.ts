@@ -67,6 +67,8 @@ export const prepareSecure = async (
         workerTtlMs,
         system: await open(url, ServiceRole.system),
         onAccountJwt: (jwt) => auth.saveAccountJwt(jwt),
+        // `fleet creds revoke`'s revocations ride along in every account JWT it pushes.
+        kept: auth.ledger,
       }),
     describe: () => [
       `secure: NATS JWT auth (config ${auth.configPath})${auth.created ? ', keys generated now: back them up' : ''}`,
