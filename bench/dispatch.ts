@@ -24,8 +24,9 @@
  * workers' report latency, CPU per task of each process, and submit → start cut into steps.
  *
  * Flags: --only=raw,fleet,bullmq  --runs=N  --workers=1,10,100  --concurrency=100  --quick
- *   --no-async-traces            Fleet's NATS connections skip nats.js's per-request Error
- *                                objects (async stack traces)
+ *   --async-traces               Fleet's NATS connections build nats.js's per-request Error
+ *                                objects (async stack traces); off by default, as in `fleet`'s
+ *                                long-lived connections
  * Profiling: BENCH_CPU_PROF=<dir> gives each child process `--cpu-prof` into <dir>.
  * Everything is bounded (run time-outs, a global watchdog) and stops by itself.
  */
@@ -56,7 +57,7 @@ const ONLY = new Set((flag('only') ?? 'raw,fleet,bullmq').split(','));
 const RUNS = Number(flag('runs') ?? (QUICK ? 1 : 3));
 const WORKERS = (flag('workers') ?? '1,10,100').split(',').map(Number);
 const CONCURRENCY = Number(flag('concurrency') ?? 100);
-const NO_ASYNC_TRACES = process.argv.includes('--no-async-traces');
+const NO_ASYNC_TRACES = !process.argv.includes('--async-traces');
 /** Fleet's variants: the worker SDK (a what-if worker script can be compared here). */
 const VARIANTS: readonly { name: string; script: string }[] = [
   { name: 'SDK', script: './workers.ts' },
@@ -192,7 +193,9 @@ out.push(
 out.push(
   `runs: median of ${RUNS} per configuration; Fleet and BullMQ: total concurrency ${CONCURRENCY}, ` +
     `workers in a separate process, producer + dispatcher + registrar in the main process` +
-    (NO_ASYNC_TRACES ? '; Fleet connections with noAsyncTraces' : ''),
+    (NO_ASYNC_TRACES
+      ? '; Fleet connections with noAsyncTraces'
+      : '; Fleet connections with async traces'),
 );
 out.push('');
 

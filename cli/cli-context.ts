@@ -127,8 +127,10 @@ export class CliContext {
         name: options.name ?? 'fleet-cli',
         timeout: 5_000,
         ...(creds === undefined ? {} : creds.connectOptions()),
+        // A service's connection makes requests all day: nats.js would build an Error per
+        // request for its async stack trace, a tenth of a worker's CPU. Our errors are typed.
         ...(options.longLived === true
-          ? { maxReconnectAttempts: -1 }
+          ? { maxReconnectAttempts: -1, noAsyncTraces: true }
           : { maxReconnectAttempts: 0, reconnect: false }),
       });
     } catch (cause) {
