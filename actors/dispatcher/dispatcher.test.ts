@@ -7,6 +7,7 @@ import { P, POOL } from '../../test/support/builders.ts';
 import { startDispatcher } from './dispatcher.ts';
 import type { Dispatcher } from './dispatcher.ts';
 import { taskKey } from './state.ts';
+import { Kvm } from '@nats-io/kv';
 import { Snapshots } from '../host/snapshots.ts';
 import { uniqueName } from '../../test/harness/index.ts';
 
@@ -147,6 +148,36 @@ describe('the dispatcher on JetStream', () => {
     const r2 = await f.claim('w1', { max: 10 });
     const ids = [...assignments(r1), ...assignments(r2)].map((a) => a.taskId).sort();
     expect(ids).toEqual(Array.from({ length: 10 }, (_, i) => `t${i}`).sort());
+  });
+
+  it('restarts from a snapshot larger than one KV value, and never from a torn one', async () => {
+    // 4 KiB chunks stand in for the 1 MiB of a KV value: 3,000 tasks make a snapshot of ~1 MiB.
+    const snapshots = await Snapshots.open(f.nc, uniqueName('snap'), { chunkBytes: 4096 });
+    await f.enroll('w1', { capacity: 10 });
+    for (let b = 0; b < 3; b += 1)
+      await f.submit(...Array.from({ length: 1_000 }, (_, i) => ({ taskId: `t${b}-${i}` })));
+    const first = await start({}, snapshots);
+    const size = new TextEncoder().encode(JSON.stringify(first.host.state)).byteLength;
+    expect(size).toBeGreaterThan(20 * 4096);
+    await first.stop(); // saves a snapshot
+    running.splice(running.indexOf(first), 1);
+    await f.submit({ taskId: 'late' });
+    const second = await start({}, snapshots);
+    expect(second.host.stats).toMatchObject({ restoredFrom: first.host.position, folded: 1 });
+    expect(Object.keys(second.host.state.tasks)).toHaveLength(3_001);
+    await second.stop();
+    running.splice(running.indexOf(second), 1);
+
+    // A chunk lost (a crash mid-save, a purge): the snapshot is not trusted, the log is.
+    const kv = await new Kvm(f.nc).open(snapshots.bucket);
+    const keys: string[] = [];
+    for await (const k of await kv.keys()) keys.push(k);
+    const chunks = keys.filter((k) => /\.[ab]\.3$/.test(k));
+    expect(chunks).toHaveLength(2); // the live snapshot's slot, and the one before it
+    for (const chunk of chunks) await kv.purge(chunk);
+    const third = await start({}, snapshots);
+    expect(third.host.stats.restoredFrom).toBeUndefined();
+    expect(Object.keys(third.host.state.tasks)).toHaveLength(3_001);
   });
 
   it('restarts from a snapshot, folding only the tail', async () => {

@@ -1,8 +1,6 @@
 import type { NatsConnection } from '@nats-io/transport-node';
-import { Kvm } from '@nats-io/kv';
-import type { KV } from '@nats-io/kv';
 import { z } from 'zod';
-import { UnavailableError } from '../../events/index.ts';
+import { ChunkedValues } from './chunked-values.ts';
 
 /** Name of the snapshot bucket unless configured otherwise. */
 export const DEFAULT_SNAPSHOT_BUCKET = 'fleet_snapshots';
@@ -23,27 +21,36 @@ const SnapshotEnvelope = z.object({
   state: z.record(z.string(), z.unknown()),
 });
 
+/** Largest snapshot saved unless configured otherwise: past it the log stays the only truth. */
+export const DEFAULT_MAX_SNAPSHOT_BYTES = 256 * 1024 * 1024;
+
 /**
- * Actor snapshots in a KV bucket (one key per actor, history 1), so a restart folds only the
- * tail of the log. A snapshot too large for one value is skipped: the log stays the truth.
+ * Actor snapshots in a KV bucket (one chunked value per actor), so a restart folds only the
+ * tail of the log. A snapshot spans as many KV values as it needs — a dispatcher's state passes
+ * one value (1 MiB) after a few thousand tasks — and a crash mid-save leaves the previous one
+ * whole. One over `maxBytes` is skipped: the log stays the truth.
  */
 export class Snapshots {
   private constructor(
-    private readonly kv: KV,
+    private readonly values: ChunkedValues,
+    /** The KV bucket holding them. */
+    readonly bucket: string,
     readonly maxBytes: number,
   ) {}
 
-  /** Opens (or creates) the bucket. */
-  static async open(nc: NatsConnection, bucket = DEFAULT_SNAPSHOT_BUCKET): Promise<Snapshots> {
-    try {
-      const kv = await new Kvm(nc).create(bucket, { history: 1 });
-      const status = await kv.status();
-      const payload = nc.info?.max_payload ?? 1024 * 1024;
-      const max = status.maxValueSize > 0 ? Math.min(status.maxValueSize, payload) : payload;
-      return new Snapshots(kv, max - 1024);
-    } catch (cause) {
-      throw new UnavailableError(`cannot open snapshot bucket ${bucket}`, { cause });
-    }
+  /**
+   * Opens (or creates) the bucket. `maxBytes` bounds a snapshot (default 256 MiB); `chunkBytes`
+   * (default: what one KV value holds) is for tests.
+   */
+  static async open(
+    nc: NatsConnection,
+    bucket = DEFAULT_SNAPSHOT_BUCKET,
+    options: { maxBytes?: number; chunkBytes?: number } = {},
+  ): Promise<Snapshots> {
+    const values = await ChunkedValues.open(nc, bucket, {
+      ...(options.chunkBytes === undefined ? {} : { chunkBytes: options.chunkBytes }),
+    });
+    return new Snapshots(values, bucket, options.maxBytes ?? DEFAULT_MAX_SNAPSHOT_BYTES);
   }
 
   /**
@@ -55,11 +62,11 @@ export class Snapshots {
     version: number,
     validate: (state: unknown) => S | undefined,
   ): Promise<Snapshot<S> | undefined> {
-    const entry = await this.kv.get(key);
-    if (entry === null || entry.operation !== 'PUT' || entry.value.length === 0) return undefined;
+    const bytes = await this.values.get(key);
+    if (bytes === undefined) return undefined;
     let raw: unknown;
     try {
-      raw = entry.json<unknown>();
+      raw = JSON.parse(new TextDecoder().decode(bytes));
     } catch {
       return undefined;
     }
@@ -69,11 +76,12 @@ export class Snapshots {
     return state === undefined ? undefined : { ...envelope.data, state };
   }
 
-  /** Saves a snapshot; returns false when it is too large to store. */
+  /** Saves a snapshot; returns false when it is larger than `maxBytes`. */
   async save<S>(key: string, snapshot: Snapshot<S>): Promise<boolean> {
+    // Serialised at once, so the snapshot is of one instant even if the state moves on.
     const bytes = new TextEncoder().encode(JSON.stringify(snapshot));
     if (bytes.byteLength > this.maxBytes) return false;
-    await this.kv.put(key, bytes);
+    await this.values.put(key, bytes);
     return true;
   }
 }
