@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startDispatcher } from '../actors/dispatcher/dispatcher.ts';
 import type { Dispatcher } from '../actors/dispatcher/dispatcher.ts';
 import { taskKey } from '../actors/dispatcher/index.ts';
-import type { PoolId } from '../events/index.ts';
+import type { PoolId, ProjectId } from '../events/index.ts';
 import { uniqueName } from '../test/harness/index.ts';
 import { P, POOL } from '../test/support/builders.ts';
 import { cliFixture } from '../test/support/cli-fixture.ts';
@@ -86,9 +86,14 @@ describe('fleet submit', () => {
       'usage: 5 tokens in, 0 out, 0 ms',
       '',
     ]);
-    const stored = d.host.state.tasks[taskKey(P.health, 'cli-1')];
-    expect(stored).toMatchObject({ priority: 7, maxAttempts: 2, demand: { timeoutMs: 90_000 } });
-    expect(stored?.demand.requirements).toEqual({
+    // The submission as stored (the fold keeps only what identifies an ended task).
+    expect(d.host.state.tasks[taskKey(P.health, 'cli-1')]?.status).toBe('completed');
+    const message = await cli.f.log.jsm.streams.getMessage(cli.f.log.stream, {
+      last_by_subj: cli.f.log.subjects.submit(P.health as ProjectId, POOL as PoolId),
+    });
+    const stored = message?.json<{ data: Record<string, unknown> }>().data;
+    expect(stored).toMatchObject({ priority: 7, maxAttempts: 2, timeoutMs: 90_000 });
+    expect(stored?.['requirements']).toEqual({
       models: ['llama'],
       labels: [
         { key: 'zone', op: 'eq', value: 'eu' },

@@ -150,7 +150,8 @@ const serveClaims = (s: DispatchState, cmd: ServeClaims): FleetEvent[] => {
       undefined,
     );
     best.c.offset += 1;
-    if (task === undefined || taker === undefined) continue;
+    // Queues hold queued tasks only (the fold keeps them so): anything else is skipped.
+    if (task?.status !== 'queued' || taker === undefined) continue;
     taker.slots -= 1;
     budget -= 1;
     charge(fair, best.c.project, weightOf(s.config.weights, best.c.project));

@@ -12,7 +12,7 @@ import { initialState } from './state.ts';
 import type { DispatcherConfig, DispatchState } from './state.ts';
 
 /** Bump when DispatchState changes shape, so old snapshots are ignored. */
-const SNAPSHOT_VERSION = 4;
+const SNAPSHOT_VERSION = 5;
 
 /** Where each decision goes: exclusive decisions to the project's dispatch subject. */
 const route = (subjects: Subjects, e: FleetEvent): Route => {

@@ -6,7 +6,15 @@ import type { FoldRejectReason } from './fold-reject-reason.ts';
 import { dequeue, enqueue } from './queue.ts';
 import { capabilitySignature, demandSignature, eligible } from './signatures.ts';
 import { taskKey } from './state.ts';
-import type { Capability, Demand, DispatchState, TaskState, WorkerState } from './state.ts';
+import type {
+  Capability,
+  Demand,
+  DispatchState,
+  LiveTask,
+  QueuedTask,
+  TaskState,
+  WorkerState,
+} from './state.ts';
 
 /** Why an event was refused, or nothing when it took effect. */
 type Verdict = { reason: FoldRejectReason; detail: string } | undefined;
@@ -33,7 +41,7 @@ const rememberRefusedTasks = (
 };
 
 /** Queues a task; a project that had nothing queued re-enters fair share at the clock. */
-const queueTask = (s: DispatchState, task: TaskState) => {
+const queueTask = (s: DispatchState, task: LiveTask) => {
   if (s.queues[task.demand.project] === undefined) activate(s.fair, task.demand.project);
   enqueue(s, task);
 };
@@ -196,7 +204,7 @@ const abandoned = (
 /** Moves an assigned task back to the queue or to an end state. */
 const end = (
   s: DispatchState,
-  task: TaskState,
+  task: LiveTask,
   to: 'queued' | 'completed' | 'failed' | 'cancelled' | 'dead_lettered',
   seq: number,
 ) => {
@@ -212,12 +220,20 @@ const end = (
     attempts: task.attempts,
   };
   if (to === 'queued') {
-    const queued: TaskState = { ...common, status: 'queued' };
+    const queued: QueuedTask = { ...common, status: 'queued' };
     s.tasks[task.key] = queued;
     queueTask(s, queued);
   } else {
-    // An ended task keeps no payload: the fold's memory is for work still to do.
-    s.tasks[task.key] = { ...common, payload: null, status: to, endedSeq: seq };
+    // An ended task keeps only what identifies it: the fold's memory is for work still to do.
+    s.tasks[task.key] = {
+      id: task.id,
+      key: task.key,
+      demand: { project: task.demand.project, pool: task.demand.pool },
+      submittedSeq: task.submittedSeq,
+      attempts: task.attempts,
+      status: to,
+      endedSeq: seq,
+    };
   }
 };
 

@@ -761,7 +761,8 @@ class Run {
         pool: over.pool ?? POOL,
         workerId: w?.id ?? `ghost-worker-${this.nextGhost++}`,
         attempt: over.attempt ?? (t === undefined ? 1 : t.attempts + 1),
-        leaseExpiresAt: this.clock + (t?.demand.timeoutMs ?? 1000),
+        leaseExpiresAt:
+          this.clock + (t !== undefined && 'timeoutMs' in t.demand ? t.demand.timeoutMs : 1000),
       },
       this.clock,
     );

@@ -1,10 +1,10 @@
-import type { DispatchState, TaskKey, TaskState } from './state.ts';
+import type { DispatchState, LiveTask, TaskKey } from './state.ts';
 
 /** Bucket key of a priority (object keys are strings). */
 const bucketOf = (priority: number): string => String(priority);
 
 /** Puts a queued task in its demand queue, in submission order within its priority. */
-export const enqueue = (state: DispatchState, task: TaskState): void => {
+export const enqueue = (state: DispatchState, task: LiveTask): void => {
   const byDemand = (state.queues[task.demand.project] ??= {});
   const queue = (byDemand[task.reqSig] ??= {});
   const bucket = (queue[bucketOf(task.priority)] ??= []);
@@ -30,7 +30,7 @@ export const enqueue = (state: DispatchState, task: TaskState): void => {
 };
 
 /** Takes a task out of its demand queue, dropping queues that become empty. */
-export const dequeue = (state: DispatchState, task: TaskState): void => {
+export const dequeue = (state: DispatchState, task: LiveTask): void => {
   const byDemand = state.queues[task.demand.project];
   const queue = byDemand?.[task.reqSig];
   const key = bucketOf(task.priority);

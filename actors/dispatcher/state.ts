@@ -87,13 +87,24 @@ export interface AssignedTask extends TaskCommon {
   readonly leaseExpiresAt: number;
   readonly assignedSeq: number;
 }
-/** A task that will not run again. */
-export interface EndedTask extends TaskCommon {
+/**
+ * A task that will not run again: only what identifies it and how it ended. Its requirements,
+ * signature and payload are dropped — a pool's state is for work still to do, and ended tasks
+ * are most of it after a while (the stream keeps the whole history).
+ */
+export interface EndedTask {
+  readonly id: TaskId;
+  readonly key: TaskKey;
+  readonly demand: Pick<Demand, 'project' | 'pool'>;
+  readonly submittedSeq: number;
+  readonly attempts: number;
   readonly status: 'completed' | 'failed' | 'cancelled' | 'dead_lettered';
   readonly endedSeq: number;
 }
 /** A task: queued, assigned or ended — nothing else. */
 export type TaskState = QueuedTask | AssignedTask | EndedTask;
+/** A task that may still run: all of it is kept. */
+export type LiveTask = QueuedTask | AssignedTask;
 export type TaskStatus = TaskState['status'];
 
 /** Queued tasks of one demand, by priority, each list in submission order. */

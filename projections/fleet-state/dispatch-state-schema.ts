@@ -55,7 +55,11 @@ const TaskState = z.union([
     assignedSeq: Count,
   }),
   z.object({
-    ...TaskCommon,
+    id: TaskId,
+    key: Key,
+    demand: z.object({ project: ProjectId, pool: PoolId }),
+    submittedSeq: Count,
+    attempts: Count,
     status: z.enum(['completed', 'failed', 'cancelled', 'dead_lettered']),
     endedSeq: Count,
   }),

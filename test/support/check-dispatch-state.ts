@@ -23,6 +23,15 @@ const STATUSES = new Set([
   'dead_lettered',
 ]);
 const WORKER_STATUSES = new Set(['active', 'draining', 'left', 'lost', 'revoked']);
+const ENDED_FIELDS = new Set([
+  'id',
+  'key',
+  'demand',
+  'submittedSeq',
+  'attempts',
+  'status',
+  'endedSeq',
+]);
 
 // Demands and capabilities are shared by reference across states: derive from each once.
 const signatures = new WeakMap<Demand, string>();
@@ -111,11 +120,19 @@ export const checkDispatchState = (s: DispatchState): void => {
       fail(`task keyed ${id} is ${t.demand.project}/${t.id} with key ${t.key}`);
     if (t.demand.pool !== s.config.pool) fail(`task ${id} is in pool ${t.demand.pool}`);
     if (!STATUSES.has(t.status)) fail(`[4] task ${id} has status ${t.status}`);
+    const holder = holders.get(id);
+    if (t.status !== 'queued' && t.status !== 'assigned') {
+      // An ended task keeps only what identifies it (and nothing else may be held there).
+      const extra = Object.keys(t).filter((k) => !ENDED_FIELDS.has(k));
+      if (extra.length > 0) fail(`task ${id} ended but keeps ${extra.join(', ')}`);
+      if (t.attempts < 0) fail(`[5] task ${id} has ${t.attempts} attempts`);
+      if (holder !== undefined) fail(`[3] task ${id} is ${t.status} but held by ${holder}`);
+      continue;
+    }
     if (t.attempts < 0 || t.attempts > t.maxAttempts)
       fail(`[5] task ${id} has ${t.attempts} attempts of at most ${t.maxAttempts}`);
     if (t.reqSig !== signatureOf(t.demand)) fail(`task ${id} has a stale demand signature`);
     if (s.demands[t.reqSig] === undefined) fail(`task ${id}: demand ${t.reqSig} is not known`);
-    const holder = holders.get(id);
     if (t.status === 'assigned') {
       const w = s.workers[t.workerId];
       if (w === undefined) return fail(`[3] task ${id} is assigned to unknown ${t.workerId}`);
@@ -147,7 +164,7 @@ export const checkDispatchState = (s: DispatchState): void => {
         for (const id of ids) {
           const t = s.tasks[id];
           if (t === undefined) return fail(`[4] unknown task ${id} is queued`);
-          if (t.status !== 'queued') fail(`[4] task ${id} is ${t.status} but in a queue`);
+          if (t.status !== 'queued') return fail(`[4] task ${id} is ${t.status} but in a queue`);
           if (t.demand.project !== project) fail(`[4] task ${id} is queued under ${project}`);
           if (t.reqSig !== reqSig) fail(`[4] task ${id} is queued under another demand`);
           if (String(t.priority) !== priority)
