@@ -48,7 +48,7 @@ const isRecord = (v: unknown): v is Record<string, unknown> =>
  * What makes parsed JSON unfit for the schemas, found without recursion: nesting deeper than
  * `MAX_JSON_DEPTH`, or a `__proto__` key (an object rebuilt from it silently loses the key).
  */
-const shapeProblem = (root: unknown): string | undefined => {
+export const jsonShapeProblem = (root: unknown): string | undefined => {
   const stack: [unknown, number][] = [[root, 1]];
   for (let item = stack.pop(); item !== undefined; item = stack.pop()) {
     const [v, depth] = item;
@@ -179,7 +179,7 @@ const decodeChecked = (
       new DecodeError(ErrorCode.MalformedJson, 'body is not UTF-8 JSON', subject, { cause }),
     );
   }
-  const problem = shapeProblem(raw);
+  const problem = jsonShapeProblem(raw);
   if (problem !== undefined)
     return err(new DecodeError(ErrorCode.SchemaInvalid, `body holds ${problem}`, subject));
   if (isRecord(raw) && 'batch' in raw) {

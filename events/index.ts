@@ -61,7 +61,14 @@ export {
   allowedTypes,
 } from './subjects.ts';
 export type { ParsedSubject, ParsedRpcSubject, Subjects } from './subjects.ts';
-export { decode, encode, refusalSubject, MAX_MESSAGE_BYTES, MAX_JSON_DEPTH } from './codec.ts';
+export {
+  decode,
+  encode,
+  jsonShapeProblem,
+  refusalSubject,
+  MAX_MESSAGE_BYTES,
+  MAX_JSON_DEPTH,
+} from './codec.ts';
 export type { DecodeOptions, Decoded } from './codec.ts';
 export {
   DEFAULT_STREAM,

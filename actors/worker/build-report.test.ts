@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { Assignment, MAX_MESSAGE_BYTES } from '../../events/index.ts';
+import { Assignment, decode, encode, MAX_MESSAGE_BYTES, subjects } from '../../events/index.ts';
 import type { WorkerId } from '../../events/index.ts';
 import { buildReport } from './build-report.ts';
 import { TaskError } from './task-error.ts';
+import type { JsonValue } from './task-context.ts';
 
 const assignment = Assignment.parse({
   taskId: 't1',
@@ -99,5 +100,25 @@ describe('buildReport', () => {
       outcome: { ok: true, result: { output: 'x'.repeat(MAX_MESSAGE_BYTES) } },
     });
     expect(huge.data).toMatchObject({ retryable: false, error: { code: 'output_too_large' } });
+  });
+
+  it('fails an output the codec would refuse, so it cannot spoil a batch of reports', () => {
+    let deep: JsonValue = 'bottom';
+    for (let i = 0; i < 70; i += 1) deep = { down: deep };
+    const tooDeep = buildReport({ ...base, outcome: { ok: true, result: { output: deep } } });
+    expect(tooDeep.data).toMatchObject({ retryable: false, error: { code: 'invalid_result' } });
+    const proto = buildReport({
+      ...base,
+      outcome: {
+        ok: true,
+        result: { output: JSON.parse('{"__proto__": {"admin": true}}') as JsonValue },
+      },
+    });
+    expect(proto.type === 'task.failed' && proto.data.error.message).toContain('__proto__');
+    // Either way the report itself now decodes on the worker's report subject.
+    for (const r of [tooDeep, proto]) {
+      const subject = subjects('fleet').report(r.data.project, r.data.pool, r.data.workerId);
+      expect(decode(subject, encode(r)).ok).toBe(true);
+    }
   });
 });

@@ -1,4 +1,10 @@
-import { encode, MAX_MESSAGE_BYTES, TaskCompleted, TaskFailed } from '../../events/index.ts';
+import {
+  encode,
+  jsonShapeProblem,
+  MAX_MESSAGE_BYTES,
+  TaskCompleted,
+  TaskFailed,
+} from '../../events/index.ts';
 import type { Assignment, EventOf, WorkerId } from '../../events/index.ts';
 import type { TaskResult } from './task-context.ts';
 
@@ -70,6 +76,15 @@ export const buildReport = (input: {
     );
   }
   const result: TaskResult = outcome.result ?? {};
+  // What the codec refuses beyond the schema (nesting, a `__proto__` key the schema would drop
+  // silently): refused whole, a report would take the others of its batch down with it.
+  const shape = jsonShapeProblem(result.output);
+  if (shape !== undefined)
+    return failed(
+      `the handler's output does not fit the contract: ${shape}`,
+      'invalid_result',
+      false,
+    );
   const parsed = TaskCompleted.safeParse({
     type: 'task.completed',
     data: {

@@ -3,7 +3,6 @@ import { jetstream } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import {
   ClaimReply,
-  decode,
   DecodeError,
   DEFAULT_ROOT,
   encode,
@@ -335,23 +334,7 @@ export const createWorker = async (options: WorkerOptions): Promise<Worker> => {
       }
     }
   };
-  /**
-   * `report` as the codec will read it back, or the failure `instead` builds: a report goes out
-   * in a batch with others, all-or-nothing, so one the dispatcher would refuse (output nested
-   * too deep, say) must not take its neighbours down with it.
-   */
-  const checkedReport = <R extends FleetEvent>(report: R, instead: (why: string) => R): R => {
-    const check = decode(reportSubject, encode(report), { root });
-    return check.ok ? report : instead(check.error.message);
-  };
-  const refused = (why: string): HandlerOutcome => ({
-    ok: false,
-    error: Object.assign(new Error(`the handler's result is refused by the contract: ${why}`), {
-      code: 'invalid_result',
-      retryable: false,
-    }),
-  });
-  // Reports that finish while one is being stored go together in the next message.
+  // Reports that finish in one turn, or while one is being stored, go together in one message.
   const appender = new ReportAppender(appendMessage);
   const append = (event: FleetEvent): Promise<number> => appender.append(event);
 
@@ -465,11 +448,7 @@ export const createWorker = async (options: WorkerOptions): Promise<Worker> => {
         emit({ type: 'task_dropped', taskId: a.taskId, attempt: a.attempt });
         return;
       }
-      const report = checkedReport(
-        buildReport({ assignment: a, workerId, outcome, durationMs, at: now() }),
-        (why) =>
-          buildReport({ assignment: a, workerId, outcome: refused(why), durationMs, at: now() }),
-      );
+      const report = buildReport({ assignment: a, workerId, outcome, durationMs, at: now() });
       const seq = await append(report);
       emit({
         type: 'task_reported',

@@ -26,31 +26,47 @@ const storedMessages = async (): Promise<string[][]> =>
   );
 
 describe('the report appender (group commit)', () => {
-  it('stores an idle worker’s event at once, and what arrives meanwhile as one batch', async () => {
-    const appender = new ReportAppender(store);
+  it('stores one turn’s events as one message, and what arrives during a store as the next', async () => {
+    // The first message is held in flight until `release`.
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let calls = 0;
+    const appender = new ReportAppender(async (batch) => {
+      calls += 1;
+      if (calls === 1) await held;
+      return store(batch);
+    });
     const all = events(200);
-    const seqs = await Promise.all(all.map((e) => appender.append(e)));
+    const first = all.slice(0, 150).map((e) => appender.append(e));
+    await expect.poll(() => calls).toBe(1);
+    // 50 more arrive while it is stored: nothing else goes out until its acknowledgement.
+    const second = all.slice(150).map((e) => appender.append(e));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(calls).toBe(1);
+    release();
+    const seqs = await Promise.all([...first, ...second]);
 
-    // The first goes alone; the 199 queued behind its acknowledgement go together.
     expect(appender.messages).toBe(2);
     const stored = await storedMessages();
-    expect(stored.map((m) => m.length)).toEqual([1, 199]);
+    expect(stored.map((m) => m.length)).toEqual([150, 50]);
     // Nothing lost, nothing stored twice, order kept; each promise names its own message.
     expect(stored.flat()).toEqual(all.map((_, i) => `t${i}`));
-    expect(seqs[0]).toBe(1);
-    expect(new Set(seqs.slice(1))).toEqual(new Set([2]));
+    expect(new Set(seqs.slice(0, 150))).toEqual(new Set([1]));
+    expect(new Set(seqs.slice(150))).toEqual(new Set([2]));
   });
 
   it('splits a group at the event and byte limits, keeping every event', async () => {
     const byCount = new ReportAppender(store, { maxEvents: 50 });
     await Promise.all(events(200).map((e) => byCount.append(e)));
-    expect((await storedMessages()).map((m) => m.length)).toEqual([1, 50, 50, 50, 49]);
+    expect((await storedMessages()).map((m) => m.length)).toEqual([50, 50, 50, 50]);
 
     // A limit smaller than one event still stores it, alone.
     const byBytes = new ReportAppender(store, { maxBytes: 1 });
     await Promise.all(events(3).map((e) => byBytes.append(e)));
     expect(byBytes.messages).toBe(3);
-    expect((await storedMessages()).length).toBe(8);
+    expect((await storedMessages()).length).toBe(7);
   });
 
   it('fails only the events of a message that could not be stored, then goes on', async () => {
@@ -61,9 +77,8 @@ describe('the report appender (group commit)', () => {
       return store(batch);
     };
     const appender = new ReportAppender(flaky);
-    const first = appender.append(submitted('a'));
+    await expect(appender.append(submitted('a'))).resolves.toBe(1);
     const second = [appender.append(submitted('b')), appender.append(submitted('c'))];
-    await expect(first).resolves.toBe(1);
     for (const p of second) await expect(p).rejects.toThrow('NATS unreachable');
     await expect(appender.append(submitted('d'))).resolves.toBe(2);
     expect(await storedMessages()).toEqual([['a'], ['d']]);

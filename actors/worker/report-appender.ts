@@ -22,10 +22,11 @@ interface Pending {
 const encoder = new TextEncoder();
 
 /**
- * A worker's appends to its own report subject, group-committed: while one message is being
- * stored, the events that arrive meanwhile wait and then go together as one batch message. An
- * idle worker's report goes out at once, alone; a busy worker stores many reports per
- * acknowledgement instead of paying one round trip each. Events keep their order, so a
+ * A worker's appends to its own report subject, group-committed: the events of one event-loop
+ * turn go out together on the next turn, and while one message is being stored, the events
+ * that arrive meanwhile wait and then go together as the next. A lone report waits one turn at
+ * most; a busy worker stores many reports per acknowledgement instead of paying one round trip
+ * each. Events keep their order, so a
  * `worker.left` never lands before the reports that precede it. A batch is all-or-nothing on
  * the wire, so each event's promise settles with its message: the sequence, or the error.
  */
@@ -48,7 +49,11 @@ export class ReportAppender {
     return new Promise<number>((resolve, reject) => {
       const bytes = encoder.encode(JSON.stringify(event)).length;
       this.#queue.push({ event, bytes, resolve, reject });
-      if (!this.#busy) void this.#drain();
+      if (!this.#busy) {
+        // Busy from now: the rest of this turn's events join this one's message.
+        this.#busy = true;
+        setImmediate(() => void this.#drain());
+      }
     });
   }
 
@@ -58,7 +63,6 @@ export class ReportAppender {
   }
 
   async #drain(): Promise<void> {
-    this.#busy = true;
     try {
       while (this.#queue.length > 0) {
         const group = this.#take();
