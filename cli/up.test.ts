@@ -22,7 +22,18 @@ describe('fleet up, fleet worker and fleet submit together', () => {
 
     // The key comes from the environment, as operators should pass it.
     const worker = await cli.start(
-      ['worker', '--models', 'llama', '--label', 'vram=80', '--exec', 'cat', '--capacity', '2'],
+      [
+        'worker',
+        '--models',
+        'llama',
+        '--label',
+        'vram=80',
+        '--exec',
+        // Echo the task, and report usage for the cost rollups.
+        `cat; printf '{"tokensIn":7,"tokensOut":3,"costUsd":0.25}' > "$FLEET_USAGE_FILE"`,
+        '--capacity',
+        '2',
+      ],
       { env: { FLEET_KEY: token }, ready: /claiming work/ },
     );
     expect(worker.stdout()).not.toContain(token);
@@ -50,7 +61,11 @@ describe('fleet up, fleet worker and fleet submit together', () => {
       status: 'completed',
       // `cat` echoes the task it got on stdin.
       output: { taskId: 'e2e-1', project: P.health, pool: 'gpu', attempt: 1, payload: { n: 1 } },
+      usage: { tokensIn: 7, tokensOut: 3, costUsd: 0.25 },
     });
+    const costs = await cli.run('costs', '--project', P.health, '--json');
+    expect(costs.code).toBe(0);
+    expect(costs.out).toMatch(/"costUsd": 0\.25/);
     expect(worker.stdout()).toMatch(/task e2e-1 attempt 1: completed in \d+ ms/);
 
     // A signal drains the worker, which leaves; then `up` stops its actors.

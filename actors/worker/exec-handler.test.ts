@@ -1,3 +1,4 @@
+import { access } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import type { PoolId, ProjectId, TaskId } from '../../events/index.ts';
 import { AbortedError } from './aborted-error.ts';
@@ -45,6 +46,33 @@ describe('execHandler', () => {
     })(context());
     expect(env).toEqual({ output: 'health-prod/gpu/t1#2' });
     expect(await execHandler({ command: 'true' })(context())).toEqual({});
+  });
+
+  it('reads the usage the command wrote to FLEET_USAGE_FILE, then removes the file', async () => {
+    const r = await execHandler({
+      command:
+        'printf \'{"tokensIn":812,"tokensOut":190,"model":"llama3-70b"}\' > "$FLEET_USAGE_FILE"; ' +
+        'echo "$FLEET_USAGE_FILE"',
+    })(context());
+    expect(r).toMatchObject({ usage: { tokensIn: 812, tokensOut: 190, model: 'llama3-70b' } });
+    const path = typeof r.output === 'string' ? r.output : '';
+    expect(path).toMatch(/fleet-usage-.+\.json$/);
+    await expect(access(path)).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
+  it('fails an attempt for good when its usage file is not a usage', async () => {
+    for (const [content, why] of [
+      ['tokens: lots', /not JSON/],
+      ['{"tokensIn": -3}', /tokensIn/],
+      ['{"tokensIn": 1, "secret": "x"}', /secret|Unrecognized/],
+    ] as const) {
+      const error = await failure(
+        execHandler({ command: `printf '%s' '${content}' > "$FLEET_USAGE_FILE"` })(context()),
+      );
+      expect(error).toBeInstanceOf(TaskError);
+      expect(error).toMatchObject({ code: 'invalid_usage', retryable: false });
+      expect((error as Error).message).toMatch(why);
+    }
   });
 
   it('never hands the enrollment key to the command', async () => {

@@ -1,5 +1,9 @@
 import { spawn } from 'node:child_process';
-import { MAX_MESSAGE_BYTES } from '../../events/index.ts';
+import { randomUUID } from 'node:crypto';
+import { readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { MAX_MESSAGE_BYTES, Usage } from '../../events/index.ts';
 import type { JsonValue, TaskHandler, TaskResult } from './task-context.ts';
 import { TaskError } from './task-error.ts';
 
@@ -23,6 +27,42 @@ const STDERR_TAIL = 2_048;
 /** Variables never handed to the command: the worker's enrollment key. */
 const WITHHELD_ENV = ['FLEET_KEY'];
 
+/** Largest usage file read: a few numbers and a model name. */
+const MAX_USAGE_BYTES = 4_096;
+/** What a command may write to `FLEET_USAGE_FILE`: the usage fields, each optional. */
+const UsageFile = Usage.partial().strict();
+
+/**
+ * The usage the command wrote to `path`, if it wrote any. A file that is not JSON or not a
+ * usage object fails the attempt for good: the same command would write the same again.
+ */
+const usageIn = async (path: string): Promise<TaskResult['usage']> => {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const invalid = (why: string) =>
+    new TaskError(`FLEET_USAGE_FILE: ${why}`, { code: 'invalid_usage', retryable: false });
+  if (text.trim() === '') return undefined;
+  if (text.length > MAX_USAGE_BYTES) throw invalid(`larger than ${MAX_USAGE_BYTES} bytes`);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    throw invalid('not JSON');
+  }
+  const usage = UsageFile.safeParse(raw);
+  if (!usage.success) {
+    const issue = usage.error.issues[0];
+    throw invalid(
+      `${issue?.path.map(String).join('.') ?? ''} ${issue?.message ?? 'invalid'}`.trim(),
+    );
+  }
+  return usage.data;
+};
+
 const outputOf = (stdout: string): JsonValue | undefined => {
   if (stdout.trim() === '') return undefined;
   try {
@@ -37,7 +77,9 @@ const outputOf = (stdout: string): JsonValue | undefined => {
  * runs with `sh -c` in its own process group, gets the task as JSON on stdin
  * (`{taskId, project, pool, attempt, payload}`) and in `FLEET_TASK_ID`, `FLEET_PROJECT`,
  * `FLEET_POOL` and `FLEET_ATTEMPT`. Its stdout is the output (parsed as JSON when it parses,
- * else the text; nothing when empty). Exit code 0 is success; another exit code is a retryable
+ * else the text; nothing when empty). It may write its usage as JSON
+ * (`{"tokensIn", "tokensOut", "costUsd", "model", "durationMs"}`, each optional) to the file
+ * named by `FLEET_USAGE_FILE`, which feeds the cost rollups; the file is removed afterwards. Exit code 0 is success; another exit code is a retryable
  * `TaskError` (code `exit_<n>`) whose message is the tail of stderr. On `timeoutMs` or when the
  * attempt's signal aborts, the group gets SIGTERM, then SIGKILL after `killGraceMs`.
  */
@@ -46,6 +88,7 @@ export const execHandler =
   (task) =>
     new Promise<TaskResult>((resolve, reject) => {
       const env: Record<string, string | undefined> = { ...process.env, ...options.env };
+      const usageFile = join(tmpdir(), `fleet-usage-${randomUUID()}.json`);
       for (const name of WITHHELD_ENV) delete env[name];
       const child = spawn('sh', ['-c', options.command], {
         stdio: ['pipe', 'pipe', 'pipe'],
@@ -58,6 +101,7 @@ export const execHandler =
           FLEET_PROJECT: task.project,
           FLEET_POOL: task.pool,
           FLEET_ATTEMPT: String(task.attempt),
+          FLEET_USAGE_FILE: usageFile,
         },
       });
       const stdout: Buffer[] = [];
@@ -123,6 +167,9 @@ export const execHandler =
       });
       child.once('close', (code, signal) => {
         cleanup();
+        // The usage file is the attempt's own: gone once read, or at once when not read.
+        const removeUsage = () => rm(usageFile, { force: true }).catch(() => undefined);
+        if (stoppedBy !== undefined || code !== 0) void removeUsage();
         const tail = stderr.trim();
         if (stoppedBy === 'abort') {
           const reason: unknown = task.signal.reason;
@@ -143,7 +190,15 @@ export const execHandler =
           );
         else if (code === 0) {
           const output = outputOf(Buffer.concat(stdout).toString('utf8'));
-          resolve(output === undefined ? {} : { output });
+          // Removed before the attempt resolves: its report never races the file's removal.
+          usageIn(usageFile)
+            .finally(removeUsage)
+            .then((usage) => {
+              resolve({
+                ...(output === undefined ? {} : { output }),
+                ...(usage === undefined ? {} : { usage }),
+              });
+            }, reject);
         } else if (code !== null)
           reject(
             new TaskError(tail === '' ? `the command exited with code ${code}` : tail, {

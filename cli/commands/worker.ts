@@ -98,7 +98,8 @@ export const registerWorker = (program: Command, ctx: CliContext): void => {
     .option('--capacity <n>', 'tasks run at once', '1')
     .requiredOption(
       '--exec <command>',
-      'shell command per task: the task as JSON on stdin, its stdout the output',
+      'shell command per task: the task as JSON on stdin, its stdout the output, its usage ' +
+        '(tokens, cost, model) as JSON in the file $FLEET_USAGE_FILE names',
     )
     .option('--timeout <duration>', 'kill the command after this long (default: the lease)')
     .option('--heartbeat <duration>', 'heartbeat period; match the dispatcher', '1s')
