@@ -265,9 +265,17 @@ export class ActorHost<S, C> {
       return;
     }
     this.#tail = tail;
-    tail.done.catch((e: unknown) => {
-      if (generation === this.#generation) this.#crash(e);
-    });
+    // A tail that ends or fails without being stopped (the server restarted, say) would leave
+    // the fold silently behind: restart from the log instead.
+    tail.done.then(
+      () => {
+        if (generation === this.#generation)
+          this.#crash(new UnavailableError(`the log tail of ${this.logic.name} ended`));
+      },
+      (e: unknown) => {
+        if (generation === this.#generation) this.#crash(e);
+      },
+    );
     // A crash while catching up supersedes this boot: stop waiting for a catch-up that the
     // failed fold will never reach.
     await Promise.race([tail.caughtUp, tail.done.catch(() => undefined)]);

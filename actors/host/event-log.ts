@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { NatsConnection } from '@nats-io/transport-node';
 import {
   jetstream,
@@ -161,33 +162,92 @@ export class EventLog {
    * Reads messages matching `filter` (one subject filter: nats-server 2.9 has no multi-filter
    * consumers) from sequence `from` on, in order, and keeps following new ones until stopped.
    * `onItem` runs synchronously per message, so a fold sees every message exactly once, in order.
+   *
+   * The read heals itself: when no message arrives for `stallCheckMs` (default 5 s) while the
+   * server says some are pending for it, or its consumer is gone, it reopens a consumer after
+   * the last message delivered. (After a nats-server restart, nats.js's ordered consumer was
+   * seen recreated and then silent with messages pending: a fold would have stopped for good.)
    */
-  async tail(filter: string, from: number, onItem: (item: TailItem) => void): Promise<Tail> {
-    const consumer = await this.#js.consumers.get(this.stream, {
-      filter_subjects: filter,
-      ...(from > 1
-        ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: from }
-        : { deliver_policy: DeliverPolicy.All }),
-    });
-    const info = await consumer.info(true);
+  async tail(
+    filter: string,
+    from: number,
+    onItem: (item: TailItem) => void,
+    options: { stallCheckMs?: number } = {},
+  ): Promise<Tail> {
+    const open = async (start: number) => {
+      const consumer = await this.#js.consumers.get(this.stream, {
+        filter_subjects: filter,
+        ...(start > 1
+          ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: start }
+          : { deliver_policy: DeliverPolicy.All }),
+      });
+      return { consumer, messages: await consumer.consume({ max_messages: 1024 }) };
+    };
+    let current = await open(from);
+    const info = await current.consumer.info(true);
     let markCaughtUp: () => void = () => undefined;
     const caughtUp = new Promise<void>((resolve) => {
       markCaughtUp = resolve;
     });
     if (info.num_pending === 0) markCaughtUp();
     const root = this.subjects.root;
-    const messages = await consumer.consume({ max_messages: 1024 });
+    let next = from;
+    let delivered = 0;
+    let stopped = false;
+    // Read through a call: `stop` changes it between awaits, which narrowing cannot see.
+    const isStopped = () => stopped;
+
+    const reopen = async () => {
+      for (let failures = 0; !isStopped(); failures += 1) {
+        try {
+          current = await open(next);
+          return;
+        } catch {
+          // JetStream may still be recovering: try again, more slowly, until stopped.
+          await sleep(Math.min(2_000, 100 * 2 ** failures));
+        }
+      }
+    };
     const done = (async () => {
-      for await (const m of messages) {
-        onItem({ subject: m.subject, entry: toEntry(m, root) });
-        if (m.info.pending === 0) markCaughtUp();
+      while (!isStopped()) {
+        for await (const m of current.messages) {
+          // A reopened consumer may repeat what was delivered: every message once, in order.
+          if (m.seq < next) continue;
+          next = m.seq + 1;
+          delivered += 1;
+          onItem({ subject: m.subject, entry: toEntry(m, root) });
+          if (m.info.pending === 0) markCaughtUp();
+        }
+        if (!isStopped()) await reopen();
       }
     })();
+
+    let seen = -1;
+    const watchdog = setInterval(() => {
+      if (delivered !== seen) {
+        seen = delivered;
+        return;
+      }
+      const { consumer, messages } = current;
+      consumer.info().then(
+        (i) => {
+          if (i.num_pending > 0 && delivered === seen && current.messages === messages)
+            void messages.close();
+        },
+        () => {
+          if (current.messages === messages) void messages.close();
+        },
+      );
+    }, options.stallCheckMs ?? 5_000);
+    watchdog.unref();
+
     return {
       caughtUp,
       done,
       stop: async () => {
-        await messages.close();
+        stopped = true;
+        clearInterval(watchdog);
+        await current.messages.close();
         await done.catch(() => undefined);
       },
     };
