@@ -76,6 +76,7 @@ export class ActorHost<S, C> {
   #waiters: { seq: number; resolve: () => void }[] = [];
   #listeners = new Set<(item: TailItem) => void>();
   #sinceSnapshot = 0;
+  #saving = false;
   #stopped = false;
   #folded = 0;
   #restoredFrom: number | undefined;
@@ -172,21 +173,28 @@ export class ActorHost<S, C> {
   /** Saves a snapshot now (if a snapshot store is configured). */
   async snapshot(): Promise<boolean> {
     const store = this.options.snapshots;
-    if (store === undefined) return false;
+    // One save at a time: a catch-up folds 10,000 messages faster than a large save completes.
+    if (store === undefined || this.#saving) return false;
     this.#sinceSnapshot = 0;
-    return store.save(this.logic.name, {
-      version: this.logic.snapshotVersion,
-      position: this.#position,
-      subjectSeqs: Object.fromEntries(this.#subjectSeqs),
-      state: this.#state,
-    });
+    this.#saving = true;
+    try {
+      return await store.save(this.logic.name, {
+        version: this.logic.snapshotVersion,
+        position: this.#position,
+        subjectSeqs: Object.fromEntries(this.#subjectSeqs),
+        state: this.#state,
+      });
+    } finally {
+      this.#saving = false;
+    }
   }
 
   /** Stops folding. Commands posted afterwards fail. */
   async stop(): Promise<void> {
     this.#stopped = true;
-    this.#generation += 1;
+    // Commands under way still wait for their appends to be folded: only then is the tail let go.
     await this.mailbox.idle();
+    this.#generation += 1;
     await this.#tail?.stop();
   }
 
@@ -222,16 +230,20 @@ export class ActorHost<S, C> {
     this.#folded += 1;
     this.#subjectSeqs.set(item.subject, item.entry.seq);
     if (this.#position > this.#failedAt) this.#consecutive = 0;
-    if (this.#waiters.length > 0) {
-      const due = this.#waiters.filter((w) => w.seq <= this.#position);
-      this.#waiters = this.#waiters.filter((w) => w.seq > this.#position);
-      for (const w of due) w.resolve();
-    }
+    this.#releaseWaiters();
     for (const l of this.#listeners) l(item);
     this.#sinceSnapshot += 1;
     if (this.#sinceSnapshot >= (this.options.snapshotEvery ?? 10_000)) {
       this.snapshot().catch((e: unknown) => this.options.onError?.(e));
     }
+  }
+
+  /** Resolves the waiters the fold has reached. */
+  #releaseWaiters(): void {
+    if (this.#waiters.length === 0) return;
+    const due = this.#waiters.filter((w) => w.seq <= this.#position);
+    this.#waiters = this.#waiters.filter((w) => w.seq > this.#position);
+    for (const w of due) w.resolve();
   }
 
   async #boot(generation: number): Promise<void> {
@@ -250,6 +262,7 @@ export class ActorHost<S, C> {
       this.#position = snap.position;
       this.#subjectSeqs = new Map(Object.entries(snap.subjectSeqs));
       this.#restoredFrom = snap.position;
+      this.#releaseWaiters();
     }
     const tail = await this.log.tail(this.logic.filter, this.#position + 1, (item) => {
       if (generation !== this.#generation) return;
@@ -265,8 +278,8 @@ export class ActorHost<S, C> {
       return;
     }
     this.#tail = tail;
-    // A tail that ends or fails without being stopped (the server restarted, say) would leave
-    // the fold silently behind: restart from the log instead.
+    // A tail heals itself; if it still ends or fails without being stopped, the fold would be
+    // left silently behind: restart from the log instead.
     tail.done.then(
       () => {
         if (generation === this.#generation)

@@ -1,13 +1,13 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { Kvm } from '@nats-io/kv';
 import type { KV } from '@nats-io/kv';
 import { z } from 'zod';
 import { UnavailableError } from '../../events/index.ts';
 
-/** Where a value's bytes are: one of two slots, so a write never overwrites the live one. */
+/** Where a value's bytes are: a slot of their own, so a write never overwrites the live one. */
 const Manifest = z.object({
-  slot: z.enum(['a', 'b']),
+  slot: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
   chunks: z.number().int().positive(),
   bytes: z.number().int().nonnegative(),
   sha256: z.string().regex(/^[0-9a-f]{64}$/),
@@ -18,8 +18,10 @@ const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest(
 
 /**
  * Values larger than one KV value, in a KV bucket: a value is split into chunks that fit
- * (`<key>.<slot>.<i>`), written to the slot its manifest does not point at, then the manifest
- * (`<key>`) — so a crash mid-write leaves the previous value whole. Reading checks the length
+ * (`<key>.<slot>.<i>`), written to a fresh slot, then the manifest (`<key>`) points at it and
+ * the previous slot is purged — so a crash mid-write leaves the previous value whole, and two
+ * writers of one key (twin dispatchers) never interleave their chunks: the last manifest wins,
+ * whole. Reading checks the length
  * and the SHA-256 digest; a missing, torn or corrupt value reads as absent. Actor snapshots and
  * projection checkpoints both outgrow one value (1 MiB by default) long before memory does.
  */
@@ -84,7 +86,7 @@ export class ChunkedValues {
   async put(key: string, bytes: Uint8Array): Promise<void> {
     try {
       const previous = await this.#manifest(key);
-      const slot = previous?.slot === 'a' ? 'b' : 'a';
+      const slot = randomUUID().replaceAll('-', '');
       const chunks = Math.max(1, Math.ceil(bytes.length / this.chunkBytes));
       for (let i = 0; i < chunks; i += 1)
         await this.kv.put(
@@ -93,13 +95,21 @@ export class ChunkedValues {
         );
       const manifest: Manifest = { slot, chunks, bytes: bytes.length, sha256: sha256(bytes) };
       await this.kv.put(key, JSON.stringify(manifest));
+      if (previous !== undefined) await this.#purgeSlot(key, previous);
     } catch (cause) {
       throw new UnavailableError(`cannot write ${key}`, { cause });
     }
   }
 
-  /** Forgets the value of `key`. */
+  async #purgeSlot(key: string, manifest: Manifest): Promise<void> {
+    for (let i = 0; i < manifest.chunks; i += 1)
+      await this.kv.purge(`${key}.${manifest.slot}.${i}`);
+  }
+
+  /** Forgets the value of `key`, chunks included. */
   async remove(key: string): Promise<void> {
+    const manifest = await this.#manifest(key);
     await this.kv.purge(key);
+    if (manifest !== undefined) await this.#purgeSlot(key, manifest);
   }
 }
