@@ -47,11 +47,17 @@ export interface AppendOptions {
 
 /** A live read of the log. */
 export interface Tail {
-  /** Resolves once every message stored when the tail started has been delivered. */
+  /**
+   * Resolves once every message stored when the tail started has been delivered (or the read
+   * was stopped); rejects with what `onItem` threw before that.
+   */
   readonly caughtUp: Promise<void>;
   /** Stops reading. */
   stop(): Promise<void>;
-  /** Resolves when the read ends, rejects if it fails. */
+  /**
+   * Resolves when the read ends (after `stop`: a read heals itself otherwise), rejects with what
+   * `onItem` threw.
+   */
   readonly done: Promise<void>;
 }
 
@@ -186,9 +192,13 @@ export class EventLog {
     let current = await open(from);
     const info = await current.consumer.info(true);
     let markCaughtUp: () => void = () => undefined;
-    const caughtUp = new Promise<void>((resolve) => {
+    let failCaughtUp: (error: unknown) => void = () => undefined;
+    const caughtUp = new Promise<void>((resolve, reject) => {
       markCaughtUp = resolve;
+      failCaughtUp = reject;
     });
+    // Whoever awaits it learns of a failure; nobody awaiting it is no unhandled rejection.
+    caughtUp.catch(() => undefined);
     if (info.num_pending === 0) markCaughtUp();
     const root = this.subjects.root;
     let next = from;
@@ -196,11 +206,19 @@ export class EventLog {
     let stopped = false;
     // Read through a call: `stop` changes it between awaits, which narrowing cannot see.
     const isStopped = () => stopped;
+    /** What the caller's `onItem` threw: that ends the read, it is not the connection's fault. */
+    let itemError: { readonly error: unknown } | undefined;
+    let readFailures = 0;
+    // Set once the read is running; the read clears it when it ends.
+    const timers: { watchdog?: NodeJS.Timeout } = {};
 
     const reopen = async () => {
       for (let failures = 0; !isStopped(); failures += 1) {
         try {
-          current = await open(next);
+          const opened = await open(next);
+          // Stopped meanwhile: this consumer is nobody's, close it rather than leak it.
+          if (isStopped()) await opened.messages.close();
+          else current = opened;
           return;
         } catch {
           // JetStream may still be recovering: try again, more slowly, until stopped.
@@ -209,16 +227,37 @@ export class EventLog {
       }
     };
     const done = (async () => {
-      while (!isStopped()) {
-        for await (const m of current.messages) {
-          // A reopened consumer may repeat what was delivered: every message once, in order.
-          if (m.seq < next) continue;
-          next = m.seq + 1;
-          delivered += 1;
-          onItem({ subject: m.subject, entry: toEntry(m, root) });
-          if (m.info.pending === 0) markCaughtUp();
+      try {
+        while (!isStopped()) {
+          try {
+            for await (const m of current.messages) {
+              // A reopened consumer may repeat what was delivered: every message once, in order.
+              if (m.seq < next) continue;
+              next = m.seq + 1;
+              delivered += 1;
+              readFailures = 0;
+              try {
+                onItem({ subject: m.subject, entry: toEntry(m, root) });
+              } catch (error) {
+                itemError = { error };
+                throw error;
+              }
+              if (m.info.pending === 0) markCaughtUp();
+            }
+          } catch {
+            if (itemError !== undefined) throw itemError.error;
+            // The read itself failed: heal it like a stall, more slowly each time in a row.
+            readFailures += 1;
+            if (!isStopped()) await sleep(Math.min(2_000, 100 * 2 ** readFailures));
+          }
+          if (!isStopped()) await reopen();
         }
-        if (!isStopped()) await reopen();
+      } catch (error) {
+        failCaughtUp(error);
+        throw error;
+      } finally {
+        clearInterval(timers.watchdog);
+        markCaughtUp();
       }
     })();
 
@@ -240,6 +279,7 @@ export class EventLog {
       );
     }, options.stallCheckMs ?? 5_000);
     watchdog.unref();
+    timers.watchdog = watchdog;
 
     return {
       caughtUp,
