@@ -48,9 +48,10 @@ export interface DispatcherOptions {
    */
   readonly maxReplyBytes?: number;
   /**
-   * Most long-polls held at once, of claims and of status requests each (default 10,000).
-   * Beyond it a claim is refused as `unavailable` (the worker backs off and asks again) and a
-   * status request is answered at once: memory stays bounded whoever floods the subjects.
+   * Most long-polls held at once, of claims, of status requests and of heartbeats waiting for
+   * the fold to catch up, each (default 10,000). Beyond it a claim or such a heartbeat is
+   * refused as `unavailable` (the worker backs off and asks again) and a status request is
+   * answered at once: memory stays bounded whoever floods the subjects.
    */
   readonly maxWaiting?: number;
 }
@@ -127,6 +128,8 @@ export const startDispatcher = async (options: DispatcherOptions): Promise<Dispa
   const startedAt = now();
   const lastSeen: Record<string, number> = {};
   const maxWaiting = options.maxWaiting ?? 10_000;
+  /** Heartbeats waiting for the fold to catch up before they are answered. */
+  let catchingUp = 0;
   // Insertion-ordered: the oldest claims are served first.
   const pending = new Set<PendingClaim>();
   let roundScheduled = false;
@@ -333,26 +336,39 @@ export const startDispatcher = async (options: DispatcherOptions): Promise<Dispa
       return { status: isKnown ? v.status : 'unknown', abort } satisfies HeartbeatReply;
     };
     const first = answer();
-    if (first.abort.length === 0) {
+    if (first.abort.length === 0 && first.status !== 'unknown') {
       reply(msg, first);
       return;
     }
-    // Told to abort, a worker drops real work: first make sure this dispatcher is not merely
-    // behind another one of the pool that made the assignment (or enrolled the worker).
+    // Told to abort, a worker drops real work; told it is unknown, it ends itself. First make
+    // sure this dispatcher is not merely behind: another one of the pool that made the
+    // assignment or saw the enrollment, or its own fold rebuilding after a restart.
+    if (catchingUp >= maxWaiting) {
+      // A transient error: the worker beats again later, and ends nothing for it.
+      refuse(msg, 'hb', ErrorCode.Unavailable, 'the dispatcher is catching up; beat again');
+      return;
+    }
+    catchingUp += 1;
     const { pool } = subject.value;
     Promise.all([
       host.catchUp(log.subjects.dispatch(project, pool)),
       host.catchUp(log.subjects.member(project, pool, workerId)),
-    ]).then(
-      () => {
-        reply(msg, answer());
-      },
-      (e: unknown) => {
-        onError(e);
-        // Unsure, abort nothing: a stale attempt's lease runs out and its report is refused.
-        reply(msg, { ...first, abort: [] });
-      },
-    );
+    ])
+      .then(
+        () => {
+          const now1 = answer();
+          if (now1.status !== 'unknown') lastSeen[workerId] = now();
+          reply(msg, now1);
+        },
+        (e: unknown) => {
+          onError(e);
+          // Unsure, end nothing: a stale attempt's lease runs out and its report is refused.
+          refuse(msg, 'hb', ErrorCode.Unavailable, 'the dispatcher could not catch up; beat again');
+        },
+      )
+      .finally(() => {
+        catchingUp -= 1;
+      });
   };
 
   // Task status, long-polled until the task ends: how producers learn outcomes and refusals.
