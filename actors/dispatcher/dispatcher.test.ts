@@ -302,6 +302,40 @@ describe('the dispatcher on JetStream', () => {
     expect(d.host.state.workers['w9']?.status).toBe('active');
   });
 
+  it('reads no report past its cap of reads, and says so', async () => {
+    await f.enroll('w1');
+    const d = await startDispatcher({ log: f.log, pool: POOL as PoolId, maxWaiting: 0 });
+    running.push(d);
+    await f.submit({ taskId: 'r1' });
+    const s = f.log.subjects;
+    await f.log.append(s.dispatch(P.health as ProjectId, POOL as PoolId), {
+      type: 'task.assigned',
+      data: {
+        taskId: 'r1',
+        project: P.health,
+        pool: POOL,
+        workerId: 'w1',
+        attempt: 1,
+        leaseExpiresAt: Date.now() + 60_000,
+      },
+      meta: { at: Date.now() },
+    });
+    await f.report('w1', {
+      type: 'task.completed',
+      data: { taskId: 'r1', project: P.health, pool: POOL, workerId: 'w1', attempt: 1, output: 7 },
+      meta: { at: Date.now() },
+    } as never);
+    await expect.poll(() => d.host.state.tasks[taskKey(P.health, 'r1')]?.status).toBe('completed');
+    const m = await f.nc.request(
+      s.status(P.health as ProjectId, POOL as PoolId),
+      new TextEncoder().encode(JSON.stringify({ taskId: 'r1', withReport: true })),
+      { timeout: 5_000 },
+    );
+    const reply = TaskStatusReply.parse(m.json());
+    expect(reply).toMatchObject({ status: 'completed', reportOmitted: 'unavailable' });
+    expect(reply.report).toBeUndefined();
+  });
+
   it('holds a bounded number of long-polls: past the cap, claims are refused and status answered at once', async () => {
     await f.enroll('w1', { capacity: 10 });
     const d = await startDispatcher({ log: f.log, pool: POOL as PoolId, maxWaiting: 2 });

@@ -446,6 +446,16 @@ export const startDispatcher = async (options: DispatcherOptions): Promise<Dispa
       reply(msg, r);
       return;
     }
+    // Reads of reports are bounded like long-polls: past the cap, the outcome without it.
+    if (answering.size >= maxWaiting) {
+      reply(
+        msg,
+        r.endedSeq === undefined || r.status === 'cancelled'
+          ? r
+          : { ...r, reportOmitted: 'unavailable' },
+      );
+      return;
+    }
     const p = withReport(r)
       .then((full) => {
         reply(msg, full);
