@@ -146,6 +146,24 @@ describe('the actor host', () => {
     ]);
   });
 
+  it('lets a command under way finish folding its own append before it stops', async () => {
+    await f.enroll('w1');
+    const host = await ActorHost.start(
+      f.log,
+      dispatcherLogic(f.log.subjects, { pool: POOL as PoolId }),
+    );
+    // A silent worker: the decision appends worker.lost, then waits to fold it.
+    const executed = host.execute({
+      type: 'check_liveness',
+      data: { lastSeen: { w1: 0 }, graceFrom: 0 },
+      meta: { now: 10 ** 12 },
+    });
+    await host.stop(); // hung for good when the tail was let go before the command finished
+    const { events } = await executed;
+    expect(events.map((e) => e.type)).toEqual(['worker.lost']);
+    expect(host.state.workers['w1']?.status).toBe('lost');
+  });
+
   it('refuses commands once stopped', async () => {
     const host = await ActorHost.start(
       f.log,

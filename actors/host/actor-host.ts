@@ -147,11 +147,15 @@ export class ActorHost<S, C> {
    * again. `command` may be a function of the state, evaluated at decision time.
    */
   execute(command: C | ((state: S) => C)): Promise<Executed> {
+    // Posted after stop: refused. Posted before: it runs, and stop waits for it.
+    if (this.#stopped) return Promise.reject(new UnavailableError(`${this.logic.name} is stopped`));
     return this.mailbox.post(async () => {
       const max = this.options.maxConflicts ?? 8;
       for (let attempt = 1; ; attempt += 1) {
         await this.#settled();
-        if (this.#stopped) throw new UnavailableError(`${this.logic.name} is stopped`);
+        // Stopped while restarting: there is no folded state to decide on.
+        if (this.#tail === undefined)
+          throw new UnavailableError(`${this.logic.name} stopped while restarting`);
         const cmd =
           typeof command === 'function' ? (command as (state: S) => C)(this.#state) : command;
         const events = this.logic.decide(this.#state, cmd);
