@@ -1,6 +1,7 @@
 import { readFileSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
+import { permissionRefusal } from '../client/index.ts';
 import { DEFAULT_ROOT, DEFAULT_STREAM, FleetError } from '../events/index.ts';
 import { CliContext, DEFAULT_NATS_URL } from './cli-context.ts';
 import { processIo } from './cli-io.ts';
@@ -86,7 +87,14 @@ export const runCli = async (argv: readonly string[], io: CliIo = processIo()): 
   } catch (e) {
     // Commander has printed its own message (usage errors, help, version).
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
-    if (e instanceof FleetError) ctx.warn(`error [${e.code}]: ${e.message}`);
+    // A failure behind which the server refused the credentials' subject says so (an observer's
+    // `keys create`, say), rather than looking like an outage.
+    const denied =
+      e instanceof FleetError && e.code === 'unavailable'
+        ? permissionRefusal(e, `let this command through (${e.message})`)
+        : undefined;
+    if (denied !== undefined) ctx.warn(`error [${denied.code}]: ${denied.message}`);
+    else if (e instanceof FleetError) ctx.warn(`error [${e.code}]: ${e.message}`);
     else {
       ctx.warn(`error: ${e instanceof Error ? e.message : String(e)}`);
       if (io.env['FLEET_DEBUG'] !== undefined && e instanceof Error && e.stack !== undefined)

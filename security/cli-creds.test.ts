@@ -228,7 +228,9 @@ describe('every fleet command connects to a secure server with --creds or NATS_C
       'gpu',
     ]);
     expect(write.code).toBe(2);
-    expect(write.err).toMatch(/^error \[unavailable\]: append to \S+\._keys\.\S+ failed/);
+    expect(write.err).toMatch(
+      /^error \[refused\]: the NATS server refused to let this command through \(append to \S+\._keys\.\S+ failed\): Permissions Violation for Publish/,
+    );
     const keys = await fleet([
       '--creds',
       observer,
