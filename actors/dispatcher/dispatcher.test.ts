@@ -35,6 +35,26 @@ afterEach(async () => {
 const assignments = (r: Awaited<ReturnType<FleetFixture['claim']>>) =>
   'assignments' in r ? r.assignments : [];
 
+/**
+ * 300 submissions nobody can take, appended at once and not awaited: they keep the dispatcher's
+ * fold busy, so a message appended right after is folded late.
+ */
+const fillerBurst = (tag: string) =>
+  Promise.all(
+    Array.from({ length: 300 }, (_, i) =>
+      f.log.append(f.log.subjects.submit(P.health as ProjectId, POOL as PoolId), {
+        type: 'task.submitted',
+        data: {
+          taskId: `filler-${tag}-${i}`,
+          project: P.health,
+          pool: POOL,
+          requirements: { models: ['nobody-serves-this'] },
+        },
+        meta: { at: Date.now() },
+      }),
+    ),
+  );
+
 describe('the dispatcher on JetStream', () => {
   it('answers a long-polled claim as soon as a matching task is submitted', async () => {
     await f.enroll('w1');
@@ -243,20 +263,7 @@ describe('the dispatcher on JetStream', () => {
       await expect.poll(() => d.host.state.tasks[taskKey(P.health, taskId)]?.status).toBe('queued');
       // A burst that keeps this dispatcher's fold busy, then the assignment another dispatcher of
       // the pool made, and at once the worker's heartbeat naming it.
-      const burst = Promise.all(
-        Array.from({ length: 300 }, (_, i) =>
-          f.log.append(s.submit(P.health as ProjectId, POOL as PoolId), {
-            type: 'task.submitted',
-            data: {
-              taskId: `filler-${round}-${i}`,
-              project: P.health,
-              pool: POOL,
-              requirements: { models: ['nobody-serves-this'] },
-            },
-            meta: { at: Date.now() },
-          }),
-        ),
-      );
+      const burst = fillerBurst(`${round}`);
       await f.log.append(s.dispatch(P.health as ProjectId, POOL as PoolId), {
         type: 'task.assigned',
         data: {
@@ -276,25 +283,12 @@ describe('the dispatcher on JetStream', () => {
       await burst;
     }
   });
+
   it('never tells a worker it is unknown because its enrollment is not folded yet', async () => {
     const d = await start();
-    const s = f.log.subjects;
     for (let round = 0; round < 10; round += 1) {
       // A burst keeps the fold busy; the enrollment lands behind it; the worker beats at once.
-      const burst = Promise.all(
-        Array.from({ length: 300 }, (_, i) =>
-          f.log.append(s.submit(P.health as ProjectId, POOL as PoolId), {
-            type: 'task.submitted',
-            data: {
-              taskId: `filler-${round}-${i}`,
-              project: P.health,
-              pool: POOL,
-              requirements: { models: ['nobody-serves-this'] },
-            },
-            meta: { at: Date.now() },
-          }),
-        ),
-      );
+      const burst = fillerBurst(`${round}`);
       await f.enroll(`w${round}`);
       expect(await f.heartbeat(`w${round}`)).toEqual({ status: 'active', abort: [] });
       await burst;
