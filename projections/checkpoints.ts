@@ -65,14 +65,7 @@ export class ProjectionCheckpoints {
     version: number,
     schema: z.ZodType<S>,
   ): Promise<Checkpoint<S> | undefined> {
-    const bytes = await this.values.get(key);
-    if (bytes === undefined) return undefined;
-    let raw: unknown;
-    try {
-      raw = JSON.parse(new TextDecoder().decode(bytes));
-    } catch {
-      return undefined;
-    }
+    const raw = await this.values.getJson(key);
     const envelope = Envelope.safeParse(raw);
     if (!envelope.success || envelope.data.version !== version) return undefined;
     const state = schema.safeParse(envelope.data.state);

@@ -82,6 +82,17 @@ export class ChunkedValues {
     }
   }
 
+  /** The whole value of `key` parsed as JSON, or undefined when there is none or it is not JSON. */
+  async getJson(key: string): Promise<unknown> {
+    const bytes = await this.get(key);
+    if (bytes === undefined) return undefined;
+    try {
+      return JSON.parse(new TextDecoder().decode(bytes)) as unknown;
+    } catch {
+      return undefined;
+    }
+  }
+
   /** Writes the value of `key`; the previous one stays readable until the manifest moves. */
   async put(key: string, bytes: Uint8Array): Promise<void> {
     try {

@@ -72,6 +72,9 @@ const aboutOf = (m: JsMsg, root: string) => {
   return about === undefined ? {} : { about };
 };
 
+/** Pause before the n-th retry in a row (from 0) of a tail's read: 100 ms doubling to 2 s. */
+const retryPause = (n: number): number => Math.min(2_000, 100 * 2 ** n);
+
 const toEntry = (m: JsMsg, root: string): LogEntry => {
   const at = Math.floor(m.info.timestampNanos / 1_000_000);
   const decoded = decode(m.subject, m.data, { root });
@@ -222,7 +225,7 @@ export class EventLog {
           return;
         } catch {
           // JetStream may still be recovering: try again, more slowly, until stopped.
-          await sleep(Math.min(2_000, 100 * 2 ** failures));
+          await sleep(retryPause(failures));
         }
       }
     };
@@ -248,7 +251,7 @@ export class EventLog {
             if (itemError !== undefined) throw itemError.error;
             // The read itself failed: heal it like a stall, more slowly each time in a row.
             readFailures += 1;
-            if (!isStopped()) await sleep(Math.min(2_000, 100 * 2 ** readFailures));
+            if (!isStopped()) await sleep(retryPause(readFailures));
           }
           if (!isStopped()) await reopen();
         }

@@ -62,14 +62,7 @@ export class Snapshots {
     version: number,
     validate: (state: unknown) => S | undefined,
   ): Promise<Snapshot<S> | undefined> {
-    const bytes = await this.values.get(key);
-    if (bytes === undefined) return undefined;
-    let raw: unknown;
-    try {
-      raw = JSON.parse(new TextDecoder().decode(bytes));
-    } catch {
-      return undefined;
-    }
+    const raw = await this.values.getJson(key);
     const envelope = SnapshotEnvelope.safeParse(raw);
     if (!envelope.success || envelope.data.version !== version) return undefined;
     const state = validate(envelope.data.state);
