@@ -4,11 +4,13 @@ import { chromium } from 'playwright-core';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PoolId, ProjectId } from '../events/index.ts';
+import { chromiumPath } from '../test/harness/browser-tier.ts';
 import { startLiveFleet } from './testing/live-fleet.ts';
 import type { LiveFleet } from './testing/live-fleet.ts';
 
 // The page in a real browser (Debian's Chromium, driven by playwright-core) over a real fleet:
 // live numbers move without a reload, and a tenant's page holds nothing of another tenant.
+// It runs only where a Chromium is found (test/harness/browser-tier.ts).
 
 const ARTIFACTS = fileURLToPath(new URL('../test/.artifacts/', import.meta.url));
 const SCREENSHOT = `${ARTIFACTS}hud.png`;
@@ -33,7 +35,7 @@ beforeAll(async () => {
       taskMs: 40,
     }),
     chromium.launch({
-      executablePath: '/usr/bin/chromium',
+      executablePath: chromiumPath(),
       headless: true,
       args: [
         '--no-sandbox',
