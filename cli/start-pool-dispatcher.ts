@@ -31,6 +31,8 @@ export const startPoolDispatcher = async (
   config: Partial<Omit<DispatcherConfig, 'pool'>> = {},
 ): Promise<Dispatcher> => {
   const snapshots = await Snapshots.open(log.nc, snapshotBucket(log.stream, log.subjects.root));
+  // Once per requester subject: a flood of hostile requests must not flood the log too.
+  const told = new Set<string>();
   return startDispatcher({
     log,
     pool,
@@ -38,6 +40,14 @@ export const startPoolDispatcher = async (
     snapshots,
     onError: (e) => {
       ctx.warn(`dispatcher ${pool}: ${errorMessage(e)}`);
+    },
+    onRefused: (r) => {
+      const key = `${r.kind} ${r.subject}`;
+      if (told.has(key) || told.size >= 1_000) return;
+      told.add(key);
+      ctx.warn(
+        `dispatcher ${pool}: refused to answer a ${r.kind} request on ${r.subject} [${r.reason}]: ${r.detail} (told once per subject)`,
+      );
     },
   });
 };

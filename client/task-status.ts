@@ -16,6 +16,7 @@ import {
 import type { ClientOptions } from './client-options.ts';
 import { InvalidInputError } from './invalid-input-error.ts';
 import { permissionRefusal } from './permission-refusal.ts';
+import { requesterKey } from './requester-key.ts';
 import type { TaskRef } from './task-ref.ts';
 
 /** Time a status request waits for its answer beyond the long-poll itself. */
@@ -46,7 +47,7 @@ export const taskStatus = async (
   const parsed = StatusQuery.safeParse(query);
   if (!parsed.success) throw InvalidInputError.fromZod(parsed.error, { what: 'invalid query' });
   const { project, pool, taskId, waitMs, withReport } = parsed.data;
-  const subject = subjects(options.root ?? DEFAULT_ROOT).status(project, pool);
+  const subject = subjects(options.root ?? DEFAULT_ROOT).status(project, pool, requesterKey(nc));
   // `withReport` only when asked: dispatchers older than the field refuse it.
   const request = withReport ? { taskId, waitMs, withReport } : { taskId, waitMs };
   let body: unknown;

@@ -22,6 +22,8 @@ export const ErrorCode = {
   Unavailable: 'unavailable',
   /** A request was refused; the message says why. */
   Refused: 'refused',
+  /** A request's reply subject is not the requester's own inbox: nobody is answered. */
+  BadReply: 'bad_reply',
   /** A task attempt was abandoned: its lease expired, it was taken away, or its worker stopped. */
   Aborted: 'aborted',
   /** Input given to a client (a producer's task, a command-line flag) is not valid. */

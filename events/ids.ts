@@ -64,6 +64,12 @@ export const UserPublicKey = z
   .regex(/^U[A-Z2-7]{55}$/, 'a NATS user public key is U followed by 55 base32 characters');
 export type UserPublicKey = z.infer<typeof UserPublicKey>;
 
+/** A curve (X25519) nkey public key, `X` and 55 base32 characters: a box is sealed to it. */
+export const CurvePublicKey = z
+  .string()
+  .regex(/^X[A-Z2-7]{55}$/, 'a curve public key is X followed by 55 base32 characters');
+export type CurvePublicKey = z.infer<typeof CurvePublicKey>;
+
 /** True when `s` may be used as a project or pool name. */
 export const isName = (s: string): boolean => NAME.test(s) && !INHERITED.has(s);
 /** True when `s` may be used as a task, worker or key id. */

@@ -21,6 +21,7 @@ export {
   KeyId,
   ModelName,
   UserPublicKey,
+  CurvePublicKey,
   isName,
   isId,
 } from './ids.ts';
@@ -71,6 +72,15 @@ export {
 } from './codec.ts';
 export type { DecodeOptions, Decoded } from './codec.ts';
 export {
+  DEFAULT_SNAPSHOT_BUCKET,
+  DEFAULT_PROJECTION_BUCKET,
+  snapshotBucket,
+  projectionBucket,
+  bucketStream,
+} from './buckets.ts';
+export { INBOX_ROOT, inboxPrefix, inboxOwner, replyRefusal } from './reply-subject.ts';
+export type { ReplyRefusal } from './reply-subject.ts';
+export {
   DEFAULT_STREAM,
   DEDUPE_WINDOW_MS,
   streamConfig,
@@ -88,6 +98,8 @@ export {
   EnrollRefusal,
   EnrollRequest,
   EnrollReply,
+  EnrollAdmitted,
+  SealedEnrollment,
   RenewRequest,
   WorkerCredentials,
   TaskStatusRequest,

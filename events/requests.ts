@@ -1,5 +1,13 @@
 import { z } from 'zod';
-import { ModelName, PoolId, ProjectId, TaskId, UserPublicKey, WorkerId } from './ids.ts';
+import {
+  CurvePublicKey,
+  ModelName,
+  PoolId,
+  ProjectId,
+  TaskId,
+  UserPublicKey,
+  WorkerId,
+} from './ids.ts';
 import { LabelKey, Labels } from './labels.ts';
 import { Runtime } from './runtime.ts';
 import { ClaimRejectReason } from './claim-events.ts';
@@ -101,6 +109,12 @@ export const EnrollRequest = z
      * credentials requires it and signs a user JWT for it; the worker's seed never travels.
      */
     publicKey: UserPublicKey.optional(),
+    /**
+     * A curve public key (`X…`) the worker drew for this enrollment. A registrar that issues
+     * credentials requires it and seals its answer to it: the enrollment user is shared by
+     * every enrolling host, so anything it may read, every host may read.
+     */
+    sealKey: CurvePublicKey.optional(),
   })
   .strict();
 export type EnrollRequest = z.infer<typeof EnrollRequest>;
@@ -140,26 +154,53 @@ export const WorkerCredentials = z
   .strict();
 export type WorkerCredentials = z.infer<typeof WorkerCredentials>;
 
-/** The registrar's answer: the new worker's identity, or a refusal with its reason. */
+/** An admitted enrollment: the new worker's identity, and its credentials when secure. */
+const Admitted = z
+  .object({
+    worker: z
+      .object({
+        workerId: WorkerId,
+        project: ProjectId,
+        pool: PoolId,
+        models: z.array(ModelName),
+        labels: Labels,
+        exclusive: z.array(LabelKey),
+        runtime: Runtime,
+        capacity: z.number().int().positive(),
+      })
+      .strict(),
+    /** Present when the registrar issues transport credentials (a secure deployment). */
+    credentials: WorkerCredentials.optional(),
+  })
+  .strict();
+export type EnrollAdmitted = z.infer<typeof Admitted>;
+export { Admitted as EnrollAdmitted };
+
+/**
+ * An admitted enrollment sealed to the request's `sealKey`: `box` (base64url) opens, with the
+ * worker's curve seed and the registrar's curve public key `by`, to the JSON of an admitted
+ * enrollment. Only the host that drew the seal key can read it.
+ */
+export const SealedEnrollment = z
+  .object({
+    sealed: z
+      .object({
+        by: CurvePublicKey,
+        box: z
+          .string()
+          .min(1)
+          .max(65_536)
+          .regex(/^[A-Za-z0-9_-]+$/),
+      })
+      .strict(),
+  })
+  .strict();
+export type SealedEnrollment = z.infer<typeof SealedEnrollment>;
+
+/** The registrar's answer: the new worker's identity (sealed when secure), or a refusal. */
 export const EnrollReply = z.union([
-  z
-    .object({
-      worker: z
-        .object({
-          workerId: WorkerId,
-          project: ProjectId,
-          pool: PoolId,
-          models: z.array(ModelName),
-          labels: Labels,
-          exclusive: z.array(LabelKey),
-          runtime: Runtime,
-          capacity: z.number().int().positive(),
-        })
-        .strict(),
-      /** Present when the registrar issues transport credentials (a secure deployment). */
-      credentials: WorkerCredentials.optional(),
-    })
-    .strict(),
+  Admitted,
+  SealedEnrollment,
   z
     .object({ refused: z.object({ reason: z.enum(EnrollRefusal), detail: z.string() }).strict() })
     .strict(),

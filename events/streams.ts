@@ -11,7 +11,9 @@ export const DEDUPE_WINDOW_MS = 2 * 60_000;
 /**
  * Configuration of the one event stream. It keeps everything (the log is the truth): no age
  * or count limit, file storage, dedupe by message id, direct get for snapshots' tails, and
- * the contract's message size limit enforced by the server too.
+ * the contract's message size limit enforced by the server too. Purging the stream and
+ * deleting its messages are refused by the server itself, whoever asks (nats-server honours
+ * both flags since 2.2, and a stream update can set but never clear them).
  */
 export const streamConfig = (
   options: { name?: string; root?: string; replicas?: number } = {},
@@ -24,6 +26,8 @@ export const streamConfig = (
   max_msg_size: MAX_MESSAGE_BYTES,
   duplicate_window: DEDUPE_WINDOW_MS * 1_000_000,
   allow_direct: true,
+  deny_purge: true,
+  deny_delete: true,
   num_replicas: options.replicas ?? 1,
 });
 

@@ -69,10 +69,17 @@ export const subjects = (root: string = DEFAULT_ROOT) => {
       `${rpc}.${project}.${pool}.${worker}.hb`,
     /** Enrollment requests (request/reply, not stored). */
     enroll: () => `${rpc}.enroll`,
-    /** Task status requests of a project in a pool, answered by the pool's dispatcher. */
-    status: (project: ProjectId, pool: PoolId) => `${rpc}.${project}.${pool}.status`,
-    /** Every status request a pool's dispatcher answers. */
+    /**
+     * Task status requests of a project in a pool, answered by the pool's dispatcher. A user
+     * with its own inbox (`_INBOX.<key>`) asks on `….status.<key>`: its credentials allow no
+     * other, and the dispatcher answers only that inbox.
+     */
+    status: (project: ProjectId, pool: PoolId, requester?: string) =>
+      `${rpc}.${project}.${pool}.status${requester === undefined ? '' : `.${requester}`}`,
+    /** Every status request a pool's dispatcher answers without a requester's key. */
     poolStatus: (pool: PoolId) => `${rpc}.*.${pool}.status`,
+    /** Every status request a pool's dispatcher answers from a user with its own inbox. */
+    poolStatusOwned: (pool: PoolId) => `${rpc}.*.${pool}.status.*`,
     /** Everything stored: the stream's one subject. */
     all: () => `${root}.>`,
     /** What a pool's dispatcher folds. */

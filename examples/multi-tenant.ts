@@ -20,7 +20,7 @@ import type { TaskHandler, Worker } from '../actors/worker/index.ts';
 import { awaitTask, submitTasks } from '../client/index.ts';
 import type { TaskInput, TaskOutcome } from '../client/index.ts';
 import { ensureNats } from '../cli/embedded-nats.ts';
-import { ClaimReply, decode } from '../events/index.ts';
+import { ClaimReply, decode, inboxPrefix } from '../events/index.ts';
 import type { PoolId, ProjectId } from '../events/index.ts';
 import { credentialAuthority, issueProducerCreds } from '../security/index.ts';
 import { startSecureFixture } from '../security/secure-fixture.ts';
@@ -195,6 +195,7 @@ export const runMultiTenant = async (options: MultiTenantOptions): Promise<Multi
               root,
               system: await secure.connectAs(await secure.auth.serviceCreds('system')),
             }),
+            enrollPublicKey: (await secure.auth.serviceCreds('enroll', deployment)).publicKey,
           }),
     });
     const dispatcherLog = await serviceLog('dispatcher', log);
@@ -291,8 +292,16 @@ export const runMultiTenant = async (options: MultiTenantOptions): Promise<Multi
     const claimSubject = s.claim(FIN, GPU, intruder.id);
     step(`health-prod worker ${intruder.id} claims fin-prod work on ${claimSubject}`);
     // Secure: the worker's own credentials do not allow the subject, so the server refuses it.
-    // The same claim then goes out on the operator's connection, for the dispatcher to judge.
-    const intruderNc = secure === undefined ? intruder.nats : nc;
+    // The same claim then goes out on an operator's connection, for the dispatcher to judge. The
+    // dispatcher answers a worker's claims only on that worker's own inbox, so the operator's
+    // connection takes the worker's inbox prefix (it may subscribe anywhere).
+    const intruderKey = dispatchers[0]?.host.state.workers[intruder.id]?.publicKey;
+    const intruderNc =
+      secure === undefined
+        ? intruder.nats
+        : await secure.connectAs(await secure.auth.serviceCreds('admin'), {
+            ...(intruderKey === undefined ? {} : { inboxPrefix: inboxPrefix(intruderKey) }),
+          });
     if (secure !== undefined) {
       try {
         await intruder.nats.request(claimSubject, JSON.stringify({ max: 5, waitMs: 1_000 }), {

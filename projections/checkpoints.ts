@@ -1,19 +1,10 @@
 import type { NatsConnection } from '@nats-io/transport-node';
 import { z } from 'zod';
 import { ChunkedValues } from '../actors/host/chunked-values.ts';
-import { DEFAULT_ROOT, DEFAULT_STREAM } from '../events/index.ts';
+import { DEFAULT_PROJECTION_BUCKET, projectionBucket } from '../events/index.ts';
 
-/** Name of the checkpoint bucket of the default deployment. */
-export const DEFAULT_PROJECTION_BUCKET = 'fleet_projections';
-
-/**
- * The checkpoint bucket of a deployment: `fleet_projections` for the default stream and root,
- * a bucket of its own for any other (checkpoints are keyed by projection name only).
- */
-export const projectionBucket = (stream: string, root: string): string =>
-  stream === DEFAULT_STREAM && root === DEFAULT_ROOT
-    ? DEFAULT_PROJECTION_BUCKET
-    : `${DEFAULT_PROJECTION_BUCKET}_${stream}_${root}`.replace(/[^A-Za-z0-9_-]/g, '_');
+// The contract names every deployment's buckets; re-exported for the projections' users.
+export { DEFAULT_PROJECTION_BUCKET, projectionBucket };
 
 /** A saved projection state and the position of the stream it reflects. */
 export interface Checkpoint<S> {

@@ -12,11 +12,16 @@ import {
 import type { AuthMaterial } from './auth-material.ts';
 import { LedgerFiles, openCredentialLedger } from './credential-ledger.ts';
 import type { CredentialLedger } from './credential-ledger.ts';
-import { fleetSigner, issueServiceCreds, serviceUserName } from './issue-creds.ts';
+import {
+  fleetSigner,
+  issueServiceCreds,
+  servicePermissions,
+  serviceUserName,
+} from './issue-creds.ts';
 import type { Deployment, ServiceRole } from './issue-creds.ts';
 import { serverConfig } from './server-config.ts';
 import { UserCredentials } from './user-credentials.ts';
-import { peekUserJwt, verifyUserJwt } from './user-jwt.ts';
+import { grantsExactly, peekUserJwt, verifyUserJwt } from './user-jwt.ts';
 
 /** The folder under the data dir that holds the auth material. */
 export const AUTH_FOLDER = 'auth';
@@ -241,6 +246,8 @@ export const openAuthDir = async (
           const expired = creds.expiresAt !== undefined && creds.expiresAt <= Date.now();
           if (
             claims?.name === serviceUserName(role, deployment) &&
+            // Credentials of an older version with other (broader) rights are issued anew.
+            grantsExactly(claims.nats, servicePermissions(role, creds.publicKey, deployment)) &&
             !expired &&
             !revoked.has(creds.publicKey)
           )

@@ -186,7 +186,7 @@ describe('every fleet command connects to a secure server with --creds or NATS_C
       `error [refused]: the NATS server refused to ask for the status of task job-1`,
     );
     expect(asked.err).toContain(
-      `Permissions Violation for Publish to "${fx.root}_rpc.fin-prod.gpu.status"`,
+      `Permissions Violation for Publish to "${fx.root}_rpc.fin-prod.gpu.status.U`,
     );
   });
 

@@ -51,7 +51,12 @@ export const serviceUserName = (role: ServiceRole, d: Deployment = {}): string =
     ? `fleet-${role}`
     : `fleet-${role} ${d.root ?? DEFAULT_ROOT}/${d.stream ?? DEFAULT_STREAM}`;
 
-const servicePermissions = (role: ServiceRole, publicKey: string, d: Deployment): Permissions => {
+/** What a service user of `role` with key `publicKey` may do in deployment `d`. */
+export const servicePermissions = (
+  role: ServiceRole,
+  publicKey: string,
+  d: Deployment,
+): Permissions => {
   const root = d.root ?? DEFAULT_ROOT;
   switch (role) {
     case 'admin':
@@ -59,13 +64,13 @@ const servicePermissions = (role: ServiceRole, publicKey: string, d: Deployment)
     case 'enroll':
       return enrollPermissions(publicKey, root);
     case 'dispatcher':
-      return dispatcherPermissions(root);
+      return dispatcherPermissions(d);
     case 'registrar':
-      return registrarPermissions(root);
+      return registrarPermissions(d);
     case 'observer':
-      return observerPermissions(root, d.stream ?? DEFAULT_STREAM);
+      return observerPermissions(publicKey, d);
     case 'hud':
-      return hudPermissions(root);
+      return hudPermissions(publicKey, d);
     case 'system':
       return systemPermissions();
     default: {

@@ -28,8 +28,8 @@ const mayPublish = (p: Permissions, subject: string) =>
 const maySubscribe = (p: Permissions, filter: string) =>
   p.sub.allow.some((f) => subjectMatches(f, filter) || f === filter);
 
-/** Every stored and request subject of a project, for a worker id. */
-const allOf = (project: ProjectId, worker: WorkerId) => [
+/** Every stored and request subject of a project, for a worker id (and status requester). */
+const allOf = (project: ProjectId, worker: WorkerId, requester: string = PK) => [
   s.submit(project, GPU),
   s.cancel(project, GPU),
   s.dispatch(project, GPU),
@@ -40,6 +40,21 @@ const allOf = (project: ProjectId, worker: WorkerId) => [
   s.claim(project, GPU, worker),
   s.heartbeat(project, GPU, worker),
   s.status(project, GPU),
+  s.status(project, GPU, requester),
+];
+
+/** JetStream API subjects that change the stream or its messages, and KV's. */
+const DESTRUCTIVE = [
+  '$JS.API.STREAM.PURGE.FLEET',
+  '$JS.API.STREAM.DELETE.FLEET',
+  '$JS.API.STREAM.UPDATE.FLEET',
+  '$JS.API.STREAM.MSG.DELETE.FLEET',
+  '$JS.API.STREAM.CREATE.FLEET',
+  '$JS.API.STREAM.PURGE.KV_fleet_snapshots',
+  '$JS.API.STREAM.DELETE.KV_fleet_snapshots',
+  '$JS.API.STREAM.MSG.DELETE.KV_fleet_projections',
+  '$JS.API.STREAM.CREATE.OTHER',
+  '$JS.API.CONSUMER.DELETE.OTHER.c',
 ];
 
 describe('permissions', () => {
@@ -65,7 +80,13 @@ describe('permissions', () => {
   it('a producer may submit, cancel and ask status in its own project only, with no stream API', () => {
     const p = producerPermissions({ project: HEALTH, publicKey: PK }, ROOT);
     const allowed = allOf(HEALTH, W).filter((x) => mayPublish(p, x));
-    expect(allowed).toEqual([s.submit(HEALTH, GPU), s.cancel(HEALTH, GPU), s.status(HEALTH, GPU)]);
+    expect(allowed).toEqual([
+      s.submit(HEALTH, GPU),
+      s.cancel(HEALTH, GPU),
+      s.status(HEALTH, GPU, PK),
+    ]);
+    // Another producer's status subject, whose answers go to that producer's inbox: never.
+    expect(mayPublish(p, s.status(HEALTH, GPU, `U${'B'.repeat(55)}`))).toBe(false);
     expect(allOf(FIN, W).filter((x) => mayPublish(p, x))).toEqual([]);
     for (const api of ['$JS.API.CONSUMER.CREATE.FLEET', '$JS.API.DIRECT.GET.FLEET'])
       expect(mayPublish(p, api)).toBe(false);
@@ -85,9 +106,9 @@ describe('permissions', () => {
   });
 
   it('services write only what they own', () => {
-    const dispatcher = dispatcherPermissions(ROOT);
-    const registrar = registrarPermissions(ROOT);
-    const readers = [observerPermissions(ROOT, 'FLEET'), hudPermissions(ROOT)];
+    const dispatcher = dispatcherPermissions({ root: ROOT });
+    const registrar = registrarPermissions({ root: ROOT });
+    const readers = [observerPermissions(PK, { root: ROOT }), hudPermissions(PK, { root: ROOT })];
     expect(allOf(HEALTH, W).filter((x) => mayPublish(dispatcher, x))).toEqual([
       s.dispatch(HEALTH, GPU),
       s.rejected(HEALTH, GPU),
@@ -97,10 +118,28 @@ describe('permissions', () => {
       s.key(HEALTH, 'k1' as never),
     ]);
     for (const r of readers)
-      expect(allOf(HEALTH, W).filter((x) => mayPublish(r, x))).toEqual([s.status(HEALTH, GPU)]);
-    const observer = observerPermissions(ROOT, 'FLEET');
+      expect(allOf(HEALTH, W).filter((x) => mayPublish(r, x))).toEqual([s.status(HEALTH, GPU, PK)]);
+    const observer = observerPermissions(PK, { root: ROOT, stream: 'FLEET' });
     expect(mayPublish(observer, '$JS.API.STREAM.DELETE.FLEET')).toBe(false);
     expect(mayPublish(observer, '$JS.API.CONSUMER.CREATE.FLEET.x.fleet.>')).toBe(true);
     expect(mayPublish(observer, '$JS.API.CONSUMER.CREATE.OTHER')).toBe(false);
+  });
+
+  it('no service may purge, delete or reconfigure a stream: only the operator may', () => {
+    const services = [
+      dispatcherPermissions({ root: ROOT }),
+      registrarPermissions({ root: ROOT }),
+      observerPermissions(PK, { root: ROOT }),
+      hudPermissions(PK, { root: ROOT }),
+    ];
+    for (const p of services)
+      expect(
+        DESTRUCTIVE.filter((api) => mayPublish(p, api)),
+        JSON.stringify(p.pub),
+      ).toEqual([]);
+    expect(
+      mayPublish(dispatcherPermissions({ root: ROOT }), '$KV.fleet_snapshots.dispatcher'),
+    ).toBe(true);
+    expect(mayPublish(hudPermissions(PK, { root: ROOT }), '$KV.fleet_snapshots.x')).toBe(false);
   });
 });

@@ -1,4 +1,12 @@
-import { DEFAULT_ROOT, DEFAULT_STREAM, subjects } from '../events/index.ts';
+import {
+  bucketStream,
+  DEFAULT_ROOT,
+  DEFAULT_STREAM,
+  inboxPrefix,
+  projectionBucket,
+  snapshotBucket,
+  subjects,
+} from '../events/index.ts';
 import type { PoolId, ProjectId, WorkerId } from '../events/index.ts';
 
 /** What a NATS user may publish and subscribe to, as a user JWT carries it. */
@@ -30,12 +38,8 @@ export const Role = {
 } as const;
 export type Role = (typeof Role)[keyof typeof Role];
 
-/**
- * Where a user's replies arrive: a per-user prefix, so nobody but the operator's services ever
- * subscribes to `_INBOX.>` — other users' replies, and stream messages delivered to services'
- * inboxes, stay out of a tenant's reach. Clients connect with `inboxPrefix` set to it.
- */
-export const inboxPrefix = (userPublicKey: string): string => `_INBOX.${userPublicKey}`;
+// Where a user's replies arrive (`_INBOX.<public key>`): the contract's, re-exported here.
+export { inboxPrefix };
 
 /** Every JetStream API subject. Untrusted users get none of it. */
 const JS_API = '$JS.API.>';
@@ -77,9 +81,10 @@ export const workerPermissions = (
 
 /**
  * A producer of one project: submits and cancels in any pool of its project and asks their
- * status (answered by the dispatcher). No JetStream API at all: on nats-server 2.9 neither
- * consumers nor direct gets can be limited to a project's subjects, so raw event reads stay
- * with the operator's observers.
+ * status (answered by the dispatcher) on its own status subject, whose last token is its key:
+ * the dispatcher answers only that key's inbox. No JetStream API at all: on nats-server 2.9
+ * neither consumers nor direct gets can be limited to a project's subjects, so raw event reads
+ * stay with the operator's observers.
  */
 export const producerPermissions = (
   producer: { readonly project: ProjectId; readonly publicKey: string },
@@ -92,7 +97,7 @@ export const producerPermissions = (
       allow: [
         s.submit(producer.project, any),
         s.cancel(producer.project, any),
-        s.status(producer.project, any),
+        s.status(producer.project, any, producer.publicKey),
       ],
       deny: [JS_API],
     },
@@ -106,20 +111,71 @@ export const enrollPermissions = (publicKey: string, root: string = DEFAULT_ROOT
   sub: { allow: own(publicKey), deny: [] },
 });
 
+const API = '$JS.API';
+
+/**
+ * What reading one stream takes, and nothing that changes it: its info, ordered consumers
+ * (create, info, next, delete) and message and direct gets. No purge, no delete, no update.
+ */
+const readStream = (stream: string): string[] => [
+  `${API}.INFO`,
+  `${API}.STREAM.INFO.${stream}`,
+  `${API}.STREAM.MSG.GET.${stream}`,
+  `${API}.DIRECT.GET.${stream}`,
+  `${API}.DIRECT.GET.${stream}.>`,
+  `${API}.CONSUMER.CREATE.${stream}`,
+  `${API}.CONSUMER.CREATE.${stream}.>`,
+  `${API}.CONSUMER.INFO.${stream}.*`,
+  `${API}.CONSUMER.DELETE.${stream}.*`,
+  `${API}.CONSUMER.MSG.NEXT.${stream}.*`,
+];
+
+/** What keeping values in one KV bucket takes: create it, read it, put and remove keys. */
+const useBucket = (bucket: string): string[] => [
+  ...readStream(bucketStream(bucket)),
+  `${API}.STREAM.CREATE.${bucketStream(bucket)}`,
+  `$KV.${bucket}.>`,
+];
+
+/** Where a service's deployment lives: its subject root and its stream. */
+interface ServiceScope {
+  readonly root?: string;
+  readonly stream?: string;
+}
+
+const scopeOf = (d: ServiceScope) => ({
+  root: d.root ?? DEFAULT_ROOT,
+  stream: d.stream ?? DEFAULT_STREAM,
+});
+
 /**
  * The dispatchers (of every pool): append decisions and refusals, serve claims, heartbeats and
- * status requests and answer them, use JetStream (tails, appends, snapshots in KV). They cannot
- * write a submission, a report or a membership.
+ * status requests and answer them (on the requester's own inbox only, checked before each
+ * answer: `replyRefusal`), read the stream, keep snapshots in their bucket. They cannot write
+ * a submission, a report or a membership, nor purge, delete or reconfigure any stream.
  */
-export const dispatcherPermissions = (root: string = DEFAULT_ROOT): Permissions => {
+export const dispatcherPermissions = (d: ServiceScope = {}): Permissions => {
+  const { root, stream } = scopeOf(d);
   const rpc = rpcOf(root);
   return {
     pub: {
-      allow: [`${root}.*.*.dispatch`, `${root}.*.*.rejected`, JS_API, '$KV.>', ALL_INBOXES],
+      allow: [
+        `${root}.*.*.dispatch`,
+        `${root}.*.*.rejected`,
+        ...readStream(stream),
+        ...useBucket(snapshotBucket(stream, root)),
+        ALL_INBOXES,
+      ],
       deny: [],
     },
     sub: {
-      allow: [`${rpc}.*.*.*.claim`, `${rpc}.*.*.*.hb`, `${rpc}.*.*.status`, ALL_INBOXES],
+      allow: [
+        `${rpc}.*.*.*.claim`,
+        `${rpc}.*.*.*.hb`,
+        `${rpc}.*.*.status`,
+        `${rpc}.*.*.status.*`,
+        ALL_INBOXES,
+      ],
       deny: [],
     },
   };
@@ -127,56 +183,51 @@ export const dispatcherPermissions = (root: string = DEFAULT_ROOT): Permissions 
 
 /**
  * The registrar: appends key uses and memberships, serves enrollment and renewal requests and
- * answers them, uses JetStream. It cannot write a task, a decision or a report.
+ * answers them (on the requester's own inbox only), reads the stream. It cannot write a task,
+ * a decision or a report, nor change any stream.
  */
-export const registrarPermissions = (root: string = DEFAULT_ROOT): Permissions => ({
-  pub: {
-    allow: [`${root}.*._keys.*`, `${root}.*.*.member.*`, JS_API, ALL_INBOXES],
-    deny: [],
-  },
-  sub: { allow: [subjects(root).enroll(), ALL_INBOXES], deny: [] },
-});
+export const registrarPermissions = (d: ServiceScope = {}): Permissions => {
+  const { root, stream } = scopeOf(d);
+  return {
+    pub: {
+      allow: [`${root}.*._keys.*`, `${root}.*.*.member.*`, ...readStream(stream), ALL_INBOXES],
+      deny: [],
+    },
+    sub: { allow: [subjects(root).enroll(), ALL_INBOXES], deny: [] },
+  };
+};
 
 /**
- * Read-only operator scope (the HUD, projections, auditors): stream and consumer info, ordered
- * consumers and direct gets on the stream, task status requests. It may not change the stream
- * or publish any Fleet subject.
+ * Read-only operator scope (auditors, `fleet events`, `fleet state`): reads the stream and
+ * asks task status on its own status subjects. It may not change the stream or publish any
+ * Fleet subject.
  */
-export const observerPermissions = (
-  root: string = DEFAULT_ROOT,
-  stream: string = DEFAULT_STREAM,
-): Permissions => {
-  const api = '$JS.API';
+export const observerPermissions = (publicKey: string, d: ServiceScope = {}): Permissions => {
+  const { root, stream } = scopeOf(d);
+  return {
+    pub: { allow: [...readStream(stream), `${rpcOf(root)}.*.*.status.${publicKey}`], deny: [] },
+    sub: { allow: [ALL_INBOXES], deny: [] },
+  };
+};
+
+/**
+ * The HUD and projections (operator scope): what observers may, plus checkpoints in their
+ * bucket. It publishes no Fleet subject, serves no request and changes no stream.
+ */
+export const hudPermissions = (publicKey: string, d: ServiceScope = {}): Permissions => {
+  const { root, stream } = scopeOf(d);
   return {
     pub: {
       allow: [
-        `${api}.INFO`,
-        `${api}.STREAM.INFO.${stream}`,
-        `${api}.STREAM.MSG.GET.${stream}`,
-        `${api}.DIRECT.GET.${stream}`,
-        `${api}.DIRECT.GET.${stream}.>`,
-        `${api}.CONSUMER.CREATE.${stream}`,
-        `${api}.CONSUMER.CREATE.${stream}.>`,
-        `${api}.CONSUMER.INFO.${stream}.*`,
-        `${api}.CONSUMER.DELETE.${stream}.*`,
-        `${api}.CONSUMER.MSG.NEXT.${stream}.*`,
-        `${rpcOf(root)}.*.*.status`,
+        ...readStream(stream),
+        ...useBucket(projectionBucket(stream, root)),
+        `${rpcOf(root)}.*.*.status.${publicKey}`,
       ],
       deny: [],
     },
     sub: { allow: [ALL_INBOXES], deny: [] },
   };
 };
-
-/**
- * The HUD and projections (operator scope): the JetStream API (reads, and checkpoints in KV
- * buckets) and task status requests. It publishes no Fleet subject and serves no request; it
- * could still change streams and KV buckets through the API, so it is an operator's process.
- */
-export const hudPermissions = (root: string = DEFAULT_ROOT): Permissions => ({
-  pub: { allow: [JS_API, '$KV.>', `${rpcOf(root)}.*.*.status`], deny: [] },
-  sub: { allow: [ALL_INBOXES], deny: [] },
-});
 
 /** The operator's tools: everything in the Fleet account. */
 export const adminPermissions = (): Permissions => ({

@@ -173,7 +173,7 @@ describe('producers read their own tasks’ outcomes through the dispatcher, wit
     expect(refused).toMatchObject({
       reason: 'permission_denied',
       message: expect.stringContaining(
-        `Permissions Violation for Publish to "${fx.root}_rpc.${FIN}.${GPU}.status"`,
+        `Permissions Violation for Publish to "${fx.root}_rpc.${FIN}.${GPU}.status.U`,
       ) as string,
     });
     // An operator asking about the task in a project where it does not exist gets no report.
@@ -227,7 +227,8 @@ describe('producers read their own tasks’ outcomes through the dispatcher, wit
       meta: { at: Date.now() },
     });
     const bodies: unknown[] = [];
-    const sub = fx.admin.subscribe(fx.log.subjects.status(HEALTH, legacy), {
+    // The producer asks on its own status subject (`….status.<its key>`).
+    const sub = fx.admin.subscribe(fx.log.subjects.status(HEALTH, legacy, '*'), {
       callback: (_e, m) => {
         const body = m.json<Record<string, unknown>>();
         bodies.push(body);

@@ -2,6 +2,7 @@ import { connect } from '@nats-io/transport-node';
 import type { Authenticator, NatsConnection } from '@nats-io/transport-node';
 import { DEFAULT_ROOT, DEFAULT_STREAM, UnavailableError } from '../events/index.ts';
 import type { CredentialIssuer } from '../actors/registrar/credential-issuer.ts';
+import { EventLog } from '../actors/host/event-log.ts';
 import { openAuthDir } from './auth-dir.ts';
 import type { AuthDir } from './auth-dir.ts';
 import { credentialAuthority, DEFAULT_WORKER_TTL_MS } from './credential-authority.ts';
@@ -15,6 +16,11 @@ export interface SecureSetup {
   readonly nats: { readonly args: string[]; readonly authenticator: Authenticator };
   /** A long-lived connection as the service `role` (its own scoped credentials). */
   connect(url: string, role: ServiceRole): Promise<NatsConnection>;
+  /**
+   * As the operator, creates the stream (or guards an older one against purge and delete):
+   * no service may create or change it.
+   */
+  provision(url: string): Promise<void>;
   /** The registrar's credential issuer, pushing revocations through a system-user connection. */
   issuer(url: string): Promise<CredentialIssuer>;
   /** Lines telling the operator where the credentials are (paths, never contents). */
@@ -60,6 +66,15 @@ export const prepareSecure = async (
     auth,
     nats: { args: ['-c', auth.configPath], authenticator: admin.authenticator },
     connect: open,
+    provision: async (url) => {
+      const nc = await open(url, ServiceRole.admin);
+      try {
+        await EventLog.open(nc, d);
+      } finally {
+        connections.splice(connections.indexOf(nc), 1);
+        await nc.drain();
+      }
+    },
     issuer: async (url) =>
       credentialAuthority({
         material: auth.material,

@@ -148,10 +148,12 @@ describe('the transport refuses what a user’s credentials do not allow (nats-s
 
   describe('a producer of one project', () => {
     let producer: NatsConnection;
+    let producerKey: string;
     let producerViolations: string[];
     beforeAll(async () => {
       const creds = await issueProducerCreds(fx.auth.material, { project: HEALTH, root: fx.root });
       producer = await fx.connectAs(creds);
+      producerKey = creds.publicKey;
       producerViolations = violations(producer);
     });
 
@@ -194,21 +196,26 @@ describe('the transport refuses what a user’s credentials do not allow (nats-s
     it('has its status requests for another project refused by the server', async () => {
       // Stand-in for the dispatcher: answers every status request it receives.
       const answered: string[] = [];
-      const sub = fx.admin.subscribe(`${fx.root}_rpc.*.*.status`, {
+      const sub = fx.admin.subscribe(`${fx.root}_rpc.*.*.status.*`, {
         callback: (_e, m) => {
           answered.push(m.subject);
           m.respond('{}');
         },
       });
       await fx.admin.flush();
-      const mine = await producer.request(s.status(HEALTH, GPU), '{"taskId":"t1"}', {
+      const mine = await producer.request(s.status(HEALTH, GPU, producerKey), '{"taskId":"t1"}', {
         timeout: 5_000,
       });
       expect(mine.string()).toBe('{}');
       await expect(
-        producer.request(s.status(FIN, GPU), '{"taskId":"t2"}', { timeout: 5_000 }),
-      ).rejects.toThrow(publishDenied(s.status(FIN, GPU)));
-      expect(answered).toEqual([s.status(HEALTH, GPU)]);
+        producer.request(s.status(FIN, GPU, producerKey), '{"taskId":"t2"}', { timeout: 5_000 }),
+      ).rejects.toThrow(publishDenied(s.status(FIN, GPU, producerKey)));
+      // Nor may it ask on another requester's status subject (answered on that one's inbox).
+      const other = s.status(HEALTH, GPU, `U${'B'.repeat(55)}`);
+      await expect(producer.request(other, '{"taskId":"t3"}', { timeout: 5_000 })).rejects.toThrow(
+        publishDenied(other),
+      );
+      expect(answered).toEqual([s.status(HEALTH, GPU, producerKey)]);
       sub.unsubscribe();
     });
   });

@@ -87,3 +87,21 @@ export const verifyUserJwt = (
   const account = claims.nats.issuer_account ?? claims.iss;
   return account === expected.account ? claims : undefined;
 };
+
+/** Whether a JWT's user claims grant exactly `permissions` (same lists, in any order). */
+export const grantsExactly = (
+  user: {
+    pub?: { allow?: string[]; deny?: string[] };
+    sub?: { allow?: string[]; deny?: string[] };
+  },
+  permissions: Permissions,
+): boolean => {
+  const same = (a: readonly string[] | undefined, b: readonly string[]) =>
+    JSON.stringify([...(a ?? [])].sort()) === JSON.stringify([...b].sort());
+  return (
+    same(user.pub?.allow, permissions.pub.allow) &&
+    same(user.pub?.deny, permissions.pub.deny) &&
+    same(user.sub?.allow, permissions.sub.allow) &&
+    same(user.sub?.deny, permissions.sub.deny)
+  );
+};

@@ -12,7 +12,8 @@ import { initialState } from './state.ts';
 import type { DispatcherConfig, DispatchState } from './state.ts';
 
 /** Bump when DispatchState changes shape, so old snapshots are ignored. */
-const SNAPSHOT_VERSION = 5;
+// 6: workers keep their public key (whose inbox alone their requests are answered on).
+const SNAPSHOT_VERSION = 6;
 
 /** Where each decision goes: exclusive decisions to the project's dispatch subject. */
 const route = (subjects: Subjects, e: FleetEvent): Route => {

@@ -6,8 +6,11 @@ import {
   decode,
   ErrorCode,
   Heartbeat,
+  inboxOwner,
+  inboxPrefix,
   isName,
   MAX_MESSAGE_BYTES,
+  replyRefusal,
   parseRpcSubject,
   taskReportOf,
   TaskStatusRequest,
@@ -43,6 +46,12 @@ export interface DispatcherOptions {
   /** Told of errors the dispatcher survived. */
   readonly onError?: (error: unknown) => void;
   /**
+   * Told of each request left unanswered because its reply subject is not the requester's own
+   * inbox (a JetStream API subject, a stored subject, another user's inbox): the dispatcher
+   * would answer with its own rights, so it answers nobody. Also counted in `refusals()`.
+   */
+  readonly onRefused?: (refusal: RequestRefused) => void;
+  /**
    * Largest status reply in bytes; a report that would make it larger is left out
    * (`reportOmitted: 'too_large'`). The server's max payload by default, and never above it.
    */
@@ -55,6 +64,18 @@ export interface DispatcherOptions {
    */
   readonly maxWaiting?: number;
 }
+
+/** A request the dispatcher dropped unanswered, and why. */
+export interface RequestRefused {
+  readonly kind: RequestKind;
+  readonly reason: RequestRefusal;
+  readonly detail: string;
+  /** The subject the request arrived on: it names the requester. */
+  readonly subject: string;
+}
+
+/** The kinds of request a dispatcher serves. */
+export type RequestKind = 'claim' | 'hb' | 'status';
 
 interface PendingClaim {
   readonly msg: Msg;
@@ -69,9 +90,7 @@ interface RequestError {
   readonly error: string;
   readonly code: ErrorCode;
 }
-const reply = (msg: Msg, body: ClaimReply | HeartbeatReply | TaskStatusReply | RequestError) => {
-  msg.respond(encoder.encode(JSON.stringify(body)));
-};
+type ReplyBody = ClaimReply | HeartbeatReply | TaskStatusReply | RequestError;
 
 /** Why a request was not served: the codec's codes, and `no_reply` for a claim nobody awaits. */
 export type RequestRefusal = ErrorCode | 'no_reply';
@@ -139,23 +158,48 @@ export const startDispatcher = async (options: DispatcherOptions): Promise<Dispa
   let roundAgain = false;
   let stopped = false;
   const refusals: Record<string, number> = {};
+  const count = (kind: RequestKind, reason: RequestRefusal) => {
+    const k = `${kind}:${reason}`;
+    refusals[k] = (refusals[k] ?? 0) + 1;
+  };
+  /** A worker's NATS user key, when it enrolled with one: its requests' replies go there. */
+  const ownerOf = (workerId: string): string | undefined => host.state.workers[workerId]?.publicKey;
+  /**
+   * Whether `msg` may be answered: it has a reply subject, and that subject is an inbox — the
+   * requester's own when `owner` is known. A refused one is counted and told, never answered.
+   */
+  const mayAnswer = (msg: Msg, kind: RequestKind, owner: string | undefined): boolean => {
+    if (msg.reply === undefined || msg.reply === '') return false;
+    const refused = replyRefusal(msg.reply, owner);
+    if (refused === undefined) return true;
+    count(kind, refused.code);
+    options.onRefused?.({
+      kind,
+      reason: refused.code,
+      detail: refused.detail,
+      subject: msg.subject,
+    });
+    return false;
+  };
+  const reply = (msg: Msg, kind: RequestKind, owner: string | undefined, body: ReplyBody) => {
+    if (mayAnswer(msg, kind, owner)) msg.respond(encoder.encode(JSON.stringify(body)));
+  };
   /** Counts a request the dispatcher will not serve, and tells its sender why if it listens. */
   const refuse = (
     msg: Msg,
-    kind: 'claim' | 'hb' | 'status',
+    kind: RequestKind,
     reason: RequestRefusal,
     error: string,
+    owner?: string,
   ) => {
-    const k = `${kind}:${reason}`;
-    refusals[k] = (refusals[k] ?? 0) + 1;
-    if (reason !== 'no_reply' && msg.reply !== undefined && msg.reply !== '')
-      reply(msg, { error, code: reason });
+    count(kind, reason);
+    if (reason !== 'no_reply') reply(msg, kind, owner, { error, code: reason });
   };
 
   const settle = (p: PendingClaim, body: ClaimReply) => {
     clearTimeout(p.timer);
     pending.delete(p);
-    reply(p.msg, body);
+    reply(p.msg, 'claim', ownerOf(p.claim.workerId), body);
   };
 
   const assignmentOf = (s: DispatchState, e: EventOf<'task.assigned'>): Assignment | undefined => {
@@ -257,14 +301,19 @@ export const startDispatcher = async (options: DispatcherOptions): Promise<Dispa
       );
       return;
     }
+    const { project, workerId } = subject.value;
+    const owner = ownerOf(workerId);
+    // Checked before anything is held: a claim nobody may be answered on is dropped at once.
+    if (!mayAnswer(msg, 'claim', owner)) return;
     const read = bodyOf(msg);
     if (!read.ok) {
-      refuse(msg, 'claim', ErrorCode.MalformedJson, 'claim body is not JSON');
+      refuse(msg, 'claim', ErrorCode.MalformedJson, 'claim body is not JSON', owner);
       return;
     }
     const request = ClaimRequest.safeParse(read.body);
     if (!request.success) {
-      refuse(msg, 'claim', ErrorCode.SchemaInvalid, `invalid claim: ${firstIssue(request.error)}`);
+      const why = `invalid claim: ${firstIssue(request.error)}`;
+      refuse(msg, 'claim', ErrorCode.SchemaInvalid, why, owner);
       return;
     }
     if (pending.size >= maxWaiting) {
@@ -273,10 +322,10 @@ export const startDispatcher = async (options: DispatcherOptions): Promise<Dispa
         'claim',
         ErrorCode.Unavailable,
         `the dispatcher already holds ${pending.size} waiting claims; ask again later`,
+        owner,
       );
       return;
     }
-    const { project, workerId } = subject.value;
     const claim: Claim = { workerId, project, pool: subject.value.pool, max: request.data.max };
     const deadline = now() + request.data.waitMs;
     const p: PendingClaim = {
@@ -305,22 +354,31 @@ export const startDispatcher = async (options: DispatcherOptions): Promise<Dispa
     }
     // An empty body is a beat without attempts; anything else must be a valid heartbeat, or it
     // keeps nobody alive.
+    const { workerId, project } = subject.value;
     const read = bodyOf(msg);
     const hb = read.ok
       ? Heartbeat.safeParse(msg.data.length === 0 ? { attempts: [] } : read.body)
       : undefined;
     if (hb === undefined || !hb.success) {
+      const owner = ownerOf(workerId);
       if (hb === undefined)
-        refuse(msg, 'hb', ErrorCode.MalformedJson, 'heartbeat body is not JSON');
-      else refuse(msg, 'hb', ErrorCode.SchemaInvalid, `invalid heartbeat: ${firstIssue(hb.error)}`);
+        refuse(msg, 'hb', ErrorCode.MalformedJson, 'heartbeat body is not JSON', owner);
+      else
+        refuse(
+          msg,
+          'hb',
+          ErrorCode.SchemaInvalid,
+          `invalid heartbeat: ${firstIssue(hb.error)}`,
+          owner,
+        );
       return;
     }
-    const { workerId, project } = subject.value;
     const w = host.state.workers[workerId];
     // The boundary again: a heartbeat on another project's subject keeps nobody alive.
     const known = w !== undefined && w.capability.project === project;
     if (known) lastSeen[workerId] = now();
-    if (msg.reply === undefined || msg.reply === '') return;
+    // A beat keeps its worker alive whatever its reply subject; only the answer is refused.
+    if (!mayAnswer(msg, 'hb', ownerOf(workerId))) return;
     const answer = () => {
       const v = host.state.workers[workerId];
       const isKnown = v !== undefined && v.capability.project === project;
@@ -337,7 +395,7 @@ export const startDispatcher = async (options: DispatcherOptions): Promise<Dispa
     };
     const first = answer();
     if (first.abort.length === 0 && first.status !== 'unknown') {
-      reply(msg, first);
+      reply(msg, 'hb', ownerOf(workerId), first);
       return;
     }
     // Told to abort, a worker drops real work; told it is unknown, it ends itself. First make
@@ -345,7 +403,13 @@ export const startDispatcher = async (options: DispatcherOptions): Promise<Dispa
     // assignment or saw the enrollment, or its own fold rebuilding after a restart.
     if (catchingUp >= maxWaiting) {
       // A transient error: the worker beats again later, and ends nothing for it.
-      refuse(msg, 'hb', ErrorCode.Unavailable, 'the dispatcher is catching up; beat again');
+      refuse(
+        msg,
+        'hb',
+        ErrorCode.Unavailable,
+        'the dispatcher is catching up; beat again',
+        ownerOf(workerId),
+      );
       return;
     }
     catchingUp += 1;
@@ -358,12 +422,18 @@ export const startDispatcher = async (options: DispatcherOptions): Promise<Dispa
         () => {
           const now1 = answer();
           if (now1.status !== 'unknown') lastSeen[workerId] = now();
-          reply(msg, now1);
+          reply(msg, 'hb', ownerOf(workerId), now1);
         },
         (e: unknown) => {
           onError(e);
           // Unsure, end nothing: a stale attempt's lease runs out and its report is refused.
-          refuse(msg, 'hb', ErrorCode.Unavailable, 'the dispatcher could not catch up; beat again');
+          refuse(
+            msg,
+            'hb',
+            ErrorCode.Unavailable,
+            'the dispatcher could not catch up; beat again',
+            ownerOf(workerId),
+          );
         },
       )
       .finally(() => {
@@ -374,6 +444,8 @@ export const startDispatcher = async (options: DispatcherOptions): Promise<Dispa
   // Task status, long-polled until the task ends: how producers learn outcomes and refusals.
   interface StatusWaiter {
     readonly project: string;
+    /** The requester's user key, when it asked on its own status subject. */
+    readonly owner: string | undefined;
     readonly taskId: string;
     readonly withReport: boolean;
     readonly msg: Msg;
@@ -441,15 +513,22 @@ export const startDispatcher = async (options: DispatcherOptions): Promise<Dispa
   };
   /** Report reads under way; `stop` lets them answer. */
   const answering = new Set<Promise<void>>();
-  const answerStatus = (msg: Msg, r: TaskStatusReply, report: boolean) => {
+  const answerStatus = (
+    msg: Msg,
+    owner: string | undefined,
+    r: TaskStatusReply,
+    report: boolean,
+  ) => {
     if (!report || waiting(r)) {
-      reply(msg, r);
+      reply(msg, 'status', owner, r);
       return;
     }
     // Reads of reports are bounded like long-polls: past the cap, the outcome without it.
     if (answering.size >= maxWaiting) {
       reply(
         msg,
+        'status',
+        owner,
         r.endedSeq === undefined || r.status === 'cancelled'
           ? r
           : { ...r, reportOmitted: 'unavailable' },
@@ -458,7 +537,7 @@ export const startDispatcher = async (options: DispatcherOptions): Promise<Dispa
     }
     const p = withReport(r)
       .then((full) => {
-        reply(msg, full);
+        reply(msg, 'status', owner, full);
       })
       .catch(onError)
       .finally(() => answering.delete(p));
@@ -467,12 +546,26 @@ export const startDispatcher = async (options: DispatcherOptions): Promise<Dispa
   const onStatus = (msg: Msg) => {
     const t = msg.subject.split('.');
     const project = t[1];
+    // `….status.<key>`: a requester with its own inbox, answered there alone.
+    const owner = t[4];
     const usage =
-      'a status request is {"taskId", "waitMs", "withReport"} on <root>_rpc.<project>.<pool>.status';
-    if (t.length !== 4 || project === undefined || !isName(project)) {
+      'a status request is {"taskId", "waitMs", "withReport"} on <root>_rpc.<project>.<pool>.status[.<user key>]';
+    if (
+      (t.length !== 4 && t.length !== 5) ||
+      project === undefined ||
+      !isName(project) ||
+      (owner !== undefined && inboxOwner(inboxPrefix(owner)) === undefined)
+    ) {
+      // The key token is not a user key: answer nobody but an inbox of no one in particular.
       refuse(msg, 'status', ErrorCode.BadSubject, usage);
       return;
     }
+    // Nobody to answer: holding the request for its wait would only keep memory.
+    if (msg.reply === undefined || msg.reply === '') {
+      refuse(msg, 'status', 'no_reply', usage);
+      return;
+    }
+    if (!mayAnswer(msg, 'status', owner)) return;
     const read = bodyOf(msg);
     const req = read.ok ? TaskStatusRequest.safeParse(read.body) : undefined;
     if (req === undefined || !req.success) {
@@ -481,28 +574,25 @@ export const startDispatcher = async (options: DispatcherOptions): Promise<Dispa
         'status',
         req === undefined ? ErrorCode.MalformedJson : ErrorCode.SchemaInvalid,
         usage,
+        owner,
       );
-      return;
-    }
-    // Nobody to answer: holding the request for its wait would only keep memory.
-    if (msg.reply === undefined || msg.reply === '') {
-      refuse(msg, 'status', 'no_reply', usage);
       return;
     }
     const now0 = statusOf(project, req.data.taskId);
     // Past the cap a status request is answered at once: the requester polls again.
     if (!waiting(now0) || req.data.waitMs === 0 || statusWaiting >= maxWaiting) {
-      answerStatus(msg, now0, req.data.withReport);
+      answerStatus(msg, owner, now0, req.data.withReport);
       return;
     }
     const w: StatusWaiter = {
       project,
+      owner,
       taskId: req.data.taskId,
       withReport: req.data.withReport,
       msg,
       timer: setTimeout(() => {
         dropWaiter(w);
-        answerStatus(msg, statusOf(project, req.data.taskId), w.withReport);
+        answerStatus(msg, owner, statusOf(project, req.data.taskId), w.withReport);
       }, req.data.waitMs),
     };
     const key = taskKey(project, req.data.taskId);
@@ -520,7 +610,7 @@ export const startDispatcher = async (options: DispatcherOptions): Promise<Dispa
       if (waiting(r)) continue;
       clearTimeout(w.timer);
       dropWaiter(w);
-      answerStatus(w.msg, r, w.withReport);
+      answerStatus(w.msg, w.owner, r, w.withReport);
     }
   };
   /** Keys of the tasks a folded message names: its events', or what a refusal was about. */
@@ -561,6 +651,7 @@ export const startDispatcher = async (options: DispatcherOptions): Promise<Dispa
   const subs: Subscription[] = [
     log.nc.subscribe(log.subjects.poolClaims(pool), { queue, callback: guarded(onClaim) }),
     log.nc.subscribe(log.subjects.poolStatus(pool), { queue, callback: guarded(onStatus) }),
+    log.nc.subscribe(log.subjects.poolStatusOwned(pool), { queue, callback: guarded(onStatus) }),
     log.nc.subscribe(log.subjects.poolHeartbeats(pool), { callback: guarded(onHeartbeat) }),
   ];
   const unlisten = host.onFold(({ entry }) => {
@@ -596,7 +687,7 @@ export const startDispatcher = async (options: DispatcherOptions): Promise<Dispa
       for (const set of statusWaiters.values())
         for (const w of set) {
           clearTimeout(w.timer);
-          answerStatus(w.msg, statusOf(w.project, w.taskId), w.withReport);
+          answerStatus(w.msg, w.owner, statusOf(w.project, w.taskId), w.withReport);
         }
       statusWaiters.clear();
       statusWaiting = 0;

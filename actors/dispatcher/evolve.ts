@@ -294,6 +294,7 @@ const enrolled = (s: DispatchState, e: EventOf<'worker.enrolled'>, seq: number):
     status: 'active',
     held: [],
     enrolledSeq: seq,
+    ...(d.publicKey === undefined ? {} : { publicKey: d.publicKey }),
   };
   s.workers[d.workerId] = worker;
   count(s, worker, 1);

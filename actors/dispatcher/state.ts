@@ -51,6 +51,8 @@ export interface WorkerState {
   /** Tasks whose live attempt this worker holds. */
   held: TaskKey[];
   readonly enrolledSeq: number;
+  /** Its NATS user public key (secure mode): the dispatcher answers only `_INBOX.<it>.…`. */
+  readonly publicKey?: string;
 }
 
 /** What a task demands; tasks with equal demands share one signature. */

@@ -112,13 +112,21 @@ export class EventLog {
     const jsm = await jetstreamManager(nc);
     const log = new EventLog(nc, jsm, location);
     const config = streamConfig({ name: log.stream, root: log.subjects.root });
+    let info;
     try {
-      await jsm.streams.info(log.stream);
+      info = await jsm.streams.info(log.stream);
     } catch (cause) {
       if (!(cause instanceof JetStreamApiError) || cause.code !== JetStreamApiCodes.StreamNotFound)
         throw new UnavailableError(`cannot reach stream ${log.stream}`, { cause });
       await jsm.streams.add(config);
+      return log;
     }
+    // A stream made by an older version may still be purged: guard it where this user may
+    // (the operator's); a service without the right leaves it to `fleet up`.
+    if (!info.config.deny_purge || !info.config.deny_delete)
+      await jsm.streams
+        .update(log.stream, { ...info.config, deny_purge: true, deny_delete: true })
+        .catch(() => undefined);
     return log;
   }
 

@@ -2,8 +2,10 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { z } from 'zod';
 import { ChunkedValues } from './chunked-values.ts';
 
-/** Name of the snapshot bucket unless configured otherwise. */
-export const DEFAULT_SNAPSHOT_BUCKET = 'fleet_snapshots';
+import { DEFAULT_SNAPSHOT_BUCKET } from '../../events/index.ts';
+
+/** Name of the snapshot bucket unless configured otherwise (the contract names it). */
+export { DEFAULT_SNAPSHOT_BUCKET };
 
 /** A saved actor state and where in the log it was taken. */
 export interface Snapshot<S> {

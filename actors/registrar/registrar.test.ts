@@ -28,8 +28,8 @@ const request = async (body: unknown): Promise<EnrollReply> => {
   const m = await f.nc.request(f.log.subjects.enroll(), json(body), { timeout: 10_000 });
   return EnrollReply.parse(m.json());
 };
-const reasonOf = (r: EnrollReply): EnrollRefusal | 'enrolled' =>
-  'worker' in r ? 'enrolled' : r.refused.reason;
+const reasonOf = (r: EnrollReply): EnrollRefusal | 'enrolled' | 'sealed' =>
+  'worker' in r ? 'enrolled' : 'sealed' in r ? 'sealed' : r.refused.reason;
 const tally = (replies: EnrollReply[]) => {
   const out: Record<string, number> = {};
   for (const r of replies) out[reasonOf(r)] = (out[reasonOf(r)] ?? 0) + 1;
@@ -233,7 +233,7 @@ describe('the registrar on JetStream', () => {
     await start();
     const key = await issue({ models: ['llama'] });
     const reply = await request({ key: key.token, models: ['llama'] });
-    if (!('worker' in reply)) throw new Error(`refused: ${reply.refused.reason}`);
+    if (!('worker' in reply)) throw new Error(`refused: ${reasonOf(reply)}`);
     const { workerId } = reply.worker;
     await expect.poll(() => d.host.state.workers[workerId]?.status).toBe('active');
     expect(await f.heartbeat(workerId)).toEqual({ status: 'active', abort: [] });

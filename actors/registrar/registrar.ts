@@ -2,9 +2,22 @@ import { randomBytes } from 'node:crypto';
 import { JetStreamApiCodes, JetStreamApiError } from '@nats-io/jetstream';
 import type { Msg, Subscription } from '@nats-io/transport-node';
 import type { z } from 'zod';
-import { decode, EnrollRequest, RenewRequest, WorkerId } from '../../events/index.ts';
-import type { EnrollRefusal, EnrollReply, ProjectId } from '../../events/index.ts';
+import {
+  CurvePublicKey,
+  decode,
+  EnrollRequest,
+  RenewRequest,
+  replyRefusal,
+  WorkerId,
+} from '../../events/index.ts';
+import type {
+  EnrollRefusal,
+  EnrollReply,
+  ProjectId,
+  SealedEnrollment,
+} from '../../events/index.ts';
 import { verifyRenewal } from '../../security/renewal-proof.ts';
+import { sealEnrollment } from '../../security/sealed-enrollment.ts';
 import { ActorHost } from '../host/actor-host.ts';
 import type { EventLog } from '../host/event-log.ts';
 import { Mailbox } from '../host/mailbox.ts';
@@ -41,7 +54,17 @@ export interface RegistrarOptions {
    * worker's key is revoked at the transport, which disconnects it.
    */
   readonly credentials?: CredentialIssuer;
+  /**
+   * The shared enrollment user's public key (secure mode): enrollments are answered only on its
+   * inbox, renewals only on the renewing worker's own. Without it, any inbox is answered.
+   */
+  readonly enrollPublicKey?: string;
+  /** Told of each request left unanswered because of its reply subject (also in `stats`). */
+  readonly onRefused?: (refusal: { readonly detail: string; readonly renewal: boolean }) => void;
 }
+
+/** What the registrar decides for one request, before a secure answer is sealed. */
+export type EnrollAnswer = Exclude<EnrollReply, SealedEnrollment>;
 
 /** Counts since start, for operators. */
 export interface RegistrarStats {
@@ -51,6 +74,8 @@ export interface RegistrarStats {
   readonly refused: Readonly<Partial<Record<EnrollRefusal, number>>>;
   /** Enrollments that failed for want of the log (answered `{ error }`). */
   readonly errors: number;
+  /** Requests left unanswered: their reply subject was not the requester's own inbox. */
+  readonly badReplies: number;
 }
 
 /** A running registrar. */
@@ -60,9 +85,9 @@ export interface Registrar {
    * Handles one enrollment body (what a worker sends on `subjects.enroll()`) and answers as
    * the subscription would. Throws only when the log fails.
    */
-  enroll(body: unknown): Promise<EnrollReply>;
+  enroll(body: unknown): Promise<EnrollAnswer>;
   /** Handles one renewal body (`RenewRequest`, secure mode) as the subscription would. */
-  renew(body: unknown): Promise<EnrollReply>;
+  renew(body: unknown): Promise<EnrollAnswer>;
   stats(): RegistrarStats;
   /** Stops answering, finishes enrollments under way, stops folding. */
   stop(): Promise<void>;
@@ -74,6 +99,21 @@ const GUESSES: Readonly<Set<EnrollRefusal>> = new Set(['unknown_key', 'bad_secre
 const encoder = new TextEncoder();
 const respond = (msg: Msg, body: EnrollReply | { error: string }) => {
   msg.respond(encoder.encode(JSON.stringify(body)));
+};
+
+/** The worker a renewal body names, if it names one (the request is checked later). */
+const renewalOf = (body: unknown): string | undefined => {
+  if (typeof body !== 'object' || body === null || !('renew' in body)) return undefined;
+  const r = body.renew;
+  if (typeof r !== 'object' || r === null || !('workerId' in r)) return undefined;
+  return typeof r.workerId === 'string' ? r.workerId : undefined;
+};
+
+/** The seal key of an enrollment body, when it carries a valid one. */
+const sealKeyOf = (body: unknown): string | undefined => {
+  if (typeof body !== 'object' || body === null || !('sealKey' in body)) return undefined;
+  const key = CurvePublicKey.safeParse(body.sealKey);
+  return key.success ? key.data : undefined;
 };
 
 const defaultWorkerId = (): string => `w${randomBytes(8).toString('hex')}`;
@@ -128,19 +168,25 @@ export const startRegistrar = async (options: RegistrarOptions): Promise<Registr
   let errors = 0;
   const refusedBy: Partial<Record<EnrollRefusal, number>> = {};
 
-  const refused = (reason: EnrollRefusal, detail: string): EnrollReply => {
+  let badReplies = 0;
+  const refused = (reason: EnrollRefusal, detail: string): EnrollAnswer => {
     refusedBy[reason] = (refusedBy[reason] ?? 0) + 1;
     return { refused: { reason, detail } };
   };
 
-  const enroll = async (body: unknown): Promise<EnrollReply> => {
+  const enroll = async (body: unknown): Promise<EnrollAnswer> => {
     const parsed = EnrollRequest.safeParse(body);
     if (!parsed.success) return refused('invalid_request', issues(parsed.error));
-    const { key, ...request } = parsed.data;
+    const { key, sealKey, ...request } = parsed.data;
     if (issuer !== undefined && request.publicKey === undefined)
       return refused(
         'invalid_request',
         "publicKey: this registrar issues NATS credentials; send the worker's user public key",
+      );
+    if (issuer !== undefined && sealKey === undefined)
+      return refused(
+        'invalid_request',
+        'sealKey: this registrar seals its answers; send a curve public key drawn for this enrollment',
       );
     const token = parseKeyToken(key);
     if (!token.ok) return refused('invalid_request', token.error.message);
@@ -156,7 +202,7 @@ export const startRegistrar = async (options: RegistrarOptions): Promise<Registr
       await host.catchUp(log.subjects.key('*' as ProjectId, keyId));
     // A custom id source is checked like any input: a bad id would be a corrupt event.
     const workerId = WorkerId.parse(newWorkerId());
-    const reply = await gate.post(async (): Promise<EnrollReply> => {
+    const reply = await gate.post(async (): Promise<EnrollAnswer> => {
       if (limiter.limited(keyId, now())) return limited();
       let decision: EnrollDecision | undefined;
       const { events } = await host.execute((state) => {
@@ -235,7 +281,7 @@ export const startRegistrar = async (options: RegistrarOptions): Promise<Registr
     }
   };
 
-  const renew = async (body: unknown): Promise<EnrollReply> => {
+  const renew = async (body: unknown): Promise<EnrollAnswer> => {
     if (issuer === undefined || watch === undefined)
       return refused('invalid_request', 'this registrar does not issue credentials');
     const parsed = RenewRequest.safeParse(body);
@@ -274,19 +320,55 @@ export const startRegistrar = async (options: RegistrarOptions): Promise<Registr
     if (watch.revoked().size > 0) pushRevocations();
   }
 
+  /**
+   * Whether `msg` may be answered on its reply subject: the registrar answers with its own
+   * rights, so only on an inbox, and in secure mode only on the requester's own — the renewing
+   * worker's, or the shared enrollment user's (whose answers are sealed). Anything else is
+   * counted and told, and answered by nobody.
+   */
+  const mayAnswer = (msg: Msg, body: unknown): boolean => {
+    const reply = msg.reply ?? '';
+    const renewing = renewalOf(body);
+    const owner =
+      renewing === undefined
+        ? options.enrollPublicKey
+        : (watch?.get(renewing as WorkerId)?.enrolled.publicKey ??
+          // A renewal of a worker this registrar does not know has nobody to be answered.
+          (issuer === undefined ? undefined : ''));
+    const refusal =
+      owner === ''
+        ? { detail: `no enrolled worker ${renewing ?? ''} whose inbox could be answered` }
+        : replyRefusal(reply, owner);
+    if (refusal === undefined) return true;
+    badReplies += 1;
+    options.onRefused?.({ detail: refusal.detail, renewal: renewing !== undefined });
+    return false;
+  };
+
   const onMessage = (msg: Msg) => {
     // Without a reply subject the worker could never learn its id: do not spend a key use.
     if (msg.reply === undefined || msg.reply === '') return;
+    let body: unknown;
+    let readable = true;
+    try {
+      body = msg.json<unknown>();
+    } catch {
+      readable = false;
+    }
+    if (!mayAnswer(msg, body)) return;
     const job = (async () => {
-      let body: unknown;
-      try {
-        body = msg.json<unknown>();
-      } catch {
+      if (!readable) {
         respond(msg, refused('invalid_request', 'body is not JSON'));
         return;
       }
-      const isRenewal = typeof body === 'object' && body !== null && 'renew' in body;
-      respond(msg, await (isRenewal ? renew(body) : enroll(body)));
+      const isRenewal = renewalOf(body) !== undefined;
+      const answer = await (isRenewal ? renew(body) : enroll(body));
+      const sealKey = sealKeyOf(body);
+      // Secure answers travel sealed: the enrollment user's inbox is every host's to read.
+      respond(
+        msg,
+        'worker' in answer && sealKey !== undefined ? sealEnrollment(answer, sealKey) : answer,
+      );
     })().catch((e: unknown) => {
       errors += 1;
       onError(e);
@@ -309,7 +391,7 @@ export const startRegistrar = async (options: RegistrarOptions): Promise<Registr
     host,
     enroll,
     renew,
-    stats: () => ({ enrolled, renewed, refused: { ...refusedBy }, errors }),
+    stats: () => ({ enrolled, renewed, refused: { ...refusedBy }, errors, badReplies }),
     stop: async () => {
       sub.unsubscribe();
       await Promise.all([...inflight]);

@@ -1,6 +1,9 @@
 import type { NatsConnection } from '@nats-io/transport-node';
+import type { KeyPair } from '@nats-io/nkeys';
+import { newSealPair, openEnrollment } from '../../security/sealed-enrollment.ts';
 import {
   DecodeError,
+  EnrollAdmitted,
   EnrollReply,
   EnrollRequest,
   ErrorCode,
@@ -52,7 +55,12 @@ export const enrollment = async (
       `invalid enrollment: ${where} ${issue?.message ?? ''}`,
     );
   }
-  return ask(nc, root, checked.data, timeoutMs, 'enrollment');
+  // Asking for credentials, the worker draws a curve key for this enrollment alone: the
+  // registrar seals its answer to it, so no other host on the shared enrollment user reads it.
+  const seal = checked.data.publicKey === undefined ? undefined : newSealPair();
+  const sent =
+    seal === undefined ? checked.data : { ...checked.data, sealKey: seal.getPublicKey() };
+  return ask(nc, root, sent, timeoutMs, 'enrollment', seal);
 };
 
 /**
@@ -74,6 +82,7 @@ const ask = async (
   request: unknown,
   timeoutMs: number,
   what: 'enrollment' | 'renewal',
+  seal?: KeyPair,
 ): Promise<Enrollment> => {
   const subject = subjects(root).enroll();
   let body: unknown;
@@ -89,7 +98,17 @@ const ask = async (
       });
     throw new UnavailableError(`no answer to the ${what} request on ${subject}`, { cause });
   }
-  const reply = EnrollReply.safeParse(body);
+  let reply = EnrollReply.safeParse(body);
+  if (reply.success && 'sealed' in reply.data) {
+    const opened = seal === undefined ? undefined : openEnrollment(reply.data, seal);
+    if (opened === undefined)
+      throw new DecodeError(
+        ErrorCode.SchemaInvalid,
+        `${what} reply is sealed to another key, or does not open`,
+        subject,
+      );
+    reply = EnrollAdmitted.safeParse(opened);
+  }
   // A registrar that cannot reach the log answers `{ error }`: worth a retry later.
   if (!reply.success && typeof body === 'object' && body !== null && 'error' in body)
     throw new UnavailableError(`the registrar could not answer: ${String(body.error)}`);
@@ -99,6 +118,8 @@ const ask = async (
     });
   if ('refused' in reply.data)
     throw new RefusedError(reply.data.refused.reason, reply.data.refused.detail);
+  if ('sealed' in reply.data)
+    throw new DecodeError(ErrorCode.SchemaInvalid, `${what} reply is sealed twice`, subject);
   const { worker, credentials } = reply.data;
   return credentials === undefined ? { identity: worker } : { identity: worker, credentials };
 };

@@ -70,7 +70,9 @@ export const registerUp = (program: Command, ctx: CliContext): void => {
       const dispatchers: Dispatcher[] = [];
       let hud: HudService | undefined;
       try {
-        // Secure: each service on its own connection and credentials (see security/).
+        // Secure: each service on its own connection and credentials (see security/), none of
+        // which may create or change the stream: the operator's does that first.
+        await secure?.provision(nats.url);
         nc = await (secure?.connect(nats.url, 'registrar') ??
           ctx.connect(nats.url, { longLived: true, name: 'fleet-up' }));
         const log = await EventLog.open(nc, deployment);
@@ -79,7 +81,18 @@ export const registerUp = (program: Command, ctx: CliContext): void => {
           onError: (e) => {
             ctx.warn(`registrar: ${errorMessage(e)}`);
           },
-          ...(secure === undefined ? {} : { credentials: await secure.issuer(nats.url) }),
+          ...(secure === undefined
+            ? {}
+            : {
+                credentials: await secure.issuer(nats.url),
+                // Enrollments are answered on the shared enrollment user's inbox alone.
+                enrollPublicKey: (await secure.auth.serviceCreds('enroll', deployment)).publicKey,
+              }),
+          onRefused: (r) => {
+            ctx.warn(
+              `registrar: refused to answer a${r.renewal ? ' renewal' : 'n enrollment'} request: ${r.detail}`,
+            );
+          },
         });
         const serviceLog = async (role: 'dispatcher' | 'hud') =>
           secure === undefined
