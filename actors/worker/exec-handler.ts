@@ -183,8 +183,8 @@ export const execHandler =
           );
         else if (stoppedBy === 'overflow')
           reject(
-            new TaskError(`stdout exceeds ${MAX_MESSAGE_BYTES} bytes`, {
-              code: 'output_too_large',
+            new TaskError(`stdout exceeds ${MAX_MESSAGE_BYTES} bytes, more than a report holds`, {
+              code: 'invalid_result',
               retryable: false,
             }),
           );
