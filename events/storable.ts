@@ -1,5 +1,6 @@
 import { decode, MAX_JSON_DEPTH, MAX_MESSAGE_BYTES } from './codec.ts';
 import type { DecodeOptions } from './codec.ts';
+import { EventSchemas, isEventType } from './fleet-event.ts';
 import type { FleetEvent, FleetEventInput } from './fleet-event.ts';
 import { err, ok } from './result.ts';
 import type { Result } from './result.ts';
@@ -132,9 +133,9 @@ const readBack = (
  * form, a batch of one (deeper by one level and larger by the wrapper than alone), so whatever
  * passes stays readable in any batch that fits `maxBytes`. It is first walked in bounded time
  * for what `JSON.stringify` would drop, alter or choke on (cycles, bigints, `undefined`, NaN,
- * class instances), then encoded and read back by the codec; and since reading fills in
- * defaults (a report's usage counters), what was read is encoded and read once more: the
- * event returned is the one to store, and it is exactly what the log will read. Never throws.
+ * class instances), then its defaults are filled in (a report's usage counters take bytes
+ * too), and it is encoded and read back by the codec: the event returned is the one to store,
+ * and it is exactly what the log will read. Never throws.
  */
 export const storable = (
   subject: string,
@@ -145,8 +146,10 @@ export const storable = (
   try {
     const problem = plainJsonProblem(event, maxBytes);
     if (problem !== undefined) return err(problem);
-    const filled = readBack(subject, event, { ...options, maxBytes });
-    return filled.ok ? readBack(subject, filled.value, { ...options, maxBytes }) : filled;
+    // Defaults filled in first, by the event's own schema: the stored form is what is measured.
+    // Should the schema refuse, the codec says why in its own words.
+    const filled = isEventType(event.type) ? EventSchemas[event.type].safeParse(event) : undefined;
+    return readBack(subject, filled?.success ? filled.data : event, { ...options, maxBytes });
   } catch (cause) {
     // A getter or proxy that throws: the value cannot be read, so it cannot be stored.
     return err(
