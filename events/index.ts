@@ -71,6 +71,7 @@ export {
   MAX_JSON_DEPTH,
 } from './codec.ts';
 export type { DecodeOptions, Decoded } from './codec.ts';
+export { storable, messageLimit, MAX_OUTPUT_DEPTH, BATCH_FIELD_DEPTH } from './storable.ts';
 export {
   DEFAULT_SNAPSHOT_BUCKET,
   DEFAULT_PROJECTION_BUCKET,

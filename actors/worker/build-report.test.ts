@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { Assignment, decode, encode, MAX_MESSAGE_BYTES, subjects } from '../../events/index.ts';
+import {
+  Assignment,
+  decode,
+  encode,
+  MAX_MESSAGE_BYTES,
+  MAX_OUTPUT_DEPTH,
+  subjects,
+} from '../../events/index.ts';
 import type { WorkerId } from '../../events/index.ts';
 import { buildReport } from './build-report.ts';
 import { TaskError } from './task-error.ts';
@@ -99,7 +106,55 @@ describe('buildReport', () => {
       ...base,
       outcome: { ok: true, result: { output: 'x'.repeat(MAX_MESSAGE_BYTES) } },
     });
-    expect(huge.data).toMatchObject({ retryable: false, error: { code: 'output_too_large' } });
+    expect(huge.data).toMatchObject({ retryable: false, error: { code: 'invalid_result' } });
+    expect(huge.type === 'task.failed' && huge.data.error.message).toContain('byte limit');
+  });
+
+  it('takes an output of exactly the limits, and refuses one byte or one level more', () => {
+    const subject = subjects('fleet').report(assignment.project, assignment.pool, base.workerId);
+    const withOutput = (output: JsonValue) =>
+      buildReport({ ...base, outcome: { ok: true, result: { output } } });
+    // The report's bytes as a batch of one with an empty string output: the rest is output.
+    const empty = withOutput('');
+    const room =
+      MAX_MESSAGE_BYTES - encode([empty, empty]).byteLength + encode(empty).byteLength + 1;
+    const fits = withOutput('x'.repeat(room));
+    expect(fits.type).toBe('task.completed');
+    const asBatch = new TextEncoder().encode(JSON.stringify({ batch: [fits] }));
+    expect(asBatch.byteLength).toBe(MAX_MESSAGE_BYTES);
+    expect(decode(subject, encode([fits])).ok).toBe(true);
+    const over = withOutput('x'.repeat(room + 1));
+    expect(over.data).toMatchObject({ retryable: false, error: { code: 'invalid_result' } });
+    let deep: JsonValue = 0;
+    for (let i = 0; i < MAX_OUTPUT_DEPTH; i += 1) deep = [deep];
+    expect(withOutput(deep).type).toBe('task.completed');
+    const deeper = withOutput([deep]);
+    expect(deeper.type === 'task.failed' && deeper.data.error).toEqual({
+      code: 'invalid_result',
+      message:
+        "the handler's result cannot be stored: data.output is nested more than 60 levels deep, the most a stored report holds",
+    });
+    // A smaller server limit is honoured the same way.
+    const small = buildReport({
+      ...base,
+      maxBytes: 2048,
+      outcome: { ok: true, result: { output: 'x'.repeat(2048) } },
+    });
+    expect(small.type === 'task.failed' && small.data.error.message).toContain('2048-byte limit');
+  });
+
+  it('fails a result whose getters throw, instead of throwing', () => {
+    const result = Object.defineProperty({}, 'output', {
+      enumerable: true,
+      get: () => {
+        throw new Error('no output today');
+      },
+    });
+    const r = buildReport({ ...base, outcome: { ok: true, result } });
+    expect(r.type === 'task.failed' && r.data.error).toEqual({
+      code: 'invalid_result',
+      message: "the handler's result could not be read: no output today",
+    });
   });
 
   it('fails an output the codec would refuse, so it cannot spoil a batch of reports', () => {

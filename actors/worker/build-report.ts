@@ -1,11 +1,5 @@
-import {
-  encode,
-  jsonShapeProblem,
-  MAX_MESSAGE_BYTES,
-  TaskCompleted,
-  TaskFailed,
-} from '../../events/index.ts';
-import type { Assignment, EventOf, WorkerId } from '../../events/index.ts';
+import { DEFAULT_ROOT, storable, subjects, TaskFailed } from '../../events/index.ts';
+import type { Assignment, EventOf, FleetEventInput, WorkerId } from '../../events/index.ts';
 import type { TaskResult } from './task-context.ts';
 
 /** How a handler ended: what it returned, or what it threw. */
@@ -18,6 +12,8 @@ export type Report = EventOf<'task.completed'> | EventOf<'task.failed'>;
 
 const MAX_ERROR_MESSAGE = 4096;
 const MAX_ERROR_CODE = 128;
+/** The code of a result that cannot be stored readably. */
+const INVALID = 'invalid_result';
 
 const clip = (s: string, max: number): string => (s.length <= max ? s : s.slice(0, max));
 
@@ -40,8 +36,9 @@ const field = (error: unknown, key: 'code' | 'retryable'): unknown =>
  * Builds the validated report of an attempt: `task.completed` with the handler's output and
  * usage (`durationMs` measured when the handler gave none), or `task.failed` with the thrown
  * error's message and code, retryable unless the error says `retryable === false`. A result
- * that does not fit the contract (not JSON, bad usage, too large) is a non-retryable failure,
- * since running the same handler again would give the same result.
+ * that could not be stored readably (not JSON, bad usage, nested too deep, too large once
+ * wrapped in a batch: the codec's own verdict, see `storable`) is a non-retryable failure
+ * `invalid_result` with the reason, since running the same handler again would give the same.
  */
 export const buildReport = (input: {
   readonly assignment: Assignment;
@@ -49,6 +46,10 @@ export const buildReport = (input: {
   readonly outcome: HandlerOutcome;
   readonly durationMs: number;
   readonly at: number;
+  /** Subject root of the deployment (default `fleet`). */
+  readonly root?: string;
+  /** Largest message the report may travel in (default, and never above, the codec's). */
+  readonly maxBytes?: number;
 }): Report => {
   const { assignment: a, workerId, outcome, at } = input;
   const durationMs = Math.max(0, Math.round(input.durationMs));
@@ -75,40 +76,35 @@ export const buildReport = (input: {
       field(outcome.error, 'retryable') !== false,
     );
   }
-  const result: TaskResult = outcome.result ?? {};
-  // What the codec refuses beyond the schema (nesting, a `__proto__` key the schema would drop
-  // silently): refused whole, a report would take the others of its batch down with it.
-  const shape = jsonShapeProblem(result.output);
-  if (shape !== undefined)
-    return failed(
-      `the handler's output does not fit the contract: ${shape}`,
-      'invalid_result',
-      false,
-    );
-  const parsed = TaskCompleted.safeParse({
-    type: 'task.completed',
-    data: {
-      ...ref,
-      ...(result.output === undefined ? {} : { output: result.output }),
-      usage: { ...result.usage, durationMs: result.usage?.durationMs ?? durationMs },
-    },
-    meta: { at },
-  });
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const where = issue === undefined ? '' : issue.path.slice(1).map(String).join('.');
-    return failed(
-      `the handler's result does not fit the contract: ${where} ${issue?.message ?? ''}`.trim(),
-      'invalid_result',
-      false,
-    );
+  // What the handler returned is its own: a getter that throws must not throw here.
+  let completed: FleetEventInput;
+  try {
+    const result: TaskResult = outcome.result ?? {};
+    const { output, usage } = result;
+    completed = {
+      type: 'task.completed',
+      data: {
+        ...ref,
+        ...(output === undefined ? {} : { output }),
+        usage: { ...usage, durationMs: usage?.durationMs ?? durationMs },
+      },
+      meta: { at },
+    };
+  } catch (error) {
+    return failed(`the handler's result could not be read: ${messageOf(error)}`, INVALID, false);
   }
-  const size = encode(parsed.data).byteLength;
-  if (size > MAX_MESSAGE_BYTES)
-    return failed(
-      `the report is ${size} bytes, over the ${MAX_MESSAGE_BYTES}-byte limit`,
-      'output_too_large',
-      false,
-    );
-  return parsed.data;
+  const root = input.root ?? DEFAULT_ROOT;
+  const subject = subjects(root).report(a.project, a.pool, workerId);
+  // Checked as the log will read it, so an accepted report is never refused there, and a bad
+  // one cannot take the other reports of its batch down with it.
+  const checked = storable(subject, completed, {
+    root,
+    ...(input.maxBytes === undefined ? {} : { maxBytes: input.maxBytes }),
+  });
+  if (!checked.ok)
+    return failed(`the handler's result cannot be stored: ${checked.error}`, INVALID, false);
+  const read = checked.value;
+  return read.type === 'task.completed'
+    ? read
+    : failed(`the report was read back as ${read.type}`, INVALID, false);
 };

@@ -1,11 +1,9 @@
 import { performance } from 'node:perf_hooks';
-import { jetstream } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import {
   ClaimReply,
   DecodeError,
   DEFAULT_ROOT,
-  encode,
   ErrorCode,
   FleetError,
   HeartbeatReply,
@@ -29,8 +27,7 @@ import { sleep, untilAborted } from './abortable.ts';
 import { AbortedError } from './aborted-error.ts';
 import type { AbortReason } from './aborted-error.ts';
 import { backoffMs } from './backoff.ts';
-import { buildReport } from './build-report.ts';
-import { ReportAppender } from './report-appender.ts';
+import { reporter } from './reporter.ts';
 import type { HandlerOutcome } from './build-report.ts';
 import { UserCredentials } from '../../security/user-credentials.ts';
 import { signRenewal } from '../../security/renewal-proof.ts';
@@ -135,8 +132,6 @@ const CLAIM_MARGIN_MS = 2_000;
 const UNKNOWN_GRACE_MS = 10_000;
 /** Heartbeat period while the dispatcher has not folded the enrollment yet. */
 const EAGER_BEAT_MS = 50;
-/** Tries of one append before giving up. */
-const APPEND_TRIES = 5;
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
 const encoder = new TextEncoder();
@@ -212,8 +207,6 @@ export const createWorker = async (options: WorkerOptions): Promise<Worker> => {
   const owned = creds === undefined ? undefined : nc;
   emit({ type: 'enrolled', identity });
   const { workerId, project, pool, capacity } = identity;
-  const reportSubject = s.report(project, pool, workerId);
-  const js = jetstream(nc);
   const enrolledAt = now();
 
   let phase: WorkerPhase = 'running';
@@ -318,25 +311,15 @@ export const createWorker = async (options: WorkerOptions): Promise<Worker> => {
     );
   };
 
-  /**
-   * Stores one message of the worker’s own events (one, or a batch), retrying. No `Nats-Msg-Id`: JetStream dedupes
-   * stream-wide, across tenants, so the fold is what refuses a retry that was stored twice.
-   */
-  const appendMessage = async (events: readonly FleetEvent[]): Promise<number> => {
-    for (let tries = 1; ; tries += 1) {
-      try {
-        const ack = await js.publish(reportSubject, encode(events), { timeout: requestTimeoutMs });
-        return ack.seq;
-      } catch (cause) {
-        if (tries >= APPEND_TRIES || life.signal.aborted)
-          throw new UnavailableError(`append to ${reportSubject} failed`, { cause });
-        await sleep(backoffMs(tries, { capMs: maxBackoffMs }), life.signal);
-      }
-    }
-  };
-  // Reports that finish in one turn, or while one is being stored, go together in one message.
-  const appender = new ReportAppender(appendMessage);
-  const append = (event: FleetEvent): Promise<number> => appender.append(event);
+  const reports = reporter({
+    nc,
+    root,
+    identity,
+    requestTimeoutMs,
+    maxBackoffMs,
+    signal: life.signal,
+  });
+  const append = (event: FleetEvent): Promise<number> => reports.append(event);
 
   // --- heartbeats -------------------------------------------------------------------------
 
@@ -448,7 +431,7 @@ export const createWorker = async (options: WorkerOptions): Promise<Worker> => {
         emit({ type: 'task_dropped', taskId: a.taskId, attempt: a.attempt });
         return;
       }
-      const report = buildReport({ assignment: a, workerId, outcome, durationMs, at: now() });
+      const report = reports.build({ assignment: a, outcome, durationMs, at: now() });
       const seq = await append(report);
       emit({
         type: 'task_reported',

@@ -77,7 +77,7 @@ const outputOf = (stdout: string): JsonValue | undefined => {
  * runs with `sh -c` in its own process group, gets the task as JSON on stdin
  * (`{taskId, project, pool, attempt, payload}`) and in `FLEET_TASK_ID`, `FLEET_PROJECT`,
  * `FLEET_POOL` and `FLEET_ATTEMPT`. Its stdout is the output (parsed as JSON when it parses,
- * else the text; nothing when empty). It may write its usage as JSON
+ * else the text; nothing when empty; over 1 MiB, `invalid_result`). It may write its usage as JSON
  * (`{"tokensIn", "tokensOut", "costUsd", "model", "durationMs"}`, each optional) to the file
  * named by `FLEET_USAGE_FILE`, which feeds the cost rollups; the file is removed afterwards. Exit code 0 is success; another exit code is a retryable
  * `TaskError` (code `exit_<n>`) whose message is the tail of stderr. On `timeoutMs` or when the
@@ -183,8 +183,8 @@ export const execHandler =
           );
         else if (stoppedBy === 'overflow')
           reject(
-            new TaskError(`stdout exceeds ${MAX_MESSAGE_BYTES} bytes`, {
-              code: 'output_too_large',
+            new TaskError(`stdout exceeds ${MAX_MESSAGE_BYTES} bytes, more than a report holds`, {
+              code: 'invalid_result',
               retryable: false,
             }),
           );

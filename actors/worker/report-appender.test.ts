@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { encode, MAX_MESSAGE_BYTES } from '../../events/index.ts';
 import type { FleetEvent, PoolId, ProjectId } from '../../events/index.ts';
 import { readStream } from '../../examples/read-stream.ts';
 import { P, POOL, submitted } from '../../test/support/builders.ts';
@@ -67,6 +68,40 @@ describe('the report appender (group commit)', () => {
     await Promise.all(events(3).map((e) => byBytes.append(e)));
     expect(byBytes.messages).toBe(3);
     expect((await storedMessages()).length).toBe(7);
+  });
+
+  it('counts a batch as encoded: exactly the byte limit is one message, a byte more is two', async () => {
+    const pair = [submitted('a', { payload: 'x'.repeat(1000) }), submitted('b')];
+    const batch = encode(pair).byteLength;
+    const exact = new ReportAppender(store, { maxBytes: batch });
+    await Promise.all(pair.map((e) => exact.append(e)));
+    expect(exact.messages).toBe(1);
+    const under = new ReportAppender(store, { maxBytes: batch - 1 });
+    await Promise.all(pair.map((e) => under.append(e)));
+    expect(under.messages).toBe(2);
+    expect(await storedMessages()).toEqual([['a', 'b'], ['a'], ['b']]);
+  });
+
+  it('splits reports that together exceed the message limit, and every message is readable', async () => {
+    // Three events of nearly half the limit each: any two together are one byte too many.
+    const size = (payload: string) => encode(submitted('t0', { payload })).byteLength;
+    const half = Math.ceil((MAX_MESSAGE_BYTES - '{"batch":[,]}'.length + 1) / 2);
+    const payload = 'x'.repeat(half - size(''));
+    const big = ['t0', 't1', 't2'].map((id) => submitted(id, { payload }));
+    expect(encode(big.slice(0, 2)).byteLength).toBe(MAX_MESSAGE_BYTES + 1);
+    const appender = new ReportAppender(store, { maxBytes: MAX_MESSAGE_BYTES });
+    await Promise.all(big.map((e) => appender.append(e)));
+    expect(appender.messages).toBe(3);
+    // readStream decodes each message: all three are readable, none refused.
+    expect(await storedMessages()).toEqual([['t0'], ['t1'], ['t2']]);
+  });
+
+  it('never groups beyond the message limit it is given, whatever bytes it may prefer', async () => {
+    const pair = [submitted('a', { payload: 'x'.repeat(1000) }), submitted('b')];
+    const batch = encode(pair).byteLength;
+    const capped = new ReportAppender(store, { maxBytes: 10 * batch, messageBytes: batch - 1 });
+    await Promise.all(pair.map((e) => capped.append(e)));
+    expect(capped.messages).toBe(2);
   });
 
   it('fails only the events of a message that could not be stored, then goes on', async () => {

@@ -1,4 +1,4 @@
-import { MAX_BATCH } from '../../events/index.ts';
+import { MAX_BATCH, MAX_MESSAGE_BYTES } from '../../events/index.ts';
 import type { FleetEvent } from '../../events/index.ts';
 
 /** Appends one message (one event, or a batch) and resolves with its stream sequence. */
@@ -8,9 +8,17 @@ export type AppendMessage = (events: readonly FleetEvent[]) => Promise<number>;
 export interface ReportAppenderOptions {
   /** Most events in one message (the contract allows 1,000). */
   readonly maxEvents?: number;
-  /** Most encoded bytes in one message, well under the 1 MiB a message may carry. */
+  /** Preferred most encoded bytes in one message (default 512 KiB, under the 1 MiB limit). */
   readonly maxBytes?: number;
+  /**
+   * The largest message the server and the codec take (default, and never above, the codec's):
+   * a group never exceeds it, a lone event that does not fit goes alone.
+   */
+  readonly messageBytes?: number;
 }
+
+/** Bytes of `{"batch":[` and `]}` around the events of a batch, which commas separate. */
+const BATCH_WRAP_BYTES = '{"batch":[]}'.length;
 
 interface Pending {
   readonly event: FleetEvent;
@@ -41,7 +49,8 @@ export class ReportAppender {
   constructor(appendMessage: AppendMessage, options: ReportAppenderOptions = {}) {
     this.#appendMessage = appendMessage;
     this.#maxEvents = Math.min(options.maxEvents ?? MAX_BATCH, MAX_BATCH);
-    this.#maxBytes = options.maxBytes ?? 512 * 1024;
+    const limit = Math.min(options.messageBytes ?? MAX_MESSAGE_BYTES, MAX_MESSAGE_BYTES);
+    this.#maxBytes = Math.min(options.maxBytes ?? 512 * 1024, limit);
   }
 
   /** Queues `event`; resolves with the sequence of the message that stored it. */
@@ -79,12 +88,17 @@ export class ReportAppender {
     }
   }
 
-  /** The next group: as many queued events as fit one message (always at least one). */
+  /**
+   * The next group: as many queued events as fit one message, counted as `encode` writes it (a
+   * lone event bare, several in a batch), and always at least one.
+   */
   #take(): Pending[] {
     let bytes = 0;
     let n = 0;
     for (const p of this.#queue) {
-      if (n > 0 && (n >= this.#maxEvents || bytes + p.bytes > this.#maxBytes)) break;
+      // The batch these n events and `p` would make: the wrapper, the events, n commas.
+      const batch = BATCH_WRAP_BYTES + bytes + p.bytes + n;
+      if (n > 0 && (n >= this.#maxEvents || batch > this.#maxBytes)) break;
       bytes += p.bytes;
       n += 1;
     }

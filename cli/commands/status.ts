@@ -40,6 +40,7 @@ export const registerStatus = (program: Command, ctx: CliContext): void => {
           // Ended: read its report too, and exit as --wait would.
           const outcome = await awaitTask(nc, { ...ref, timeoutMs: 0 }, where);
           printOutcome(ctx, outcome, { json: o.json === true, extra: { taskId } });
+          ctx.exitCode = outcome.status === 'completed' ? 0 : 1;
           return;
         }
         if (o.json === true) ctx.print(JSON.stringify(now));
