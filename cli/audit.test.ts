@@ -74,7 +74,7 @@ describe('fleet audit', () => {
     expect(r.out).toMatch(
       /^tasks +10: queued 1, completed 5, failed 1, cancelled 2, dead_lettered 1$/m,
     );
-    expect(r.out).toMatch(/^OK: every decision was legitimate/m);
+    expect(r.out).toMatch(/^OK: the log is whole and every decision was legitimate/m);
 
     const bad = await stored(planted);
     const fin = await run([...bad.args, 'audit', '--project', 'fin-prod']);

@@ -7,6 +7,7 @@ import { CliContext, DEFAULT_NATS_URL } from './cli-context.ts';
 import { processIo } from './cli-io.ts';
 import type { CliIo } from './cli-io.ts';
 import { registerAudit } from './commands/audit.ts';
+import { registerRetention } from './commands/retention.ts';
 import { registerCancel } from './commands/cancel.ts';
 import { registerCosts } from './commands/costs.ts';
 import { registerCreds } from './commands/creds.ts';
@@ -64,6 +65,7 @@ export const buildProgram = (ctx: CliContext = new CliContext(processIo())): Com
   registerDispatcher(program, ctx);
   registerRegistrar(program, ctx);
   registerAudit(program, ctx);
+  registerRetention(program, ctx);
   registerState(program, ctx);
   registerEvents(program, ctx);
   registerHud(program, ctx);

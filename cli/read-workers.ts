@@ -49,7 +49,7 @@ export const readWorkers = async (
   const pools = new Map<string, DispatchState>();
   const tail = await log.tail(source, 1, ({ subject, entry }) => {
     const parsed = parseSubject(subject, subjects.root);
-    if (!parsed.ok || parsed.value.kind === 'key') return;
+    if (!parsed.ok || parsed.value.kind === 'key' || parsed.value.kind === 'retention') return;
     const p = parsed.value.pool;
     let state = pools.get(p);
     if (state === undefined) {

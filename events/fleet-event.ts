@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ClaimRejected } from './claim-events.ts';
 import { KeyIssued, KeyRevoked, KeyUsed } from './key-events.ts';
+import { RetentionPoint } from './retention-events.ts';
 import {
   TaskAssigned,
   TaskCancelled,
@@ -36,6 +37,7 @@ export const EventSchemas = {
   'task.completed': TaskCompleted,
   'task.failed': TaskFailed,
   'claim.rejected': ClaimRejected,
+  'retention.point': RetentionPoint,
 } as const;
 
 /** The name of an event type. */
@@ -59,6 +61,7 @@ export const FleetEvent = z.discriminatedUnion('type', [
   TaskCompleted,
   TaskFailed,
   ClaimRejected,
+  RetentionPoint,
 ]);
 /** Any Fleet event after validation (defaults filled in). */
 export type FleetEvent = z.infer<typeof FleetEvent>;

@@ -50,6 +50,7 @@ export {
 } from './worker-events.ts';
 export { KeyIssued, KeyUsed, KeyRevoked } from './key-events.ts';
 export { ClaimRejectReason, ClaimRejected } from './claim-events.ts';
+export { OperatorPublicKey, RetentionPoint, retentionMessage } from './retention-events.ts';
 export { EventSchemas, FleetEvent, WireMessage, MAX_BATCH, isEventType } from './fleet-event.ts';
 export type { EventType, EventOf, FleetEventInput } from './fleet-event.ts';
 export {

@@ -30,6 +30,7 @@ const everyKind = (root: string): [string, ParsedSubject][] => {
     report: [s.report(project, pool, worker), { kind: 'report', project, pool, workerId: worker }],
     member: [s.member(project, pool, worker), { kind: 'member', project, pool, workerId: worker }],
     key: [s.key(project, key), { kind: 'key', project, keyId: key }],
+    retention: [s.retention(), { kind: 'retention' }],
   };
   return Object.values(kinds);
 };
@@ -119,6 +120,9 @@ describe('parseSubject refuses', () => {
     ['a member with a bad worker id', 'fleet.acme.gpu.member._w'],
     ['a report with a bad worker id', 'fleet.acme.gpu.worker.w@1.report'],
     ['whitespace in a token', 'fleet.acme.gpu pool.submit'],
+    ['an operator subject other than retention', 'fleet._ops.purge'],
+    ['a token after the retention subject', 'fleet._ops.retention.x'],
+    ['_ops as a pool', 'fleet.acme._ops.retention'],
   ])('%s: %j', (_, subject) => {
     const r = parseSubject(subject);
     expect(r.ok).toBe(false);
@@ -187,6 +191,8 @@ describe('allowedTypes', () => {
 describe('filters', () => {
   const s = subjects();
   const stored = everyKind(DEFAULT_ROOT).map(([subject]) => subject);
+  // Every stored subject but the operator's, which belongs to no project or pool.
+  const ofProjects = stored.filter((x) => x !== s.retention());
 
   it('the stream captures every stored subject and no request/reply subject', () => {
     for (const subject of stored) expect(matches(s.all(), subject), subject).toBe(true);
@@ -200,16 +206,18 @@ describe('filters', () => {
 
   it("a pool's dispatcher sees its pool's subjects of every project, not other pools or keys", () => {
     const filter = dispatcherFilter(pool);
-    for (const subject of stored.filter((x) => !x.includes('._keys.')))
+    for (const subject of ofProjects.filter((x) => !x.includes('._keys.')))
       expect(matches(filter, subject), subject).toBe(true);
     expect(matches(filter, s.key(project, key))).toBe(false);
+    expect(matches(filter, s.retention())).toBe(false);
     expect(matches(filter, s.submit('other' as ProjectId, pool))).toBe(true);
     expect(matches(filter, s.submit(project, 'cpu' as PoolId))).toBe(false);
   });
 
   it('a tenant sees only its own project', () => {
-    for (const subject of stored) expect(matches(projectFilter(project), subject)).toBe(true);
+    for (const subject of ofProjects) expect(matches(projectFilter(project), subject)).toBe(true);
     expect(matches(projectFilter('other' as ProjectId), s.submit(project, pool))).toBe(false);
+    expect(matches(projectFilter(project), s.retention())).toBe(false);
   });
 
   it("a pool's dispatcher serves the pool's claims and heartbeats", () => {

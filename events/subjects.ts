@@ -17,6 +17,7 @@ export const SubjectKind = {
   report: 'report',
   member: 'member',
   key: 'key',
+  retention: 'retention',
 } as const;
 export type SubjectKind = (typeof SubjectKind)[keyof typeof SubjectKind];
 
@@ -33,9 +34,12 @@ export type ParsedSubject =
       readonly pool: PoolId;
       readonly workerId: WorkerId;
     }
-  | { readonly kind: 'key'; readonly project: ProjectId; readonly keyId: KeyId };
+  | { readonly kind: 'key'; readonly project: ProjectId; readonly keyId: KeyId }
+  /** The operator's retention points: of no project (a leading `_` is no project name). */
+  | { readonly kind: 'retention' };
 
 const KEYS_TOKEN = '_keys';
+const OPS_TOKEN = '_ops';
 
 /**
  * Subject builders for one deployment. Stored subjects live under `<root>.`, which one stream
@@ -61,6 +65,8 @@ export const subjects = (root: string = DEFAULT_ROOT) => {
       `${root}.${project}.${pool}.member.${worker}`,
     /** An enrollment key's life. */
     key: (project: ProjectId, key: KeyId) => `${root}.${project}.${KEYS_TOKEN}.${key}`,
+    /** The operator's retention points (signed; see `retention.point`). */
+    retention: () => `${root}.${OPS_TOKEN}.retention`,
     /** A worker's long-polled claim (request/reply, not stored). */
     claim: (project: ProjectId, pool: PoolId, worker: WorkerId) =>
       `${rpc}.${project}.${pool}.${worker}.claim`,
@@ -105,6 +111,11 @@ export const parseSubject = (
   const t = subject.split('.');
   if (t[0] !== root) return bad(subject, `is not under the root "${root}"`);
   const [, project, second, third, fourth, fifth] = t;
+  if (project === OPS_TOKEN) {
+    if (t.length !== 3 || second !== 'retention')
+      return bad(subject, `is not an operator subject (${root}.${OPS_TOKEN}.retention)`);
+    return ok({ kind: 'retention' });
+  }
   if (project === undefined || !isName(project)) return bad(subject, 'has no valid project token');
   const p = project as ProjectId;
   if (second === KEYS_TOKEN) {
@@ -143,6 +154,7 @@ export const allowedTypes: Readonly<Record<SubjectKind, readonly EventType[]>> =
   report: ['task.completed', 'task.failed', 'worker.draining', 'worker.left'],
   member: ['worker.enrolled', 'worker.revoked'],
   key: ['key.issued', 'key.used', 'key.revoked'],
+  retention: ['retention.point'],
 };
 
 /** A request/reply subject of a worker, parsed. */

@@ -82,6 +82,19 @@ export const sampleEvents: { readonly [T in EventType]: Extract<FleetEventInput,
     data: { ...worker, reason: 'unknown_worker' },
     meta,
   },
+  // Valid in shape only: the signature is checked by the audit, not the codec.
+  'retention.point': {
+    type: 'retention.point',
+    data: {
+      stream: 'FLEET',
+      firstSeq: 36,
+      reason: 'reclaim space',
+      at,
+      operator: `O${'A'.repeat(55)}`,
+      signature: 'A'.repeat(86),
+    },
+    meta,
+  },
 };
 
 const s = subjects();
@@ -104,6 +117,7 @@ export const sampleSubjects: { readonly [T in EventType]: string } = {
   'task.completed': s.report(project, pool, workerId),
   'task.failed': s.report(project, pool, workerId),
   'claim.rejected': s.rejected(project, pool),
+  'retention.point': s.retention(),
 };
 
 /** UTF-8 JSON of any value, for feeding `decode` hand-written bodies. */

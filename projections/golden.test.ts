@@ -28,6 +28,28 @@ describe.each(folders)('golden replay %s', (folder) => {
     }
   });
 
+  it('a retention point, the operator’s and of no project, changes no view', () => {
+    const last = items.at(-1)?.entry;
+    if (last === undefined) throw new Error('empty golden log');
+    const data = { stream: 'FLEET', firstSeq: 1, reason: 'r', at: last.at };
+    const signature = 'A'.repeat(86);
+    const point = {
+      subject: 'fleet._ops.retention',
+      entry: {
+        seq: last.seq + 1,
+        at: last.at,
+        events: [
+          {
+            type: 'retention.point' as const,
+            data: { ...data, operator: `O${'A'.repeat(55)}`, signature },
+            meta: { at: last.at },
+          },
+        ],
+      },
+    };
+    expect(replayViews([...items, point])).toEqual(replayViews(items));
+  });
+
   it('agrees with the dispatcher: each pool’s state is the dispatcher’s own fold of the log', () => {
     const states = foldLog(items);
     const pools = Object.keys(states.fleet.pools);
@@ -50,6 +72,7 @@ describe.each(folders)('golden replay %s', (folder) => {
       // A worker belongs to the project that enrolled it, a task to the one that submitted it,
       // whatever subject names them later (a forged report, a cross-project claim).
       for (const e of entry.events) {
+        if (e.type === 'retention.point') continue;
         const mine = ids.get(e.data.project) ?? new Set<string>();
         if (e.type === 'task.submitted') mine.add(e.data.taskId);
         if (e.type === 'worker.enrolled') mine.add(e.data.workerId);

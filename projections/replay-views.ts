@@ -26,8 +26,9 @@ export const replayViews = (
   const priceTable = options.priceTable ?? DEFAULT_PRICE_TABLE;
   const projects = new Set<string>();
   for (const { entry } of items) {
-    if ('events' in entry) for (const e of entry.events) projects.add(e.data.project);
-    else if (entry.about !== undefined) projects.add(entry.about.project);
+    if ('events' in entry) {
+      for (const e of entry.events) if (e.type !== 'retention.point') projects.add(e.data.project);
+    } else if (entry.about !== undefined) projects.add(entry.about.project);
   }
   const scopes: [string, Scope][] = [
     ['operator', { kind: 'operator' }],

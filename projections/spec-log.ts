@@ -32,6 +32,8 @@ export const subjectOf = (e: FleetEvent, root: string = SPEC_ROOT): string => {
     case 'key.used':
     case 'key.revoked':
       return s.key(e.data.project, e.data.keyId);
+    case 'retention.point':
+      return s.retention();
     default: {
       const never: never = e;
       return never;

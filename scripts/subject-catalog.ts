@@ -51,6 +51,7 @@ const WRITERS: Readonly<Record<SubjectKind, string>> = {
   report: 'the worker named in the subject',
   member: 'the registrar',
   key: 'operators (issue, revoke) and the registrar (key.used at enrollment)',
+  retention: 'the operator (fleet retention mark), signed with the operator key',
 };
 
 /** The stored subjects of the default deployment, one per kind, in `SubjectKind` order. */
@@ -64,6 +65,7 @@ export const storedSubjects = (): StoredSubject[] => {
     report: s.report(project, pool, worker),
     member: s.member(project, pool, worker),
     key: s.key(project, key),
+    retention: s.retention(),
   };
   return Object.values(SubjectKind).map((kind) => ({
     kind,

@@ -266,8 +266,9 @@ it('stays fair over many rounds, whatever order a round’s per-project messages
         3,
       ),
     );
-    const fin = events.filter((e) => e.data.project === P.fin);
-    const health = events.filter((e) => e.data.project === P.health);
+    const of = (p: string) => events.filter((e) => 'project' in e.data && e.data.project === p);
+    const fin = of(P.fin);
+    const health = of(P.health);
     taken.fin += fin.length;
     taken.health += health.length;
     // The host appends one message per project's decision subject, fin-prod's first.

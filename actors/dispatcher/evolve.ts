@@ -363,7 +363,8 @@ const apply = (s: DispatchState, e: FleetEvent, entry: Position): Verdict => {
     case 'key.issued':
     case 'key.used':
     case 'key.revoked':
-      // Keys are the registrar's; a pool's fold has nothing to do with them.
+    case 'retention.point':
+      // Keys are the registrar's, retention points the audit's: nothing for a pool's fold.
       return undefined;
     default: {
       const never: never = e;

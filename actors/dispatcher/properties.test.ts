@@ -500,6 +500,7 @@ class Run {
   private appendDecisions(out: readonly FleetEvent[], label: string) {
     const bySubject = new Map<string, FleetEvent[]>();
     for (const e of out) {
+      if (e.type === 'retention.point') continue; // never a decision
       const pool = 'pool' in e.data ? e.data.pool : POOL;
       const subject =
         e.type === 'claim.rejected'

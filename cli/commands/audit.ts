@@ -5,6 +5,7 @@ import type { ProjectId } from '../../events/index.ts';
 import { Auditor, parseLogPoint, progressBar, readLog } from '../../projections/audit/index.ts';
 import type { AuditReport, LogPoint, ProgressBar } from '../../projections/audit/index.ts';
 import type { CliContext } from '../cli-context.ts';
+import { operatorKeyOf, parseOperatorKey } from '../operator-key.ts';
 import { parseDuration } from '../parse-duration.ts';
 import { EventLog } from '../../actors/host/event-log.ts';
 
@@ -17,7 +18,23 @@ interface AuditCliOptions {
   to?: string;
   json?: boolean;
   clockSkew: string;
+  operatorKey?: string;
+  dataDir?: string;
 }
+
+/** Where `fleet up --secure` keeps its auth material unless told otherwise. */
+const DEFAULT_DATA_DIR = '.fleet';
+
+/**
+ * The operator key retention points are checked against: `--operator-key`, else the one of
+ * `--data-dir`, else the default data dir's when there is one (none is no error: a stream that
+ * starts at 1 needs no key).
+ */
+const operatorKeyOption = async (o: AuditCliOptions): Promise<string | undefined> => {
+  if (o.operatorKey !== undefined) return parseOperatorKey(o.operatorKey, '--operator-key');
+  if (o.dataDir !== undefined) return operatorKeyOf(o.dataDir);
+  return operatorKeyOf(DEFAULT_DATA_DIR).catch(() => undefined);
+};
 
 const tally = (counts: Readonly<Record<string, number>>, skip: readonly string[] = []): string =>
   Object.entries(counts)
@@ -48,10 +65,22 @@ const formatReport = (r: AuditReport, where: string): string[] => {
     `no effect    ${tally(c.noEffect)}`,
     `violations   ${c.violations}${c.violations === 0 ? '' : `: ${tally(c.violationsByKind)}`}`,
   );
-  for (const v of r.violations) lines.push(`  ${v.kind}  seq ${v.seqs.join(', ')}  ${v.detail}`);
+  if (r.retention !== undefined)
+    lines.push(
+      `retention    kept from seq ${r.retention.firstSeq} (operator's point at seq ` +
+        `${r.retention.seq}: ${r.retention.reason})`,
+    );
+  for (const v of r.violations) {
+    const at =
+      v.seqs.length > 0 || v.missing === undefined
+        ? `seq ${v.seqs.join(', ')}`
+        : `seq ${v.missing.from}–${v.missing.to} missing`;
+    lines.push(`  ${v.kind}  ${at}  ${v.detail}`);
+  }
   lines.push(
     r.ok
-      ? 'OK: every decision was legitimate given the events before it'
+      ? `OK: ${r.scope.project === undefined ? 'the log is whole and ' : ''}every decision was ` +
+          'legitimate given the events before it'
       : `FAIL: ${c.violations} violation${c.violations === 1 ? '' : 's'}`,
   );
   return lines;
@@ -64,13 +93,17 @@ const projectOption = (project: string | undefined): ProjectId | undefined => {
   return project as ProjectId;
 };
 
-/** `fleet audit`: replays the log and checks every decision; exit 1 on any violation. */
+/**
+ * `fleet audit`: replays the log, checks that it is whole and every decision legitimate. Exit
+ * 0 when so, 1 on any violation, 2 on bad input or an unreachable server (as every command).
+ */
 export const registerAudit = (program: Command, ctx: CliContext): void => {
   program
     .command('audit')
     .description(
-      'replay the log and check that every decision was legitimate given the events before it ' +
-        '(exit 1 on any violation)',
+      'replay the log and check that it is whole (no message missing or invalid) and that every ' +
+        'decision was legitimate given the events before it (exit 0 clean, 1 on any violation, ' +
+        '2 on bad input or an unreachable server)',
     )
     .option('--project <project>', 'only this project’s events (a tenant’s view)')
     .option('--from <seq|time>', 'report from this stream sequence or ISO time on')
@@ -81,17 +114,28 @@ export const registerAudit = (program: Command, ctx: CliContext): void => {
       'clock skew the dispatchers tolerate when judging lease expiry',
       '1s',
     )
+    .option(
+      '--operator-key <key>',
+      'operator public key (O…) that signs retention points (default: from --data-dir)',
+    )
+    .option(
+      '--data-dir <dir>',
+      `data dir of fleet up --secure, to read the operator key from (default: ${DEFAULT_DATA_DIR}, if any)`,
+    )
     .action(async (o: AuditCliOptions, cmd: Command) => {
       const project = projectOption(o.project);
       const clockSkewMs = parseDuration(o.clockSkew, '--clock-skew');
       const from: LogPoint | undefined =
         o.from === undefined ? undefined : parseLogPoint(o.from, '--from');
       const to: LogPoint | undefined = o.to === undefined ? undefined : parseLogPoint(o.to, '--to');
+      const operatorKey = await operatorKeyOption(o);
       const { report, where } = await ctx.withNats(cmd, async (nc, g) => {
         const log = await EventLog.open(nc, { stream: g.stream, root: g.root });
         const filter = project === undefined ? log.subjects.all() : log.subjects.project(project);
         const auditor = new Auditor({
           clockSkewMs,
+          stream: log.stream,
+          ...(operatorKey === undefined ? {} : { operatorKey }),
           ...(project === undefined ? {} : { project }),
           ...(from === undefined ? {} : { from }),
           ...(to === undefined ? {} : { to }),
@@ -107,6 +151,7 @@ export const registerAudit = (program: Command, ctx: CliContext): void => {
             {
               filter,
               onStart: (extent) => {
+                auditor.start(extent);
                 if (extent.messages > PROGRESS_FROM)
                   bar = progressBar(ctx.io.stderr, {
                     firstSeq: extent.firstSeq,

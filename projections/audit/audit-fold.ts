@@ -349,9 +349,10 @@ const reported = (
               : undefined;
   if (refusal !== undefined) {
     if (task.status === 'assigned') task.refused.push(here);
-    if (e.type === 'task.completed' && task.status === 'completed')
-      completedAgain(s, task, { seq: item.seq, event: slim(e) });
-    return refusal;
+    const again = e.type === 'task.completed' && task.status === 'completed';
+    return again && completedAgain(task, { seq: item.seq, event: slim(e) })
+      ? 'completed_twice'
+      : refusal;
   }
   release(s, task);
   if (e.type === 'task.completed') endTask(task, 'completed', here);
@@ -361,30 +362,19 @@ const reported = (
 };
 
 /**
- * A completion of a task that already completed. A worker retrying its own report is harmless;
- * but when an assignment decision stored for the task named this worker for this attempt, the
- * worker was given the work again and did it again: the task completed twice.
+ * A completion of a task that already completed, by a worker an assignment decision gave this
+ * attempt: the work was done twice (a worker reporting after its lease ran out, or after a
+ * decision already flagged). Refused and counted, not a violation: a worker alone can cause it.
+ * A worker retrying its own report, or a report of an attempt nobody was given, is not one.
  */
-const completedAgain = (
-  s: AuditState,
-  task: AuditTask,
-  here: At<EventOf<'task.completed'>>,
-): void => {
+const completedAgain = (task: AuditTask, here: At<EventOf<'task.completed'>>): boolean => {
   const first = task.ended;
-  if (first?.event.type !== 'task.completed') return;
+  if (first?.event.type !== 'task.completed') return false;
   const d = here.event.data;
   const f = first.event.data;
-  if (f.workerId === d.workerId && f.attempt === d.attempt) return; // a retried report
-  const decision = task.decisions.find(
+  if (f.workerId === d.workerId && f.attempt === d.attempt) return false;
+  return task.decisions.some(
     (x) => x.event.data.workerId === d.workerId && x.event.data.attempt === d.attempt,
-  );
-  if (decision === undefined) return; // nobody gave it this attempt: a forged report, refused
-  violate(
-    s,
-    'completed_twice',
-    [first, decision, here],
-    `task ${d.taskId} of ${d.project}/${d.pool} completed by ${f.workerId} (attempt ${f.attempt}, ` +
-      `seq ${first.seq}) and again by ${d.workerId} (attempt ${d.attempt}), assigned at seq ${decision.seq}`,
   );
 };
 
@@ -606,6 +596,7 @@ const apply = (s: AuditState, e: FleetEvent, item: AuditItem): NoEffect => {
     case 'key.revoked':
       return keyRevoked(s, e, item);
     case 'claim.rejected':
+    case 'retention.point': // judged by the audit's log check, not by the fold
       return undefined;
     default: {
       const never: never = e;

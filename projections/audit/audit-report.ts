@@ -6,12 +6,13 @@ import {
 } from './audit-state.ts';
 import type { LogPoint } from './log-point.ts';
 import { logPointJson } from './log-point.ts';
+import type { RetentionCover } from './log-wholeness.ts';
 import type { Violation, ViolationKind } from './violation.ts';
 import { VIOLATION_KINDS } from './violation.ts';
 
 /** What an audit found. Plain data: `JSON.stringify` prints it whole. */
 export interface AuditReport {
-  /** True when no invariant failed. */
+  /** True when no invariant failed and the log read is whole. */
   readonly ok: boolean;
   /** The project the audit was scoped to, if any, and what that scope cannot check. */
   readonly scope: { readonly project?: string; readonly note?: string };
@@ -22,6 +23,8 @@ export interface AuditReport {
     readonly firstSeq?: number;
     readonly lastSeq?: number;
   };
+  /** The operator's retention point that explains where the stream starts, if one was needed. */
+  readonly retention?: RetentionCover;
   readonly counts: {
     /** Stored messages read in the window, the events they carried, and the unreadable ones. */
     readonly messages: number;
@@ -47,8 +50,17 @@ export interface AuditReport {
     readonly violations: number;
     readonly violationsByKind: Readonly<Record<ViolationKind, number>>;
   };
-  /** Every violation in the window, in stream order of the event at fault. */
+  /**
+   * Every violation in the window, in stream order of the event at fault (or of the first
+   * missing sequence): a missing head first, an unread tail last.
+   */
   readonly violations: readonly Violation[];
+}
+
+/** What the log check found (see `LogWholeness`). */
+export interface AuditLogCheck {
+  readonly violations: readonly Violation[];
+  readonly retention?: RetentionCover;
 }
 
 /** The window of an audit, as asked for and as read. */
@@ -61,13 +73,21 @@ export interface AuditWindow {
 
 const SCOPE_NOTE =
   'only this project’s events were read: an assignment to, or enrollment with a key of, another ' +
-  'project shows as unknown; proving that nothing crossed projects needs operator scope (no --project)';
+  'project shows as unknown; proving that nothing crossed projects, and that no message is ' +
+  'missing from the log, needs operator scope (no --project)';
+
+/** Where a violation sits in the log, to merge the fold's with the log check's. */
+const position = (v: Violation): number => v.seqs.at(-1) ?? v.missing?.from ?? 0;
 
 const zeroes = <K extends string>(keys: readonly K[]): Record<K, number> =>
   Object.fromEntries(keys.map((k) => [k, 0])) as Record<K, number>;
 
 /** The report of an audit state over a window. */
-export const auditReport = (s: AuditState, window: AuditWindow): AuditReport => {
+export const auditReport = (
+  s: AuditState,
+  window: AuditWindow,
+  log: AuditLogCheck = { violations: [] },
+): AuditReport => {
   const tasks = { ...zeroes(Object.values(TaskStatuses)), total: 0 };
   let stranded = 0;
   for (const t of s.tasks.values()) {
@@ -82,11 +102,13 @@ export const auditReport = (s: AuditState, window: AuditWindow): AuditReport => 
     workers[w.status] += 1;
     workers.total += 1;
   }
+  // Stable: at one position, the fold's violations keep their order.
+  const violations = [...s.violations, ...log.violations].sort((a, b) => position(a) - position(b));
   const byKind = zeroes(VIOLATION_KINDS);
-  for (const v of s.violations) byKind[v.kind] += 1;
+  for (const v of violations) byKind[v.kind] += 1;
   const c = s.counts;
   return {
-    ok: s.violations.length === 0,
+    ok: violations.length === 0,
     scope: s.project === undefined ? {} : { project: s.project, note: SCOPE_NOTE },
     window: {
       ...(window.from === undefined ? {} : { from: logPointJson(window.from) }),
@@ -94,6 +116,7 @@ export const auditReport = (s: AuditState, window: AuditWindow): AuditReport => 
       ...(window.firstSeq === undefined ? {} : { firstSeq: window.firstSeq }),
       ...(window.lastSeq === undefined ? {} : { lastSeq: window.lastSeq }),
     },
+    ...(log.retention === undefined ? {} : { retention: log.retention }),
     counts: {
       messages: c.messages,
       events: c.events,
@@ -106,9 +129,9 @@ export const auditReport = (s: AuditState, window: AuditWindow): AuditReport => 
       assignments: c.assignments,
       effectiveAssignments: c.effectiveAssignments,
       noEffect: { ...c.noEffect },
-      violations: s.violations.length,
+      violations: violations.length,
       violationsByKind: byKind,
     },
-    violations: [...s.violations],
+    violations,
   };
 };

@@ -41,17 +41,25 @@ describe('audit of a log with planted violations', () => {
       `worker_not_active@${at('wh2-revoked')},${at('revoked-assignment')}`,
       `key_overuse@1,${at('key-overuse')}`,
       `enrollment_invalid@1,${at('overused-enrollment')}`,
+      // A message on a submit subject that is not JSON.
+      `invalid_message@${at('unreadable')}`,
       `ended_task_assigned@${at('t1-completed')},${at('ended-assignment')}`,
-      `completed_twice@${at('t1-completed')},${at('ended-assignment')},${at('completed-twice')}`,
     ]);
   });
 
-  it('does not count refused reports as violations: a forged report and a retried one', async () => {
+  it('counts refused reports by reason, never as violations: forged, retried, done twice', async () => {
     const r = await audit(fixtureItems(planted));
     const involved = new Set(r.violations.flatMap((v) => v.seqs));
     expect(involved.has(at('forged-report'))).toBe(false);
     expect(involved.has(at('retried-report'))).toBe(false);
-    expect(r.counts.noEffect).toMatchObject({ report_not_holder: 2, report_task_not_assigned: 2 });
+    // wh1 was given the ended task again and completed it again: the decision is flagged above,
+    // the second completion is a refused report.
+    expect(involved.has(at('completed-twice'))).toBe(false);
+    expect(r.counts.noEffect).toMatchObject({
+      report_not_holder: 2,
+      report_task_not_assigned: 1,
+      completed_twice: 1,
+    });
   });
 
   it('reports the events involved, counts by kind, unreadable messages and every task', async () => {
@@ -149,7 +157,7 @@ describe('audit of a clean log', () => {
       report_task_not_assigned: 1,
       stale_decision: 2,
     });
-    expect(r.counts.unreadable).toBe(1);
+    expect(r.counts.unreadable).toBe(0);
   });
 
   /** The clean log with the marked line's body rewritten. */

@@ -6,6 +6,8 @@ import { initialAuditState } from './audit-state.ts';
 import type { AuditObserver, AuditState } from './audit-state.ts';
 import { atOrAfter, atOrBefore } from './log-point.ts';
 import type { LogPoint } from './log-point.ts';
+import { LogWholeness } from './log-wholeness.ts';
+import type { LogExtent } from './read-log.ts';
 
 /** Options of an audit. */
 export interface AuditOptions {
@@ -22,6 +24,13 @@ export interface AuditOptions {
   readonly clockSkewMs?: number;
   /** Told of every event folded, with its effect and violations. */
   readonly observe?: AuditObserver;
+  /** The stream read: a retention point signed for another stream covers nothing. */
+  readonly stream?: string;
+  /**
+   * The operator's public key (`O…`): a stream that does not start at sequence 1 is whole only
+   * with a retention point it signed.
+   */
+  readonly operatorKey?: string;
 }
 
 /**
@@ -32,6 +41,7 @@ export class Auditor {
   readonly #state: AuditState;
   readonly #from: LogPoint | undefined;
   readonly #to: LogPoint | undefined;
+  readonly #wholeness: LogWholeness;
   #firstSeq: number | undefined;
   #lastSeq: number | undefined;
   #past = false;
@@ -45,6 +55,17 @@ export class Auditor {
     this.#from = options.from;
     this.#to = options.to;
     this.#state.recording = options.from === undefined;
+    // A project's read skips other projects' sequences: only the operator's read can be whole.
+    this.#wholeness = new LogWholeness({
+      whole: options.project === undefined,
+      ...(options.stream === undefined ? {} : { stream: options.stream }),
+      ...(options.operatorKey === undefined ? {} : { operatorKey: options.operatorKey }),
+    });
+  }
+
+  /** Where the stream stood when the read began, so that a read that ended early is noticed. */
+  start(extent: LogExtent): void {
+    this.#wholeness.start(extent);
   }
 
   /**
@@ -62,7 +83,9 @@ export class Auditor {
       s.recording = true;
     const position = s.position;
     foldAuditItem(s, item);
-    if (s.recording && s.position !== position) {
+    if (s.position === position) return true; // another project's, or read before
+    this.#wholeness.see(item, s.recording);
+    if (s.recording) {
       this.#firstSeq ??= item.seq;
       this.#lastSeq = item.seq;
     }
@@ -76,12 +99,20 @@ export class Auditor {
 
   /** The report of everything folded so far. */
   report(): AuditReport {
-    return auditReport(this.#state, {
-      ...(this.#from === undefined ? {} : { from: this.#from }),
-      ...(this.#to === undefined ? {} : { to: this.#to }),
-      ...(this.#firstSeq === undefined ? {} : { firstSeq: this.#firstSeq }),
-      ...(this.#lastSeq === undefined ? {} : { lastSeq: this.#lastSeq }),
-    });
+    const cover = this.#wholeness.cover;
+    return auditReport(
+      this.#state,
+      {
+        ...(this.#from === undefined ? {} : { from: this.#from }),
+        ...(this.#to === undefined ? {} : { to: this.#to }),
+        ...(this.#firstSeq === undefined ? {} : { firstSeq: this.#firstSeq }),
+        ...(this.#lastSeq === undefined ? {} : { lastSeq: this.#lastSeq }),
+      },
+      {
+        violations: this.#wholeness.violations(this.#past),
+        ...(cover === undefined ? {} : { retention: cover }),
+      },
+    );
   }
 }
 

@@ -90,6 +90,8 @@ export const describeEvent = (e: FleetEvent): string => {
         `worker ${e.data.workerId} claiming in ${e.data.project}/${e.data.pool}: ${e.data.reason}` +
         (e.data.detail === undefined ? '' : ` (${e.data.detail})`)
       );
+    case 'retention.point':
+      return `stream ${e.data.stream} kept from seq ${e.data.firstSeq} by operator ${e.data.operator}: ${e.data.reason}`;
     default: {
       const never: never = e;
       return never;

@@ -7,7 +7,11 @@
 export { audit, Auditor } from './auditor.ts';
 export type { AuditOptions } from './auditor.ts';
 export { auditReport } from './audit-report.ts';
-export type { AuditReport, AuditWindow } from './audit-report.ts';
+export type { AuditReport, AuditWindow, AuditLogCheck } from './audit-report.ts';
+export { LogWholeness } from './log-wholeness.ts';
+export type { LogWholenessOptions, RetentionCover } from './log-wholeness.ts';
+export { signRetention, retentionProblem } from './retention-signature.ts';
+export type { RetentionFields } from './retention-signature.ts';
 export type { AuditItem, AuditSource } from './audit-item.ts';
 export { foldAuditItem } from './audit-fold.ts';
 export {

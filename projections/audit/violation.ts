@@ -30,14 +30,27 @@ export const ViolationKind = {
   refusedReportActedOn: 'refused_report_acted_on',
   /** A requeue or dead letter of the live attempt whose reason did not hold, or of no attempt. */
   unfoundedAbandon: 'unfounded_abandon',
-  /** A second completion of a completed task by a worker an assignment decision named. */
-  completedTwice: 'completed_twice',
   /** A key use beyond the key's `maxUses`. */
   keyOveruse: 'key_overuse',
   /** A key use out of turn (skipped or repeated number), of an unknown or revoked key. */
   keyUseInvalid: 'key_use_invalid',
   /** An enrollment whose key was unknown, revoked, expired, spent, or of another pool. */
   enrollmentInvalid: 'enrollment_invalid',
+  /**
+   * The stream does not start at sequence 1 (messages were purged) and no retention point
+   * signed by the operator covers the missing head.
+   */
+  logTruncated: 'log_truncated',
+  /** Stream sequences missing between stored messages (removed from the middle of the log). */
+  logGap: 'log_gap',
+  /**
+   * A message on a Fleet subject that is not a valid event of that subject (not JSON, not the
+   * schema, a type not allowed there, an unknown subject), or a retention point that is not
+   * the operator's.
+   */
+  invalidMessage: 'invalid_message',
+  /** The read ended before the last message the stream held when it began. */
+  readIncomplete: 'read_incomplete',
 } as const;
 export type ViolationKind = (typeof ViolationKind)[keyof typeof ViolationKind];
 
@@ -52,6 +65,8 @@ export interface Violation {
    * earlier ones are the events that make it so (the enrollment, the live assignment, ...).
    */
   readonly seqs: readonly number[];
+  /** Stream sequences that should be there and are not (a truncated head, a gap, an unread tail). */
+  readonly missing?: { readonly from: number; readonly to: number };
   /** What went wrong, in words. */
   readonly detail: string;
   /**

@@ -58,6 +58,7 @@ const track = (
   v: Verdict & { accepted: true },
   entry: { seq: number; at: number },
 ) => {
+  if (e.type === 'retention.point') return; // of no pool: never folded here
   const seen = (s.lastSeen[pool] ??= {});
   const { project } = e.data;
   if (v.to !== undefined && v.from !== v.to) {

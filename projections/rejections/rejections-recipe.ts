@@ -62,6 +62,7 @@ export const rejectionsRecipe = (s: RejectionsState, item: JudgedItem): void => 
     return;
   }
   entry.events.forEach((e, i) => {
+    if (e.type === 'retention.point') return; // the operator's, never a refusal
     const v = item.verdicts[i];
     const d = e.data;
     const ids = {

@@ -49,6 +49,7 @@ const TYPES: readonly EventType[] = [
   'key.issued',
   'key.used',
   'key.revoked',
+  'retention.point',
 ];
 const REQUEUE_REASONS = ['lease_expired', 'worker_lost', 'worker_revoked', 'worker_left'] as const;
 const T0 = 1_700_000_000_000;
@@ -117,6 +118,7 @@ const validEvent = (x: EventSpec): { subject: string; event: FleetEventInput } =
       return S.key(p, keyId as KeyId);
     },
   };
+  const retention = S.retention();
   const model = at(MODELS, x.n);
   switch (type) {
     case 'task.submitted':
@@ -230,6 +232,15 @@ const validEvent = (x: EventSpec): { subject: string; event: FleetEventInput } =
       };
     case 'key.revoked':
       return { subject: s.key, event: { type, data: { keyId, project }, meta } };
+    case 'retention.point': {
+      // Signed by nobody: the folds must still take it in their stride.
+      const data = { stream: 'FLEET', firstSeq: 1 + x.n, reason: 'fuzz', at: T0 };
+      const signature = 'A'.repeat(86);
+      return {
+        subject: retention,
+        event: { type, data: { ...data, operator: `O${'A'.repeat(55)}`, signature }, meta },
+      };
+    }
   }
 };
 

@@ -1,0 +1,74 @@
+import type { Command } from 'commander';
+import { InvalidInputError } from '../../client/index.ts';
+import type { FleetEventInput } from '../../events/index.ts';
+import { signRetention } from '../../projections/audit/index.ts';
+import { openAuthDir } from '../../security/index.ts';
+import type { CliContext } from '../cli-context.ts';
+
+interface MarkOptions {
+  firstSeq: string;
+  reason: string;
+  purge?: boolean;
+  dataDir: string;
+}
+
+const firstSeqOption = (text: string): number => {
+  const n = /^\d+$/.test(text) ? Number(text) : NaN;
+  if (!Number.isSafeInteger(n) || n < 2)
+    throw new InvalidInputError(
+      '--first-seq',
+      `--first-seq "${text}" must be a sequence of 2 or more`,
+    );
+  return n;
+};
+
+/**
+ * `fleet retention mark`: the operator records, signed with the operator key of the auth
+ * folder, that the stream's messages before `--first-seq` are removed on purpose, so that
+ * `fleet audit` does not report the purged head as a truncated log. With `--purge` it then
+ * purges them; the point is stored first, so the log never lacks its explanation.
+ */
+export const registerRetention = (program: Command, ctx: CliContext): void => {
+  program
+    .command('retention')
+    .description('the operator’s record of messages removed from the log on purpose')
+    .command('mark')
+    .description(
+      'append a retention point signed with the operator key: messages before --first-seq are ' +
+        'removed on purpose (fleet audit then accepts a stream starting there)',
+    )
+    .requiredOption('--first-seq <seq>', 'the first stream sequence kept')
+    .requiredOption('--reason <text>', 'why the messages were removed')
+    .option('--purge', 'then purge the messages before --first-seq (needs the admin credentials)')
+    .option('--data-dir <dir>', 'where fleet up --secure keeps its auth material', '.fleet')
+    .action(async (o: MarkOptions, cmd: Command) => {
+      const firstSeq = firstSeqOption(o.firstSeq);
+      if (o.reason.trim() === '' || o.reason.length > 512)
+        throw new InvalidInputError('--reason', '--reason must be 1 to 512 characters');
+      const { operator } = (await openAuthDir(o.dataDir)).material;
+      await ctx.withLog(cmd, async (log, g) => {
+        const { state } = await log.jsm.streams.info(log.stream);
+        // The point lands after the stream's last message: a purge to --first-seq keeps it.
+        if (firstSeq > state.last_seq + 1)
+          throw new InvalidInputError(
+            '--first-seq',
+            `--first-seq ${firstSeq} is past the stream's next sequence (${state.last_seq + 1})`,
+          );
+        const fields = { stream: log.stream, firstSeq, reason: o.reason, at: Date.now() };
+        const signature = signRetention((d) => operator.sign(d), g.root, fields);
+        const point: FleetEventInput = {
+          type: 'retention.point',
+          data: { ...fields, operator: operator.getPublicKey(), signature },
+          meta: { at: fields.at },
+        };
+        const { seq } = await log.append(log.subjects.retention(), point);
+        ctx.print(
+          `retention point at seq ${seq}: stream ${log.stream} kept from seq ${firstSeq}, ` +
+            `signed by ${operator.getPublicKey()}`,
+        );
+        if (o.purge !== true) return;
+        const { purged } = await log.jsm.streams.purge(log.stream, { seq: firstSeq });
+        ctx.print(`purged ${purged} message${purged === 1 ? '' : 's'} before seq ${firstSeq}`);
+      });
+    });
+};
