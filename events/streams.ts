@@ -12,8 +12,9 @@ export const DEDUPE_WINDOW_MS = 2 * 60_000;
  * Configuration of the one event stream. It keeps everything (the log is the truth): no age
  * or count limit, file storage, dedupe by message id, direct get for snapshots' tails, and
  * the contract's message size limit enforced by the server too. Purging the stream and
- * deleting its messages are refused by the server itself, whoever asks (nats-server honours
- * both flags since 2.2, and a stream update can set but never clear them).
+ * deleting its messages are refused by the server itself, whoever asks: nats-server 2.9.10
+ * honours both flags, and a stream update sets but never clears them (checked in
+ * actors/host/event-log.test.ts). The head goes only through limits an operator sets.
  */
 export const streamConfig = (
   options: { name?: string; root?: string; replicas?: number } = {},
