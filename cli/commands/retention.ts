@@ -8,7 +8,6 @@ import type { CliContext } from '../cli-context.ts';
 interface MarkOptions {
   firstSeq: string;
   reason: string;
-  purge?: boolean;
   dataDir: string;
 }
 
@@ -25,8 +24,10 @@ const firstSeqOption = (text: string): number => {
 /**
  * `fleet retention mark`: the operator records, signed with the operator key of the auth
  * folder, that the stream's messages before `--first-seq` are removed on purpose, so that
- * `fleet audit` does not report the purged head as a truncated log. With `--purge` it then
- * purges them; the point is stored first, so the log never lacks its explanation.
+ * `fleet audit` does not report the missing head as a truncated log. It removes nothing: the
+ * stream refuses purge and delete (deny_purge, deny_delete), so the head goes only through the
+ * limits the operator sets on the stream (max_msgs, max_age, max_bytes). Marking first, then
+ * setting the limit, means the log never lacks its explanation.
  */
 export const registerRetention = (program: Command, ctx: CliContext): void => {
   program
@@ -35,11 +36,11 @@ export const registerRetention = (program: Command, ctx: CliContext): void => {
     .command('mark')
     .description(
       'append a retention point signed with the operator key: messages before --first-seq are ' +
-        'removed on purpose (fleet audit then accepts a stream starting there)',
+        'removed on purpose, by the stream’s limits (fleet audit then accepts a stream ' +
+        'starting there)',
     )
     .requiredOption('--first-seq <seq>', 'the first stream sequence kept')
     .requiredOption('--reason <text>', 'why the messages were removed')
-    .option('--purge', 'then purge the messages before --first-seq (needs the admin credentials)')
     .option('--data-dir <dir>', 'where fleet up --secure keeps its auth material', '.fleet')
     .action(async (o: MarkOptions, cmd: Command) => {
       const firstSeq = firstSeqOption(o.firstSeq);
@@ -48,7 +49,8 @@ export const registerRetention = (program: Command, ctx: CliContext): void => {
       const { operator } = (await openAuthDir(o.dataDir)).material;
       await ctx.withLog(cmd, async (log, g) => {
         const { state } = await log.jsm.streams.info(log.stream);
-        // The point lands after the stream's last message: a purge to --first-seq keeps it.
+        // The point lands after the stream's last message: a limit keeping from --first-seq
+        // keeps the point too.
         if (firstSeq > state.last_seq + 1)
           throw new InvalidInputError(
             '--first-seq',
@@ -66,9 +68,6 @@ export const registerRetention = (program: Command, ctx: CliContext): void => {
           `retention point at seq ${seq}: stream ${log.stream} kept from seq ${firstSeq}, ` +
             `signed by ${operator.getPublicKey()}`,
         );
-        if (o.purge !== true) return;
-        const { purged } = await log.jsm.streams.purge(log.stream, { seq: firstSeq });
-        ctx.print(`purged ${purged} message${purged === 1 ? '' : 's'} before seq ${firstSeq}`);
       });
     });
 };
