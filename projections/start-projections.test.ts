@@ -6,6 +6,7 @@ import { uniqueName } from '../test/harness/index.ts';
 import { ev, P, POOL } from '../test/support/builders.ts';
 import { fleetFixture } from '../test/support/fleet-fixture.ts';
 import type { FleetFixture } from '../test/support/fleet-fixture.ts';
+import { trimHead } from '../test/support/stream-damage.ts';
 import { ProjectionCheckpoints } from './checkpoints.ts';
 import type { Scope } from './scope.ts';
 import { startProjections } from './start-projections.ts';
@@ -84,9 +85,9 @@ describe('startProjections', () => {
     expect(expected).toMatchObject({ position: 11, at: NOW });
     await stop(fresh);
 
-    // Take the checkpointed messages out of the stream: only a resumed fold still knows them.
-    for (let seq = 1; seq <= 8; seq += 1)
-      await f.log.jsm.streams.deleteMessage(f.log.stream, seq, false);
+    // Take the checkpointed messages out of the stream, as a limit the operator sets would:
+    // only a resumed fold still knows them.
+    expect(await trimHead(f.log.jsm, f.log.stream, 3)).toBe(9);
     const resumed = await start();
     expect(resumed.position()).toBe(11);
     expect(resumed.snapshot(operator)).toEqual(expected);
@@ -102,10 +103,12 @@ describe('startProjections', () => {
     await run('t1', 'w1');
     await stop(await start());
     await store.remove('latency');
-    await f.log.jsm.streams.deleteMessage(f.log.stream, 3, false);
+    // The operator's limit leaves only the completion: folded again from there, the worker and
+    // the task are unknown, so nothing completed and the report is refused (resumed, it was 1).
+    expect(await trimHead(f.log.jsm, f.log.stream, 1)).toBe(4);
     const p = await start();
-    // Folded again without the assignment: the task is still queued, nothing completed.
-    expect(p.snapshot(operator).fleet.totals.tasks).toMatchObject({ queued: 1, completed: 0 });
+    expect(p.snapshot(operator).fleet.totals.tasks).toMatchObject({ queued: 0, completed: 0 });
+    expect(p.snapshot(operator).rejections.events.byReason).toEqual({ unknown_worker: 1 });
     await stop(p);
 
     // A stream deleted and created again under the same name is a new log.
