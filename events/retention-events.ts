@@ -9,7 +9,7 @@ export type OperatorPublicKey = z.infer<typeof OperatorPublicKey>;
 
 /**
  * The operator records that the stream's messages before `firstSeq` were removed on purpose
- * (a purge to reclaim space). Without one, an audit reports a stream that does not start at
+ * (by stream limits, to reclaim space). Without one, an audit reports a stream that does not start at
  * sequence 1 as truncated. Written on `<root>._ops.retention`, which no tenant can write; the
  * signature by the operator's nkey over {@link retentionMessage} is what makes it the
  * operator's, whoever could write the subject.

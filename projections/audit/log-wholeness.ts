@@ -128,7 +128,7 @@ export class LogWholeness {
   }
 
   #truncated(): Violation | undefined {
-    // An empty stream that was purged whole still says where it would start: first = last + 1.
+    // An empty stream that was emptied whole still says where it would start: first = last + 1.
     const start = this.#extent?.firstSeq ?? this.#first ?? 1;
     if (start <= 1 || (this.#cover?.firstSeq ?? 0) >= start) return undefined;
     const unverified = this.#unverified.length === 0 ? undefined : this.#unverified;

@@ -37,7 +37,7 @@ export const ViolationKind = {
   /** An enrollment whose key was unknown, revoked, expired, spent, or of another pool. */
   enrollmentInvalid: 'enrollment_invalid',
   /**
-   * The stream does not start at sequence 1 (messages were purged) and no retention point
+   * The stream does not start at sequence 1 (its head was removed) and no retention point
    * signed by the operator covers the missing head.
    */
   logTruncated: 'log_truncated',
