@@ -32,6 +32,7 @@ export const cancelTask = async (
       skip: parsed.error.issues[0]?.path[0] === 'data' ? 1 : 0,
     });
   const { project, pool } = parsed.data.data;
-  const subject = subjects(options.root ?? DEFAULT_ROOT).cancel(project, pool);
-  return { seq: await publishStored(nc, subject, encode(parsed.data)) };
+  const root = options.root ?? DEFAULT_ROOT;
+  const subject = subjects(root).cancel(project, pool);
+  return { seq: await publishStored(nc, subject, encode(parsed.data), root) };
 };

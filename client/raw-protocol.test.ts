@@ -166,12 +166,13 @@ describe('a producer speaking the raw NATS protocol', () => {
       meta: { at: Date.now() },
     });
 
-    // The raw producer asks for the status too: SUB an inbox, PUB the request with a reply-to.
-    raw.send('SUB raw.inbox.1 1\r\n');
+    // The raw producer asks for the status too: SUB an inbox, PUB the request with a reply-to
+    // under _INBOX. (a dispatcher answers nowhere else).
+    raw.send('SUB _INBOX.raw.1 1\r\n');
     raw.pub(
       f.log.subjects.status(P.health as ProjectId, POOL as PoolId),
       JSON.stringify({ taskId: 'raw-1', waitMs: 5_000 }),
-      'raw.inbox.1',
+      '_INBOX.raw.1',
     );
     const answer = await raw.next('MSG');
     expect(JSON.parse(answer.payload ?? '')).toMatchObject({ status: 'completed', attempts: 1 });

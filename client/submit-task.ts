@@ -37,7 +37,8 @@ export const submitTask = async (
     ...(options.correlationId === undefined ? {} : { correlationId: options.correlationId }),
   });
   const { project, pool, taskId } = event.data;
-  const subject = subjects(options.root ?? DEFAULT_ROOT).submit(project, pool);
-  const seq = await publishStored(nc, subject, encode(event));
+  const root = options.root ?? DEFAULT_ROOT;
+  const subject = subjects(root).submit(project, pool);
+  const seq = await publishStored(nc, subject, encode(event), root);
   return { taskId, seq };
 };

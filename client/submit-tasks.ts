@@ -69,7 +69,7 @@ export const submitTasks = async (
   const seqs: number[] = new Array<number>(events.length).fill(0);
   const results = await Promise.allSettled(
     chunks.map(async (c) => {
-      const seq = await publishStored(nc, c.subject, encode(c.events));
+      const seq = await publishStored(nc, c.subject, encode(c.events), s.root);
       for (const i of c.indexes) seqs[i] = seq;
     }),
   );

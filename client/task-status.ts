@@ -16,7 +16,7 @@ import {
 import type { ClientOptions } from './client-options.ts';
 import { InvalidInputError } from './invalid-input-error.ts';
 import { permissionRefusal } from './permission-refusal.ts';
-import { requesterKey } from './requester-key.ts';
+import { requesterKey } from '../actors/gateway/index.ts';
 import type { TaskRef } from './task-ref.ts';
 
 /** Time a status request waits for its answer beyond the long-poll itself. */

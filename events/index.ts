@@ -80,6 +80,8 @@ export {
   projectionBucket,
   bucketStream,
 } from './buckets.ts';
+export { relaySubject, relayFilter, parseRelaySubject, PubAck } from './store-relay.ts';
+export type { Relayed } from './store-relay.ts';
 export { INBOX_ROOT, inboxPrefix, inboxOwner, replyRefusal } from './reply-subject.ts';
 export type { ReplyRefusal } from './reply-subject.ts';
 export {

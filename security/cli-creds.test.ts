@@ -176,9 +176,13 @@ describe('every fleet command connects to a secure server with --creds or NATS_C
     ]);
     expect(submit.code).toBe(2);
     const subject = `${fx.root}.fin-prod.gpu.submit`;
-    expect(submit.err).toBe(
-      `error [refused]: the NATS server refused to store a message on ${subject}: ` +
-        `Permissions Violation for Publish to "${subject}" (the credentials do not allow it)\n`,
+    // A producer stores through the gateway, under its own key: the server refuses that subject.
+    const relayed = `${fx.root}_rpc.store.U[A-Z2-7]{55}.fin-prod.gpu.submit`;
+    expect(submit.err).toMatch(
+      new RegExp(
+        `^error \\[refused\\]: the NATS server refused to store a message on ${subject}: ` +
+          `Permissions Violation for Publish to "${relayed}" \\(the credentials do not allow it\\)\n$`,
+      ),
     );
     const asked = await fleet(['--creds', producerCreds, ...status('fin-prod', 'job-1')]);
     expect(asked.code).toBe(2);

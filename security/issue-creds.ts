@@ -4,6 +4,7 @@ import {
   adminPermissions,
   dispatcherPermissions,
   enrollPermissions,
+  gatewayPermissions,
   hudPermissions,
   observerPermissions,
   producerPermissions,
@@ -22,6 +23,7 @@ export const ServiceRole = {
   enroll: Role.enroll,
   dispatcher: Role.dispatcher,
   registrar: Role.registrar,
+  gateway: Role.gateway,
   observer: Role.observer,
   hud: Role.hud,
   system: Role.system,
@@ -67,6 +69,8 @@ export const servicePermissions = (
       return dispatcherPermissions(d);
     case 'registrar':
       return registrarPermissions(d);
+    case 'gateway':
+      return gatewayPermissions(root);
     case 'observer':
       return observerPermissions(publicKey, d);
     case 'hud':

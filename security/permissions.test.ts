@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { subjectMatches, subjects } from '../events/index.ts';
+import { relaySubject, subjectMatches, subjects } from '../events/index.ts';
 import type { PoolId, ProjectId, WorkerId } from '../events/index.ts';
 import {
   dispatcherPermissions,
@@ -41,6 +41,9 @@ const allOf = (project: ProjectId, worker: WorkerId, requester: string = PK) => 
   s.heartbeat(project, GPU, worker),
   s.status(project, GPU),
   s.status(project, GPU, requester),
+  relaySubject(ROOT, s.submit(project, GPU), requester),
+  relaySubject(ROOT, s.cancel(project, GPU), requester),
+  relaySubject(ROOT, s.report(project, GPU, worker), requester),
 ];
 
 /** JetStream API subjects that change the stream or its messages, and KV's. */
@@ -61,7 +64,7 @@ describe('permissions', () => {
   it('a worker may publish exactly its report, claim, heartbeat and renewal', () => {
     const p = workerPermissions({ project: HEALTH, pool: GPU, workerId: W, publicKey: PK }, ROOT);
     expect(p.pub.allow).toEqual([
-      'fleet.health-prod.gpu.worker.w1.report',
+      `fleet_rpc.store.${PK}.health-prod.gpu.worker.w1.report`,
       'fleet_rpc.health-prod.gpu.w1.claim',
       'fleet_rpc.health-prod.gpu.w1.hb',
       'fleet_rpc.enroll',
@@ -70,20 +73,22 @@ describe('permissions', () => {
     expect(p.sub.allow).toEqual([`_INBOX.${PK}.>`]);
     for (const subject of [...allOf(FIN, W), ...allOf(HEALTH, 'w2' as WorkerId)])
       expect(mayPublish(p, subject)).toBe(false);
+    // Its report goes through the gateway, under its own key: never straight to the stream.
     expect(allOf(HEALTH, W).filter((x) => mayPublish(p, x))).toEqual([
-      s.report(HEALTH, GPU, W),
       s.claim(HEALTH, GPU, W),
       s.heartbeat(HEALTH, GPU, W),
+      relaySubject(ROOT, s.report(HEALTH, GPU, W), PK),
     ]);
   });
 
   it('a producer may submit, cancel and ask status in its own project only, with no stream API', () => {
     const p = producerPermissions({ project: HEALTH, publicKey: PK }, ROOT);
     const allowed = allOf(HEALTH, W).filter((x) => mayPublish(p, x));
+    // It stores through the gateway, under its own key: never straight to the stream.
     expect(allowed).toEqual([
-      s.submit(HEALTH, GPU),
-      s.cancel(HEALTH, GPU),
       s.status(HEALTH, GPU, PK),
+      relaySubject(ROOT, s.submit(HEALTH, GPU), PK),
+      relaySubject(ROOT, s.cancel(HEALTH, GPU), PK),
     ]);
     // Another producer's status subject, whose answers go to that producer's inbox: never.
     expect(mayPublish(p, s.status(HEALTH, GPU, `U${'B'.repeat(55)}`))).toBe(false);

@@ -4,6 +4,8 @@ import {
   DEFAULT_STREAM,
   inboxPrefix,
   projectionBucket,
+  relayFilter,
+  relaySubject,
   snapshotBucket,
   subjects,
 } from '../events/index.ts';
@@ -27,6 +29,8 @@ export const Role = {
   dispatcher: 'dispatcher',
   /** The registrar: key uses and memberships, enrollment and renewal requests. */
   registrar: 'registrar',
+  /** The gateway: stores untrusted users' submissions, cancellations and reports. */
+  gateway: 'gateway',
   /** Auditors and read-only tools: read the stream, ask task status; write nothing. */
   observer: 'observer',
   /** The HUD and projections: what observers may, plus JetStream and KV for checkpoints. */
@@ -68,7 +72,7 @@ export const workerPermissions = (
   return {
     pub: {
       allow: [
-        s.report(project, pool, workerId),
+        relaySubject(root, s.report(project, pool, workerId), worker.publicKey),
         s.claim(project, pool, workerId),
         s.heartbeat(project, pool, workerId),
         s.enroll(),
@@ -95,8 +99,8 @@ export const producerPermissions = (
   return {
     pub: {
       allow: [
-        s.submit(producer.project, any),
-        s.cancel(producer.project, any),
+        relaySubject(root, s.submit(producer.project, any), producer.publicKey),
+        relaySubject(root, s.cancel(producer.project, any), producer.publicKey),
         s.status(producer.project, any, producer.publicKey),
       ],
       deny: [JS_API],
@@ -228,6 +232,19 @@ export const hudPermissions = (publicKey: string, d: ServiceScope = {}): Permiss
     sub: { allow: [ALL_INBOXES], deny: [] },
   };
 };
+
+/**
+ * The gateway: stores what untrusted users write (submissions, cancellations, reports), each
+ * on the subject its request names under its requester's key, and passes the stream's answer
+ * on to that requester's own inbox. It reads nothing and changes no stream.
+ */
+export const gatewayPermissions = (root: string = DEFAULT_ROOT): Permissions => ({
+  pub: {
+    allow: [`${root}.*.*.submit`, `${root}.*.*.cancel`, `${root}.*.*.worker.*.report`, ALL_INBOXES],
+    deny: [],
+  },
+  sub: { allow: [relayFilter(root), ALL_INBOXES], deny: [] },
+});
 
 /** The operator's tools: everything in the Fleet account. */
 export const adminPermissions = (): Permissions => ({

@@ -9,7 +9,7 @@ import { createWorker } from '../actors/worker/index.ts';
 import type { Worker, WorkerLifecycleEvent } from '../actors/worker/index.ts';
 import { revokeWorker } from '../cli/revoke-worker.ts';
 import { submitTask, taskStatus } from '../client/index.ts';
-import { decode } from '../events/index.ts';
+import { decode, relaySubject } from '../events/index.ts';
 import type { PoolId, ProjectId } from '../events/index.ts';
 import { uniqueName } from '../test/harness/index.ts';
 import { credentialAuthority } from './credential-authority.ts';
@@ -147,7 +147,10 @@ describe('secure enrollment: credentials issued, renewed and revoked', () => {
 
     const claims = peekUserJwt(creds.jwt());
     expect(claims.sub).toBe(creds.publicKey);
-    expect(claims.nats.pub?.allow).toContain(fx.log.subjects.report(HEALTH, GPU, worker.id));
+    // It stores its reports through the gateway, under its own key.
+    expect(claims.nats.pub?.allow).toContain(
+      relaySubject(fx.root, fx.log.subjects.report(HEALTH, GPU, worker.id), creds.publicKey),
+    );
     // The membership records the key the credentials are for.
     const member = await fx.log.jsm.streams.getMessage(fx.stream, {
       last_by_subj: fx.log.subjects.member(HEALTH, GPU, worker.id),

@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { connect } from '@nats-io/transport-node';
 import type { ConnectionOptions, NatsConnection } from '@nats-io/transport-node';
 import type { NatsServerHandle } from '../cli/nats-server.ts';
+import { startGateway } from '../actors/gateway/index.ts';
+import type { Gateway } from '../actors/gateway/index.ts';
 import { EventLog } from '../actors/host/event-log.ts';
 import { openAuthDir } from './auth-dir.ts';
 import type { AuthDir } from './auth-dir.ts';
@@ -19,6 +21,8 @@ export interface SecureFixture {
   /** The operator's connection (admin user) and the log on it. */
   readonly admin: NatsConnection;
   readonly log: EventLog;
+  /** The gateway through which workers and producers store, on its own credentials. */
+  readonly gateway: Gateway;
   /** Connects as `creds` with its inbox prefix; no reconnects unless `options` say so. */
   connectAs(creds: UserCredentials, options?: Partial<ConnectionOptions>): Promise<NatsConnection>;
   /** Closes every connection made here, stops the server, removes the data dir. */
@@ -52,6 +56,11 @@ export const startSecureFixture = async (names: {
     };
     const admin = await connectAs(await auth.serviceCreds('admin'));
     const log = await EventLog.open(admin, names);
+    // Untrusted users store through the gateway, as under `fleet up --secure`.
+    const gateway = startGateway({
+      nc: await connectAs(await auth.serviceCreds('gateway', names)),
+      root: names.root,
+    });
     const running = server;
     return {
       auth,
@@ -60,7 +69,9 @@ export const startSecureFixture = async (names: {
       admin,
       log,
       connectAs,
+      gateway,
       stop: async () => {
+        await gateway.stop();
         await Promise.allSettled(connections.map((c) => c.close()));
         await running.stop();
         await rm(dataDir, { recursive: true, force: true });

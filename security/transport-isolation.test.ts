@@ -2,8 +2,12 @@ import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { errors } from '@nats-io/transport-node';
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { storeMessage } from '../actors/gateway/index.ts';
 import { submitTask } from '../client/index.ts';
+import { relaySubject } from '../events/index.ts';
 import type { PoolId, ProjectId, WorkerId } from '../events/index.ts';
+
+const encoder = new TextEncoder();
 import { uniqueName } from '../test/harness/index.ts';
 import { credentialAuthority } from './credential-authority.ts';
 import { fleetSigner, issueProducerCreds } from './issue-creds.ts';
@@ -74,10 +78,13 @@ describe('the transport refuses what a user’s credentials do not allow (nats-s
     return { sub, got };
   };
 
-  it('lets a worker store its own report, acknowledged on its own inbox', async () => {
-    const ack = await jetstream(worker).publish(s.report(HEALTH, GPU, W), '{}');
-    expect(ack.stream).toBe(fx.stream);
-    expect(ack.seq).toBeGreaterThan(0);
+  it('lets a worker store its own report through the gateway, acknowledged on its own inbox', async () => {
+    const seq = await storeMessage(worker, fx.root, s.report(HEALTH, GPU, W), encoder.encode('{}'));
+    expect(seq).toBeGreaterThan(0);
+    // Straight to the stream, where JetStream would acknowledge on any reply subject: refused.
+    await expect(jetstream(worker).publish(s.report(HEALTH, GPU, W), '{}')).rejects.toThrow(
+      publishDenied(s.report(HEALTH, GPU, W)),
+    );
   });
 
   it('refuses a health-prod worker’s publishes to fin-prod subjects: nothing reaches a subscriber', async () => {
@@ -183,10 +190,11 @@ describe('the transport refuses what a user’s credentials do not allow (nats-s
         { root: fx.root },
       );
       expect(own.seq).toBeGreaterThan(0);
+      const theirs = relaySubject(fx.root, s.submit(FIN, GPU), producerKey);
       await expect(
         submitTask(producer, { ...task, project: FIN, taskId: 't2' }, { root: fx.root }),
-      ).rejects.toMatchObject({ cause: { message: publishDenied(s.submit(FIN, GPU)) } });
-      await expect.poll(() => producerViolations).toContain(publishDenied(s.submit(FIN, GPU)));
+      ).rejects.toMatchObject({ cause: { message: publishDenied(theirs) } });
+      await expect.poll(() => producerViolations).toContain(publishDenied(theirs));
       const info = await fx.log.jsm.streams.info(fx.stream, {
         subjects_filter: `${fx.root}.${FIN}.>`,
       });

@@ -1,7 +1,7 @@
-import { jetstream } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { encode, messageLimit, subjects, UnavailableError } from '../../events/index.ts';
 import type { FleetEvent, PoolId, ProjectId, WorkerId } from '../../events/index.ts';
+import { storeMessage } from '../gateway/index.ts';
 import { sleep } from './abortable.ts';
 import { backoffMs } from './backoff.ts';
 import { buildReport } from './build-report.ts';
@@ -39,18 +39,17 @@ export const reporter = (options: {
   const { nc, root, requestTimeoutMs, signal } = options;
   const { workerId, project, pool } = options.identity;
   const subject = subjects(root).report(project, pool, workerId);
-  const js = jetstream(nc);
   const maxBytes = messageLimit(nc.info?.max_payload);
   /**
-   * Stores one message of the worker’s own events (one, or a batch), retrying. No
+   * Stores one message of the worker’s own events (one, or a batch), through the gateway when
+   * the worker has credentials of its own, retrying. No
    * `Nats-Msg-Id`: JetStream dedupes stream-wide, across tenants, so the fold is what refuses
    * a retry that was stored twice.
    */
   const appendMessage = async (events: readonly FleetEvent[]): Promise<number> => {
     for (let tries = 1; ; tries += 1) {
       try {
-        const ack = await js.publish(subject, encode(events), { timeout: requestTimeoutMs });
-        return ack.seq;
+        return await storeMessage(nc, root, subject, encode(events), requestTimeoutMs);
       } catch (cause) {
         if (tries >= APPEND_TRIES || signal.aborted)
           throw new UnavailableError(`append to ${subject} failed`, { cause });

@@ -1,6 +1,8 @@
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Command } from 'commander';
 import type { Dispatcher } from '../../actors/dispatcher/dispatcher.ts';
+import { startGateway } from '../../actors/gateway/index.ts';
+import type { Gateway } from '../../actors/gateway/index.ts';
 import { EventLog } from '../../actors/host/event-log.ts';
 import { startRegistrar } from '../../actors/registrar/index.ts';
 import type { Registrar } from '../../actors/registrar/index.ts';
@@ -69,6 +71,7 @@ export const registerUp = (program: Command, ctx: CliContext): void => {
       let registrar: Registrar | undefined;
       const dispatchers: Dispatcher[] = [];
       let hud: HudService | undefined;
+      let gateway: Gateway | undefined;
       try {
         // Secure: each service on its own connection and credentials (see security/), none of
         // which may create or change the stream: the operator's does that first.
@@ -98,6 +101,20 @@ export const registerUp = (program: Command, ctx: CliContext): void => {
           secure === undefined
             ? log
             : EventLog.open(await secure.connect(nats.url, role), deployment);
+        // Secure: untrusted users store through the gateway, which answers their own inboxes.
+        gateway =
+          secure === undefined
+            ? undefined
+            : startGateway({
+                nc: await secure.connect(nats.url, 'gateway'),
+                root: g.root,
+                onRefused: (r) => {
+                  ctx.warn(`gateway: refused a store request on ${r.subject}: ${r.detail}`);
+                },
+                onError: (e) => {
+                  ctx.warn(`gateway: ${errorMessage(e)}`);
+                },
+              });
         const dispatcherLog = await serviceLog('dispatcher');
         for (const pool of pools)
           dispatchers.push(await startPoolDispatcher(ctx, dispatcherLog, pool));
@@ -134,6 +151,7 @@ export const registerUp = (program: Command, ctx: CliContext): void => {
         for (const d of dispatchers)
           await d.stop().catch((e: unknown) => ctx.warn(errorMessage(e)));
         await registrar?.stop().catch((e: unknown) => ctx.warn(errorMessage(e)));
+        await gateway?.stop().catch((e: unknown) => ctx.warn(errorMessage(e)));
         await nc?.drain().catch(() => undefined);
         await secure?.close();
         await nats.stop();

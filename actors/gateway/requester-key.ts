@@ -1,5 +1,5 @@
 import type { NatsConnection } from '@nats-io/transport-node';
-import { inboxOwner } from '../events/index.ts';
+import { inboxOwner } from '../../events/index.ts';
 
 /**
  * The user public key of the connection's own inbox prefix (`_INBOX.<key>`), when it was
