@@ -16,6 +16,7 @@ import { registerEvents } from './commands/events.ts';
 import { registerHud } from './commands/hud.ts';
 import { registerKeys } from './commands/keys.ts';
 import { registerRegistrar } from './commands/registrar.ts';
+import { registerGateway } from './commands/gateway.ts';
 import { registerState } from './commands/state.ts';
 import { registerStatus } from './commands/status.ts';
 import { registerSubmit } from './commands/submit.ts';
@@ -64,6 +65,7 @@ export const buildProgram = (ctx: CliContext = new CliContext(processIo())): Com
   registerWorker(program, ctx);
   registerDispatcher(program, ctx);
   registerRegistrar(program, ctx);
+  registerGateway(program, ctx);
   registerAudit(program, ctx);
   registerRetention(program, ctx);
   registerState(program, ctx);
