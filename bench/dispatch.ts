@@ -32,8 +32,8 @@
  */
 import { loadavg } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startNatsServer } from '../cli/nats-server.ts';
-import type { NatsServerHandle } from '../cli/nats-server.ts';
+import { startNatsServer } from '../infra/nats-server.ts';
+import type { NatsServerHandle } from '../infra/nats-server.ts';
 import {
   benchBullmq,
   benchFleet,

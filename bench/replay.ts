@@ -26,7 +26,7 @@ import { DeliverPolicy, jetstream } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { EventLog } from '../actors/host/event-log.ts';
-import { startNatsServer } from '../cli/nats-server.ts';
+import { startNatsServer } from '../infra/nats-server.ts';
 import { decode, encode } from '../events/index.ts';
 import type { FleetEventInput, KeyId, PoolId, ProjectId, WorkerId } from '../events/index.ts';
 import { Auditor, readLog } from '../projections/audit/index.ts';

@@ -26,5 +26,3 @@ export { revokeWorker } from './revoke-worker.ts';
 export { snapshotBucket } from './snapshot-bucket.ts';
 export { stopSignals } from './stop-signals.ts';
 export type { StopSignals } from './stop-signals.ts';
-export { ensureNats } from './embedded-nats.ts';
-export type { EnsureNatsOptions, EnsuredNats } from './embedded-nats.ts';

@@ -24,7 +24,7 @@ import { createWorker, TaskError } from '../actors/worker/index.ts';
 import type { TaskHandler, Worker } from '../actors/worker/index.ts';
 import { submitTasks } from '../client/index.ts';
 import type { TaskInput } from '../client/index.ts';
-import { ensureNats } from '../cli/embedded-nats.ts';
+import { ensureNats } from '../infra/embedded-nats.ts';
 import { isReadable } from '../events/index.ts';
 import type { PoolId, ProjectId, RuntimeKind, WorkerId } from '../events/index.ts';
 import { startHud } from '../hud/index.ts';

@@ -19,7 +19,7 @@ import { createWorker } from '../actors/worker/index.ts';
 import type { TaskHandler, Worker } from '../actors/worker/index.ts';
 import { awaitTask, submitTasks } from '../client/index.ts';
 import type { TaskInput, TaskOutcome } from '../client/index.ts';
-import { ensureNats } from '../cli/embedded-nats.ts';
+import { ensureNats } from '../infra/embedded-nats.ts';
 import { ClaimReply, decode, inboxPrefix } from '../events/index.ts';
 import type { PoolId, ProjectId } from '../events/index.ts';
 import { credentialAuthority, issueProducerCreds } from '../security/index.ts';

@@ -23,7 +23,7 @@ import { createWorker, TaskError } from '../actors/worker/index.ts';
 import type { TaskHandler } from '../actors/worker/index.ts';
 import { awaitTask, submitTasks } from '../client/index.ts';
 import type { TaskInput } from '../client/index.ts';
-import { startNatsServer } from '../cli/nats-server.ts';
+import { startNatsServer } from '../infra/nats-server.ts';
 import { revokeWorker } from '../cli/revoke-worker.ts';
 import { encode } from '../events/index.ts';
 import type { FleetEventInput, PoolId, ProjectId, WorkerId } from '../events/index.ts';

@@ -9,6 +9,8 @@ import type { CredentialLedger } from './credential-ledger.ts';
 import { fleetSigner } from './issue-creds.ts';
 import { Role, workerPermissions } from './permissions.ts';
 import { pushAccountJwt } from './push-account-jwt.ts';
+import { verifyRenewal } from './renewal-proof.ts';
+import { sealEnrollment } from './sealed-enrollment.ts';
 import { issueUserJwt, verifyUserJwt } from './user-jwt.ts';
 
 /** Default lifetime of a worker's credentials. */
@@ -62,6 +64,8 @@ export const credentialAuthority = (options: CredentialAuthorityOptions): Creden
   return {
     root,
     ttlMs,
+    verifyRenewal: (proof) => verifyRenewal({ ...proof, root }),
+    seal: sealEnrollment,
     issue: async (w: CredentialSubject): Promise<WorkerCredentials> => {
       const expiresAt = now() + ttlMs;
       const jwt = await issueUserJwt(signer, {

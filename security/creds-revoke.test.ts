@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { issueKey } from '../actors/registrar/index.ts';
 import { createWorker } from '../actors/worker/index.ts';
 import type { WorkerLifecycleEvent } from '../actors/worker/index.ts';
-import type { NatsServerHandle } from '../cli/nats-server.ts';
+import type { NatsServerHandle } from '../infra/nats-server.ts';
 import { revokeWorker } from '../cli/revoke-worker.ts';
 import { runCaptured } from '../cli/run-captured.ts';
 import type { CapturedRun } from '../cli/run-captured.ts';
@@ -21,7 +21,7 @@ import { AuthFiles, openAuthDir } from './auth-dir.ts';
 import { issueProducerCreds } from './issue-creds.ts';
 import { startSecureFixture } from './secure-fixture.ts';
 import type { SecureFixture } from './secure-fixture.ts';
-import { startSecureNats } from './start-secure-nats.ts';
+import { startSecureNats } from '../infra/start-secure-nats.ts';
 import { UserCredentials } from './user-credentials.ts';
 import { parseCreds } from './user-jwt.ts';
 
@@ -362,7 +362,10 @@ describe('fleet creds revoke: one producer or service cut off, at once and for g
     await fx.server.stop();
     const auth = await openAuthDir(dataDir);
     expect(await readFile(auth.configPath, 'utf8')).toContain(auth.accountJwt());
-    restarted = await startSecureNats(auth);
+    restarted = await startSecureNats({
+      configPath: auth.configPath,
+      admin: await auth.serviceCreds('admin'),
+    });
     const url = restarted.url;
     const dial = async (u: UserCredentials) => {
       const nc = await connect({ servers: url, ...u.connectOptions(), reconnect: false });

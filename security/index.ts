@@ -70,7 +70,6 @@ export type { RevokedUser, UserToRevoke } from './revoke-user.ts';
 export { RENEWAL_SKEW_MS, renewalMessage, signRenewal, verifyRenewal } from './renewal-proof.ts';
 export { serverConfig } from './server-config.ts';
 export type { ServerAuthConfig } from './server-config.ts';
-export { startSecureNats } from './start-secure-nats.ts';
 export { UserCredentials } from './user-credentials.ts';
 export type { UserConnectOptions } from './user-credentials.ts';
 export { formatCreds, issueUserJwt, parseCreds, peekUserJwt, verifyUserJwt } from './user-jwt.ts';

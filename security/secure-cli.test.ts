@@ -7,7 +7,7 @@ import { issueKey } from '../actors/registrar/index.ts';
 import { createWorker } from '../actors/worker/index.ts';
 import type { WorkerLifecycleEvent } from '../actors/worker/index.ts';
 import { EventLog } from '../actors/host/event-log.ts';
-import type { NatsServerHandle } from '../cli/nats-server.ts';
+import type { NatsServerHandle } from '../infra/nats-server.ts';
 import { runCaptured } from '../cli/run-captured.ts';
 import { submitTask, taskStatus } from '../client/index.ts';
 import { uniqueName } from '../test/harness/index.ts';
@@ -15,7 +15,7 @@ import { allKeys, seedText } from './auth-material.ts';
 import { openAuthDir } from './auth-dir.ts';
 import type { AuthDir } from './auth-dir.ts';
 import { ServiceRole } from './issue-creds.ts';
-import { startSecureNats } from './start-secure-nats.ts';
+import { startSecureNats } from '../infra/start-secure-nats.ts';
 import { UserCredentials } from './user-credentials.ts';
 import { parseCreds } from './user-jwt.ts';
 
@@ -29,7 +29,10 @@ describe('fleet up --secure and fleet creds producer', () => {
     dataDir = await mkdtemp(join(tmpdir(), 'fleet-secure-cli-'));
     // The server an operator runs with the config `fleet up --secure` reuses (idempotent).
     auth = await openAuthDir(dataDir, { create: true });
-    server = await startSecureNats(auth);
+    server = await startSecureNats({
+      configPath: auth.configPath,
+      admin: await auth.serviceCreds('admin'),
+    });
   });
   afterAll(async () => {
     await server.stop();

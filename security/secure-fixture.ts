@@ -3,13 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from '@nats-io/transport-node';
 import type { ConnectionOptions, NatsConnection } from '@nats-io/transport-node';
-import type { NatsServerHandle } from '../cli/nats-server.ts';
+import type { NatsServerHandle } from '../infra/nats-server.ts';
 import { startGateway } from '../actors/gateway/index.ts';
 import type { Gateway } from '../actors/gateway/index.ts';
 import { EventLog } from '../actors/host/event-log.ts';
 import { openAuthDir } from './auth-dir.ts';
 import type { AuthDir } from './auth-dir.ts';
-import { startSecureNats } from './start-secure-nats.ts';
+import { startSecureNats } from '../infra/start-secure-nats.ts';
 import type { UserCredentials } from './user-credentials.ts';
 
 /** A private nats-server with Fleet's JWT auth, for one test file. */
@@ -42,7 +42,10 @@ export const startSecureFixture = async (names: {
   let server: NatsServerHandle | undefined;
   try {
     const auth = await openAuthDir(dataDir, { create: true });
-    server = await startSecureNats(auth);
+    server = await startSecureNats({
+      configPath: auth.configPath,
+      admin: await auth.serviceCreds('admin'),
+    });
     const url = server.url;
     const connectAs = async (creds: UserCredentials, options: Partial<ConnectionOptions> = {}) => {
       const nc = await connect({

@@ -1,4 +1,11 @@
-import type { PoolId, ProjectId, WorkerCredentials, WorkerId } from '../../events/index.ts';
+import type {
+  EnrollAdmitted,
+  PoolId,
+  ProjectId,
+  SealedEnrollment,
+  WorkerCredentials,
+  WorkerId,
+} from '../../events/index.ts';
 
 /** A worker that gets transport credentials: who it is and the public key it holds the seed of. */
 export interface CredentialSubject {
@@ -27,4 +34,20 @@ export interface CredentialIssuer {
    * until the given time (epoch ms). The whole set each time: it replaces the previous one.
    */
   revoke(revoked: ReadonlyMap<string, number>): Promise<void>;
+  /**
+   * True when `signature` proves the holder of `publicKey`'s seed asked to renew `workerId` at
+   * `at`, recently enough by `now`.
+   */
+  verifyRenewal(proof: {
+    readonly publicKey: string;
+    readonly workerId: string;
+    readonly at: number;
+    readonly signature: string;
+    readonly now: number;
+  }): boolean;
+  /**
+   * Seals an admitted enrollment to the curve key the worker drew for it: the enrollment user's
+   * inbox is shared by every enrolling host.
+   */
+  seal(admitted: EnrollAdmitted, sealKey: string): SealedEnrollment;
 }

@@ -16,8 +16,6 @@ import type {
   ProjectId,
   SealedEnrollment,
 } from '../../events/index.ts';
-import { verifyRenewal } from '../../security/renewal-proof.ts';
-import { sealEnrollment } from '../../security/sealed-enrollment.ts';
 import { ActorHost } from '../host/actor-host.ts';
 import type { EventLog } from '../host/event-log.ts';
 import { Mailbox } from '../host/mailbox.ts';
@@ -293,9 +291,8 @@ export const startRegistrar = async (options: RegistrarOptions): Promise<Registr
     if (publicKey === undefined)
       return refused('unknown_worker', `worker ${workerId} enrolled without a public key`);
     const subject: CredentialSubject = { workerId, project, pool, publicKey };
-    const root = log.subjects.root;
     // Whoever holds the worker's key learns where it stands; only current credentials renew.
-    if (!verifyRenewal({ publicKey, root, workerId, at, signature, now: now() }))
+    if (!issuer.verifyRenewal({ publicKey, workerId, at, signature, now: now() }))
       return refused('bad_proof', 'the signature does not verify, or was made too long ago');
     if (w.revokedAt !== undefined || (await revokedInLog(w)))
       return refused('worker_revoked', `worker ${workerId} is revoked; enroll again`);
@@ -367,7 +364,9 @@ export const startRegistrar = async (options: RegistrarOptions): Promise<Registr
       // Secure answers travel sealed: the enrollment user's inbox is every host's to read.
       respond(
         msg,
-        'worker' in answer && sealKey !== undefined ? sealEnrollment(answer, sealKey) : answer,
+        'worker' in answer && sealKey !== undefined && issuer !== undefined
+          ? issuer.seal(answer, sealKey)
+          : answer,
       );
     })().catch((e: unknown) => {
       errors += 1;

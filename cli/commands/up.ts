@@ -8,7 +8,7 @@ import { startRegistrar } from '../../actors/registrar/index.ts';
 import type { Registrar } from '../../actors/registrar/index.ts';
 import { DEFAULT_NATS_URL } from '../cli-context.ts';
 import type { CliContext } from '../cli-context.ts';
-import { ensureNats } from '../embedded-nats.ts';
+import { ensureNats } from '../../infra/embedded-nats.ts';
 import { errorMessage } from '../error-message.ts';
 import { collect, parseInteger, parseList } from '../parse-options.ts';
 import { poolName, startPoolDispatcher } from '../start-pool-dispatcher.ts';
