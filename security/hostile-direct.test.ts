@@ -1,4 +1,3 @@
-import { errors } from '@nats-io/transport-node';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { storeMessage } from '../actors/gateway/index.ts';
@@ -9,23 +8,12 @@ import { credentialAuthority } from './credential-authority.ts';
 import { issueProducerCreds } from './issue-creds.ts';
 import { startSecureFixture } from './secure-fixture.ts';
 import type { SecureFixture } from './secure-fixture.ts';
-import { hostileTargets } from './support/hostile-targets.ts';
+import { violations, watchTargets } from './support/hostile-targets.ts';
 import { UserCredentials } from './user-credentials.ts';
 
 const ALPHA = 'alpha' as ProjectId;
 const GPU = 'gpu' as PoolId;
 const W = 'wAlpha1' as WorkerId;
-
-/** The permission violations the server reported on a connection, as their subjects. */
-const violations = (nc: NatsConnection): string[] => {
-  const seen: string[] = [];
-  void (async () => {
-    for await (const s of nc.status())
-      if (s.type === 'error' && s.error instanceof errors.PermissionViolationError)
-        seen.push(s.error.subject);
-  })();
-  return seen;
-};
 
 /**
  * Every kind of untrusted credential (worker, producer, the shared enrollment user) tries every
@@ -36,7 +24,7 @@ const violations = (nc: NatsConnection): string[] => {
 describe('hostile credentials: the server refuses every direct attempt', () => {
   let fx: SecureFixture;
   let targets: Set<string>;
-  const landed: string[] = [];
+  let landed: string[];
   const kinds: { name: string; nc: NatsConnection; seen: string[] }[] = [];
 
   beforeAll(async () => {
@@ -62,18 +50,7 @@ describe('hostile credentials: the server refuses every direct attempt', () => {
       const nc = await fx.connectAs(c);
       kinds.push({ name, nc, seen: violations(nc) });
     }
-    targets = hostileTargets({
-      root: fx.root,
-      stream: fx.stream,
-      pool: GPU,
-      victimKey: victim.publicKey,
-    });
-    fx.admin.subscribe('>', {
-      callback: (_e, m) => {
-        if (targets.has(m.subject)) landed.push(m.subject);
-      },
-    });
-    await fx.admin.flush();
+    ({ targets, landed } = await watchTargets(fx, GPU, victim.publicKey));
   });
   afterAll(async () => {
     await fx.stop();

@@ -18,7 +18,7 @@ import { credentialAuthority } from './credential-authority.ts';
 import { issueProducerCreds } from './issue-creds.ts';
 import { signRenewal } from './renewal-proof.ts';
 import { startSecureFixture } from './secure-fixture.ts';
-import { hostileTargets } from './support/hostile-targets.ts';
+import { watchTargets } from './support/hostile-targets.ts';
 import type { SecureFixture } from './secure-fixture.ts';
 import type { UserCredentials } from './user-credentials.ts';
 
@@ -48,7 +48,7 @@ describe('hostile replies: a service answers only the requester’s own inbox', 
   const registrarRefused: string[] = [];
   const actorErrors: unknown[] = [];
   /** Every message seen on a subject a hostile reply named (the operator listens to `>`). */
-  const landed: string[] = [];
+  let landed: string[];
   let targets: Set<string>;
 
   beforeAll(async () => {
@@ -88,19 +88,7 @@ describe('hostile replies: a service answers only the requester’s own inbox', 
     );
     victim = await issueProducerCreds(fx.auth.material, { project: ALPHA, root: fx.root });
     ({ worker, creds: workerCreds, nc: workerNc } = await startWorker());
-    targets = hostileTargets({
-      root: fx.root,
-      stream: fx.stream,
-      pool: GPU,
-      victimKey: victim.publicKey,
-    });
-    // The operator listens to everything; the fixture's stop closes the subscription.
-    fx.admin.subscribe('>', {
-      callback: (_e, m) => {
-        if (targets.has(m.subject)) landed.push(m.subject);
-      },
-    });
-    await fx.admin.flush();
+    ({ targets, landed } = await watchTargets(fx, GPU, victim.publicKey));
   });
   afterAll(async () => {
     await worker.kill().catch(() => undefined);

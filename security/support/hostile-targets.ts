@@ -1,3 +1,5 @@
+import { errors } from '@nats-io/transport-node';
+import type { NatsConnection } from '@nats-io/transport-node';
 import { inboxPrefix, snapshotBucket, subjects } from '../../events/index.ts';
 import type { PoolId, ProjectId, WorkerId } from '../../events/index.ts';
 
@@ -37,4 +39,39 @@ export const hostileTargets = (d: {
     s.claim(GAMMA, d.pool, other),
     `${inboxPrefix(d.victimKey)}.stolen`,
   ]);
+};
+
+/**
+ * The hostile targets of a secure server, and what landed on any of them: the operator's
+ * connection listens to everything (the server's stop closes the subscription).
+ */
+export const watchTargets = async (
+  fx: {
+    readonly root: string;
+    readonly stream: string;
+    readonly admin: NatsConnection;
+  },
+  pool: PoolId,
+  victimKey: string,
+): Promise<{ readonly targets: Set<string>; readonly landed: string[] }> => {
+  const targets = hostileTargets({ root: fx.root, stream: fx.stream, pool, victimKey });
+  const landed: string[] = [];
+  fx.admin.subscribe('>', {
+    callback: (_e, m) => {
+      if (targets.has(m.subject)) landed.push(m.subject);
+    },
+  });
+  await fx.admin.flush();
+  return { targets, landed };
+};
+
+/** The subjects of the permission violations the server reports on a connection, as they come. */
+export const violations = (nc: NatsConnection): string[] => {
+  const seen: string[] = [];
+  void (async () => {
+    for await (const s of nc.status())
+      if (s.type === 'error' && s.error instanceof errors.PermissionViolationError)
+        seen.push(s.error.subject);
+  })();
+  return seen;
 };
