@@ -40,7 +40,7 @@ export default tseslint.config(
   },
   {
     // The HUD page's script runs in the browser as is, outside the TypeScript project.
-    files: ['hud/*.js'],
+    files: ['hud/page/*.js'],
     ...tseslint.configs.disableTypeChecked,
     languageOptions: {
       ...tseslint.configs.disableTypeChecked.languageOptions,
