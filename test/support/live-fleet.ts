@@ -15,9 +15,9 @@ import type { TaskInput } from '../../client/index.ts';
 import type { PoolId, ProjectId, RuntimeKind } from '../../events/index.ts';
 import { startProjections } from '../../projections/index.ts';
 import type { Projections, ProjectionsSnapshot } from '../../projections/index.ts';
-import { uniqueName } from '../../test/harness/index.ts';
-import { startHud } from '../start-hud.ts';
-import type { Hud } from '../start-hud.ts';
+import { startHud } from '../../hud/index.ts';
+import type { Hud } from '../../hud/index.ts';
+import { uniqueName } from '../harness/index.ts';
 
 /** One worker of a live test fleet. */
 export interface WorkerSpec {
