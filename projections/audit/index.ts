@@ -49,6 +49,7 @@ export { parseLogPoint, atOrAfter, atOrBefore, logPointJson, formatLogPoint } fr
 export type { LogPoint } from './log-point.ts';
 export { readLog } from './read-log.ts';
 export type { ReadLogOptions, ReadLogResult, LogExtent } from './read-log.ts';
+export type { ReadableLog, LogTail } from './readable-log.ts';
 export { progressBar } from './progress-bar.ts';
 export type { ProgressBar, ProgressBarOptions } from './progress-bar.ts';
 export { describeEvent, mentions } from './describe-event.ts';
