@@ -3,73 +3,26 @@ import type { EventOf, FleetEvent } from '../../events/index.ts';
 import type { AuditItem } from './audit-item.ts';
 import { auditTaskKey, auditWorkerKey } from './audit-state.ts';
 import type { At, AuditState, AuditTask, AuditWorker, AuditWorkerStatus } from './audit-state.ts';
+import { endTask } from './end-task.ts';
+import { iso } from './iso.ts';
+import type { NoEffect } from './no-effect.ts';
+import { releaseAttempt } from './release-attempt.ts';
+import { scopeNote } from './scope-note.ts';
+import { slimEvent } from './slim-event.ts';
 import { unmetRequirements } from './unmet-requirements.ts';
-import type { Violation, ViolationKind } from './violation.ts';
-
-/** Why an event changed nothing, or nothing when it took effect. */
-type NoEffect = string | undefined;
+import { violate } from './violate.ts';
+import type { Violation } from './violation.ts';
 
 const NONE: readonly Violation[] = [];
-
-const iso = (ms: number): string => new Date(ms).toISOString();
-
-/** What a project-scoped audit cannot see, said where it matters. */
-const scopeNote = (s: AuditState): string =>
-  s.project === undefined
-    ? ''
-    : ` (audit scoped to project ${s.project}: it may belong to another project; cross-project checks need operator scope)`;
-
-const violate = (
-  s: AuditState,
-  kind: ViolationKind,
-  involved: readonly (At | undefined)[],
-  detail: string,
-): void => {
-  if (!s.recording) return;
-  // In stream order and without repeats (a batch's events share one sequence); the event at
-  // fault is always the last one stored.
-  const distinct = new Map<FleetEvent, At>();
-  for (const x of involved) if (x !== undefined && !distinct.has(x.event)) distinct.set(x.event, x);
-  const sorted = [...distinct.values()].sort((a, b) => a.seq - b.seq);
-  s.violations.push({
-    kind,
-    seqs: [...new Set(sorted.map((x) => x.seq))],
-    detail,
-    events: sorted.map((x) => x.event),
-  });
-};
-
-/** Ends a task's live attempt, if any: the holder no longer holds it. */
-const release = (s: AuditState, task: AuditTask): void => {
-  const live = task.live;
-  if (live === undefined) return;
-  s.workers.get(auditWorkerKey(task.pool, live.workerId))?.held.delete(task.key);
-  task.live = undefined;
-  task.refused = [];
-};
-
-const endTask = (task: AuditTask, status: AuditTask['status'], at: At): void => {
-  task.status = status;
-  if (status !== 'queued' && status !== 'assigned') task.ended = at;
-};
-
-/**
- * The event as the audit keeps it: without a submission's payload or a completion's output.
- * They can be large (and sensitive), and an audit of millions of tasks must not hold them all.
- */
-const slim = <E extends FleetEvent>(e: E): E => {
-  if (e.type === 'task.submitted') return { ...e, data: { ...e.data, payload: null } };
-  if (e.type === 'task.completed' && e.data.output !== undefined) {
-    const { output: _output, ...data } = e.data;
-    return { ...e, data };
-  }
-  return e;
-};
 
 // ---------------------------------------------------------------------------------------------
 // Tasks
 
-const submitted = (s: AuditState, e: EventOf<'task.submitted'>, item: AuditItem): NoEffect => {
+const submitted = (
+  s: AuditState,
+  e: EventOf<'task.submitted'>,
+  item: AuditItem,
+): NoEffect | undefined => {
   const d = e.data;
   const key = auditTaskKey(d.project, d.pool, d.taskId);
   // The first submission of an id wins; a producer's retry is refused, not a second task.
@@ -83,7 +36,7 @@ const submitted = (s: AuditState, e: EventOf<'task.submitted'>, item: AuditItem)
     timeoutMs: d.timeoutMs,
     maxAttempts: d.maxAttempts,
     priority: d.priority,
-    submitted: { seq: item.seq, event: slim(e) },
+    submitted: { seq: item.seq, event: slimEvent(e) },
     status: 'queued',
     attempts: 0,
     lastAssigned: undefined,
@@ -95,12 +48,16 @@ const submitted = (s: AuditState, e: EventOf<'task.submitted'>, item: AuditItem)
   return undefined;
 };
 
-const cancelled = (s: AuditState, e: EventOf<'task.cancelled'>, item: AuditItem): NoEffect => {
+const cancelled = (
+  s: AuditState,
+  e: EventOf<'task.cancelled'>,
+  item: AuditItem,
+): NoEffect | undefined => {
   const d = e.data;
   const task = s.tasks.get(auditTaskKey(d.project, d.pool, d.taskId));
   if (task === undefined) return 'unknown_task';
   if (task.status !== 'queued' && task.status !== 'assigned') return 'task_ended';
-  release(s, task);
+  releaseAttempt(s, task);
   endTask(task, 'cancelled', { seq: item.seq, event: e });
   return undefined;
 };
@@ -112,7 +69,11 @@ const elsewhere = (s: AuditState, workerId: string): string => {
   return '';
 };
 
-const assigned = (s: AuditState, e: EventOf<'task.assigned'>, item: AuditItem): NoEffect => {
+const assigned = (
+  s: AuditState,
+  e: EventOf<'task.assigned'>,
+  item: AuditItem,
+): NoEffect | undefined => {
   const d = e.data;
   const here: At<EventOf<'task.assigned'>> = { seq: item.seq, event: e };
   if (s.recording) s.counts.assignments += 1;
@@ -260,7 +221,7 @@ const abandoned = (
   s: AuditState,
   e: EventOf<'task.requeued'> | EventOf<'task.dead_lettered'>,
   item: AuditItem,
-): NoEffect => {
+): NoEffect | undefined => {
   const d = e.data;
   const here: At = { seq: item.seq, event: e };
   const verb = e.type === 'task.requeued' ? 'requeued' : 'dead-lettered';
@@ -318,7 +279,7 @@ const abandoned = (
     );
     return 'violation';
   }
-  release(s, task);
+  releaseAttempt(s, task);
   endTask(task, e.type === 'task.requeued' ? 'queued' : 'dead_lettered', here);
   return undefined;
 };
@@ -327,15 +288,15 @@ const reported = (
   s: AuditState,
   e: EventOf<'task.completed'> | EventOf<'task.failed'>,
   item: AuditItem,
-): NoEffect => {
+): NoEffect | undefined => {
   const d = e.data;
-  const here = { seq: item.seq, event: slim(e) };
+  const here = { seq: item.seq, event: slimEvent(e) };
   const task = s.tasks.get(auditTaskKey(d.project, d.pool, d.taskId));
   if (task === undefined) return 'report_unknown_task';
   const worker = s.workers.get(auditWorkerKey(d.pool, d.workerId));
   const live = task.live;
   // The contract: only the holder of the live attempt, while active or draining, reports it.
-  const refusal: NoEffect =
+  const refusal: NoEffect | undefined =
     worker === undefined || worker.project !== d.project
       ? 'report_unknown_worker'
       : task.status !== 'assigned' || live === undefined
@@ -350,11 +311,11 @@ const reported = (
   if (refusal !== undefined) {
     if (task.status === 'assigned') task.refused.push(here);
     const again = e.type === 'task.completed' && task.status === 'completed';
-    return again && completedAgain(task, { seq: item.seq, event: slim(e) })
+    return again && completedAgain(task, { seq: item.seq, event: slimEvent(e) })
       ? 'completed_twice'
       : refusal;
   }
-  release(s, task);
+  releaseAttempt(s, task);
   if (e.type === 'task.completed') endTask(task, 'completed', here);
   else if (!e.data.retryable) endTask(task, 'failed', here);
   else endTask(task, d.attempt < task.maxAttempts ? 'queued' : 'dead_lettered', here);
@@ -381,7 +342,11 @@ const completedAgain = (task: AuditTask, here: At<EventOf<'task.completed'>>): b
 // ---------------------------------------------------------------------------------------------
 // Workers
 
-const enrolled = (s: AuditState, e: EventOf<'worker.enrolled'>, item: AuditItem): NoEffect => {
+const enrolled = (
+  s: AuditState,
+  e: EventOf<'worker.enrolled'>,
+  item: AuditItem,
+): NoEffect | undefined => {
   const d = e.data;
   const key = auditWorkerKey(d.pool, d.workerId);
   if (s.workers.has(key)) return 'duplicate_enrollment';
@@ -472,7 +437,7 @@ const lifecycle = (
     | EventOf<'worker.lost'>
     | EventOf<'worker.revoked'>,
   item: AuditItem,
-): NoEffect => {
+): NoEffect | undefined => {
   const d = e.data;
   const w = s.workers.get(auditWorkerKey(d.pool, d.workerId));
   if (w?.project !== d.project) return 'unknown_worker';
@@ -486,7 +451,7 @@ const lifecycle = (
 // ---------------------------------------------------------------------------------------------
 // Keys
 
-const issued = (s: AuditState, e: EventOf<'key.issued'>, item: AuditItem): NoEffect => {
+const issued = (s: AuditState, e: EventOf<'key.issued'>, item: AuditItem): NoEffect | undefined => {
   const d = e.data;
   // Key ids are global (a token names no project): the first issue wins.
   if (s.keys.has(d.keyId)) return 'duplicate_key';
@@ -507,7 +472,7 @@ const issued = (s: AuditState, e: EventOf<'key.issued'>, item: AuditItem): NoEff
   return undefined;
 };
 
-const used = (s: AuditState, e: EventOf<'key.used'>, item: AuditItem): NoEffect => {
+const used = (s: AuditState, e: EventOf<'key.used'>, item: AuditItem): NoEffect | undefined => {
   const d = e.data;
   const here = { seq: item.seq, event: e };
   const key = s.keys.get(d.keyId);
@@ -558,7 +523,11 @@ const used = (s: AuditState, e: EventOf<'key.used'>, item: AuditItem): NoEffect 
   return undefined;
 };
 
-const keyRevoked = (s: AuditState, e: EventOf<'key.revoked'>, item: AuditItem): NoEffect => {
+const keyRevoked = (
+  s: AuditState,
+  e: EventOf<'key.revoked'>,
+  item: AuditItem,
+): NoEffect | undefined => {
   const key = s.keys.get(e.data.keyId);
   if (key?.project !== e.data.project) return 'unknown_key';
   if (key.revoked !== undefined) return 'already_revoked';
@@ -568,7 +537,7 @@ const keyRevoked = (s: AuditState, e: EventOf<'key.revoked'>, item: AuditItem): 
 
 // ---------------------------------------------------------------------------------------------
 
-const apply = (s: AuditState, e: FleetEvent, item: AuditItem): NoEffect => {
+const apply = (s: AuditState, e: FleetEvent, item: AuditItem): NoEffect | undefined => {
   switch (e.type) {
     case 'task.submitted':
       return submitted(s, e, item);

@@ -14,6 +14,7 @@ export { signRetention, retentionProblem } from './retention-signature.ts';
 export type { RetentionFields } from './retention-signature.ts';
 export type { AuditItem, AuditSource } from './audit-item.ts';
 export { foldAuditItem } from './audit-fold.ts';
+export { NoEffect } from './no-effect.ts';
 export {
   initialAuditState,
   AuditTaskStatus,
