@@ -13,7 +13,7 @@ export type { LogWholenessOptions, RetentionCover } from './log-wholeness.ts';
 export { signRetention, retentionProblem } from './retention-signature.ts';
 export type { RetentionFields } from './retention-signature.ts';
 export type { AuditItem, AuditSource } from './audit-item.ts';
-export { foldAuditItem } from './audit-fold.ts';
+export { foldAuditItem } from './fold-audit-item.ts';
 export { NoEffect } from './no-effect.ts';
 export {
   initialAuditState,
