@@ -52,7 +52,7 @@ export const foldAbandon = (
   const live = task.live;
   if (task.status !== 'assigned' || live === undefined || live.attempt !== d.attempt) {
     // An attempt that did start but has ended since: a liveness check that lost the race with
-    // a report or a cancellation (on other subjects). The fold makes it a no-op.
+    // a report or a cancellation (on other subjects). It has no effect.
     if (d.attempt <= task.attempts) return 'stale_decision';
     violate(
       s,

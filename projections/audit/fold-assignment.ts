@@ -75,7 +75,7 @@ const wrongAttempt = ({ s, task, here, what }: Decision): NoEffect | undefined =
     return 'violation';
   }
   // Cancellations come from producers on another subject, so a dispatcher can lose that race;
-  // the fold makes the assignment a no-op. Not a violation.
+  // the assignment has no effect. Not a violation.
   if (task.status === 'cancelled') return 'stale_decision';
   if (task.status !== 'queued') {
     violate(

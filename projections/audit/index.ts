@@ -3,6 +3,8 @@
  * every decision, whether it was legitimate given the events before it; `stateAt` rebuilds the
  * fleet at any past point. Both use this folder's own fold of the contract's rules and share
  * no code with the dispatcher beyond the event schemas, so they check it independently.
+ * The fold's rules live one family per file (`fold-*.ts`), dispatched by `foldEvent`; only
+ * the names below are public.
  */
 export { audit, Auditor } from './auditor.ts';
 export type { AuditOptions } from './auditor.ts';
