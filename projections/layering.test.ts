@@ -1,0 +1,82 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, relative, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import ts from 'typescript';
+import { describe, expect, it } from 'vitest';
+
+// Projections read the log through the contract (events/); the actors and the client are
+// other layers. TypeScript's own scanner finds every import, export-from and dynamic import.
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const FORBIDDEN = ['actors', 'client'];
+
+/**
+ * Imports of actors/ (none of client/) that predate this check, file by file, each with why. The check fails on
+ * any import not listed, and on a listed one that is gone, so the list only shrinks.
+ */
+const KNOWN: Readonly<Record<string, readonly string[]>> = {
+  // The fleet state folds each pool with the dispatcher's own recipe, on purpose (README).
+  'projections/fleet-state/dispatch-state-schema.ts': ['actors/dispatcher/index.ts'],
+  'projections/fleet-state/fleet-view.ts': ['actors/dispatcher/index.ts'],
+  'projections/fleet-state/fold-fleet.ts': ['actors/dispatcher/index.ts'],
+  'projections/fleet-state/state.ts': ['actors/dispatcher/index.ts'],
+  'projections/fleet-state/fleet-state.test.ts': ['actors/dispatcher/index.ts'],
+  'projections/fold-item.ts': ['actors/dispatcher/index.ts'],
+  'projections/golden.test.ts': ['actors/dispatcher/index.ts'],
+  // Running the projections live reads and checkpoints through the host's log and KV helpers.
+  'projections/start-projections.ts': ['actors/host/event-log.ts'],
+  'projections/start-projections.test.ts': ['actors/host/event-log.ts'],
+  'projections/checkpoints.ts': ['actors/host/chunked-values.ts'],
+  // Tests of the audit: one compares it with the dispatcher, one reads a real stream.
+  'projections/audit/agrees-with-dispatcher.test.ts': ['actors/dispatcher/index.ts'],
+  'projections/audit/audit-stream.test.ts': ['actors/host/event-log.ts'],
+};
+
+const sourceFiles = (dir: string): string[] =>
+  readdirSync(join(ROOT, dir), { recursive: true, encoding: 'utf8' })
+    .filter((f) => f.endsWith('.ts'))
+    .map((f) => join(dir, f).split(sep).join('/'))
+    .sort();
+
+/** The repository paths of the files a file imports (relative specifiers only). */
+const importsOf = (file: string): string[] =>
+  ts
+    .preProcessFile(readFileSync(join(ROOT, file), 'utf8'), true, true)
+    .importedFiles.map((f) => f.fileName)
+    .filter((spec) => spec.startsWith('.'))
+    .map((spec) =>
+      relative(ROOT, resolve(ROOT, dirname(file), spec))
+        .split(sep)
+        .join('/'),
+    );
+
+/** What a file imports from a forbidden layer, each module once. */
+const crossing = (file: string): string[] => [
+  ...new Set(importsOf(file).filter((target) => FORBIDDEN.includes(target.split('/')[0] ?? ''))),
+];
+
+describe('projections import neither actors/ nor client/', () => {
+  const files = sourceFiles('projections');
+
+  it('finds the files and their imports', () => {
+    // A walk or a scan that found nothing would pass everything below.
+    expect(files).toContain('projections/audit/fold-audit-item.ts');
+    expect(importsOf('projections/audit/fold-audit-item.ts')).toContain('events/index.ts');
+    expect(crossing('projections/start-projections.ts')).toEqual(['actors/host/event-log.ts']);
+  });
+
+  it('the audit, a second implementation of the rules, depends on the contract alone', () => {
+    const audit = files.filter(
+      (f) => f.startsWith('projections/audit/') && !f.endsWith('.test.ts'),
+    );
+    expect(audit.length).toBeGreaterThan(10);
+    expect(audit.flatMap((f) => crossing(f).map((target) => `${f} -> ${target}`))).toEqual([]);
+  });
+
+  it('no other file does, beyond the known imports listed here', () => {
+    const found = Object.fromEntries(
+      files.map((f) => [f, crossing(f)] as const).filter(([, targets]) => targets.length > 0),
+    );
+    expect(found).toEqual(KNOWN);
+  });
+});
