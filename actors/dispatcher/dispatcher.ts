@@ -24,6 +24,8 @@ import type {
   TaskStatusReply,
 } from '../../events/index.ts';
 import { ActorHost } from '../host/actor-host.ts';
+import type { HostOptions } from '../host/actor-host.ts';
+import { DivergedError } from '../host/diverged.ts';
 import type { EventLog } from '../host/event-log.ts';
 import type { Snapshots } from '../host/snapshots.ts';
 import { dispatcherLogic } from './dispatcher-logic.ts';
@@ -42,6 +44,8 @@ export interface DispatcherOptions {
   readonly now?: () => number;
   /** Told of errors the dispatcher survived. */
   readonly onError?: (error: unknown) => void;
+  /** How the dispatcher's host bounds conflicts re-reading does not resolve (see ActorHost). */
+  readonly divergence?: Pick<HostOptions, 'maxUnresolvedConflicts' | 'divergedPauseMs'>;
   /**
    * Largest status reply in bytes; a report that would make it larger is left out
    * (`reportOmitted: 'too_large'`). The server's max payload by default, and never above it.
@@ -107,6 +111,11 @@ export interface Dispatcher {
   refusals(): Readonly<Record<string, number>>;
   /** Runs a liveness check now (also runs on a timer). */
   checkLiveness(): Promise<void>;
+  /**
+   * Resolves with the error the dispatcher gave up with (its log diverged from what it folded):
+   * it then serves nothing more; stop it and exit.
+   */
+  readonly failed: Promise<Error>;
   stop(): Promise<void>;
 }
 
@@ -123,8 +132,13 @@ export const startDispatcher = async (options: DispatcherOptions): Promise<Dispa
   const config = { ...options.config, pool };
   const host = await ActorHost.start(log, dispatcherLogic(log.subjects, config), {
     onError,
+    ...options.divergence,
     ...(options.snapshots === undefined ? {} : { snapshots: options.snapshots }),
   });
+  // The host tells of giving up once; the commands that fail with it afterwards need not.
+  const onCommandError = (e: unknown) => {
+    if (!(e instanceof DivergedError)) onError(e);
+  };
   const startedAt = now();
   const lastSeen: Record<string, number> = {};
   const maxWaiting = options.maxWaiting ?? 10_000;
@@ -237,7 +251,7 @@ export const startDispatcher = async (options: DispatcherOptions): Promise<Dispa
     }
     roundScheduled = true;
     setImmediate(() => {
-      round().catch(onError);
+      round().catch(onCommandError);
     });
   };
 
@@ -575,22 +589,28 @@ export const startDispatcher = async (options: DispatcherOptions): Promise<Dispa
   const heartbeatMs = host.state.config.heartbeatMs;
   const ticker = setInterval(
     () => {
-      checkLiveness().catch(onError);
+      checkLiveness().catch(onCommandError);
     },
     Math.max(50, Math.floor(heartbeatMs / 2)),
   );
+  const halt = () => {
+    stopped = true;
+    clearInterval(ticker);
+    unlisten();
+    for (const s of subs) s.unsubscribe();
+  };
+  // Given up: no more rounds or liveness checks, which would only fail again and again.
+  void host.failed.then(halt);
   await log.nc.flush();
 
   return {
+    failed: host.failed,
     host,
     waiting: () => pending.size,
     refusals: () => ({ ...refusals }),
     checkLiveness,
     stop: async () => {
-      stopped = true;
-      clearInterval(ticker);
-      unlisten();
-      for (const s of subs) s.unsubscribe();
+      halt();
       await host.mailbox.idle();
       for (const p of [...pending]) settle(p, { assignments: [] });
       for (const set of statusWaiters.values())

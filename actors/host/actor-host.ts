@@ -1,64 +1,22 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ConflictError, subjectMatches, UnavailableError } from '../../events/index.ts';
-import type { FleetEvent, LogEntry } from '../../events/index.ts';
+import {
+  ConflictError,
+  ErrorCode,
+  FleetError,
+  subjectMatches,
+  UnavailableError,
+} from '../../events/index.ts';
+import type { FleetEvent } from '../../events/index.ts';
 import type { Appended, EventLog, Tail, TailItem } from './event-log.ts';
+import { DivergedError, DivergenceGuard, divergedPause } from './diverged.ts';
 import { Mailbox } from './mailbox.ts';
-import type { Snapshots } from './snapshots.ts';
 
-/** Where an actor appends one decided event, and whether the append is exclusive. */
-export interface Route {
-  readonly subject: string;
-  /** Exclusive appends carry `Nats-Expected-Last-Subject-Sequence`: competing writers lose. */
-  readonly exclusive: boolean;
-}
+import { restartDelay } from './host-types.ts';
+import type { ActorLogic, Executed, HostOptions } from './host-types.ts';
 
-/** What a host needs to know of an actor: its fold, its decisions and where they go. */
-export interface ActorLogic<S, C> {
-  /** Unique per actor instance kind and shard, e.g. `dispatcher.gpu`; keys its snapshot. */
-  readonly name: string;
-  /** The one subject filter the actor folds. */
-  readonly filter: string;
-  /** Bump when the state's shape changes: older snapshots are then ignored. */
-  readonly snapshotVersion: number;
-  initialState(): S;
-  /** Applies one entry in place (the state is private to the host). */
-  evolve(state: S, entry: LogEntry): void;
-  decide(state: S, command: C): FleetEvent[];
-  route(event: FleetEvent): Route;
-  /** Checks a snapshot's state before the host trusts it. */
-  restore(raw: unknown): S | undefined;
-}
-
-/** Options of a host. */
-export interface HostOptions {
-  readonly snapshots?: Snapshots;
-  /** Save a snapshot after this many folded messages (default 10,000). */
-  readonly snapshotEvery?: number;
-  /** Give up a command after this many lost races in a row (default 8). */
-  readonly maxConflicts?: number;
-  /** Told of every crash and restart. */
-  readonly onError?: (error: unknown) => void;
-  /**
-   * How long to wait before the n-th restart in a row (n from 1); default {@link restartDelay}.
-   * A fold that keeps failing on the same message, or a log that cannot be read, is retried
-   * with growing pauses instead of in a tight loop.
-   */
-  readonly restartDelayMs?: (consecutive: number) => number;
-}
-
-/**
- * Default pause before the n-th consecutive restart: none for the first (a one-off bug costs
- * nothing), then 100 ms doubling up to 30 s.
- */
-export const restartDelay = (consecutive: number): number =>
-  consecutive <= 1 ? 0 : Math.min(30_000, 100 * 2 ** (consecutive - 2));
-
-/** What a command did: the messages it appended, now folded into the state. */
-export interface Executed {
-  readonly events: readonly FleetEvent[];
-  readonly appended: readonly Appended[];
-}
+export { restartDelay } from './host-types.ts';
+export type { ActorLogic, Executed, HostOptions, Route } from './host-types.ts';
 
 /**
  * Hosts one actor: folds its subjects from the log (from a snapshot when there is one) into
@@ -89,6 +47,15 @@ export class ActorHost<S, C> {
   #ready: Promise<void> = Promise.resolve();
   readonly mailbox = new Mailbox();
   readonly #instance = randomUUID();
+  readonly #guard: DivergenceGuard;
+  /** Appends refused because another writer's message was last on the subject. */
+  #conflicts = 0;
+  #failure: DivergedError | undefined;
+  #markFailed: (error: DivergedError) => void = () => undefined;
+  /** Resolves with the error the actor gave up with, if it ever does. */
+  readonly failed = new Promise<DivergedError>((resolve) => {
+    this.#markFailed = resolve;
+  });
 
   private constructor(
     readonly log: EventLog,
@@ -96,6 +63,12 @@ export class ActorHost<S, C> {
     readonly options: HostOptions,
   ) {
     this.#state = logic.initialState();
+    this.#guard = new DivergenceGuard(
+      logic.name,
+      options.maxUnresolvedConflicts ?? 6,
+      options.divergedPauseMs ?? divergedPause,
+      (m) => options.onError?.(new FleetError(ErrorCode.Conflict, m)),
+    );
   }
 
   /** Starts the actor and resolves once it has folded everything stored so far. */
@@ -120,9 +93,24 @@ export class ActorHost<S, C> {
     return this.#position;
   }
 
-  /** How this actor got its state: messages folded since boot, snapshot position, restarts. */
-  get stats(): { folded: number; restoredFrom: number | undefined; restarts: number } {
-    return { folded: this.#folded, restoredFrom: this.#restoredFrom, restarts: this.#restarts };
+  /**
+   * How this actor got its state (messages folded since boot, snapshot position, restarts) and
+   * how its appends fared (conflicts, and those re-reading did not resolve).
+   */
+  get stats(): {
+    folded: number;
+    restoredFrom: number | undefined;
+    restarts: number;
+    conflicts: number;
+    unresolvedConflicts: number;
+  } {
+    return {
+      folded: this.#folded,
+      restoredFrom: this.#restoredFrom,
+      restarts: this.#restarts,
+      conflicts: this.#conflicts,
+      unresolvedConflicts: this.#guard.total,
+    };
   }
 
   /** Calls `listener` after each folded message. Returns a function that removes it. */
@@ -148,11 +136,13 @@ export class ActorHost<S, C> {
    */
   execute(command: C | ((state: S) => C)): Promise<Executed> {
     // Posted after stop: refused. Posted before: it runs, and stop waits for it.
-    if (this.#stopped) return Promise.reject(new UnavailableError(`${this.logic.name} is stopped`));
+    if (this.#stopped)
+      return Promise.reject(this.#failure ?? new UnavailableError(`${this.logic.name} is stopped`));
     return this.mailbox.post(async () => {
       const max = this.options.maxConflicts ?? 8;
       for (let attempt = 1; ; attempt += 1) {
         await this.#settled();
+        if (this.#failure !== undefined) throw this.#failure;
         // Stopped while restarting: there is no folded state to decide on.
         if (this.#tail === undefined)
           throw new UnavailableError(`${this.logic.name} stopped while restarting`);
@@ -160,15 +150,35 @@ export class ActorHost<S, C> {
           typeof command === 'function' ? (command as (state: S) => C)(this.#state) : command;
         const events = this.logic.decide(this.#state, cmd);
         if (events.length === 0) return { events, appended: [] };
+        let appended: Appended[];
         try {
-          const appended = await this.#append(events);
+          appended = await this.#append(events);
+        } catch (e) {
+          if (!(e instanceof ConflictError)) throw e;
+          this.#conflicts += 1;
+          const stored = await this.log.lastSubjectSeq(e.subject);
+          await this.waitFor(stored);
+          const folded = this.#subjectSeqs.get(e.subject) ?? 0;
+          // Caught up with the other writer: decide again, a bounded number of times.
+          if (folded === stored) {
+            if (attempt >= max) throw e;
+            continue;
+          }
+          // The subject's history is not what was folded: re-reading cannot resolve it.
+          const verdict = this.#guard.unresolved(e.subject, folded, stored);
+          if (verdict instanceof DivergedError) {
+            this.#fail(verdict);
+            throw verdict;
+          }
+          await sleep(verdict);
+          continue;
+        }
+        this.#guard.resolved();
+        {
           // Act only on what the fold has accepted: wait until it has folded our appends.
           const folded = appended.filter((a) => subjectMatches(this.logic.filter, a.subject));
           await this.waitFor(Math.max(0, ...folded.map((a) => a.seq)));
           return { events, appended };
-        } catch (e) {
-          if (!(e instanceof ConflictError) || attempt >= max) throw e;
-          await this.catchUp(e.subject);
         }
       }
     });
@@ -178,7 +188,8 @@ export class ActorHost<S, C> {
   async snapshot(): Promise<boolean> {
     const store = this.options.snapshots;
     // One save at a time: a catch-up folds 10,000 messages faster than a large save completes.
-    if (store === undefined || this.#saving) return false;
+    // A diverged state is not worth keeping: the log no longer holds what it was folded from.
+    if (store === undefined || this.#saving || this.#failure !== undefined) return false;
     this.#sinceSnapshot = 0;
     this.#saving = true;
     try {
@@ -191,6 +202,19 @@ export class ActorHost<S, C> {
     } finally {
       this.#saving = false;
     }
+  }
+
+  /** Gives up for good: told once, commands fail with `error`, the fold stops. */
+  #fail(error: DivergedError): void {
+    if (this.#failure !== undefined) return;
+    this.#failure = error;
+    this.#stopped = true;
+    this.options.onError?.(error);
+    this.#markFailed(error);
+    this.#generation += 1;
+    const tail = this.#tail;
+    this.#tail = undefined;
+    tail?.stop().catch((e: unknown) => this.options.onError?.(e));
   }
 
   /** Stops folding. Commands posted afterwards fail. */

@@ -39,8 +39,13 @@ export const registerDispatcher = (program: Command, ctx: CliContext): void => {
           `dispatcher of pool ${pool} running on ${g.nats} (stream ${g.stream}, root ${g.root}), ` +
             `folded to seq ${d.host.position}`,
         );
-        const name = await signals.first;
-        ctx.print(`${name}: stopping the dispatcher of pool ${pool}`);
+        const outcome = await Promise.race([signals.first, d.failed]);
+        if (outcome instanceof Error) {
+          // It gave up (its log diverged): stop, and exit non-zero with why.
+          await d.stop();
+          throw outcome;
+        }
+        ctx.print(`${outcome}: stopping the dispatcher of pool ${pool}`);
         await d.stop();
       } finally {
         signals.dispose();

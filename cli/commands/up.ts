@@ -113,8 +113,10 @@ export const registerUp = (program: Command, ctx: CliContext): void => {
         ctx.print(
           `next: fleet ${flag}keys create --project <project> --pool ${pools[0] ?? 'default'}`,
         );
-        const name = await signals.first;
-        ctx.print(`${name}: stopping`);
+        // A dispatcher that gave up (its log diverged) takes the fleet down, non-zero.
+        const outcome = await Promise.race([signals.first, ...dispatchers.map((d) => d.failed)]);
+        if (outcome instanceof Error) throw outcome;
+        ctx.print(`${outcome}: stopping`);
       } finally {
         signals.dispose();
         await hud?.stop().catch((e: unknown) => ctx.warn(errorMessage(e)));
