@@ -34,7 +34,8 @@ export class ActorHost<S, C> {
   #waiters: { seq: number; resolve: () => void }[] = [];
   #listeners = new Set<(item: TailItem) => void>();
   #sinceSnapshot = 0;
-  #saving = false;
+  /** The save under way. */
+  #saving: Promise<boolean> | undefined;
   #stopped = false;
   #folded = 0;
   #restoredFrom: number | undefined;
@@ -184,24 +185,50 @@ export class ActorHost<S, C> {
     });
   }
 
-  /** Saves a snapshot now (if a snapshot store is configured). */
+  /**
+   * Saves a snapshot now (if a snapshot store is configured): after the save under way, if
+   * any, so a stop never loses its snapshot to a periodic one. False when none was written; why
+   * is told to `onError`, loudly, with the size.
+   */
   async snapshot(): Promise<boolean> {
+    await this.#saving;
+    return this.#save();
+  }
+
+  /** One save at a time: a catch-up folds 10,000 messages faster than a large save completes. */
+  #save(): Promise<boolean> {
     const store = this.options.snapshots;
-    // One save at a time: a catch-up folds 10,000 messages faster than a large save completes.
     // A diverged state is not worth keeping: the log no longer holds what it was folded from.
-    if (store === undefined || this.#saving || this.#failure !== undefined) return false;
+    if (store === undefined || this.#failure !== undefined) return Promise.resolve(false);
+    if (this.#saving !== undefined) return this.#saving;
     this.#sinceSnapshot = 0;
-    this.#saving = true;
-    try {
-      return await store.save(this.logic.name, {
+    const name = this.logic.name;
+    const saving = store
+      .save(name, {
         version: this.logic.snapshotVersion,
         position: this.#position,
         subjectSeqs: Object.fromEntries(this.#subjectSeqs),
         state: this.#state,
+      })
+      .then(
+        () => true,
+        (e: unknown) => {
+          const why = e instanceof Error ? e.message : String(e);
+          this.options.onError?.(
+            new UnavailableError(
+              `the snapshot of ${name} at ${this.#position} was NOT saved: ${why}; ` +
+                `a restart folds the log from the previous snapshot, or from the start`,
+              { cause: e },
+            ),
+          );
+          return false;
+        },
+      )
+      .finally(() => {
+        this.#saving = undefined;
       });
-    } finally {
-      this.#saving = false;
-    }
+    this.#saving = saving;
+    return saving;
   }
 
   /** Gives up for good: told once, commands fail with `error`, the fold stops. */
@@ -262,7 +289,7 @@ export class ActorHost<S, C> {
     for (const l of this.#listeners) l(item);
     this.#sinceSnapshot += 1;
     if (this.#sinceSnapshot >= (this.options.snapshotEvery ?? 10_000)) {
-      this.snapshot().catch((e: unknown) => this.options.onError?.(e));
+      void this.#save();
     }
   }
 
@@ -280,11 +307,22 @@ export class ActorHost<S, C> {
     this.#subjectSeqs = new Map();
     this.#folded = 0;
     this.#restoredFrom = undefined;
-    const snap = await this.options.snapshots?.load(
+    let snap = await this.options.snapshots?.load(
       this.logic.name,
       this.logic.snapshotVersion,
       (raw) => this.logic.restore(raw),
     );
+    // A snapshot ahead of the stream is of another log (deleted and created again): fold anew.
+    const last = snap === undefined ? 0 : await this.log.lastSeq();
+    if (snap !== undefined && snap.position > last) {
+      this.options.onError?.(
+        new UnavailableError(
+          `the snapshot of ${this.logic.name} at ${snap.position} is ahead of the stream ` +
+            `(last ${last}): it is not of this log; folding the log from the start`,
+        ),
+      );
+      snap = undefined;
+    }
     if (snap !== undefined) {
       this.#state = snap.state;
       this.#position = snap.position;
