@@ -11,6 +11,7 @@ import type { FleetEvent } from '../../events/index.ts';
 import type { Appended, EventLog, Tail, TailItem } from './event-log.ts';
 import { DivergedError, DivergenceGuard, divergedPause } from './diverged.ts';
 import { Mailbox } from './mailbox.ts';
+import { saveLoudly } from './snapshots.ts';
 
 import { restartDelay } from './host-types.ts';
 import type { ActorLogic, Executed, HostOptions } from './host-types.ts';
@@ -203,30 +204,19 @@ export class ActorHost<S, C> {
     if (this.#saving !== undefined) return this.#saving;
     this.#sinceSnapshot = 0;
     const name = this.logic.name;
-    const saving = store
-      .save(name, {
+    const saving = saveLoudly(
+      store,
+      name,
+      {
         version: this.logic.snapshotVersion,
         position: this.#position,
         subjectSeqs: Object.fromEntries(this.#subjectSeqs),
         state: this.#state,
-      })
-      .then(
-        () => true,
-        (e: unknown) => {
-          const why = e instanceof Error ? e.message : String(e);
-          this.options.onError?.(
-            new UnavailableError(
-              `the snapshot of ${name} at ${this.#position} was NOT saved: ${why}; ` +
-                `a restart folds the log from the previous snapshot, or from the start`,
-              { cause: e },
-            ),
-          );
-          return false;
-        },
-      )
-      .finally(() => {
-        this.#saving = undefined;
-      });
+      },
+      this.options.onError,
+    ).finally(() => {
+      this.#saving = undefined;
+    });
     this.#saving = saving;
     return saving;
   }

@@ -97,3 +97,29 @@ export class Snapshots {
     return bytes;
   }
 }
+
+/**
+ * Saves a snapshot; false when it was not written, which is told to `onError` loudly, with the
+ * size: a restart then folds the log from an older snapshot, or from the start.
+ */
+export const saveLoudly = async <S>(
+  store: Snapshots,
+  key: string,
+  snapshot: Snapshot<S>,
+  onError: ((error: unknown) => void) | undefined,
+): Promise<boolean> => {
+  try {
+    await store.save(key, snapshot);
+    return true;
+  } catch (e) {
+    const why = e instanceof Error ? e.message : String(e);
+    onError?.(
+      new UnavailableError(
+        `the snapshot of ${key} at ${snapshot.position} was NOT saved: ${why}; ` +
+          `a restart folds the log from the previous snapshot, or from the start`,
+        { cause: e },
+      ),
+    );
+    return false;
+  }
+};
