@@ -44,6 +44,9 @@ export interface DispatcherOptions {
   readonly now?: () => number;
   /** Told of errors the dispatcher survived. */
   readonly onError?: (error: unknown) => void;
+  /** Told every `progressEveryMs` (2 s) how far the catch-up with the log is, until ready. */
+  readonly onProgress?: HostOptions['onProgress'];
+  readonly progressEveryMs?: number;
   /** How the dispatcher's host bounds conflicts re-reading does not resolve (see ActorHost). */
   readonly divergence?: Pick<HostOptions, 'maxUnresolvedConflicts' | 'divergedPauseMs'>;
   /**
@@ -133,6 +136,8 @@ export const startDispatcher = async (options: DispatcherOptions): Promise<Dispa
   const host = await ActorHost.start(log, dispatcherLogic(log.subjects, config), {
     onError,
     ...options.divergence,
+    ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
+    ...(options.progressEveryMs === undefined ? {} : { progressEveryMs: options.progressEveryMs }),
     ...(options.snapshots === undefined ? {} : { snapshots: options.snapshots }),
   });
   // The host tells of giving up once; the commands that fail with it afterwards need not.

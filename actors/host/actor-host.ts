@@ -10,8 +10,9 @@ import {
 import type { FleetEvent } from '../../events/index.ts';
 import type { Appended, EventLog, Tail, TailItem } from './event-log.ts';
 import { DivergedError, DivergenceGuard, divergedPause } from './diverged.ts';
+import { watchProgress } from './catch-up-progress.ts';
 import { Mailbox } from './mailbox.ts';
-import { saveLoudly } from './snapshots.ts';
+import { loadSnapshot, saveLoudly } from './snapshots.ts';
 
 import { restartDelay } from './host-types.ts';
 import type { ActorLogic, Executed, HostOptions } from './host-types.ts';
@@ -297,22 +298,12 @@ export class ActorHost<S, C> {
     this.#subjectSeqs = new Map();
     this.#folded = 0;
     this.#restoredFrom = undefined;
-    let snap = await this.options.snapshots?.load(
-      this.logic.name,
-      this.logic.snapshotVersion,
-      (raw) => this.logic.restore(raw),
+    const { snapshot: snap, last } = await loadSnapshot(
+      this.options.snapshots,
+      this.log,
+      this.logic,
+      this.options.onError,
     );
-    // A snapshot ahead of the stream is of another log (deleted and created again): fold anew.
-    const last = snap === undefined ? 0 : await this.log.lastSeq();
-    if (snap !== undefined && snap.position > last) {
-      this.options.onError?.(
-        new UnavailableError(
-          `the snapshot of ${this.logic.name} at ${snap.position} is ahead of the stream ` +
-            `(last ${last}): it is not of this log; folding the log from the start`,
-        ),
-      );
-      snap = undefined;
-    }
     if (snap !== undefined) {
       this.#state = snap.state;
       this.#position = snap.position;
@@ -345,9 +336,20 @@ export class ActorHost<S, C> {
         if (generation === this.#generation) this.#crash(e);
       },
     );
+    const onProgress = this.options.onProgress;
+    const quiet =
+      onProgress === undefined
+        ? () => undefined
+        : watchProgress(
+            this.logic.name,
+            last,
+            () => this.#position,
+            this.options.progressEveryMs ?? 2_000,
+            onProgress,
+          );
     // A crash while catching up supersedes this boot: stop waiting for a catch-up that the
     // failed fold will never reach.
-    await Promise.race([tail.caughtUp, tail.done.catch(() => undefined)]);
+    await Promise.race([tail.caughtUp, tail.done.catch(() => undefined)]).finally(quiet);
   }
 
   /** Resolves once the latest boot or restart is done (a crash meanwhile starts a newer one). */

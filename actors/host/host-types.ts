@@ -1,5 +1,6 @@
 import type { FleetEvent, LogEntry } from '../../events/index.ts';
 import type { Appended } from './event-log.ts';
+import type { CatchUpProgress } from './catch-up-progress.ts';
 import type { Snapshots } from './snapshots.ts';
 
 /** Where an actor appends one decided event, and whether the append is exclusive. */
@@ -42,6 +43,9 @@ export interface HostOptions {
   readonly divergedPauseMs?: (n: number) => number;
   /** Told of every crash and restart. */
   readonly onError?: (error: unknown) => void;
+  /** Told every `progressEveryMs` (default 2 s) how far a boot's catch-up with the log is. */
+  readonly onProgress?: (progress: CatchUpProgress) => void;
+  readonly progressEveryMs?: number;
   /**
    * How long to wait before the n-th restart in a row (n from 1); default {@link restartDelay}.
    * A fold that keeps failing on the same message, or a log that cannot be read, is retried

@@ -123,3 +123,27 @@ export const saveLoudly = async <S>(
     return false;
   }
 };
+
+/**
+ * The snapshot an actor boots from, if any, and the stream's last sequence. A snapshot ahead of
+ * the stream is of another log (one deleted and created again): it is told and ignored.
+ */
+export const loadSnapshot = async <S>(
+  store: Snapshots | undefined,
+  log: { lastSeq(): Promise<number> },
+  logic: { name: string; snapshotVersion: number; restore(raw: unknown): S | undefined },
+  onError: ((error: unknown) => void) | undefined,
+): Promise<{ snapshot: Snapshot<S> | undefined; last: number }> => {
+  const snapshot = await store?.load(logic.name, logic.snapshotVersion, (raw) =>
+    logic.restore(raw),
+  );
+  const last = await log.lastSeq();
+  if (snapshot === undefined || snapshot.position <= last) return { snapshot, last };
+  onError?.(
+    new UnavailableError(
+      `the snapshot of ${logic.name} at ${snapshot.position} is ahead of the stream ` +
+        `(last ${last}): it is not of this log; folding the log from the start`,
+    ),
+  );
+  return { snapshot: undefined, last };
+};

@@ -8,6 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { startDispatcher } from '../../actors/dispatcher/dispatcher.ts';
 import { EventLog } from '../../actors/host/event-log.ts';
 import type { Heal } from '../../actors/host/event-log.ts';
+import type { CatchUpProgress } from '../../actors/host/catch-up-progress.ts';
 import { startRegistrar } from '../../actors/registrar/index.ts';
 import { readWorkers } from '../../cli/read-workers.ts';
 import { submitTasks } from '../../client/index.ts';
@@ -105,13 +106,22 @@ describe('a backlog far larger than the server buffers per connection', () => {
       const errors: unknown[] = [];
       const registrar = await startRegistrar({ log: actors, onError: (e) => errors.push(e) });
       cleanups.push(() => registrar.stop());
+      const progress: CatchUpProgress[] = [];
       const dispatcher = await startDispatcher({
         log: actors,
         pool: POOL,
         onError: (e) => errors.push(e),
+        // Reading and folding 20 MB takes far longer than this: it says how far it is meanwhile.
+        progressEveryMs: 20,
+        onProgress: (p) => progress.push(p),
       });
       cleanups.push(() => dispatcher.stop());
       expect(dispatcher.host.position).toBe(last);
+      expect(progress.length).toBeGreaterThan(0);
+      for (const p of progress) {
+        expect(p).toMatchObject({ actor: `dispatcher.${POOL}`, target: last });
+        expect(p.position).toBeLessThanOrEqual(last);
+      }
       const tasks = Object.values(dispatcher.host.state.tasks);
       expect(tasks.length).toBe(TASKS);
       expect(tasks.every((t) => t.status === 'queued')).toBe(true);
