@@ -89,7 +89,7 @@ export const openRead = async (
   options: ReadOptions = {},
 ): Promise<Read> => {
   const maxMessages = options.maxMessages ?? 1024;
-  const maxBytes = options.maxBytes ?? 2 * (nc.info?.max_payload ?? 1024 * 1024);
+  let maxBytes = options.maxBytes ?? 2 * (nc.info?.max_payload ?? 1024 * 1024);
   const stallCheckMs = options.stallCheckMs ?? 5_000;
   let next = 'seq' in start ? Math.max(1, start.seq) : 1;
   let delivered = 0;
@@ -158,6 +158,9 @@ export const openRead = async (
     if (stopped || healing !== undefined) return;
     close(session);
     session = undefined;
+    // A pull the connection could not carry may be what stalled it: pull less from now on.
+    if (reason !== 'consumer_lost' && reason !== 'read_failed')
+      maxBytes = Math.max(nc.info?.max_payload ?? 1024 * 1024, Math.floor(maxBytes / 2));
     options.onHeal?.({ reason, filter, from: next, detail });
     healing = (async () => {
       for (let failures = 0; !isStopped(); failures += 1) {
@@ -182,7 +185,11 @@ export const openRead = async (
       if (code === 100) return; // an idle heartbeat: nothing to do
       // 404 no messages, 408 the pull expired, 409 its byte budget is spent: pull again.
       const description = msg.headers?.description ?? '';
-      if (code === 404 || code === 408 || (code === 409 && /max ?bytes/i.test(description))) {
+      const overBudget = code === 409 && /max ?bytes/i.test(description);
+      // A message larger than a whole pull (stored under a larger max payload) would be refused
+      // pull after pull: give the next pulls room for it.
+      if (overBudget && s.due === maxMessages) maxBytes *= 2;
+      if (code === 404 || code === 408 || overBudget) {
         pull(s);
         return;
       }
