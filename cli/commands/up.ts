@@ -128,8 +128,12 @@ export const registerUp = (program: Command, ctx: CliContext): void => {
         ctx.print(
           `next: fleet ${flag}keys create --project <project> --pool ${pools[0] ?? 'default'}`,
         );
-        // A dispatcher that gave up (its log diverged) takes the fleet down, non-zero.
-        const outcome = await Promise.race([signals.first, ...dispatchers.map((d) => d.failed)]);
+        // An actor that gave up (its log diverged) takes the fleet down, non-zero.
+        const outcome = await Promise.race([
+          signals.first,
+          registrar.host.failed,
+          ...dispatchers.map((d) => d.failed),
+        ]);
         if (outcome instanceof Error) throw outcome;
         ctx.print(`${outcome}: stopping`);
       } finally {
