@@ -13,17 +13,24 @@ export const SPREAD_OVER = 256;
 type Obj = Record<string, unknown>;
 const isRecord = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
+/** True when `r` has more than {@link SPREAD_OVER} keys (counted no further). */
+const isLarge = (r: Obj): boolean => {
+  let n = 0;
+  for (const _ in r) if ((n += 1) > SPREAD_OVER) return true;
+  return false;
+};
+
 /** The large records of `root` (depth one or two), by path. */
 const largeRecords = (root: Obj): [string[], Obj][] => {
   const out: [string[], Obj][] = [];
   for (const [k, v] of Object.entries(root)) {
     if (!isRecord(v)) continue;
-    if (Object.keys(v).length > SPREAD_OVER) {
+    if (isLarge(v)) {
       out.push([[k], v]);
       continue;
     }
     for (const [k2, v2] of Object.entries(v))
-      if (isRecord(v2) && Object.keys(v2).length > SPREAD_OVER) out.push([[k, k2], v2]);
+      if (isRecord(v2) && isLarge(v2)) out.push([[k, k2], v2]);
   }
   return out;
 };
@@ -67,8 +74,9 @@ export const writeLines = (root: Obj, partBytes = 1024 * 1024): Uint8Array[] => 
       ),
     ),
   );
+  // No array of a million entries: one line at a time.
   for (const [path, record] of large)
-    for (const [key, value] of Object.entries(record)) push(JSON.stringify([path, key, value]));
+    for (const key in record) push(JSON.stringify([path, key, record[key]]));
   if (pending.length > 0) parts.push(encoder.encode(pending.join('')));
   return parts;
 };
