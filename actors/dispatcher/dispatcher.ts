@@ -27,6 +27,8 @@ import type {
   TaskStatusReply,
 } from '../../events/index.ts';
 import { ActorHost } from '../host/actor-host.ts';
+import type { HostOptions } from '../host/actor-host.ts';
+import { DivergedError } from '../host/diverged.ts';
 import type { EventLog } from '../host/event-log.ts';
 import type { Snapshots } from '../host/snapshots.ts';
 import { dispatcherLogic } from './dispatcher-logic.ts';
@@ -45,6 +47,11 @@ export interface DispatcherOptions {
   readonly now?: () => number;
   /** Told of errors the dispatcher survived. */
   readonly onError?: (error: unknown) => void;
+  /** Told every `progressEveryMs` (2 s) how far the catch-up with the log is, until ready. */
+  readonly onProgress?: HostOptions['onProgress'];
+  readonly progressEveryMs?: number;
+  /** How the dispatcher's host bounds conflicts re-reading does not resolve (see ActorHost). */
+  readonly divergence?: Pick<HostOptions, 'maxUnresolvedConflicts' | 'divergedPauseMs'>;
   /**
    * Told of each request left unanswered because its reply subject is not the requester's own
    * inbox (a JetStream API subject, a stored subject, another user's inbox): the dispatcher
@@ -126,6 +133,11 @@ export interface Dispatcher {
   refusals(): Readonly<Record<string, number>>;
   /** Runs a liveness check now (also runs on a timer). */
   checkLiveness(): Promise<void>;
+  /**
+   * Resolves with the error the dispatcher gave up with (its log diverged from what it folded):
+   * it then serves nothing more; stop it and exit.
+   */
+  readonly failed: Promise<Error>;
   stop(): Promise<void>;
 }
 
@@ -142,8 +154,15 @@ export const startDispatcher = async (options: DispatcherOptions): Promise<Dispa
   const config = { ...options.config, pool };
   const host = await ActorHost.start(log, dispatcherLogic(log.subjects, config), {
     onError,
+    ...options.divergence,
+    ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
+    ...(options.progressEveryMs === undefined ? {} : { progressEveryMs: options.progressEveryMs }),
     ...(options.snapshots === undefined ? {} : { snapshots: options.snapshots }),
   });
+  // The host tells of giving up once; the commands that fail with it afterwards need not.
+  const onCommandError = (e: unknown) => {
+    if (!(e instanceof DivergedError)) onError(e);
+  };
   const startedAt = now();
   const lastSeen: Record<string, number> = {};
   const maxWaiting = options.maxWaiting ?? 10_000;
@@ -281,7 +300,7 @@ export const startDispatcher = async (options: DispatcherOptions): Promise<Dispa
     }
     roundScheduled = true;
     setImmediate(() => {
-      round().catch(onError);
+      round().catch(onCommandError);
     });
   };
 
@@ -666,22 +685,28 @@ export const startDispatcher = async (options: DispatcherOptions): Promise<Dispa
   const heartbeatMs = host.state.config.heartbeatMs;
   const ticker = setInterval(
     () => {
-      checkLiveness().catch(onError);
+      checkLiveness().catch(onCommandError);
     },
     Math.max(50, Math.floor(heartbeatMs / 2)),
   );
+  const halt = () => {
+    stopped = true;
+    clearInterval(ticker);
+    unlisten();
+    for (const s of subs) s.unsubscribe();
+  };
+  // Given up: no more rounds or liveness checks, which would only fail again and again.
+  void host.failed.then(halt);
   await log.nc.flush();
 
   return {
+    failed: host.failed,
     host,
     waiting: () => pending.size,
     refusals: () => ({ ...refusals }),
     checkLiveness,
     stop: async () => {
-      stopped = true;
-      clearInterval(ticker);
-      unlisten();
-      for (const s of subs) s.unsubscribe();
+      halt();
       await host.mailbox.idle();
       for (const p of [...pending]) settle(p, { assignments: [] });
       for (const set of statusWaiters.values())

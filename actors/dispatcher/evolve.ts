@@ -81,12 +81,13 @@ const submitted = (s: DispatchState, e: EventOf<'task.submitted'>, seq: number):
     timeoutMs: d.timeoutMs,
   };
   const reqSig = demandSignature(demand);
-  s.demands[reqSig] ??= demand;
+  // Tasks of one signature share one demand object: a queue of a million alike tasks keeps one.
+  const shared = (s.demands[reqSig] ??= demand);
   const task: TaskState = {
     status: 'queued',
     id: d.taskId,
     key,
-    demand,
+    demand: shared,
     reqSig,
     priority: d.priority,
     payload: d.payload,

@@ -93,18 +93,38 @@ export class ChunkedValues {
     }
   }
 
-  /** Writes the value of `key`; the previous one stays readable until the manifest moves. */
-  async put(key: string, bytes: Uint8Array): Promise<void> {
+  /**
+   * Writes the value of `key` (given whole, or as parts in order, which need not fit a chunk);
+   * the previous value stays readable until the manifest moves to the new one.
+   */
+  async put(key: string, value: Uint8Array | readonly Uint8Array[]): Promise<void> {
+    const parts = value instanceof Uint8Array ? [value] : value;
     try {
       const previous = await this.#manifest(key);
       const slot = randomUUID().replaceAll('-', '');
-      const chunks = Math.max(1, Math.ceil(bytes.length / this.chunkBytes));
-      for (let i = 0; i < chunks; i += 1)
-        await this.kv.put(
-          `${key}.${slot}.${i}`,
-          bytes.subarray(i * this.chunkBytes, (i + 1) * this.chunkBytes),
-        );
-      const manifest: Manifest = { slot, chunks, bytes: bytes.length, sha256: sha256(bytes) };
+      const hash = createHash('sha256');
+      let chunks = 0;
+      let bytes = 0;
+      const buffer = new Uint8Array(this.chunkBytes);
+      let filled = 0;
+      const flush = async () => {
+        await this.kv.put(`${key}.${slot}.${chunks}`, buffer.slice(0, filled));
+        chunks += 1;
+        filled = 0;
+      };
+      for (const part of parts) {
+        hash.update(part);
+        bytes += part.length;
+        for (let at = 0; at < part.length;) {
+          const n = Math.min(part.length - at, this.chunkBytes - filled);
+          buffer.set(part.subarray(at, at + n), filled);
+          filled += n;
+          at += n;
+          if (filled === this.chunkBytes) await flush();
+        }
+      }
+      if (filled > 0 || chunks === 0) await flush();
+      const manifest: Manifest = { slot, chunks, bytes, sha256: hash.digest('hex') };
       await this.kv.put(key, JSON.stringify(manifest));
       if (previous !== undefined) await this.#purgeSlot(key, previous);
     } catch (cause) {

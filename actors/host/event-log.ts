@@ -1,13 +1,11 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { NatsConnection } from '@nats-io/transport-node';
 import {
   jetstream,
   jetstreamManager,
   JetStreamApiCodes,
   JetStreamApiError,
-  DeliverPolicy,
 } from '@nats-io/jetstream';
-import type { JetStreamClient, JetStreamManager, JsMsg } from '@nats-io/jetstream';
+import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
 import {
   ConflictError,
   decode,
@@ -20,6 +18,10 @@ import {
   UnavailableError,
 } from '../../events/index.ts';
 import type { FleetEventInput, LogEntry, Subjects } from '../../events/index.ts';
+import { openRead } from './stream-read.ts';
+import type { Heal, Read, ReadOptions, StoredItem } from './stream-read.ts';
+
+export type { Heal, ReadOptions } from './stream-read.ts';
 
 /** Where Fleet's log lives. */
 export interface LogLocation {
@@ -27,7 +29,18 @@ export interface LogLocation {
   readonly stream?: string;
   /** Subject root; `fleet` by default. */
   readonly root?: string;
+  /**
+   * How reads pull and heal; by default each heal is one line on stderr, so an operator sees
+   * why a read paused.
+   */
+  readonly read?: ReadOptions;
 }
+
+const logHeal = (heal: Heal): void => {
+  console.error(
+    `[heal] read of ${heal.filter} reopened at sequence ${heal.from}: ${heal.reason} (${heal.detail})`,
+  );
+};
 
 /** What an append stored. */
 export interface Appended {
@@ -45,21 +58,12 @@ export interface AppendOptions {
   readonly expectedLastSubjectSeq?: number;
 }
 
-/** A live read of the log. */
-export interface Tail {
-  /**
-   * Resolves once every message stored when the tail started has been delivered (or the read
-   * was stopped); rejects with what `onItem` threw before that.
-   */
-  readonly caughtUp: Promise<void>;
-  /** Stops reading. */
-  stop(): Promise<void>;
-  /**
-   * Resolves when the read ends (after `stop`: a read heals itself otherwise), rejects with what
-   * `onItem` threw.
-   */
-  readonly done: Promise<void>;
-}
+/**
+ * A live read of the log: `caughtUp` resolves once every message stored when it started has
+ * been delivered (or it was stopped); `done` when it ends after `stop` (a read heals itself
+ * otherwise), rejecting with what `onItem` threw.
+ */
+export type Tail = Read;
 
 /** One stored message as a fold sees it, with the subject it was stored on. */
 export interface TailItem {
@@ -67,16 +71,13 @@ export interface TailItem {
   readonly entry: LogEntry;
 }
 
-const aboutOf = (m: JsMsg, root: string) => {
+const aboutOf = (m: StoredItem, root: string) => {
   const about = refusalSubject(m.subject, m.data, root);
   return about === undefined ? {} : { about };
 };
 
-/** Pause before the n-th retry in a row (from 0) of a tail's read: 100 ms doubling to 2 s. */
-const retryPause = (n: number): number => Math.min(2_000, 100 * 2 ** n);
-
-const toEntry = (m: JsMsg, root: string): LogEntry => {
-  const at = Math.floor(m.info.timestampNanos / 1_000_000);
+const toEntry = (m: StoredItem, root: string): LogEntry => {
+  const at = m.at;
   const decoded = decode(m.subject, m.data, { root });
   return decoded.ok
     ? { seq: m.seq, at, events: decoded.value.events }
@@ -96,6 +97,8 @@ export class EventLog {
   readonly stream: string;
   readonly subjects: Subjects;
   readonly #js: JetStreamClient;
+  /** How this log's reads pull and heal. */
+  readonly readOptions: ReadOptions;
 
   private constructor(
     readonly nc: NatsConnection,
@@ -105,6 +108,7 @@ export class EventLog {
     this.stream = location.stream ?? DEFAULT_STREAM;
     this.subjects = subjects(location.root ?? DEFAULT_ROOT);
     this.#js = jetstream(nc);
+    this.readOptions = { onHeal: logHeal, ...location.read };
   }
 
   /** Opens the log, creating the stream when it does not exist yet. */
@@ -179,128 +183,27 @@ export class EventLog {
    * Reads messages matching `filter` (one subject filter: nats-server 2.9 has no multi-filter
    * consumers) from sequence `from` on, in order, and keeps following new ones until stopped.
    * `onItem` runs synchronously per message, so a fold sees every message exactly once, in order.
-   *
-   * The read heals itself: when no message arrives for `stallCheckMs` (default 5 s) while the
-   * server says some are pending for it, or its consumer is gone, it reopens a consumer after
-   * the last message delivered. (After a nats-server restart, nats.js's ordered consumer was
-   * seen recreated and then silent with messages pending: a fold would have stopped for good.)
+   * Pulls are bounded by bytes as well as count, and the read heals itself (see
+   * {@link openRead}): a stall, a gap, a reconnect or a lost consumer reopens it after the last
+   * message delivered, told once to `onHeal`.
    */
   async tail(
     filter: string,
     from: number,
     onItem: (item: TailItem) => void,
-    options: { stallCheckMs?: number } = {},
+    options: ReadOptions = {},
   ): Promise<Tail> {
-    const open = async (start: number) => {
-      const consumer = await this.#js.consumers.get(this.stream, {
-        filter_subjects: filter,
-        ...(start > 1
-          ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: start }
-          : { deliver_policy: DeliverPolicy.All }),
-      });
-      return { consumer, messages: await consumer.consume({ max_messages: 1024 }) };
-    };
-    let current = await open(from);
-    const info = await current.consumer.info(true);
-    let markCaughtUp: () => void = () => undefined;
-    let failCaughtUp: (error: unknown) => void = () => undefined;
-    const caughtUp = new Promise<void>((resolve, reject) => {
-      markCaughtUp = resolve;
-      failCaughtUp = reject;
-    });
-    // Whoever awaits it learns of a failure; nobody awaiting it is no unhandled rejection.
-    caughtUp.catch(() => undefined);
-    if (info.num_pending === 0) markCaughtUp();
     const root = this.subjects.root;
-    let next = from;
-    let delivered = 0;
-    let stopped = false;
-    // Read through a call: `stop` changes it between awaits, which narrowing cannot see.
-    const isStopped = () => stopped;
-    /** What the caller's `onItem` threw: that ends the read, it is not the connection's fault. */
-    let itemError: { readonly error: unknown } | undefined;
-    let readFailures = 0;
-    // Set once the read is running; the read clears it when it ends.
-    const timers: { watchdog?: NodeJS.Timeout } = {};
-
-    const reopen = async () => {
-      for (let failures = 0; !isStopped(); failures += 1) {
-        try {
-          const opened = await open(next);
-          // Stopped meanwhile: this consumer is nobody's, close it rather than leak it.
-          if (isStopped()) await opened.messages.close();
-          else current = opened;
-          return;
-        } catch {
-          // JetStream may still be recovering: try again, more slowly, until stopped.
-          await sleep(retryPause(failures));
-        }
-      }
-    };
-    const done = (async () => {
-      try {
-        while (!isStopped()) {
-          try {
-            for await (const m of current.messages) {
-              // A reopened consumer may repeat what was delivered: every message once, in order.
-              if (m.seq < next) continue;
-              next = m.seq + 1;
-              delivered += 1;
-              readFailures = 0;
-              try {
-                onItem({ subject: m.subject, entry: toEntry(m, root) });
-              } catch (error) {
-                itemError = { error };
-                throw error;
-              }
-              if (m.info.pending === 0) markCaughtUp();
-            }
-          } catch {
-            if (itemError !== undefined) throw itemError.error;
-            // The read itself failed: heal it like a stall, more slowly each time in a row.
-            readFailures += 1;
-            if (!isStopped()) await sleep(retryPause(readFailures));
-          }
-          if (!isStopped()) await reopen();
-        }
-      } catch (error) {
-        failCaughtUp(error);
-        throw error;
-      } finally {
-        clearInterval(timers.watchdog);
-        markCaughtUp();
-      }
-    })();
-
-    let seen = -1;
-    const watchdog = setInterval(() => {
-      if (delivered !== seen) {
-        seen = delivered;
-        return;
-      }
-      const { consumer, messages } = current;
-      consumer.info().then(
-        (i) => {
-          if (i.num_pending > 0 && delivered === seen && current.messages === messages)
-            void messages.close();
-        },
-        () => {
-          if (current.messages === messages) void messages.close();
-        },
-      );
-    }, options.stallCheckMs ?? 5_000);
-    watchdog.unref();
-    timers.watchdog = watchdog;
-
-    return {
-      caughtUp,
-      done,
-      stop: async () => {
-        stopped = true;
-        clearInterval(watchdog);
-        await current.messages.close();
-        await done.catch(() => undefined);
+    return openRead(
+      this.nc,
+      this.jsm,
+      this.stream,
+      filter,
+      { seq: from },
+      (m) => {
+        onItem({ subject: m.subject, entry: toEntry(m, root) });
       },
-    };
+      { ...this.readOptions, ...options },
+    );
   }
 }

@@ -5,12 +5,14 @@ import { parseDuration } from '../parse-duration.ts';
 import { collect, parseInteger, parseWeights } from '../parse-options.ts';
 import { poolName, startPoolDispatcher } from '../start-pool-dispatcher.ts';
 import { stopSignals } from '../stop-signals.ts';
+import { Readiness, startHealthServer } from '../health-server.ts';
 
 interface DispatcherOptions {
   pool: string;
   heartbeat: string;
   missedBeats: string;
   weight?: string[];
+  healthPort?: string;
 }
 
 /** `fleet dispatcher`: runs the dispatcher of one pool until a signal. */
@@ -22,6 +24,10 @@ export const registerDispatcher = (program: Command, ctx: CliContext): void => {
     .option('--heartbeat <duration>', 'the heartbeat period workers use', '1s')
     .option('--missed-beats <n>', 'heartbeats missed before a worker is lost', '2')
     .option('--weight <project=weight>', 'fair-share weight of a project (repeatable)', collect)
+    .option(
+      '--health-port <port>',
+      'serve GET /healthz on 127.0.0.1:<port>: 200 once ready, 503 with progress while catching up',
+    )
     .action(async (o: DispatcherOptions, cmd: Command) => {
       const pool = poolName(o.pool);
       const config = {
@@ -31,19 +37,34 @@ export const registerDispatcher = (program: Command, ctx: CliContext): void => {
       };
       const g = ctx.globals(cmd);
       const signals = stopSignals(ctx.io);
+      const readiness = new Readiness();
+      const health =
+        o.healthPort === undefined
+          ? undefined
+          : await startHealthServer(
+              readiness,
+              parseInteger(o.healthPort, '--health-port', { min: 0, max: 65535 }),
+            );
+      if (health !== undefined) ctx.print(`health: http://127.0.0.1:${health.port}/healthz`);
       const nc = await ctx.connect(g.nats, { longLived: true, name: `fleet-dispatcher-${pool}` });
       try {
         const log = await EventLog.open(nc, { stream: g.stream, root: g.root });
-        const d = await startPoolDispatcher(ctx, log, pool, config);
+        const d = await startPoolDispatcher(ctx, log, pool, config, readiness);
         ctx.print(
           `dispatcher of pool ${pool} running on ${g.nats} (stream ${g.stream}, root ${g.root}), ` +
             `folded to seq ${d.host.position}`,
         );
-        const name = await signals.first;
-        ctx.print(`${name}: stopping the dispatcher of pool ${pool}`);
+        const outcome = await Promise.race([signals.first, d.failed]);
+        if (outcome instanceof Error) {
+          // It gave up (its log diverged): stop, and exit non-zero with why.
+          await d.stop();
+          throw outcome;
+        }
+        ctx.print(`${outcome}: stopping the dispatcher of pool ${pool}`);
         await d.stop();
       } finally {
         signals.dispose();
+        await health?.stop();
         await nc.drain();
       }
     });

@@ -13,6 +13,7 @@ import { errorMessage } from '../error-message.ts';
 import { collect, parseInteger, parseList } from '../parse-options.ts';
 import { poolName, startPoolDispatcher } from '../start-pool-dispatcher.ts';
 import { stopSignals } from '../stop-signals.ts';
+import { Readiness, startHealthServer } from '../health-server.ts';
 import { parseDuration } from '../parse-duration.ts';
 import { prepareSecure } from '../../security/secure-setup.ts';
 import { hudTokens, startHudService } from './hud.ts';
@@ -25,6 +26,7 @@ type UpOptions = {
   hudPort?: string;
   secure?: boolean;
   workerTtl: string;
+  healthPort?: string;
 };
 
 /** `fleet up`: NATS (embedded unless given), the stream, the registrar and pool dispatchers. */
@@ -45,6 +47,10 @@ export const registerUp = (program: Command, ctx: CliContext): void => {
         'credentials scoped to its own subjects',
     )
     .option('--worker-ttl <duration>', 'lifetime of workers’ credentials, with --secure', '1h')
+    .option(
+      '--health-port <port>',
+      'serve GET /healthz on 127.0.0.1:<port>: 200 once every dispatcher is ready, 503 before',
+    )
     .action(async (o: UpOptions, cmd: Command) => {
       const names = parseList(o.pools);
       const pools = (names.length === 0 ? ['default'] : names).map((p) => poolName(p, '--pools'));
@@ -72,7 +78,16 @@ export const registerUp = (program: Command, ctx: CliContext): void => {
       const dispatchers: Dispatcher[] = [];
       let hud: HudService | undefined;
       let gateway: Gateway | undefined;
+      const readiness = new Readiness();
+      let health: Awaited<ReturnType<typeof startHealthServer>> | undefined;
       try {
+        if (o.healthPort !== undefined) {
+          health = await startHealthServer(
+            readiness,
+            parseInteger(o.healthPort, '--health-port', { min: 0, max: 65535 }),
+          );
+          ctx.print(`health: http://127.0.0.1:${health.port}/healthz`);
+        }
         // Secure: each service on its own connection and credentials (see security/), none of
         // which may create or change the stream: the operator's does that first.
         await secure?.provision(nats.url);
@@ -117,7 +132,7 @@ export const registerUp = (program: Command, ctx: CliContext): void => {
               });
         const dispatcherLog = await serviceLog('dispatcher');
         for (const pool of pools)
-          dispatchers.push(await startPoolDispatcher(ctx, dispatcherLog, pool));
+          dispatchers.push(await startPoolDispatcher(ctx, dispatcherLog, pool, {}, readiness));
         ctx.print(`fleet is up on ${nats.url}${nats.embedded ? ' (embedded NATS)' : ''}`);
         ctx.print(`  stream ${g.stream}, subjects ${g.root}.>`);
         ctx.print('  registrar: enrolling workers');
@@ -143,10 +158,17 @@ export const registerUp = (program: Command, ctx: CliContext): void => {
         ctx.print(
           `next: fleet ${flag}keys create --project <project> --pool ${pools[0] ?? 'default'}`,
         );
-        const name = await signals.first;
-        ctx.print(`${name}: stopping`);
+        // An actor that gave up (its log diverged) takes the fleet down, non-zero.
+        const outcome = await Promise.race([
+          signals.first,
+          registrar.host.failed,
+          ...dispatchers.map((d) => d.failed),
+        ]);
+        if (outcome instanceof Error) throw outcome;
+        ctx.print(`${outcome}: stopping`);
       } finally {
         signals.dispose();
+        await health?.stop();
         await hud?.stop().catch((e: unknown) => ctx.warn(errorMessage(e)));
         for (const d of dispatchers)
           await d.stop().catch((e: unknown) => ctx.warn(errorMessage(e)));
