@@ -1,5 +1,4 @@
 import { performance } from 'node:perf_hooks';
-import type { NatsConnection } from '@nats-io/transport-node';
 import {
   ClaimReply,
   DecodeError,
@@ -13,16 +12,7 @@ import {
   WorkerDraining,
   WorkerLeft,
 } from '../../events/index.ts';
-import type {
-  Assignment,
-  FleetEvent,
-  Labels,
-  PoolId,
-  ProjectId,
-  Runtime,
-  TaskId,
-  WorkerId,
-} from '../../events/index.ts';
+import type { Assignment, FleetEvent, TaskId } from '../../events/index.ts';
 import { sleep, untilAborted } from './abortable.ts';
 import { AbortedError } from './aborted-error.ts';
 import type { AbortReason } from './aborted-error.ts';
@@ -32,99 +22,11 @@ import type { HandlerOutcome } from './build-report.ts';
 import { UserCredentials } from '../../security/user-credentials.ts';
 import { signRenewal } from '../../security/renewal-proof.ts';
 import { enrollment, renewCredentials } from './enroll.ts';
-import type { WorkerIdentity } from './enroll.ts';
-import type { TaskContext, TaskHandler } from './task-context.ts';
+import type { TaskContext } from './task-context.ts';
 import type { WorkerLifecycleEvent } from './worker-lifecycle-event.ts';
-
-/** Options of `createWorker`. */
-export interface WorkerOptions {
-  /**
-   * The connection the worker enrolls on; the caller owns it and closes it after `done`.
-   * Without `connect` the worker uses it for everything.
-   */
-  readonly nats: NatsConnection;
-  /**
-   * Secure mode: the worker draws its own NATS user key, sends the public key with its
-   * enrollment, and connects with the credentials the registrar issues for it (scoped to its
-   * own subjects) by calling `connect` — typically
-   * `(c) => connect({ servers, ...c.connectOptions() })` (keep reconnects enabled). It then
-   * works on that connection, which it owns and closes when it ends, renews the credentials at
-   * two thirds of their lifetime and reconnects with them. Enrollment fails with
-   * `RefusedError('no_credentials')` when the registrar issues none.
-   */
-  readonly connect?: (credentials: UserCredentials) => Promise<NatsConnection>;
-  /** The enrollment key `fk_<keyId>_<secret>`. Sent to the registrar only; never logged. */
-  readonly key: string;
-  /** Models offered (the key may restrict them). */
-  readonly models?: readonly string[];
-  readonly labels?: Labels;
-  /** Default `{ kind: 'process' }`. */
-  readonly runtime?: Runtime;
-  /** Attempts run at once (default 1; the registrar may lower it). */
-  readonly capacity?: number;
-  /** Runs one attempt. */
-  readonly handler: TaskHandler;
-  /** Subject root (default `fleet`). */
-  readonly root?: string;
-  /** Heartbeat period (default 1000 ms); match the dispatcher's `heartbeatMs`. */
-  readonly heartbeatMs?: number;
-  /** How long one claim may wait at the dispatcher for work (default 10 s, at most 60 s). */
-  readonly claimWaitMs?: number;
-  /** Timeout of enrollment, heartbeat and report acknowledgements (default 5 s). */
-  readonly requestTimeoutMs?: number;
-  /** Longest pause between retries after errors (default 5 s). */
-  readonly maxBackoffMs?: number;
-  /** After a hard stop (lost, revoked), how long `done` waits for aborted handlers (default 5 s). */
-  readonly stopGraceMs?: number;
-  /** Drain on the first SIGTERM or SIGINT, stop hard on the second (default false). */
-  readonly handleSignals?: boolean;
-  /** Told of everything the worker does and every error it survives. */
-  readonly onEvent?: (event: WorkerLifecycleEvent) => void;
-  /** The clock (default `Date.now`): event times and lease deadlines. */
-  readonly now?: () => number;
-}
-
-/** An attempt the worker holds. */
-export interface InFlightAttempt {
-  readonly taskId: TaskId;
-  readonly project: ProjectId;
-  readonly pool: PoolId;
-  readonly attempt: number;
-  readonly leaseExpiresAt: number;
-  /** When the handler started (the worker's clock). */
-  readonly startedAt: number;
-}
-
-/** Where a worker is in its life. */
-export type WorkerPhase = 'running' | 'draining' | 'stopping' | 'ended';
-
-/** A running worker. */
-export interface Worker {
-  readonly id: WorkerId;
-  /** The connection the worker works on: its own in secure mode (closed when it ends). */
-  readonly nats: NatsConnection;
-  /** The identity the registrar issued (project, pool and capabilities come from the key). */
-  readonly identity: WorkerIdentity;
-  /**
-   * Settles when the worker has ended: resolves after a drain or a kill; rejects with a
-   * `RefusedError` (reason `worker_lost`, `worker_revoked`, `unknown_worker`, ...) when the fleet
-   * refused the worker — it must enroll again — or an `UnavailableError` when the connection
-   * closed or `worker.left` could not be stored. Never an unhandled rejection.
-   */
-  readonly done: Promise<void>;
-  /** The attempts held now. */
-  inFlight(): InFlightAttempt[];
-  phase(): WorkerPhase;
-  /**
-   * Leaves cleanly: appends `worker.draining`, stops claiming, lets in-flight attempts finish
-   * and report, appends `worker.left`, stops heartbeats. Returns `done`.
-   */
-  drain(): Promise<void>;
-  /** Same as `drain`. */
-  stop(): Promise<void>;
-  /** Stops everything at once without reporting anything, as a crash would. For tests. */
-  kill(): Promise<void>;
-}
+import type { WorkerOptions } from './worker-options.ts';
+import type { WorkerPhase } from './worker-phase.ts';
+import type { Worker } from './worker.ts';
 
 /** Extra time a claim request waits for the reply beyond the dispatcher's long-poll. */
 const CLAIM_MARGIN_MS = 2_000;
