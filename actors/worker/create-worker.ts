@@ -39,23 +39,14 @@ export const createWorker = async (options: WorkerOptions): Promise<Worker> => {
   const settings = { project, pool, capacity, heartbeatMs, maxBackoffMs, stopGraceMs };
   let state: WorkerState = initialState({ ...settings, enrolledAt: now() });
 
-  // Cancellations the effects name. They hold no decision: the state does.
+  // Cancellations, one per effect that stops something. They decide nothing: the state does.
   /** Aborts when the worker stops hard or ends: abandons requests, retries and the renewal. */
-  const life = new AbortController();
+  const abandoned = new AbortController();
   const claiming = new AbortController();
   const beating = new AbortController();
   const ending = new AbortController();
-  const requests = workerRequests({
-    nc,
-    root,
-    identity,
-    heartbeatMs,
-    claimWaitMs,
-    requestTimeoutMs,
-    maxBackoffMs,
-    signal: life.signal,
-    now,
-  });
+  const timing = { heartbeatMs, claimWaitMs, requestTimeoutMs, maxBackoffMs };
+  const requests = workerRequests({ nc, root, identity, now, signal: abandoned.signal, ...timing });
   const handlers = attemptRunner(options.handler, (event) => {
     dispatch(event);
   });
@@ -167,7 +158,7 @@ export const createWorker = async (options: WorkerOptions): Promise<Worker> => {
         beating.abort();
         return;
       case 'abandon':
-        life.abort();
+        abandoned.abort();
         return;
       case 'wait_grace':
         after(effect.ms, ending.signal, { type: 'grace_over' });
@@ -206,7 +197,7 @@ export const createWorker = async (options: WorkerOptions): Promise<Worker> => {
       workerId,
       requestTimeoutMs,
       maxBackoffMs,
-      signal: life.signal,
+      signal: abandoned.signal,
       dispatch,
       reconnect: () => {
         dispatch({ type: 'reconnect_wanted' });
