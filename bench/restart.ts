@@ -18,7 +18,7 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { connect } from '@nats-io/transport-node';
 import { startDispatcher } from '../actors/dispatcher/dispatcher.ts';
-import { EventLog } from '../actors/host/event-log.ts';
+import { EventLog } from '../log/index.ts';
 import { Snapshots } from '../actors/host/snapshots.ts';
 import { startNatsServer } from '../infra/nats-server.ts';
 import { submitTasks } from '../client/index.ts';

@@ -1,7 +1,7 @@
 import { startDispatcher } from '../actors/dispatcher/dispatcher.ts';
 import type { Dispatcher } from '../actors/dispatcher/dispatcher.ts';
 import type { DispatcherConfig } from '../actors/dispatcher/index.ts';
-import type { EventLog } from '../actors/host/event-log.ts';
+import type { EventLog } from '../log/index.ts';
 import { Snapshots } from '../actors/host/snapshots.ts';
 import { PoolId } from '../events/index.ts';
 import { InvalidInputError } from '../client/index.ts';

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { EventLog, Tail, TailItem } from '../actors/host/event-log.ts';
+import type { EventLog, Tail, TailItem } from '../log/index.ts';
 import { ProjectionCheckpoints, projectionBucket, serialise } from './checkpoints.ts';
 import { DEFAULT_PRICE_TABLE } from './costs/price-table.ts';
 import type { PriceTable } from './costs/price-table.ts';
