@@ -1,6 +1,6 @@
 import type { NatsConnection } from '@nats-io/transport-node';
 import { z } from 'zod';
-import { ChunkedValues } from '../actors/host/chunked-values.ts';
+import { ChunkedValues } from '../log/index.ts';
 import { DEFAULT_PROJECTION_BUCKET, projectionBucket } from '../events/index.ts';
 
 // The contract names every deployment's buckets; re-exported for the projections' users.

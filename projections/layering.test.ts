@@ -23,7 +23,6 @@ const KNOWN: Readonly<Record<string, readonly string[]>> = {
   'projections/fleet-state/fleet-state.test.ts': ['actors/dispatcher/index.ts'],
   'projections/fold-item.ts': ['actors/dispatcher/index.ts'],
   'projections/golden.test.ts': ['actors/dispatcher/index.ts'],
-  'projections/checkpoints.ts': ['actors/host/chunked-values.ts'],
   // A test of the audit compares it with the dispatcher.
   'projections/audit/agrees-with-dispatcher.test.ts': ['actors/dispatcher/index.ts'],
 };

@@ -1,7 +1,7 @@
 import type { NatsConnection } from '@nats-io/transport-node';
 import { z } from 'zod';
 import { UnavailableError } from '../../events/index.ts';
-import { ChunkedValues } from './chunked-values.ts';
+import { ChunkedValues } from '../../log/index.ts';
 import { readLines, writeLines } from './snapshot-lines.ts';
 
 import { DEFAULT_SNAPSHOT_BUCKET } from '../../events/index.ts';

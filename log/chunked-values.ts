@@ -3,7 +3,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { Kvm } from '@nats-io/kv';
 import type { KV } from '@nats-io/kv';
 import { z } from 'zod';
-import { UnavailableError } from '../../events/index.ts';
+import { UnavailableError } from '../events/index.ts';
 
 /** Where a value's bytes are: a slot of their own, so a write never overwrites the live one. */
 const Manifest = z.object({
