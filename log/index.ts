@@ -11,3 +11,4 @@ export type { Heal, Read, ReadOptions, ReadStart, StoredItem } from './stream-re
 export { parseAckSubject } from './ack-subject.ts';
 export type { AckInfo } from './ack-subject.ts';
 export { ChunkedValues } from './chunked-values.ts';
+export { readLines, SPREAD_OVER, writeLines } from './json-lines.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readLines, SPREAD_OVER, writeLines } from './snapshot-lines.ts';
+import { readLines, SPREAD_OVER, writeLines } from './json-lines.ts';
 
 const concat = (parts: Uint8Array[]): Uint8Array => {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
@@ -11,7 +11,7 @@ const concat = (parts: Uint8Array[]): Uint8Array => {
   return out;
 };
 
-describe('snapshot lines', () => {
+describe('JSON lines', () => {
   it('write large records one entry a line, in parts, and read back the same object', () => {
     const tasks = Object.fromEntries(
       Array.from({ length: SPREAD_OVER * 4 }, (_, i) => [`p/t${i}`, { id: `t${i}`, n: i }]),
@@ -37,7 +37,7 @@ describe('snapshot lines', () => {
     expect(readLines(bytes)).toEqual(root);
   });
 
-  it('read a snapshot written as one JSON document, and refuse anything else', () => {
+  it('read an object written as one JSON document, and refuse anything else', () => {
     const one = { version: 1, state: { a: { b: 1 } } };
     expect(readLines(new TextEncoder().encode(JSON.stringify(one)))).toEqual(one);
     expect(readLines(new TextEncoder().encode('{"a":1}\n[1,2]\n'))).toBeUndefined();
