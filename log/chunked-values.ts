@@ -82,17 +82,6 @@ export class ChunkedValues {
     }
   }
 
-  /** The whole value of `key` parsed as JSON, or undefined when there is none or it is not JSON. */
-  async getJson(key: string): Promise<unknown> {
-    const bytes = await this.get(key);
-    if (bytes === undefined) return undefined;
-    try {
-      return JSON.parse(new TextDecoder().decode(bytes)) as unknown;
-    } catch {
-      return undefined;
-    }
-  }
-
   /**
    * Writes the value of `key` (given whole, or as parts in order, which need not fit a chunk);
    * the previous value stays readable until the manifest moves to the new one.
