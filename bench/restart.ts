@@ -19,7 +19,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { connect } from '@nats-io/transport-node';
 import { startDispatcher } from '../actors/dispatcher/dispatcher.ts';
 import { EventLog } from '../log/index.ts';
-import { Snapshots } from '../actors/host/snapshots.ts';
+import { Snapshots } from '../actors/host/index.ts';
 import { startNatsServer } from '../infra/nats-server.ts';
 import { submitTasks } from '../client/index.ts';
 import type { PoolId, ProjectId } from '../events/index.ts';

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDispatcher } from '../actors/dispatcher/dispatcher.ts';
 import type { Dispatcher, RequestRefused } from '../actors/dispatcher/dispatcher.ts';
 import { EventLog } from '../log/index.ts';
-import { Snapshots } from '../actors/host/snapshots.ts';
+import { Snapshots } from '../actors/host/index.ts';
 import { issueKey, startRegistrar } from '../actors/registrar/index.ts';
 import type { Registrar } from '../actors/registrar/index.ts';
 import { createWorker } from '../actors/worker/index.ts';

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDispatcher } from '../../actors/dispatcher/dispatcher.ts';
 import { EventLog } from '../../log/index.ts';
 import type { Heal, ReadOptions } from '../../log/index.ts';
-import type { CatchUpProgress } from '../../actors/host/catch-up-progress.ts';
+import type { CatchUpProgress } from '../../actors/host/index.ts';
 import { startRegistrar } from '../../actors/registrar/index.ts';
 import { readWorkers } from '../../cli/read-workers.ts';
 import { submitTasks } from '../../client/index.ts';
