@@ -5,7 +5,7 @@ import {
 } from '@nats-io/transport-node';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Command } from 'commander';
-import { EventLog } from '../actors/host/event-log.ts';
+import { EventLog } from '../log/index.ts';
 import { DEFAULT_ROOT, DEFAULT_STREAM, RefusedError, UnavailableError } from '../events/index.ts';
 import { readCredsFile } from '../security/read-creds-file.ts';
 import type { UserCredentials } from '../security/user-credentials.ts';

@@ -1,6 +1,6 @@
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
-import type { CatchUpProgress } from '../actors/host/catch-up-progress.ts';
+import type { CatchUpProgress } from '../actors/host/index.ts';
 
 /** What a health endpoint tells: each actor's readiness, and how far those catching up are. */
 export class Readiness {

@@ -1,6 +1,6 @@
 import { evolveRecipe, initialState } from '../actors/dispatcher/index.ts';
 import type { DispatchState, WorkerStatus } from '../actors/dispatcher/index.ts';
-import type { EventLog } from '../actors/host/event-log.ts';
+import type { EventLog } from '../log/index.ts';
 import { isName, parseSubject } from '../events/index.ts';
 import type { Labels, PoolId, ProjectId, Runtime } from '../events/index.ts';
 import { InvalidInputError } from '../client/index.ts';

@@ -1,15 +1,14 @@
 import { startDispatcher } from '../actors/dispatcher/dispatcher.ts';
 import type { Dispatcher } from '../actors/dispatcher/dispatcher.ts';
 import type { DispatcherConfig } from '../actors/dispatcher/index.ts';
-import type { EventLog } from '../actors/host/event-log.ts';
-import { Snapshots } from '../actors/host/snapshots.ts';
+import type { EventLog } from '../log/index.ts';
+import { progressLine, Snapshots } from '../actors/host/index.ts';
 import { PoolId } from '../events/index.ts';
 import { InvalidInputError } from '../client/index.ts';
 import type { CliContext } from './cli-context.ts';
 import { errorMessage } from './error-message.ts';
 import { snapshotBucket } from './snapshot-bucket.ts';
 import type { Readiness } from './health-server.ts';
-import { progressLine } from '../actors/host/catch-up-progress.ts';
 
 /** Checks a pool name given on the command line. */
 export const poolName = (name: string, flag = '--pool'): PoolId => {

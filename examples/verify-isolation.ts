@@ -1,6 +1,6 @@
 import { evolveAll, initialState } from '../actors/dispatcher/index.ts';
 import type { DispatchState, TaskStatus } from '../actors/dispatcher/index.ts';
-import type { TailItem } from '../actors/host/event-log.ts';
+import type { TailItem } from '../log/index.ts';
 import { isReadable, subjectMatches, subjects } from '../events/index.ts';
 import type { EventOf, PoolId } from '../events/index.ts';
 

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { EventLog, Tail, TailItem } from '../actors/host/event-log.ts';
+import type { EventLog, Tail, TailItem } from '../log/index.ts';
 import { ProjectionCheckpoints, projectionBucket, serialise } from './checkpoints.ts';
 import { DEFAULT_PRICE_TABLE } from './costs/price-table.ts';
 import type { PriceTable } from './costs/price-table.ts';
@@ -135,14 +135,14 @@ export const startProjections = async (options: ProjectionsOptions): Promise<Pro
     const position = states.position;
     const items = KEYS.map((k) => ({
       key: PROJECTIONS[k].name,
-      bytes: serialise({ version: PROJECTIONS[k].version, position, origin, state: states[k] }),
+      parts: serialise({ version: PROJECTIONS[k].version, position, origin, state: states[k] }),
     }));
     savedAt = position;
     savedTime = Date.now();
     saveRunning = true;
     saving = saving
       .then(async () => {
-        for (const { key, bytes } of items) await store.save(key, bytes);
+        for (const { key, parts } of items) await store.save(key, parts);
       })
       .catch(onError)
       .finally(() => {

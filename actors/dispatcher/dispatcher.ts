@@ -29,7 +29,7 @@ import type {
 import { ActorHost } from '../host/actor-host.ts';
 import type { HostOptions } from '../host/actor-host.ts';
 import { DivergedError } from '../host/diverged.ts';
-import type { EventLog } from '../host/event-log.ts';
+import type { EventLog } from '../../log/index.ts';
 import type { Snapshots } from '../host/snapshots.ts';
 import { dispatcherLogic } from './dispatcher-logic.ts';
 import { taskKey } from './state.ts';

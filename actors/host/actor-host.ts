@@ -8,7 +8,7 @@ import {
   UnavailableError,
 } from '../../events/index.ts';
 import type { FleetEvent } from '../../events/index.ts';
-import type { Appended, EventLog, Tail, TailItem } from './event-log.ts';
+import type { Appended, EventLog, Tail, TailItem } from '../../log/index.ts';
 import { DivergedError, DivergenceGuard, divergedPause } from './diverged.ts';
 import { watchProgress } from './catch-up-progress.ts';
 import { Mailbox } from './mailbox.ts';

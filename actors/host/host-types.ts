@@ -1,5 +1,5 @@
 import type { FleetEvent, LogEntry } from '../../events/index.ts';
-import type { Appended } from './event-log.ts';
+import type { Appended } from '../../log/index.ts';
 import type { CatchUpProgress } from './catch-up-progress.ts';
 import type { Snapshots } from './snapshots.ts';
 

@@ -1,8 +1,7 @@
 import type { NatsConnection } from '@nats-io/transport-node';
 import { z } from 'zod';
 import { UnavailableError } from '../../events/index.ts';
-import { ChunkedValues } from './chunked-values.ts';
-import { readLines, writeLines } from './snapshot-lines.ts';
+import { ChunkedValues, readLines, writeLines } from '../../log/index.ts';
 
 import { DEFAULT_SNAPSHOT_BUCKET } from '../../events/index.ts';
 
@@ -32,7 +31,7 @@ export const formatBytes = (n: number): string =>
 
 /**
  * Actor snapshots in a KV bucket (one chunked value per actor), so a restart folds only the
- * tail of the log. A snapshot is written as lines of JSON (see snapshot-lines.ts: no string of
+ * tail of the log. A snapshot is written as lines of JSON (see log/json-lines.ts: no string of
  * its whole size is ever built, so it has no size cliff) spanning as many KV values as it
  * needs, to a fresh slot: a crash mid-save leaves the previous one whole, and a torn or corrupt
  * one reads as absent.

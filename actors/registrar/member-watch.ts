@@ -1,7 +1,7 @@
 import { decode, isReadable } from '../../events/index.ts';
 import type { EventOf, WorkerId } from '../../events/index.ts';
-import type { EventLog, Tail } from '../host/event-log.ts';
-import { openRead } from '../host/stream-read.ts';
+import type { EventLog, Tail } from '../../log/index.ts';
+import { openRead } from '../../log/index.ts';
 
 /** A worker as the registrar's secure mode follows it. */
 export interface WatchedWorker {

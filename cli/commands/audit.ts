@@ -7,7 +7,7 @@ import type { AuditReport, LogPoint, ProgressBar } from '../../projections/audit
 import type { CliContext } from '../cli-context.ts';
 import { operatorKeyOf, parseOperatorKey } from '../operator-key.ts';
 import { parseDuration } from '../parse-duration.ts';
-import { EventLog } from '../../actors/host/event-log.ts';
+import { EventLog } from '../../log/index.ts';
 
 /** Streams longer than this get a progress bar on standard error. */
 const PROGRESS_FROM = 10_000;

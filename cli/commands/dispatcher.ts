@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { EventLog } from '../../actors/host/event-log.ts';
+import { EventLog } from '../../log/index.ts';
 import type { CliContext } from '../cli-context.ts';
 import { parseDuration } from '../parse-duration.ts';
 import { collect, parseInteger, parseWeights } from '../parse-options.ts';

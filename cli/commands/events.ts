@@ -1,6 +1,6 @@
 import { Option } from 'commander';
 import type { Command } from 'commander';
-import { EventLog } from '../../actors/host/event-log.ts';
+import { EventLog } from '../../log/index.ts';
 import { InvalidInputError } from '../../client/index.ts';
 import { isId, isName, isReadable } from '../../events/index.ts';
 import type { FleetEvent, ProjectId } from '../../events/index.ts';

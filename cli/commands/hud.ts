@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Command } from 'commander';
-import { EventLog } from '../../actors/host/event-log.ts';
+import { EventLog } from '../../log/index.ts';
 import { InvalidInputError } from '../../client/index.ts';
 import { ProjectId } from '../../events/index.ts';
 import { startHud } from '../../hud/index.ts';

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { EventLog } from '../../actors/host/event-log.ts';
+import { EventLog } from '../../log/index.ts';
 import { startRegistrar } from '../../actors/registrar/index.ts';
 import type { CliContext } from '../cli-context.ts';
 import { errorMessage } from '../error-message.ts';

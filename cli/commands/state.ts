@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { EventLog } from '../../actors/host/event-log.ts';
+import { EventLog } from '../../log/index.ts';
 import { InvalidInputError } from '../../client/index.ts';
 import { isName } from '../../events/index.ts';
 import type { ProjectId } from '../../events/index.ts';

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { EventLog } from '../../actors/host/event-log.ts';
+import { EventLog } from '../../log/index.ts';
 import type { WaitingView } from '../../projections/index.ts';
 import { DEFAULT_PRICE_TABLE, loadPriceTable, startProjections } from '../../projections/index.ts';
 import type { HistogramView, ProjectionsSnapshot } from '../../projections/index.ts';

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import type { Dispatcher } from '../../actors/dispatcher/dispatcher.ts';
 import { startGateway } from '../../actors/gateway/index.ts';
 import type { Gateway } from '../../actors/gateway/index.ts';
-import { EventLog } from '../../actors/host/event-log.ts';
+import { EventLog } from '../../log/index.ts';
 import { startRegistrar } from '../../actors/registrar/index.ts';
 import type { Registrar } from '../../actors/registrar/index.ts';
 import { DEFAULT_NATS_URL } from '../cli-context.ts';

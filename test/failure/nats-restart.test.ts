@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { startDispatcher } from '../../actors/dispatcher/dispatcher.ts';
 import type { Dispatcher } from '../../actors/dispatcher/dispatcher.ts';
 import { taskKey } from '../../actors/dispatcher/index.ts';
-import { EventLog } from '../../actors/host/event-log.ts';
+import { EventLog } from '../../log/index.ts';
 import { issueKey, startRegistrar } from '../../actors/registrar/index.ts';
 import type { Registrar } from '../../actors/registrar/index.ts';
 import { createWorker } from '../../actors/worker/index.ts';

@@ -65,7 +65,7 @@ const bump = (r: Record<string, number>, k: string, n = 1) => {
 };
 
 /**
- * What the event log hands a fold for one stored message (see actors/host/event-log.ts); what a
+ * What the event log hands a fold for one stored message (see log/event-log.ts); what a
  * refused message was about only matters to the dispatcher's fold.
  */
 const toEntry = (subject: string, bytes: Uint8Array, seq: number, about: boolean): LogEntry => {

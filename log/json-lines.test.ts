@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readLines, SPREAD_OVER, writeLines } from './snapshot-lines.ts';
+import { readLines, SPREAD_OVER, writeLines } from './json-lines.ts';
 
 const concat = (parts: Uint8Array[]): Uint8Array => {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
@@ -11,7 +11,7 @@ const concat = (parts: Uint8Array[]): Uint8Array => {
   return out;
 };
 
-describe('snapshot lines', () => {
+describe('JSON lines', () => {
   it('write large records one entry a line, in parts, and read back the same object', () => {
     const tasks = Object.fromEntries(
       Array.from({ length: SPREAD_OVER * 4 }, (_, i) => [`p/t${i}`, { id: `t${i}`, n: i }]),
@@ -37,7 +37,30 @@ describe('snapshot lines', () => {
     expect(readLines(bytes)).toEqual(root);
   });
 
-  it('read a snapshot written as one JSON document, and refuse anything else', () => {
+  it('spread large records at any depth, and leave out entries JSON leaves out', () => {
+    const tasks = Object.fromEntries(
+      Array.from({ length: SPREAD_OVER + 1 }, (_, i) => [`t${i}`, { n: i }]),
+    );
+    const root = {
+      version: 1,
+      state: { pools: { gpu: { tasks, workers: {} }, cpu: { tasks: { t: { n: 0 } } } } },
+    };
+    const lines = new TextDecoder()
+      .decode(concat(writeLines(root)))
+      .split('\n')
+      .filter((l) => l !== '');
+    expect(lines).toHaveLength(1 + SPREAD_OVER + 1);
+    expect(lines[1]).toBe('[["state","pools","gpu","tasks"],"t0",{"n":0}]');
+    expect(readLines(concat(writeLines(root)))).toEqual(root);
+    // The input is left as it was.
+    expect(Object.keys(root.state.pools.gpu.tasks)).toHaveLength(SPREAD_OVER + 1);
+
+    const holes: Record<string, unknown> = { ...tasks, gone: undefined, fn: () => 1 };
+    const read = readLines(concat(writeLines({ holes }))) as { holes: Record<string, unknown> };
+    expect(Object.keys(read.holes)).toEqual(Object.keys(tasks));
+  });
+
+  it('read an object written as one JSON document, and refuse anything else', () => {
     const one = { version: 1, state: { a: { b: 1 } } };
     expect(readLines(new TextEncoder().encode(JSON.stringify(one)))).toEqual(one);
     expect(readLines(new TextEncoder().encode('{"a":1}\n[1,2]\n'))).toBeUndefined();

@@ -1,8 +1,8 @@
 import { JetStreamApiError } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { afterEach, describe, expect, it } from 'vitest';
-import { connectTest, uniqueName } from '../../test/harness/index.ts';
-import { trimHead, unguardedStream } from '../../test/support/stream-damage.ts';
+import { connectTest, uniqueName } from '../test/harness/index.ts';
+import { trimHead, unguardedStream } from '../test/support/stream-damage.ts';
 import { EventLog } from './event-log.ts';
 
 const cleanup: (() => Promise<unknown>)[] = [];

@@ -2,7 +2,7 @@
  * A large JSON object as lines of JSON, so that neither writing nor reading it ever builds one
  * string of its whole size (V8 refuses strings past about 512 MiB: a dispatcher's state with a
  * million queued tasks is near that). The first line is the object with every large record
- * (more than {@link SPREAD_OVER} keys, at depth one or two) left empty; each following line is
+ * (more than {@link SPREAD_OVER} keys, at any depth) left empty; each following line is
  * `[path, key, value]`, one entry of such a record. An object written by `JSON.stringify` alone
  * is one line, and reads the same.
  */
@@ -20,29 +20,52 @@ const isLarge = (r: Obj): boolean => {
   return false;
 };
 
-/** The large records of `root` (depth one or two), by path. */
+/**
+ * The large records of `root`, by path, at any depth but never inside one another: a record
+ * that is not large is looked into (a projection's bulk sits deeper than an actor's state).
+ */
 const largeRecords = (root: Obj): [string[], Obj][] => {
   const out: [string[], Obj][] = [];
-  for (const [k, v] of Object.entries(root)) {
-    if (!isRecord(v)) continue;
-    if (isLarge(v)) {
-      out.push([[k], v]);
-      continue;
+  const visit = (node: Obj, path: readonly string[]) => {
+    for (const [k, v] of Object.entries(node)) {
+      if (!isRecord(v)) continue;
+      if (isLarge(v)) out.push([[...path, k], v]);
+      else visit(v, [...path, k]);
     }
-    for (const [k2, v2] of Object.entries(v))
-      if (isRecord(v2) && isLarge(v2)) out.push([[k, k2], v2]);
-  }
+  };
+  visit(root, []);
   return out;
 };
 
+/** Sets an own property, even `__proto__`, never the prototype. */
+const setOwn = (target: Obj, key: string, value: unknown): void => {
+  Object.defineProperty(target, key, {
+    value,
+    enumerable: true,
+    writable: true,
+    configurable: true,
+  });
+};
+
 /** `root` with the records at `paths` replaced by empty ones (copies only along the paths). */
-const hollow = (root: Obj, paths: string[][]): Obj => {
+const hollow = (root: Obj, paths: readonly string[][]): Obj => {
   const copy: Obj = { ...root };
+  const copies = new Set<Obj>([copy]);
   for (const path of paths) {
-    const [a, b] = path;
-    if (a === undefined) continue;
-    if (b === undefined) copy[a] = {};
-    else copy[a] = { ...(copy[a] as Obj), [b]: {} };
+    let node = copy;
+    path.forEach((key, i) => {
+      if (i === path.length - 1) {
+        setOwn(node, key, {});
+        return;
+      }
+      let next = node[key] as Obj;
+      if (!copies.has(next)) {
+        next = { ...next };
+        copies.add(next);
+        setOwn(node, key, next);
+      }
+      node = next;
+    });
   }
   return copy;
 };
@@ -76,7 +99,12 @@ export const writeLines = (root: Obj, partBytes = 1024 * 1024): Uint8Array[] => 
   );
   // No array of a million entries: one line at a time.
   for (const [path, record] of large)
-    for (const key in record) push(JSON.stringify([path, key, record[key]]));
+    for (const key in record) {
+      const value = record[key];
+      // JSON.stringify leaves such an entry out; a line of its own would turn it into null.
+      if (value === undefined || typeof value === 'function' || typeof value === 'symbol') continue;
+      push(JSON.stringify([path, key, value]));
+    }
   if (pending.length > 0) parts.push(encoder.encode(pending.join('')));
   return parts;
 };

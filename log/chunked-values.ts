@@ -3,7 +3,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { Kvm } from '@nats-io/kv';
 import type { KV } from '@nats-io/kv';
 import { z } from 'zod';
-import { UnavailableError } from '../../events/index.ts';
+import { UnavailableError } from '../events/index.ts';
 
 /** Where a value's bytes are: a slot of their own, so a write never overwrites the live one. */
 const Manifest = z.object({
@@ -79,17 +79,6 @@ export class ChunkedValues {
       return bytes;
     } catch (cause) {
       throw new UnavailableError(`cannot read ${key}`, { cause });
-    }
-  }
-
-  /** The whole value of `key` parsed as JSON, or undefined when there is none or it is not JSON. */
-  async getJson(key: string): Promise<unknown> {
-    const bytes = await this.get(key);
-    if (bytes === undefined) return undefined;
-    try {
-      return JSON.parse(new TextDecoder().decode(bytes)) as unknown;
-    } catch {
-      return undefined;
     }
   }
 

@@ -16,12 +16,10 @@ import {
   streamConfig,
   subjects,
   UnavailableError,
-} from '../../events/index.ts';
-import type { FleetEventInput, LogEntry, Subjects } from '../../events/index.ts';
+} from '../events/index.ts';
+import type { FleetEventInput, LogEntry, Subjects } from '../events/index.ts';
 import { openRead } from './stream-read.ts';
 import type { Heal, Read, ReadOptions, StoredItem } from './stream-read.ts';
-
-export type { Heal, ReadOptions } from './stream-read.ts';
 
 /** Where Fleet's log lives. */
 export interface LogLocation {
