@@ -1,6 +1,6 @@
 import { startDispatcher } from '../actors/dispatcher/dispatcher.ts';
 import type { Dispatcher } from '../actors/dispatcher/dispatcher.ts';
-import type { DispatcherConfig } from '../actors/dispatcher/index.ts';
+import type { DispatcherConfig } from '../domain/pool/index.ts';
 import type { EventLog } from '../actors/host/event-log.ts';
 import { Snapshots } from '../actors/host/snapshots.ts';
 import { PoolId } from '../events/index.ts';

@@ -1,4 +1,4 @@
-import type { TaskStatus } from '../actors/dispatcher/index.ts';
+import type { TaskStatus } from '../domain/pool/index.ts';
 import type { LogEntry } from '../events/index.ts';
 
 /** One stored message as a projection folds it: the subject it was stored on and its entry. */

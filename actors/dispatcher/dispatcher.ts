@@ -32,8 +32,8 @@ import { DivergedError } from '../host/diverged.ts';
 import type { EventLog } from '../host/event-log.ts';
 import type { Snapshots } from '../host/snapshots.ts';
 import { dispatcherLogic } from './dispatcher-logic.ts';
-import { taskKey } from './state.ts';
-import type { DispatcherConfig, DispatchState } from './state.ts';
+import { taskKey } from '../../domain/pool/index.ts';
+import type { DispatcherConfig, DispatchState } from '../../domain/pool/index.ts';
 
 /** Options of a running dispatcher. */
 export interface DispatcherOptions {

@@ -8,7 +8,7 @@ import { decode, RefusedError } from '../../events/index.ts';
 import type { FleetEvent, PoolId, ProjectId, WorkerId } from '../../events/index.ts';
 import { startDispatcher } from '../dispatcher/dispatcher.ts';
 import type { Dispatcher } from '../dispatcher/dispatcher.ts';
-import { taskKey } from '../dispatcher/state.ts';
+import { taskKey } from '../../domain/pool/index.ts';
 import { issueKey, startRegistrar } from '../registrar/index.ts';
 import type { Registrar } from '../registrar/index.ts';
 import { fleetFixture } from '../../test/support/fleet-fixture.ts';

@@ -8,8 +8,8 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decide, evolveRecipe, initialState } from '../../actors/dispatcher/index.ts';
-import type { DispatchState } from '../../actors/dispatcher/index.ts';
+import { decide, evolveEntryInPlace, initialState } from '../../domain/pool/index.ts';
+import type { DispatchState } from '../../domain/pool/index.ts';
 import { CheckLiveness, decode, encode, ServeClaims, subjects } from '../../events/index.ts';
 import type {
   FleetEvent,
@@ -189,7 +189,7 @@ class World {
     const decoded = decode(subject, encode(events));
     if (!decoded.ok) throw new Error(`the test built an invalid message: ${decoded.error.message}`);
     const entry = { seq, at: this.now, events: decoded.value.events };
-    evolveRecipe(this.state, entry);
+    evolveEntryInPlace(this.state, entry);
     const item = { subject, seq, at: this.now, entry };
     this.items.push(item);
     this.auditor.add(item);

@@ -1,6 +1,6 @@
 import { produce } from 'immer';
 import { describe, expect, it } from 'vitest';
-import { evolveAll, initialState } from '../../actors/dispatcher/index.ts';
+import { evolveEntries, initialState } from '../../domain/pool/index.ts';
 import type { PoolId, ProjectId } from '../../events/index.ts';
 import { enrolled, ev, P, POOL, submitted } from '../../test/support/builders.ts';
 import { DEFAULT_PRICE_TABLE } from '../costs/price-table.ts';
@@ -103,7 +103,7 @@ describe('fleet-state: workers', () => {
     expect(view(s, 10_000).totals.tasks).toMatchObject({ completed: 1, assigned: 0, queued: 0 });
     // The pool's state is exactly the dispatcher's fold of the pool's messages.
     expect(s.pools[POOL]).toEqual(
-      evolveAll(
+      evolveEntries(
         initialState({ pool: POOL as PoolId }),
         items.map((i) => i.entry),
       ),
@@ -124,7 +124,7 @@ describe('fleet-state: workers', () => {
     ]);
     const s = fold(items);
     expect(s.pools[POOL]).toEqual(
-      evolveAll(
+      evolveEntries(
         initialState({ pool: POOL as PoolId }),
         items.map((i) => i.entry),
       ),

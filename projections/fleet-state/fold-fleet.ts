@@ -1,5 +1,5 @@
-import { evolveRecipe, taskKey } from '../../actors/dispatcher/index.ts';
-import type { DispatchState, TaskStatus } from '../../actors/dispatcher/index.ts';
+import { evolveEntryInPlace, taskKey } from '../../domain/pool/index.ts';
+import type { DispatchState, TaskStatus } from '../../domain/pool/index.ts';
 import { isReadable } from '../../events/index.ts';
 import type { FleetEvent } from '../../events/index.ts';
 import type { FoldItem, Verdict } from '../fold-item.ts';
@@ -31,7 +31,7 @@ const judgeEvent = (ps: DispatchState, e: FleetEvent, seq: number, at: number): 
   // One event at a time, so each gets its own verdict; the events of a batch share the
   // message's sequence, and the recipe's replay guard is on the sequence.
   ps.position = seq - 1;
-  evolveRecipe(ps, { seq, at, events: [e] });
+  evolveEntryInPlace(ps, { seq, at, events: [e] });
   if (refusals(ps) > before) {
     const last = ps.rejections.recent.at(-1);
     return { accepted: false, reason: last?.reason ?? 'refused', detail: last?.detail ?? '' };
@@ -128,7 +128,7 @@ const release = (s: FleetState, pool: string, ps: DispatchState, e: FleetEvent, 
 
 /**
  * The fleet-state fold: applies one stored message to each pool with the dispatcher's own
- * recipe (`evolveRecipe`) — so the projection accepts and refuses exactly what the dispatcher
+ * recipe (`evolveEntryInPlace`) — so the projection accepts and refuses exactly what the dispatcher
  * does — keeps the fleet's own records, and returns the verdict on each event of the message
  * (none for an unreadable message, or one already folded). Runs in place: a valid immer recipe.
  */
@@ -140,7 +140,7 @@ export const foldFleet = (s: FleetState, item: FoldItem): Verdict[] => {
   const ps = (s.pools[pool] ??= initialPoolState(pool));
   if (!isReadable(entry)) {
     // The pool's dispatcher records the refusal too (and tells the task's producer).
-    evolveRecipe(ps, entry);
+    evolveEntryInPlace(ps, entry);
     return [];
   }
   if (entry.seq <= ps.position) return [];

@@ -30,9 +30,9 @@ import type {
 import { ev } from '../../test/support/builders.ts';
 import {
   decide,
-  evolve,
-  evolveAll,
-  evolveRecipe,
+  evolveEntry,
+  evolveEntries,
+  evolveEntryInPlace,
   initialState,
   taskKey,
   unmetRequirements,
@@ -409,7 +409,7 @@ const STATUS_OF_REASON = {
 } as const;
 
 interface Options {
-  /** Also fold every entry in place with `evolveRecipe` on a private copy. */
+  /** Also fold every entry in place with `evolveEntryInPlace` on a private copy. */
   readonly inPlace?: boolean;
 }
 
@@ -459,8 +459,8 @@ class Run {
           }
         : { seq: this.seq, at: this.clock, events };
     const before = this.state;
-    const after = evolve(before, entry);
-    if (this.inPlace !== undefined) evolveRecipe(this.inPlace, entry);
+    const after = evolveEntry(before, entry).state;
+    if (this.inPlace !== undefined) evolveEntryInPlace(this.inPlace, entry);
     this.state = after;
     this.log.push({ entry, origin, label });
     if (after.position !== entry.seq) fail(`position is ${after.position} after #${entry.seq}`);
@@ -1219,12 +1219,12 @@ describe('dispatcher core over random adversarial histories', () => {
     );
   });
 
-  it('keeps invariants 1-5 after every entry; accepts its own decisions (6); refuses adversarial entries without effect (7) and cross-project claims (8); leaves no dead attempt assigned (9); folds alike through evolve and evolveRecipe', () => {
+  it('keeps invariants 1-5 after every entry; accepts its own decisions (6); refuses adversarial entries without effect (7) and cross-project claims (8); leaves no dead attempt assigned (9); folds alike through evolve and evolveEntryInPlace', () => {
     fc.assert(
       fc.property(historyArb, (steps) => {
         const run = new Run({ inPlace: true });
         playOrExplain(run, steps);
-        // Determinism of the two paths: immer's `evolve` and `evolveRecipe` in place.
+        // Determinism of the two paths: immer's `evolve` and `evolveEntryInPlace` in place.
         if (!isDeepStrictEqual(run.inPlace, run.state)) expect(run.inPlace).toEqual(run.state);
         tally.histories += 1;
         for (const [r, n] of Object.entries(run.state.rejections.byReason))
@@ -1299,7 +1299,7 @@ describe('dispatcher core over random adversarial histories', () => {
           };
           submitAll(A, g.nA, [...g.aModels]);
           submitAll(B, nB, ['llama']);
-          const state = evolveAll(state0, entries);
+          const state = evolveEntries(state0, entries);
           expect(totalRejections(state)).toBe(0);
           const out = decide(
             state,
