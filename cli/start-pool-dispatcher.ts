@@ -1,6 +1,6 @@
 import { startDispatcher } from '../actors/dispatcher/dispatcher.ts';
 import type { Dispatcher } from '../actors/dispatcher/dispatcher.ts';
-import type { DispatcherConfig } from '../actors/dispatcher/index.ts';
+import type { DispatcherConfig } from '../domain/pool/index.ts';
 import type { EventLog } from '../log/index.ts';
 import { progressLine, Snapshots } from '../actors/host/index.ts';
 import { PoolId } from '../events/index.ts';

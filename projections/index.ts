@@ -10,7 +10,7 @@ export type { ProjectionsSnapshot } from './projections-snapshot.ts';
 export { inScope } from './scope.ts';
 export type { Scope } from './scope.ts';
 export type { Projection, ViewContext } from './projection.ts';
-export type { FoldItem, JudgedItem, Verdict } from './fold-item.ts';
+export type { FoldItem, JudgedItem, TaskVerdict } from './fold-item.ts';
 export {
   foldLog,
   foldProjections,

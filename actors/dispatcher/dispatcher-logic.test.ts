@@ -3,15 +3,15 @@ import type { PoolId } from '../../events/index.ts';
 import { log, POOL, submitted } from '../../test/support/builders.ts';
 import { subjects } from '../../events/index.ts';
 import { dispatcherLogic } from './dispatcher-logic.ts';
-import { evolveAll, initialState } from './index.ts';
-import type { LiveTask } from './state.ts';
+import { evolveEntries, initialState } from '../../domain/pool/index.ts';
+import type { LiveTask } from '../../domain/pool/index.ts';
 
 const pool = POOL as PoolId;
 const live = (t: unknown) => t as LiveTask;
 
 describe('the dispatcher state in memory', () => {
   it('shares one demand per signature, folded live and restored from a snapshot alike', () => {
-    const state = evolveAll(
+    const state = evolveEntries(
       initialState({ pool }),
       log([
         [submitted('t1'), submitted('t2')],

@@ -6,10 +6,8 @@ import type {
   Subjects,
 } from '../../events/index.ts';
 import type { ActorLogic, Route } from '../host/actor-host.ts';
-import { decide } from './decide.ts';
-import { evolveRecipe } from './evolve.ts';
-import { initialState } from './state.ts';
-import type { Demand, DispatcherConfig, DispatchState } from './state.ts';
+import { decide, evolveEntryInPlace, initialState } from '../../domain/pool/index.ts';
+import type { Demand, DispatcherConfig, DispatchState } from '../../domain/pool/index.ts';
 
 /** Bump when DispatchState changes shape, so old snapshots are ignored. */
 // 6: workers keep their public key (whose inbox alone their requests are answered on).
@@ -75,7 +73,7 @@ export const dispatcherLogic = (
   snapshotVersion: SNAPSHOT_VERSION,
   initialState: () => initialState(config),
   evolve: (state: DispatchState, entry: LogEntry) => {
-    evolveRecipe(state, entry);
+    evolveEntryInPlace(state, entry);
   },
   decide,
   route: (e) => route(subjects, e),

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { PoolId } from '../../events/index.ts';
 import { dispatcherLogic } from '../dispatcher/dispatcher-logic.ts';
-import { evolveAll, initialState } from '../dispatcher/index.ts';
+import { evolveEntries, initialState } from '../../domain/pool/index.ts';
 import { fleetFixture } from '../../test/support/fleet-fixture.ts';
 import type { FleetFixture } from '../../test/support/fleet-fixture.ts';
 import { POOL } from '../../test/support/builders.ts';
@@ -48,7 +48,7 @@ describe('the actor host', () => {
     await expect.poll(() => host.position).toBe(4);
     expect(host.stats.restarts).toBe(1);
     expect(errors).toHaveLength(1);
-    expect(host.state).toEqual(evolveAll(initialState({ pool: POOL as PoolId }), seen));
+    expect(host.state).toEqual(evolveEntries(initialState({ pool: POOL as PoolId }), seen));
     expect(Object.keys(host.state.tasks)).toHaveLength(3);
     await host.stop();
   });

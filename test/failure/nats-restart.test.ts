@@ -7,7 +7,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startDispatcher } from '../../actors/dispatcher/dispatcher.ts';
 import type { Dispatcher } from '../../actors/dispatcher/dispatcher.ts';
-import { taskKey } from '../../actors/dispatcher/index.ts';
+import { taskKey } from '../../domain/pool/index.ts';
 import { EventLog } from '../../log/index.ts';
 import { issueKey, startRegistrar } from '../../actors/registrar/index.ts';
 import type { Registrar } from '../../actors/registrar/index.ts';

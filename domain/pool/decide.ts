@@ -14,7 +14,7 @@ import { eligible } from './signatures.ts';
 import type { DispatchState, TaskKey, WorkerState } from './state.ts';
 
 /** Why the boundary refuses a claim, or nothing when it may be served. */
-const refusal = (
+const whyClaimRefused = (
   s: DispatchState,
   c: Claim,
 ): { reason: ClaimRejectReason; detail: string } | undefined => {
@@ -81,7 +81,7 @@ const serveClaims = (s: DispatchState, cmd: ServeClaims): FleetEvent[] => {
   // Boundary: refuse what must be refused; merge repeated claims of one worker.
   const claimers = new Map<string, Claimer>();
   for (const c of cmd.data.claims) {
-    const why = refusal(s, c);
+    const why = whyClaimRefused(s, c);
     if (why !== undefined) {
       out.push({
         type: 'claim.rejected',

@@ -1,5 +1,5 @@
-/** Why the fold refused an event: it is stored, but changes nothing. */
-export const FoldRejectReason = {
+/** Why the pool's rule refused an event: it stays stored, but changes nothing. */
+export const RefusedReason = {
   /** The stored message did not decode (its codec code is recorded alongside). */
   unreadable: 'unreadable',
   /** The event is for another pool than this fold's. */
@@ -35,4 +35,4 @@ export const FoldRejectReason = {
   /** A requeue of a task whose last allowed attempt ended: it must be dead-lettered. */
   attemptsExhausted: 'attempts_exhausted',
 } as const;
-export type FoldRejectReason = (typeof FoldRejectReason)[keyof typeof FoldRejectReason];
+export type RefusedReason = (typeof RefusedReason)[keyof typeof RefusedReason];

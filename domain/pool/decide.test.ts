@@ -5,7 +5,7 @@ import { taskKey } from './state.ts';
 
 const k = (taskId: string, project: string = P.health) => taskKey(project, taskId);
 import type { DispatchCommand, EventOf, FleetEvent } from '../../events/index.ts';
-import { evolveAll } from './evolve.ts';
+import { evolveEntries } from './evolve-entry.ts';
 import { decide } from './decide.ts';
 
 const NOW = 10_000;
@@ -226,7 +226,10 @@ describe('ordering', () => {
     ).events;
     // fin-prod took 30 while health-prod was idle; now health-prod arrives.
     const b = Array.from({ length: 50 }, (_, i) => submitted(`h${i}`));
-    const state = evolveAll(given(history).state, log([first, b], { from: history.length + 1 }));
+    const state = evolveEntries(
+      given(history).state,
+      log([first, b], { from: history.length + 1 }),
+    );
     const second = decide(
       state,
       claim(
@@ -277,7 +280,7 @@ it('stays fair over many rounds, whatever order a round’s per-project messages
       { from: seq + 1 },
     );
     seq += entries.length;
-    state = evolveAll(state, entries);
+    state = evolveEntries(state, entries);
   }
   expect(taken.fin + taken.health).toBe(120);
   expect(Math.abs(taken.fin - taken.health)).toBeLessThanOrEqual(1);
@@ -359,7 +362,7 @@ describe('liveness and leases', () => {
     const g = given(history);
     const events = g.when(liveness(1_000, {}, 1_000)).events;
     expect(events).toMatchObject([{ type: 'task.requeued', data: { reason: 'worker_revoked' } }]);
-    const after = evolveAll(g.state, log([events], { from: history.length + 1 }));
+    const after = evolveEntries(g.state, log([events], { from: history.length + 1 }));
     expect(after.tasks[k('t1')]?.status).toBe('queued');
     expect(after.rejections.byReason).toEqual({});
   });

@@ -113,7 +113,7 @@ export type TaskStatus = TaskState['status'];
 export type DemandQueue = Record<string, TaskKey[]>;
 
 /** A refused event, kept for operators (the most recent few). */
-export interface FoldRejection {
+export interface RefusedEvent {
   readonly seq: number;
   readonly type: string;
   readonly reason: string;
@@ -161,7 +161,7 @@ export interface DispatchState {
   /** Start-time fair queuing across projects: virtual clock and each project's finish tag. */
   fair: { clock: number; tags: Record<string, number> };
   /** Refused events by reason, and the latest ones. */
-  rejections: { byReason: Record<string, number>; recent: FoldRejection[] };
+  rejections: { byReason: Record<string, number>; recent: RefusedEvent[] };
   /** Claims refused at the boundary, by reason. */
   claimsRefused: Record<string, number>;
   /** Refused submissions whose task could be made out, so its producer can be told (latest only). */

@@ -5,7 +5,7 @@ import { taskKey } from './state.ts';
 
 const k = (taskId: string, project: string = P.health) => taskKey(project, taskId);
 import type { LogEntry } from '../../events/index.ts';
-import { evolve, evolveAll } from './evolve.ts';
+import { evolveEntry, evolveEntries } from './evolve-entry.ts';
 import { initialState } from './state.ts';
 import type { DispatchState } from './state.ts';
 
@@ -194,8 +194,8 @@ describe('the fold', () => {
       'task_ended',
     ],
   ])('refuses %s, changing nothing but the count', (_name, entries, reason) => {
-    const before = evolveAll(initialState({ pool: POOL as never }), entries.slice(0, -1));
-    const after = evolveAll(before, entries.slice(-1));
+    const before = evolveEntries(initialState({ pool: POOL as never }), entries.slice(0, -1));
+    const after = evolveEntries(before, entries.slice(-1));
     expect(lastRefusal(after)).toBe(reason);
     expect(after.rejections.byReason[reason]).toBe((before.rejections.byReason[reason] ?? 0) + 1);
     const strip = ({ position: _p, rejections: _r, ...rest }: DispatchState) => rest;
@@ -212,12 +212,12 @@ describe('the fold', () => {
 
   it('accepts a lease-expiry requeue only once the lease is over, by the stream clock', () => {
     const history = [enrolled('w1'), submitted('t1'), assign('t1', 'w1')];
-    const early = evolveAll(initialState({ pool: POOL as never, clockSkewMs: 0 }), [
+    const early = evolveEntries(initialState({ pool: POOL as never, clockSkewMs: 0 }), [
       ...log(history),
       ...log([requeued('t1', 1, 'lease_expired')], { from: 4, at: () => 999 }),
     ]);
     expect(lastRefusal(early)).toBe('reason_unfounded');
-    const late = evolveAll(initialState({ pool: POOL as never, clockSkewMs: 0 }), [
+    const late = evolveEntries(initialState({ pool: POOL as never, clockSkewMs: 0 }), [
       ...log(history),
       ...log([requeued('t1', 1, 'lease_expired')], { from: 4, at: () => 1_000 }),
     ]);
@@ -320,8 +320,8 @@ describe('the fold', () => {
 
   it('is idempotent under replay: an entry at or before the position changes nothing', () => {
     const entries = log([enrolled('w1'), submitted('t1')]);
-    const once = evolveAll(initialState({ pool: POOL as never }), entries);
-    const twice = evolveAll(once, entries);
+    const once = evolveEntries(initialState({ pool: POOL as never }), entries);
+    const twice = evolveEntries(once, entries);
     expect(twice).toBe(once);
   });
 
@@ -332,8 +332,11 @@ describe('the fold', () => {
       assign('t1', 'w1'),
       completed('t1', 'w1'),
     ]);
-    const pure = entries.reduce(evolve, initialState({ pool: POOL as never }));
-    expect(pure).toEqual(evolveAll(initialState({ pool: POOL as never }), entries));
+    const pure = entries.reduce(
+      (s, e) => evolveEntry(s, e).state,
+      initialState({ pool: POOL as never }),
+    );
+    expect(pure).toEqual(evolveEntries(initialState({ pool: POOL as never }), entries));
     expect(Object.isFrozen(pure)).toBe(true);
   });
 });

@@ -1,11 +1,13 @@
 import { produce } from 'immer';
-import { isReadable } from '../../events/index.ts';
-import type { EventOf, FleetEvent, LogEntry } from '../../events/index.ts';
+import type { EventOf, FleetEvent } from '../../events/index.ts';
 import { activate, charge, weightOf } from './fair-share.ts';
-import type { FoldRejectReason } from './fold-reject-reason.ts';
 import { dequeue, enqueue } from './queue.ts';
 import { capabilitySignature, demandSignature, eligible } from './signatures.ts';
 import { taskKey } from './state.ts';
+import type { LogPosition } from './log-position.ts';
+import { recordRefused } from './record-refused.ts';
+import { applied, refuse } from './verdict.ts';
+import type { Verdict } from './verdict.ts';
 import type {
   Capability,
   Demand,
@@ -16,29 +18,7 @@ import type {
   WorkerState,
 } from './state.ts';
 
-/** Why an event was refused, or nothing when it took effect. */
-type Verdict = { reason: FoldRejectReason; detail: string } | undefined;
-const refuse = (reason: FoldRejectReason, detail: string): Verdict => ({ reason, detail });
-
-const record = (s: DispatchState, seq: number, type: string, verdict: NonNullable<Verdict>) => {
-  s.rejections.byReason[verdict.reason] = (s.rejections.byReason[verdict.reason] ?? 0) + 1;
-  s.rejections.recent.push({ seq, type, ...verdict });
-  const excess = s.rejections.recent.length - s.config.recentRejections;
-  if (excess > 0) s.rejections.recent.splice(0, excess);
-};
-
-const rememberRefusedTasks = (
-  s: DispatchState,
-  keys: readonly string[],
-  seq: number,
-  reason: string,
-) => {
-  for (const key of keys) s.refusedTasks[key] = { seq, reason };
-  const all = Object.keys(s.refusedTasks);
-  // Oldest first in insertion order: forget the oldest beyond the limit.
-  for (const k of all.slice(0, Math.max(0, all.length - s.config.refusedTasksKept)))
-    delete s.refusedTasks[k];
-};
+type Refused = Verdict & { kind: 'refused' };
 
 /** Queues a task; a project that had nothing queued re-enters fair share at the clock. */
 const queueTask = (s: DispatchState, task: LiveTask) => {
@@ -97,46 +77,46 @@ const submitted = (s: DispatchState, e: EventOf<'task.submitted'>, seq: number):
   };
   s.tasks[key] = task;
   queueTask(s, task);
-  return undefined;
+  return applied;
 };
 
 /** Finds the task an event names, refusing unknown tasks and tasks of another project. */
 const taskFor = (
   s: DispatchState,
   d: { taskId: string; project: string; pool: string },
-): TaskState | NonNullable<Verdict> => {
+): TaskState | Refused => {
   // Keyed by project: another project's task of the same id is simply not found.
   const task = s.tasks[taskKey(d.project, d.taskId)];
   if (task === undefined)
-    return { reason: 'unknown_task', detail: `no task ${d.taskId} in project ${d.project}` };
+    return refuse('unknown_task', `no task ${d.taskId} in project ${d.project}`);
   // An event naming another pool is about that pool's task of the same id, not this one.
   if (task.demand.pool !== d.pool)
-    return { reason: 'wrong_pool', detail: `task ${d.taskId} is in pool ${task.demand.pool}` };
+    return refuse('wrong_pool', `task ${d.taskId} is in pool ${task.demand.pool}`);
   return task;
 };
 
 const workerFor = (
   s: DispatchState,
   d: { workerId: string; project: string },
-): WorkerState | NonNullable<Verdict> => {
+): WorkerState | Refused => {
   const w = s.workers[d.workerId];
-  if (w === undefined) return { reason: 'unknown_worker', detail: `no worker ${d.workerId}` };
+  if (w === undefined) return refuse('unknown_worker', `no worker ${d.workerId}`);
   if (w.capability.project !== d.project)
-    return {
-      reason: 'cross_project',
-      detail: `worker ${d.workerId} is of project ${w.capability.project}, not ${d.project}`,
-    };
+    return refuse(
+      'cross_project',
+      `worker ${d.workerId} is of project ${w.capability.project}, not ${d.project}`,
+    );
   return w;
 };
 
-const isVerdict = (x: object): x is NonNullable<Verdict> => 'reason' in x;
+const isRefused = (x: object): x is Refused => 'kind' in x;
 
 const assigned = (s: DispatchState, e: EventOf<'task.assigned'>, seq: number): Verdict => {
   const d = e.data;
   const task = taskFor(s, d);
-  if (isVerdict(task)) return task;
+  if (isRefused(task)) return task;
   const w = workerFor(s, d);
-  if (isVerdict(w)) return w;
+  if (isRefused(w)) return w;
   if (w.capability.pool !== d.pool || task.demand.pool !== d.pool)
     return refuse('wrong_pool', `worker or task is not in pool ${d.pool}`);
   if (task.status !== 'queued') return refuse('task_not_queued', `task is ${task.status}`);
@@ -158,34 +138,30 @@ const assigned = (s: DispatchState, e: EventOf<'task.assigned'>, seq: number): V
   };
   changeWorker(s, w, () => w.held.push(task.key));
   charge(s.fair, task.demand.project, weightOf(s.config.weights, task.demand.project));
-  return undefined;
+  return applied;
 };
 
 /** The current attempt an event refers to, or why it is not current. */
 const currentAttempt = (
   s: DispatchState,
   d: { taskId: string; project: string; pool: string; attempt: number },
-): (TaskState & { status: 'assigned' }) | NonNullable<Verdict> => {
+): (TaskState & { status: 'assigned' }) | Refused => {
   const task = taskFor(s, d);
-  if (isVerdict(task)) return task;
-  if (task.status !== 'assigned')
-    return { reason: 'task_not_assigned', detail: `task is ${task.status}` };
+  if (isRefused(task)) return task;
+  if (task.status !== 'assigned') return refuse('task_not_assigned', `task is ${task.status}`);
   if (task.attempt !== d.attempt)
-    return {
-      reason: 'stale_attempt',
-      detail: `current attempt is ${task.attempt}, not ${d.attempt}`,
-    };
+    return refuse('stale_attempt', `current attempt is ${task.attempt}, not ${d.attempt}`);
   return task;
 };
 
 const abandoned = (
   s: DispatchState,
   e: EventOf<'task.requeued'> | EventOf<'task.dead_lettered'>,
-  entry: Position,
+  entry: LogPosition,
 ): Verdict => {
   const d = e.data;
   const task = currentAttempt(s, d);
-  if (isVerdict(task)) return task;
+  if (isRefused(task)) return task;
   const holder = s.workers[task.workerId];
   const founded =
     d.reason === 'lease_expired'
@@ -199,7 +175,7 @@ const abandoned = (
     return refuse('attempts_exhausted', `attempt ${task.attempt} is the last allowed`);
   releaseHold(s, task);
   end(s, task, e.type === 'task.requeued' ? 'queued' : 'dead_lettered', entry.seq);
-  return undefined;
+  return applied;
 };
 
 /** Moves an assigned task back to the queue or to an end state. */
@@ -245,9 +221,9 @@ const reported = (
 ): Verdict => {
   const d = e.data;
   const w = workerFor(s, d);
-  if (isVerdict(w)) return w;
+  if (isRefused(w)) return w;
   const task = currentAttempt(s, d);
-  if (isVerdict(task)) return task;
+  if (isRefused(task)) return task;
   if (task.workerId !== w.id)
     return refuse('not_holder', `attempt ${task.attempt} is held by ${task.workerId}`);
   if (w.status !== 'active' && w.status !== 'draining')
@@ -256,17 +232,17 @@ const reported = (
   if (e.type === 'task.completed') end(s, task, 'completed', seq);
   else if (!e.data.retryable) end(s, task, 'failed', seq);
   else end(s, task, task.attempt < task.maxAttempts ? 'queued' : 'dead_lettered', seq);
-  return undefined;
+  return applied;
 };
 
 const cancelled = (s: DispatchState, e: EventOf<'task.cancelled'>, seq: number): Verdict => {
   const task = taskFor(s, e.data);
-  if (isVerdict(task)) return task;
+  if (isRefused(task)) return task;
   if (task.status === 'queued') dequeue(s, task);
   else if (task.status === 'assigned') releaseHold(s, task);
   else return refuse('task_ended', `task is ${task.status}`);
   end(s, task, 'cancelled', seq);
-  return undefined;
+  return applied;
 };
 
 const enrolled = (s: DispatchState, e: EventOf<'worker.enrolled'>, seq: number): Verdict => {
@@ -299,7 +275,7 @@ const enrolled = (s: DispatchState, e: EventOf<'worker.enrolled'>, seq: number):
   };
   s.workers[d.workerId] = worker;
   count(s, worker, 1);
-  return undefined;
+  return applied;
 };
 
 /** Which statuses each worker lifecycle event may leave from. */
@@ -319,7 +295,7 @@ const lifecycle = (
     | EventOf<'worker.revoked'>,
 ): Verdict => {
   const w = workerFor(s, e.data);
-  if (isVerdict(w)) return w;
+  if (isRefused(w)) return w;
   if (w.capability.pool !== e.data.pool)
     return refuse('wrong_pool', `worker is in ${w.capability.pool}`);
   const t = TRANSITIONS[e.type];
@@ -328,16 +304,10 @@ const lifecycle = (
   changeWorker(s, w, () => {
     w.status = t.to;
   });
-  return undefined;
+  return applied;
 };
 
-/** Where an event sits in the log: its message's sequence and server time. */
-interface Position {
-  readonly seq: number;
-  readonly at: number;
-}
-
-const apply = (s: DispatchState, e: FleetEvent, entry: Position): Verdict => {
+const apply = (s: DispatchState, e: FleetEvent, entry: LogPosition): Verdict => {
   switch (e.type) {
     case 'task.submitted':
       return submitted(s, e, entry.seq);
@@ -360,13 +330,13 @@ const apply = (s: DispatchState, e: FleetEvent, entry: Position): Verdict => {
       return lifecycle(s, e);
     case 'claim.rejected':
       s.claimsRefused[e.data.reason] = (s.claimsRefused[e.data.reason] ?? 0) + 1;
-      return undefined;
+      return applied;
     case 'key.issued':
     case 'key.used':
     case 'key.revoked':
     case 'retention.point':
       // Keys are the registrar's, retention points the audit's: nothing for a pool's fold.
-      return undefined;
+      return applied;
     default: {
       const never: never = e;
       return never;
@@ -375,42 +345,31 @@ const apply = (s: DispatchState, e: FleetEvent, entry: Position): Verdict => {
 };
 
 /**
- * The fold's recipe: applies one log entry to a pool's state in place. An entry that is
- * unreadable, or invalid at its position (forged, stale, duplicate, cross-project), changes
- * nothing but the count of refusals by reason.
+ * The pool's rule for one event at its place in the log, applied to a draft the caller owns
+ * (the hot path: an actor's own state, or an immer draft). An event invalid at its position
+ * (forged, stale, duplicate, cross-project) changes nothing but the count of refusals.
+ * Replays are guarded per message, not here: see `evolveEntryInPlace`.
  */
-export const evolveRecipe = (s: DispatchState, entry: LogEntry): void => {
-  if (entry.seq <= s.position) return; // already folded: replays are idempotent
-  s.position = entry.seq;
-  if (!isReadable(entry)) {
-    const detail = `${entry.refused.code}: ${entry.refused.message}`;
-    record(s, entry.seq, 'unreadable', { reason: 'unreadable', detail });
-    const about = entry.about;
-    // Every task a refused batch named was refused with it.
-    const ids = about?.taskIds ?? (about?.taskId === undefined ? [] : [about.taskId]);
-    if (about !== undefined && ids.length > 0)
-      rememberRefusedTasks(
-        s,
-        ids.map((id) => taskKey(about.project, id)),
-        entry.seq,
-        detail,
-      );
-    return;
-  }
-  for (const event of entry.events) {
-    const verdict = apply(s, event, entry);
-    if (verdict !== undefined) record(s, entry.seq, event.type, verdict);
-  }
+export const evolveInPlace = (
+  draft: DispatchState,
+  event: FleetEvent,
+  position: LogPosition,
+): Verdict => {
+  draft.position = position.seq;
+  const verdict = apply(draft, event, position);
+  if (verdict.kind === 'refused') recordRefused(draft, position.seq, event.type, verdict);
+  return verdict;
 };
 
-/** The pure fold: the state after `entry`, sharing what did not change. */
-export const evolve = (state: DispatchState, entry: LogEntry): DispatchState =>
-  produce(state, (draft) => {
-    evolveRecipe(draft, entry);
+/** The same rule, pure: the state after `event`, sharing what did not change, and the verdict. */
+export const evolve = (
+  state: DispatchState,
+  event: FleetEvent,
+  position: LogPosition,
+): { state: DispatchState; verdict: Verdict } => {
+  let verdict: Verdict = applied;
+  const next = produce(state, (draft) => {
+    verdict = evolveInPlace(draft, event, position);
   });
-
-/** Folds many entries at once (one immer draft for all of them). */
-export const evolveAll = (state: DispatchState, entries: Iterable<LogEntry>): DispatchState =>
-  produce(state, (draft) => {
-    for (const entry of entries) evolveRecipe(draft, entry);
-  });
+  return { state: next, verdict };
+};
