@@ -5,7 +5,7 @@
  * exported too, for replays and tests.
  */
 export { startProjections } from './start-projections.ts';
-export type { Projections, ProjectionsOptions } from './start-projections.ts';
+export type { Projections, ProjectionsOptions, ProjectionsProgress } from './start-projections.ts';
 export type { ProjectionsSnapshot } from './projections-snapshot.ts';
 export { inScope } from './scope.ts';
 export type { Scope } from './scope.ts';

@@ -10,6 +10,7 @@ import {
   sumCosts,
 } from '../../projections/index.ts';
 import type { CostFigures, CostRow, Scope } from '../../projections/index.ts';
+import { boundedRead, DEFAULT_READ_WAIT, READ_WAIT_HELP } from '../bounded-read.ts';
 import type { CliContext } from '../cli-context.ts';
 import { formatTable } from '../format-table.ts';
 import { parseDuration } from '../parse-duration.ts';
@@ -20,6 +21,7 @@ interface CostsOptions {
   json?: boolean;
   prices?: string;
   fresh?: boolean;
+  wait: string;
 }
 
 /** Hourly figures cover this much; a longer `--since` is all of them. */
@@ -59,6 +61,7 @@ export const registerCosts = (program: Command, ctx: CliContext): void => {
       'price table JSON: {"model": {"inPerMillion": n, "outPerMillion": n}}',
     )
     .option('--fresh', 'fold the whole log again instead of resuming from the checkpoint')
+    .option('--wait <duration>', READ_WAIT_HELP, DEFAULT_READ_WAIT)
     .option('--json', 'print JSON')
     .action(async (o: CostsOptions, cmd: Command) => {
       const scope = scopeOf(o.project);
@@ -69,6 +72,7 @@ export const registerCosts = (program: Command, ctx: CliContext): void => {
         const projections = await startProjections({
           log,
           priceTable,
+          ...boundedRead(ctx, o.wait),
           ...(o.fresh === true ? { checkpoints: false } : {}),
         });
         try {

@@ -50,9 +50,13 @@ export const registerDispatcher = (program: Command, ctx: CliContext): void => {
       try {
         const log = await EventLog.open(nc, { stream: g.stream, root: g.root });
         const d = await startPoolDispatcher(ctx, log, pool, config, readiness);
+        // The host's position is the pool's last message: say so, and where the stream is.
+        const streamSeq = await log.lastSeq();
+        const n = (x: number) => x.toLocaleString('en-US');
         ctx.print(
-          `dispatcher of pool ${pool} running on ${g.nats} (stream ${g.stream}, root ${g.root}), ` +
-            `folded to seq ${d.host.position}`,
+          `dispatcher of pool ${pool} running on ${g.nats} (stream ${g.stream}, root ${g.root}); ` +
+            `pool ${pool}: folded ${n(d.host.stats.folded)} of the pool's messages up to stream ` +
+            `sequence ${n(Math.max(streamSeq, d.host.position))}`,
         );
         const outcome = await Promise.race([signals.first, d.failed]);
         if (outcome instanceof Error) {

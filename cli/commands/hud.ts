@@ -6,6 +6,7 @@ import { ProjectId } from '../../events/index.ts';
 import { startHud } from '../../hud/index.ts';
 import type { Hud, HudTokens } from '../../hud/index.ts';
 import { startProjections } from '../../projections/index.ts';
+import { projectionsProgressLine } from '../bounded-read.ts';
 import type { CliContext } from '../cli-context.ts';
 import { errorMessage } from '../error-message.ts';
 import { collect, parseInteger } from '../parse-options.ts';
@@ -80,7 +81,12 @@ export const startHudService = async (
     readonly host: string;
   },
 ): Promise<HudService> => {
-  const projections = await startProjections({ log });
+  const projections = await startProjections({
+    log,
+    onProgress: (p) => {
+      ctx.warn(projectionsProgressLine(p));
+    },
+  });
   let hud: Hud;
   try {
     hud = await startHud({

@@ -4,6 +4,7 @@ import { EventLog } from '../../log/index.ts';
 import type { WaitingView } from '../../projections/index.ts';
 import { DEFAULT_PRICE_TABLE, loadPriceTable, startProjections } from '../../projections/index.ts';
 import type { HistogramView, ProjectionsSnapshot } from '../../projections/index.ts';
+import { boundedRead, DEFAULT_READ_WAIT, READ_WAIT_HELP } from '../bounded-read.ts';
 import type { CliContext } from '../cli-context.ts';
 import { errorMessage } from '../error-message.ts';
 import { formatTable } from '../format-table.ts';
@@ -16,6 +17,7 @@ interface TopOptions {
   interval: string;
   once?: boolean;
   prices?: string;
+  wait: string;
 }
 
 /** Cursor home, clear the screen: each frame replaces the last. */
@@ -136,6 +138,7 @@ export const registerTop = (program: Command, ctx: CliContext): void => {
     .option('--interval <duration>', 'time between redraws', '1s')
     .option('--once', 'print one frame and exit')
     .option('--prices <file>', 'price table JSON for tokens reported without a cost')
+    .option('--wait <duration>', READ_WAIT_HELP, DEFAULT_READ_WAIT)
     .action(async (o: TopOptions, cmd: Command) => {
       const scope = scopeOf(o.project);
       const interval = Math.max(100, parseDuration(o.interval, '--interval'));
@@ -151,6 +154,7 @@ export const registerTop = (program: Command, ctx: CliContext): void => {
         const projections = await startProjections({
           log,
           priceTable,
+          ...boundedRead(ctx, o.wait, signals?.aborted),
           onError: (e) => {
             if (!once) ctx.warn(`top: ${errorMessage(e)}`);
           },
