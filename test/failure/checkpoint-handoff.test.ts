@@ -2,7 +2,7 @@ import { Kvm } from '@nats-io/kv';
 import { inject } from 'vitest';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ProjectId } from '../../events/index.ts';
-import { EventLog } from '../../actors/host/event-log.ts';
+import { EventLog } from '../../log/index.ts';
 import { ProjectionCheckpoints, projectionBucket, serialise } from '../../projections/index.ts';
 import { PROJECTIONS } from '../../projections/projection-states.ts';
 import { startProjections } from '../../projections/start-projections.ts';
