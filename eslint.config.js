@@ -77,7 +77,7 @@ export default tseslint.config(
     rules: { ...tseslint.configs.disableTypeChecked.rules, 'no-undef': 'off' },
   },
   {
-    // The walls test (test/walls.test.ts) keeps these folders free of the NATS client; this
+    // The walls test (test/walls.unit.test.ts) keeps these folders free of the NATS client; this
     // keeps them free of the clock and of randomness.
     files: [
       'events/**/*.ts',

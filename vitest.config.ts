@@ -13,15 +13,35 @@ const browser = chromiumFound();
 if (!browser && browserRequired()) throw new Error(browserTierMissingError());
 if (!browser) process.stderr.write(browserTierOffLine());
 
+/** The global setup starts the nats-server the int and e2e tiers share, and tells the tiers. */
+const SERVER = ['test/harness/global-setup.ts'];
+
+// Tests by tier in the file name: `*.unit.test.ts` (pure, no server: `npm run test:unit`),
+// `*.int.test.ts` (a real nats-server from the global setup, or their own), `*.e2e.test.ts`
+// (the CLI, examples, browser, packages). `npm test` runs all three.
 export default defineConfig({
   test: {
-    include: ['**/*.test.ts'],
-    exclude: ['node_modules/**', ...(browser ? [] : [BROWSER_TESTS])],
-    globalSetup: ['test/harness/global-setup.ts'],
+    exclude: ['node_modules/**', 'dist/**'],
     testTimeout: 30_000,
     hookTimeout: 30_000,
     // Polls await events (a worker process starting a task, a fold catching up); on a loaded
     // two-core CI machine those can take seconds, not vitest's default of one.
     expect: { poll: { timeout: 15_000 } },
+    projects: [
+      { extends: true, test: { name: 'unit', include: ['**/*.unit.test.ts'] } },
+      {
+        extends: true,
+        test: { name: 'int', include: ['**/*.int.test.ts'], globalSetup: SERVER },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'e2e',
+          include: ['**/*.e2e.test.ts'],
+          exclude: ['node_modules/**', 'dist/**', ...(browser ? [] : [BROWSER_TESTS])],
+          globalSetup: SERVER,
+        },
+      },
+    ],
   },
 });

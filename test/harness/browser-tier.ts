@@ -1,13 +1,13 @@
 import { accessSync, constants, statSync } from 'node:fs';
 
 /**
- * The browser tier: test files named `*.browser.test.ts` drive a real Chromium through
+ * The browser tier: test files named `*.browser.e2e.test.ts` drive a real Chromium through
  * playwright-core (no browser download). They run only when a Chromium executable is found at
  * `FLEET_CHROMIUM` (default Debian's `/usr/bin/chromium`); otherwise vitest.config.ts leaves them
  * out of the run and the global setup says so loudly. `FLEET_REQUIRE_BROWSER=1` (set by
  * `.ci/run`) turns a missing Chromium into a failed run instead.
  */
-export const BROWSER_TESTS = '**/*.browser.test.ts';
+export const BROWSER_TESTS = '**/*.browser.e2e.test.ts';
 
 export const DEFAULT_CHROMIUM = '/usr/bin/chromium';
 

@@ -14,7 +14,7 @@ import { execHandler } from './exec-handler.ts';
 import type { TaskContext } from './task-context.ts';
 import { TaskError } from './task-error.ts';
 
-// How a worker ends (lost, revoked, drained): worker-ending.test.ts.
+// How a worker ends (lost, revoked, drained): worker-ending.int.test.ts.
 
 let fleet: WorkerFleet;
 let f: FleetFixture;

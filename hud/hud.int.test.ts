@@ -5,7 +5,7 @@ import { renderMetrics, startHud } from './index.ts';
 import type { Hud, SnapshotSource } from './index.ts';
 
 // Rendering and serialisation only: a fake snapshot provider stands in for the projections
-// here. The HUD over real projections is tested in hud-tenancy.test.ts and the browser test.
+// here. The HUD over real projections is tested in hud-tenancy.int.test.ts and the browser test.
 
 const histogram = (count: number, p50: number | null, p99: number | null) => ({
   count,
