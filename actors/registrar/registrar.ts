@@ -2,14 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { JetStreamApiCodes, JetStreamApiError } from '@nats-io/jetstream';
 import type { Msg, Subscription } from '@nats-io/transport-node';
 import type { z } from 'zod';
-import {
-  CurvePublicKey,
-  decode,
-  EnrollRequest,
-  RenewRequest,
-  replyRefusal,
-  WorkerId,
-} from '../../events/index.ts';
+import { decode, EnrollRequest, RenewRequest, replyRefusal, WorkerId } from '../../events/index.ts';
 import type {
   EnrollRefusal,
   EnrollReply,
@@ -24,6 +17,7 @@ import type { EnrollDecision } from './decide.ts';
 import type { EnrollCommand } from './enroll-command.ts';
 import type { CredentialIssuer, CredentialSubject } from './credential-issuer.ts';
 import { FailureLimiter } from './failure-limiter.ts';
+import { renewalOf, sealKeyOf } from './request-body.ts';
 import type { FailureLimiterOptions } from './failure-limiter.ts';
 import { hashSecret, parseKeyToken } from './keys.ts';
 import { startMemberWatch } from './member-watch.ts';
@@ -97,21 +91,6 @@ const GUESSES: Readonly<Set<EnrollRefusal>> = new Set(['unknown_key', 'bad_secre
 const encoder = new TextEncoder();
 const respond = (msg: Msg, body: EnrollReply | { error: string }) => {
   msg.respond(encoder.encode(JSON.stringify(body)));
-};
-
-/** The worker a renewal body names, if it names one (the request is checked later). */
-const renewalOf = (body: unknown): string | undefined => {
-  if (typeof body !== 'object' || body === null || !('renew' in body)) return undefined;
-  const r = body.renew;
-  if (typeof r !== 'object' || r === null || !('workerId' in r)) return undefined;
-  return typeof r.workerId === 'string' ? r.workerId : undefined;
-};
-
-/** The seal key of an enrollment body, when it carries a valid one. */
-const sealKeyOf = (body: unknown): string | undefined => {
-  if (typeof body !== 'object' || body === null || !('sealKey' in body)) return undefined;
-  const key = CurvePublicKey.safeParse(body.sealKey);
-  return key.success ? key.data : undefined;
 };
 
 const defaultWorkerId = (): string => `w${randomBytes(8).toString('hex')}`;
