@@ -6,13 +6,10 @@
 export { benchRawJetStream } from './raw-jetstream.ts';
 export type { RawBenchOptions, RawResult } from './raw-jetstream.ts';
 export { benchFleet } from './fleet.ts';
-export type {
-  FleetBenchOptions,
-  FleetProfile,
-  FleetResult,
-  FleetSetup,
-  LatencyBreakdown,
-} from './fleet.ts';
+export type { FleetResult } from './fleet.ts';
+export type { FleetBenchOptions, FleetSetup } from './fleet-setup.ts';
+export type { FleetProfile } from './fleet-profile.ts';
+export type { LatencyBreakdown } from './latency-breakdown.ts';
 export { benchBullmq } from './bullmq.ts';
 export type { BullmqBenchOptions, BullmqResult } from './bullmq.ts';
 export { spawnChild } from './child-link.ts';
