@@ -8,65 +8,26 @@
  */
 import { jetstream } from '@nats-io/jetstream';
 import type { Msg } from '@nats-io/transport-node';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startDispatcher } from '../../actors/dispatcher/dispatcher.ts';
-import type { Dispatcher } from '../../actors/dispatcher/dispatcher.ts';
-import { issueKey, startRegistrar } from '../../actors/registrar/index.ts';
-import type { Registrar } from '../../actors/registrar/index.ts';
+import { describe, expect, it } from 'vitest';
+import { issueKey } from '../../actors/registrar/index.ts';
 import { createWorker } from '../../actors/worker/index.ts';
-import type { Worker } from '../../actors/worker/index.ts';
-import { awaitTask, submitTask, submitTasks, taskStatus } from '../../client/index.ts';
-import { MAX_JSON_DEPTH, MAX_MESSAGE_BYTES } from '../../events/index.ts';
-import type { FleetEventInput, KeyId, PoolId, ProjectId, WorkerId } from '../../events/index.ts';
-import { P, POOL } from '../support/builders.ts';
-import { fleetFixture } from '../support/fleet-fixture.ts';
-import type { FleetFixture } from '../support/fleet-fixture.ts';
+import { awaitTask, submitTask, taskStatus } from '../../client/index.ts';
+import { MAX_MESSAGE_BYTES } from '../../events/index.ts';
+import type { WorkerId } from '../../events/index.ts';
+import { fin, health, HEARTBEAT_MS, pool, useBadInputFleet } from './support/bad-input-fleet.ts';
+import {
+  badKeyEvents,
+  json,
+  misplacedEvents,
+  text,
+  unreadableMessages,
+} from './support/bad-stored-messages.ts';
 
-const health = P.health as ProjectId;
-const fin = P.fin as ProjectId;
-const pool = POOL as PoolId;
-const HEARTBEAT_MS = 200;
-
-let f: FleetFixture;
-let d: Dispatcher;
-let r: Registrar;
-let worker: Worker | undefined;
-const errors: unknown[] = [];
-
-beforeEach(async () => {
-  f = await fleetFixture();
-  errors.length = 0;
-  // Workers appended by the fixture never beat: a high miss count keeps them from being lost.
-  d = await startDispatcher({
-    log: f.log,
-    pool,
-    config: { heartbeatMs: HEARTBEAT_MS, missedBeats: 1_000 },
-    onError: (e) => errors.push(e),
-  });
-  r = await startRegistrar({ log: f.log, onError: (e) => errors.push(e) });
-});
-afterEach(async () => {
-  await worker?.kill();
-  worker = undefined;
-  await d.stop();
-  await r.stop();
-  await f.close();
-});
-
-const encoder = new TextEncoder();
-const text = (s: string) => encoder.encode(s);
-const json = (o: unknown) => text(JSON.stringify(o));
-const at = { at: Date.now() };
-
-const submission = (taskId: string, over: Record<string, unknown> = {}): FleetEventInput => ({
-  type: 'task.submitted',
-  data: { taskId, project: health, pool, requirements: { models: ['llama'] }, ...over },
-  meta: at,
-});
+const fleet = useBadInputFleet();
 
 /** Sends a request and returns the reply's JSON. */
 const ask = async (subject: string, body: Uint8Array): Promise<unknown> => {
-  const m: Msg = await f.nc.request(subject, body, { timeout: 5_000 });
+  const m: Msg = await fleet.f.nc.request(subject, body, { timeout: 5_000 });
   return m.json<unknown>();
 };
 
@@ -78,13 +39,14 @@ const tally = (xs: readonly string[]) => {
 
 describe('bad input to a running dispatcher and registrar', () => {
   it('refuses and counts every bad message by its reason, and still serves a worker after', async () => {
+    const { f, d, r, errors } = fleet;
     const s = f.log.subjects;
     const js = jetstream(f.nc);
     const publish = async (subject: string, bytes: Uint8Array) => js.publish(subject, bytes);
 
     // A real worker, enrolled by the registrar, completes a first task.
     const key = await issueKey(f.log, { project: health, pool, models: ['llama'], maxUses: 2 });
-    worker = await createWorker({
+    const worker = await createWorker({
       nats: f.nc,
       key: key.token,
       root: s.root,
@@ -93,6 +55,7 @@ describe('bad input to a running dispatcher and registrar', () => {
       claimWaitMs: 1_000,
       handler: (t) => Promise.resolve({ output: { echo: t.payload } }),
     });
+    fleet.worker = worker;
     const a = worker.id;
     const run = async (taskId: string) => {
       await submitTask(f.nc, { taskId, project: health, pool, payload: taskId }, { root: s.root });
@@ -118,74 +81,7 @@ describe('bad input to a running dispatcher and registrar', () => {
     const before = (await f.log.jsm.streams.info(f.log.stream)).state.last_seq;
 
     // --- stored messages the codec refuses ------------------------------------------------
-    const deep = `${'['.repeat(MAX_JSON_DEPTH * 200)}${']'.repeat(MAX_JSON_DEPTH * 200)}`;
-    const unreadable: [string, Uint8Array, string, string?][] = [
-      [s.submit(health, pool), text('{"type":'), 'malformed_json'],
-      [s.submit(health, pool), Uint8Array.from([0xff, 0xfe, 0x7b]), 'malformed_json'],
-      [s.submit(health, pool), new Uint8Array(0), 'malformed_json'],
-      [s.submit(health, pool), text(`<${'x'.repeat(900_000)}>`), 'malformed_json'],
-      [
-        s.submit(health, pool),
-        json(submission('bad-priority', { priority: 'high' })),
-        'schema_invalid',
-        'bad-priority',
-      ],
-      [
-        s.submit(health, pool),
-        json({ type: 'task.exploded', data: { taskId: 'boom' }, meta: at }),
-        'unknown_type',
-      ],
-      [
-        s.submit(health, pool),
-        json({
-          type: 'task.assigned',
-          data: { taskId: 'mx', project: health, pool, workerId: 'wx', attempt: 2 },
-          meta: at,
-        }),
-        'not_allowed_on_subject',
-      ],
-      [
-        s.submit(health, pool),
-        json(submission('mismatch-1', { project: fin })),
-        'subject_mismatch',
-        'mismatch-1',
-      ],
-      [`${s.root}.${health}.${pool}.bogus`, json(submission('bogus-1')), 'bad_subject'],
-      [
-        s.submit(health, pool),
-        json({
-          batch: [submission('b1'), submission('b2'), submission('b3', { maxAttempts: 0 })],
-        }),
-        'schema_invalid',
-        'b3',
-      ],
-      [
-        s.submit(health, pool),
-        text(JSON.stringify(submission('deep-1', { payload: 'DEEP' })).replace('"DEEP"', deep)),
-        'schema_invalid',
-        'deep-1',
-      ],
-      [
-        s.submit(health, pool),
-        text(
-          JSON.stringify(submission('proto-1', { payload: { x: 1 } })).replace(
-            '{"x":1}',
-            '{"__proto__":{"admin":true},"x":1}',
-          ),
-        ),
-        'schema_invalid',
-        'proto-1',
-      ],
-      [
-        `${s.root}.${health}.${pool}.worker.constructor.report`,
-        json({
-          type: 'worker.draining',
-          data: { workerId: 'constructor', project: health, pool },
-          meta: at,
-        }),
-        'bad_subject',
-      ],
-    ];
+    const unreadable = unreadableMessages(s);
     for (const [subject, bytes] of unreadable) await publish(subject, bytes);
     // Over the size limit: the server refuses it, nothing is stored.
     await expect(
@@ -193,87 +89,11 @@ describe('bad input to a running dispatcher and registrar', () => {
     ).rejects.toThrow();
 
     // --- valid events that are wrong at their position in the log ---------------------------
-    const fold: [string, Uint8Array, string][] = [
-      [s.submit(health, pool), json(submission('good-1')), 'duplicate'],
-      [
-        s.report(health, pool, 'ghost' as WorkerId),
-        json({
-          type: 'task.completed',
-          data: { taskId: 'mx', project: health, pool, workerId: 'ghost', attempt: 1 },
-          meta: at,
-        }),
-        'unknown_worker',
-      ],
-      // A replayed report: the task it completed has ended.
-      [reportSubject, report.data, 'task_not_assigned'],
-      [
-        s.report(health, pool, 'wx' as WorkerId),
-        json({
-          type: 'task.completed',
-          data: { taskId: 'mx', project: health, pool, workerId: 'wx', attempt: 2 },
-          meta: at,
-        }),
-        'stale_attempt',
-      ],
-      [
-        s.report(health, pool, 'wf' as WorkerId),
-        json({
-          type: 'task.failed',
-          data: {
-            taskId: 'mx',
-            project: health,
-            pool,
-            workerId: 'wf',
-            attempt: 1,
-            error: { message: 'forged' },
-          },
-          meta: at,
-        }),
-        'cross_project',
-      ],
-    ];
+    const fold = misplacedEvents(s, reportSubject, report);
     for (const [subject, bytes] of fold) await publish(subject, bytes);
 
     // --- the registrar's key subjects -------------------------------------------------------
-    const keyEvent = (type: string, data: Record<string, unknown>) =>
-      json({ type, data, meta: at });
-    const keys: [string, Uint8Array][] = [
-      [s.key(health, key.keyId), text('nope')],
-      [
-        s.key(health, 'constructor' as KeyId),
-        keyEvent('key.used', { keyId: 'constructor', project: health, workerId: 'w9', use: 1 }),
-      ],
-      [
-        s.key(health, 'kbad' as KeyId),
-        keyEvent('key.issued', {
-          keyId: 'kbad',
-          project: health,
-          pool,
-          maxUses: 1,
-          expiresAt: Date.now() + 60_000,
-          secretHash: 'not-a-hash',
-        }),
-      ],
-      [
-        s.key(health, 'kghost' as KeyId),
-        keyEvent('key.used', { keyId: 'kghost', project: health, workerId: 'w9', use: 1 }),
-      ],
-      [
-        s.key(health, key.keyId),
-        keyEvent('key.used', { keyId: key.keyId, project: health, workerId: 'w9', use: 7 }),
-      ],
-      [
-        s.key(fin, key.keyId),
-        keyEvent('key.issued', {
-          keyId: key.keyId,
-          project: fin,
-          pool,
-          maxUses: 100,
-          expiresAt: Date.now() + 60_000,
-          secretHash: 'ab'.repeat(32),
-        }),
-      ],
-    ];
+    const keys = badKeyEvents(s, key);
     for (const [subject, bytes] of keys) await publish(subject, bytes);
 
     // --- request/reply subjects -------------------------------------------------------------
@@ -422,35 +242,5 @@ describe('bad input to a running dispatcher and registrar', () => {
     expect(
       await taskStatus(f.nc, { project: health, pool, taskId: 'good-2' }, { root: s.root }),
     ).toMatchObject({ status: 'completed', attempts: 1 });
-  });
-
-  it('nests payloads up to the limit; the producer client refuses deeper ones, publishing nothing', async () => {
-    const s = f.log.subjects;
-    const nested = (levels: number): unknown => {
-      let v: unknown = 'leaf';
-      for (let i = 0; i < levels; i += 1) v = [v];
-      return v;
-    };
-    const task = (taskId: string, levels: number) => ({
-      taskId,
-      project: health,
-      pool,
-      payload: nested(levels) as never,
-    });
-    for (const levels of [61, 5_000])
-      await expect(
-        submitTask(f.nc, task(`deep-${levels}`, levels), { root: s.root }),
-      ).rejects.toMatchObject({ code: 'invalid_input', path: 'payload' });
-    await expect(
-      submitTasks(f.nc, [task('fine', 1), task('too-deep', 61)], { root: s.root }),
-    ).rejects.toMatchObject({ code: 'invalid_input', path: '1.payload' });
-    expect((await f.log.jsm.streams.info(f.log.stream)).state.messages).toBe(0);
-    // Just inside the limit, alone and in a batch (the deepest envelope), the codec accepts it.
-    await submitTask(f.nc, task('alone', 60), { root: s.root });
-    await submitTasks(f.nc, [task('in-batch-1', 60), task('in-batch-2', 60)], { root: s.root });
-    await d.host.catchUp(s.submit(health, pool));
-    for (const id of ['alone', 'in-batch-1', 'in-batch-2'])
-      expect(d.host.state.tasks[`${health}/${id}`]?.status).toBe('queued');
-    expect(d.host.state.rejections.byReason).toEqual({});
   });
 });
