@@ -25,11 +25,18 @@ import { registerUp } from './commands/up.ts';
 import { registerWorker } from './commands/worker.ts';
 import { registerWorkers } from './commands/workers.ts';
 
+/** The package's version, from its package.json: next to cli/ in the sources, to dist/ built. */
 const version = (): string => {
-  const pkg: unknown = JSON.parse(
-    readFileSync(new URL('../package.json', import.meta.url), 'utf8'),
-  );
-  return typeof pkg === 'object' && pkg !== null && 'version' in pkg ? String(pkg.version) : '0';
+  for (const path of ['../package.json', '../../package.json']) {
+    let pkg: unknown;
+    try {
+      pkg = JSON.parse(readFileSync(new URL(path, import.meta.url), 'utf8'));
+    } catch {
+      continue;
+    }
+    if (typeof pkg === 'object' && pkg !== null && 'version' in pkg) return String(pkg.version);
+  }
+  return '0';
 };
 
 /**
