@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { ErrorCode, FleetError } from '../events/index.ts';
+import { ErrorCode, FleetError } from '../events/errors.ts';
 
 /**
  * Thrown when input (a producer's task, a command-line value) does not fit the contract.
