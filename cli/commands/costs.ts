@@ -1,14 +1,7 @@
 import type { Command } from 'commander';
-import { InvalidInputError } from '../../client/index.ts';
-import { isName } from '../../events/index.ts';
+import { InvalidInputError } from '../../client/invalid-input-error.ts';
 import type { ProjectId } from '../../events/index.ts';
-import {
-  DEFAULT_PRICE_TABLE,
-  loadPriceTable,
-  rollUpHours,
-  startProjections,
-  sumCosts,
-} from '../../projections/index.ts';
+import { isName } from '../../events/names.ts';
 import type { CostFigures, CostRow, Scope } from '../../projections/index.ts';
 import type { CliContext } from '../cli-context.ts';
 import { formatTable } from '../format-table.ts';
@@ -61,6 +54,8 @@ export const registerCosts = (program: Command, ctx: CliContext): void => {
     .option('--fresh', 'fold the whole log again instead of resuming from the checkpoint')
     .option('--json', 'print JSON')
     .action(async (o: CostsOptions, cmd: Command) => {
+      const { DEFAULT_PRICE_TABLE, loadPriceTable, rollUpHours, startProjections, sumCosts } =
+        await import('../../projections/index.ts');
       const scope = scopeOf(o.project);
       const sinceMs = o.since === undefined ? undefined : parseDuration(o.since, '--since');
       const priceTable =

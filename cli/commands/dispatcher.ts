@@ -1,9 +1,7 @@
 import type { Command } from 'commander';
-import { EventLog } from '../../actors/host/event-log.ts';
 import type { CliContext } from '../cli-context.ts';
 import { parseDuration } from '../parse-duration.ts';
 import { collect, parseInteger, parseWeights } from '../parse-options.ts';
-import { poolName, startPoolDispatcher } from '../start-pool-dispatcher.ts';
 import { stopSignals } from '../stop-signals.ts';
 
 interface DispatcherOptions {
@@ -23,6 +21,8 @@ export const registerDispatcher = (program: Command, ctx: CliContext): void => {
     .option('--missed-beats <n>', 'heartbeats missed before a worker is lost', '2')
     .option('--weight <project=weight>', 'fair-share weight of a project (repeatable)', collect)
     .action(async (o: DispatcherOptions, cmd: Command) => {
+      const { EventLog } = await import('../../actors/host/event-log.ts');
+      const { poolName, startPoolDispatcher } = await import('../start-pool-dispatcher.ts');
       const pool = poolName(o.pool);
       const config = {
         heartbeatMs: parseDuration(o.heartbeat, '--heartbeat'),

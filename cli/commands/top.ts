@@ -1,8 +1,6 @@
 import type { Command } from 'commander';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { EventLog } from '../../actors/host/event-log.ts';
 import type { WaitingView } from '../../projections/index.ts';
-import { DEFAULT_PRICE_TABLE, loadPriceTable, startProjections } from '../../projections/index.ts';
 import type { HistogramView, ProjectionsSnapshot } from '../../projections/index.ts';
 import type { CliContext } from '../cli-context.ts';
 import { errorMessage } from '../error-message.ts';
@@ -137,6 +135,9 @@ export const registerTop = (program: Command, ctx: CliContext): void => {
     .option('--once', 'print one frame and exit')
     .option('--prices <file>', 'price table JSON for tokens reported without a cost')
     .action(async (o: TopOptions, cmd: Command) => {
+      const { EventLog } = await import('../../actors/host/event-log.ts');
+      const { DEFAULT_PRICE_TABLE, loadPriceTable, startProjections } =
+        await import('../../projections/index.ts');
       const scope = scopeOf(o.project);
       const interval = Math.max(100, parseDuration(o.interval, '--interval'));
       const priceTable =

@@ -1,20 +1,14 @@
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Command } from 'commander';
 import type { Dispatcher } from '../../actors/dispatcher/dispatcher.ts';
-import { startGateway } from '../../actors/gateway/index.ts';
 import type { Gateway } from '../../actors/gateway/index.ts';
-import { EventLog } from '../../actors/host/event-log.ts';
-import { startRegistrar } from '../../actors/registrar/index.ts';
 import type { Registrar } from '../../actors/registrar/index.ts';
 import { DEFAULT_NATS_URL } from '../cli-context.ts';
 import type { CliContext } from '../cli-context.ts';
-import { ensureNats } from '../../infra/embedded-nats.ts';
 import { errorMessage } from '../error-message.ts';
 import { collect, parseInteger, parseList } from '../parse-options.ts';
-import { poolName, startPoolDispatcher } from '../start-pool-dispatcher.ts';
 import { stopSignals } from '../stop-signals.ts';
 import { parseDuration } from '../parse-duration.ts';
-import { prepareSecure } from '../../security/secure-setup.ts';
 import { hudTokens, startHudService } from './hud.ts';
 import type { HudService } from './hud.ts';
 
@@ -46,6 +40,12 @@ export const registerUp = (program: Command, ctx: CliContext): void => {
     )
     .option('--worker-ttl <duration>', 'lifetime of workers’ credentials, with --secure', '1h')
     .action(async (o: UpOptions, cmd: Command) => {
+      const { startGateway } = await import('../../actors/gateway/index.ts');
+      const { EventLog } = await import('../../actors/host/event-log.ts');
+      const { startRegistrar } = await import('../../actors/registrar/index.ts');
+      const { ensureNats } = await import('../../infra/embedded-nats.ts');
+      const { prepareSecure } = await import('../../security/secure-setup.ts');
+      const { poolName, startPoolDispatcher } = await import('../start-pool-dispatcher.ts');
       const names = parseList(o.pools);
       const pools = (names.length === 0 ? ['default'] : names).map((p) => poolName(p, '--pools'));
       const g = ctx.globals(cmd);
