@@ -5,14 +5,14 @@
  * `exports` must give working modules and their types. Slow (a build and an install): up to a
  * few minutes on a busy machine.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 
 const exec = promisify(execFile);
 const repo = fileURLToPath(new URL('..', import.meta.url));
@@ -67,6 +67,39 @@ describe('the packed package, installed in a fresh folder', () => {
       cwd: consumer,
     });
     expect(version.trim()).toMatch(/^\d+\.\d+\.\d+/);
+  }, 60_000);
+
+  it('serves the HUD page from the files the build copied beside its modules', async () => {
+    const token = 'package-e2e-operator-token';
+    // The installed binary itself, not through npx, so that SIGTERM reaches it.
+    const fleet = join(consumer, 'node_modules', '.bin', 'fleet');
+    const hud = spawn(fleet, ['--nats', inject('natsUrl'), 'hud', '--port', '0'], {
+      cwd: consumer,
+      env: { ...process.env, FLEET_HUD_OPERATOR_TOKEN: token },
+    });
+    const exited = new Promise((resolve) => hud.once('close', resolve));
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        let out = '';
+        hud.stdout.on('data', (chunk: Buffer) => {
+          out += chunk.toString();
+          const at = /HUD at (http:\S+)/.exec(out);
+          if (at?.[1] !== undefined) resolve(at[1]);
+        });
+        hud.once('close', (code) => {
+          reject(new Error(`fleet hud exited (${String(code)}): ${out}`));
+        });
+      });
+      const page = await fetch(url, { headers: { authorization: `Bearer ${token}` } });
+      expect(page.status).toBe(200);
+      // Its script and stylesheet inlined: read from dist/hud/ of the installed package.
+      const html = await page.text();
+      expect(html).toContain('<script>');
+      expect(html).toContain('<style>');
+    } finally {
+      hud.kill('SIGTERM');
+      await exited;
+    }
   }, 60_000);
 
   it('exports the client and the worker SDK to an ES module', async () => {
