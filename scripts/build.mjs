@@ -9,11 +9,24 @@ import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
 import process from 'node:process';
 import { fileURLToPath } from 'node:url';
-import ts from 'typescript';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dist = join(root, 'dist');
 const project = join(root, 'tsconfig.build.json');
+
+// Without the dev dependencies (`npm ci --omit=dev` in a checkout) there is nothing to build
+// with: say what to do rather than fail with a stack trace.
+const ts = await import('typescript').then(
+  (m) => m.default,
+  () => undefined,
+);
+if (ts === undefined) {
+  process.stderr.write(
+    'build: typescript is not installed; the build needs the dev dependencies (install them, ' +
+      'build, then `npm prune --omit=dev` if they must go)\n',
+  );
+  process.exit(1);
+}
 
 // Files of a deleted or renamed source must not linger in the package.
 rmSync(dist, { recursive: true, force: true });
