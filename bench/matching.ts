@@ -6,7 +6,7 @@
  *    drawn from the same 50 capability signatures, across 3 projects, with the same 2,000
  *    queued tasks over 20 demand signatures. The design claims matching costs grow with
  *    signatures, not workers: the ratio 10,000-worker cost / 100-worker cost should be near 1.
- * 2. Folding: events/s of `evolveRecipe` in place on a private state, of `evolveAll` (one immer
+ * 2. Folding: events/s of `evolveEntryInPlace` in place on a private state, of `evolveEntries` (one immer
  *    draft for the whole history) and of `evolve` (one immer `produce` per entry) over the same
  *    10,000-event history, so we know which one the dispatcher can afford.
  *
@@ -18,14 +18,14 @@ import {
   capabilitySignature,
   decide,
   demandSignature,
-  evolve,
-  evolveAll,
-  evolveRecipe,
+  evolveEntry,
+  evolveEntries,
+  evolveEntryInPlace,
   initialState,
   unmetRequirements,
   whyWaiting,
-} from '../actors/dispatcher/index.ts';
-import type { Capability, Demand, DispatchState } from '../actors/dispatcher/index.ts';
+} from '../domain/pool/index.ts';
+import type { Capability, Demand, DispatchState } from '../domain/pool/index.ts';
 import { EventSchemas } from '../events/index.ts';
 import type {
   DispatchCommand,
@@ -275,7 +275,7 @@ const buildPool = (workers: number): DispatchState => {
   let seq = 0;
   const fold = (e: FleetEvent) => {
     seq += 1;
-    evolveRecipe(s, { seq, at: BASE_TIME + seq, events: [e] });
+    evolveEntryInPlace(s, { seq, at: BASE_TIME + seq, events: [e] });
   };
   for (let i = 0; i < workers; i++) fold(enroll(i, BASE_TIME));
   for (const e of submissions) fold(e);
@@ -355,7 +355,7 @@ const buildHistory = (): { entries: LogEntry[]; events: number } => {
   const append = (list: FleetEvent[]) => {
     seq += 1;
     const entry: LogEntry = { seq, at: BASE_TIME + seq * 10, events: list };
-    evolveRecipe(sim, entry);
+    evolveEntryInPlace(sim, entry);
     entries.push(entry);
     events += list.length;
   };
@@ -410,16 +410,16 @@ const history = buildHistory();
 /** Exact folds of the whole history, timed end to end. */
 const folds = [
   {
-    name: 'evolveRecipe in place (private state)',
+    name: 'evolveEntryInPlace in place (private state)',
     run: (): DispatchState => {
       const s = initialState({ pool: POOL });
-      for (const e of history.entries) evolveRecipe(s, e);
+      for (const e of history.entries) evolveEntryInPlace(s, e);
       return s;
     },
   },
   {
-    name: 'evolveAll (one immer draft for all)',
-    run: (): DispatchState => evolveAll(initialState({ pool: POOL }), history.entries),
+    name: 'evolveEntries (one immer draft for all)',
+    run: (): DispatchState => evolveEntries(initialState({ pool: POOL }), history.entries),
   },
 ];
 if (EXACT)
@@ -427,7 +427,7 @@ if (EXACT)
     name: 'evolve (immer produce per entry), exact',
     run: (): DispatchState => {
       let s = initialState({ pool: POOL });
-      for (const e of history.entries) s = evolve(s, e);
+      for (const e of history.entries) s = evolveEntry(s, e).state;
       return s;
     },
   });
@@ -453,7 +453,7 @@ const segments = (() => {
       window: segment.slice(0, WINDOW),
       events: segment.reduce((a, e) => a + ('events' in e ? e.events.length : 1), 0),
     });
-    state = evolveAll(state, segment); // frozen, as `evolve` leaves it
+    state = evolveEntries(state, segment); // frozen, as `evolve` leaves it
   }
   return out;
 })();
@@ -464,7 +464,7 @@ const estimateEvolve = (): number => {
   for (const seg of segments) {
     let s = seg.state;
     const t0 = process.hrtime.bigint();
-    for (const e of seg.window) s = evolve(s, e);
+    for (const e of seg.window) s = evolveEntry(s, e).state;
     const ns = Number(process.hrtime.bigint() - t0);
     sink += s.position;
     const windowEvents = seg.window.reduce((a, e) => a + ('events' in e ? e.events.length : 1), 0);
@@ -603,13 +603,13 @@ for (const f of folds) {
   foldResults.push({ name: `${f.name} [${rounds} rounds]`, ns: median(samples) });
 }
 if (new Set(finals).size !== 1) throw new Error('the folds disagree on the final state');
-// The sampled `evolve` must do what `evolveAll` does on the same window.
+// The sampled `evolve` must do what `evolveEntries` does on the same window.
 const lastSegment = segments.at(-1);
 if (lastSegment !== undefined) {
-  const viaEvolve = lastSegment.window.reduce(evolve, lastSegment.state);
-  const viaAll = evolveAll(lastSegment.state, lastSegment.window);
+  const viaEvolve = lastSegment.window.reduce((s, e) => evolveEntry(s, e).state, lastSegment.state);
+  const viaAll = evolveEntries(lastSegment.state, lastSegment.window);
   if (JSON.stringify(viaEvolve) !== JSON.stringify(viaAll))
-    throw new Error('evolve and evolveAll disagree');
+    throw new Error('evolve and evolveEntries disagree');
 }
 estimateEvolve(); // warm-up
 const estimates = Array.from({ length: FOLD_ROUNDS_ESTIMATED }, estimateEvolve);

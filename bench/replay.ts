@@ -25,7 +25,7 @@ import { performance } from 'node:perf_hooks';
 import { DeliverPolicy, jetstream } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { EventLog } from '../actors/host/event-log.ts';
+import { EventLog } from '../log/index.ts';
 import { startNatsServer } from '../infra/nats-server.ts';
 import { decode, encode } from '../events/index.ts';
 import type { FleetEventInput, KeyId, PoolId, ProjectId, WorkerId } from '../events/index.ts';

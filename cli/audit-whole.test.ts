@@ -6,7 +6,7 @@ import type { JetStreamManager } from '@nats-io/jetstream';
 import { createOperator } from '@nats-io/nkeys';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { afterEach, describe, expect, inject, it } from 'vitest';
-import { EventLog } from '../actors/host/event-log.ts';
+import { EventLog } from '../log/index.ts';
 import type { AuditReport } from '../projections/audit/index.ts';
 import { signRetention } from '../projections/audit/index.ts';
 import { openAuthDir } from '../security/index.ts';

@@ -1,6 +1,6 @@
 import type { NatsConnection } from '@nats-io/transport-node';
 import { afterEach, describe, expect, inject, it } from 'vitest';
-import { EventLog } from '../actors/host/event-log.ts';
+import { EventLog } from '../log/index.ts';
 import type { PoolId, ProjectId, WorkerId } from '../events/index.ts';
 import type { AuditReport, FleetStateAt } from '../projections/audit/index.ts';
 import { connectTest, uniqueName } from '../test/harness/index.ts';

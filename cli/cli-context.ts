@@ -1,7 +1,7 @@
 import type * as Nats from '@nats-io/transport-node';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Command } from 'commander';
-import type { EventLog } from '../actors/host/event-log.ts';
+import type { EventLog } from '../log/index.ts';
 import { RefusedError, UnavailableError } from '../events/errors.ts';
 import { DEFAULT_ROOT, DEFAULT_STREAM } from '../events/names.ts';
 import type { UserCredentials } from '../security/user-credentials.ts';
@@ -168,7 +168,7 @@ export class CliContext {
   /** Runs `fn` with the event log (the stream is created when missing), closing it after. */
   withLog<T>(cmd: Command, fn: (log: EventLog, g: GlobalOptions) => Promise<T>): Promise<T> {
     return this.withNats(cmd, async (nc, g) => {
-      const { EventLog } = await import('../actors/host/event-log.ts');
+      const { EventLog } = await import('../log/index.ts');
       return fn(await EventLog.open(nc, { stream: g.stream, root: g.root }), g);
     });
   }

@@ -1,6 +1,6 @@
-import { evolveRecipe, initialState } from '../actors/dispatcher/index.ts';
-import type { DispatchState, WorkerStatus } from '../actors/dispatcher/index.ts';
-import type { EventLog } from '../actors/host/event-log.ts';
+import { evolveEntryInPlace, initialState } from '../domain/pool/index.ts';
+import type { DispatchState, WorkerStatus } from '../domain/pool/index.ts';
+import type { EventLog } from '../log/index.ts';
 import { isName, parseSubject } from '../events/index.ts';
 import type { Labels, PoolId, ProjectId, Runtime } from '../events/index.ts';
 import { InvalidInputError } from '../client/index.ts';
@@ -56,7 +56,7 @@ export const readWorkers = async (
       state = initialState({ pool: p });
       pools.set(p, state);
     }
-    evolveRecipe(state, entry);
+    evolveEntryInPlace(state, entry);
   });
   try {
     await tail.caughtUp;

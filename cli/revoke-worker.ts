@@ -1,4 +1,4 @@
-import type { EventLog } from '../actors/host/event-log.ts';
+import type { EventLog } from '../log/index.ts';
 import { ConflictError, isReadable, RefusedError, WorkerRevoked } from '../events/index.ts';
 import { InvalidInputError } from '../client/index.ts';
 

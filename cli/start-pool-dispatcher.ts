@@ -1,13 +1,14 @@
 import { startDispatcher } from '../actors/dispatcher/dispatcher.ts';
 import type { Dispatcher } from '../actors/dispatcher/dispatcher.ts';
-import type { DispatcherConfig } from '../actors/dispatcher/index.ts';
-import type { EventLog } from '../actors/host/event-log.ts';
-import { Snapshots } from '../actors/host/snapshots.ts';
+import type { DispatcherConfig } from '../domain/pool/index.ts';
+import type { EventLog } from '../log/index.ts';
+import { progressLine, Snapshots } from '../actors/host/index.ts';
 import { PoolId } from '../events/index.ts';
 import { InvalidInputError } from '../client/index.ts';
 import type { CliContext } from './cli-context.ts';
 import { errorMessage } from './error-message.ts';
 import { snapshotBucket } from './snapshot-bucket.ts';
+import type { Readiness } from './health-server.ts';
 
 /** Checks a pool name given on the command line. */
 export const poolName = (name: string, flag = '--pool'): PoolId => {
@@ -22,18 +23,23 @@ export const poolName = (name: string, flag = '--pool'): PoolId => {
 
 /**
  * Starts the dispatcher of a pool with snapshots in the deployment's own bucket, telling its
- * survived errors on stderr.
+ * survived errors and, while it catches up with the log, its progress on stderr (and to
+ * `readiness`), then one `ready:` line on stdout.
  */
 export const startPoolDispatcher = async (
   ctx: CliContext,
   log: EventLog,
   pool: PoolId,
   config: Partial<Omit<DispatcherConfig, 'pool'>> = {},
+  readiness?: Readiness,
 ): Promise<Dispatcher> => {
+  const actor = `dispatcher.${pool}`;
+  readiness?.starting(actor);
+  const started = performance.now();
   const snapshots = await Snapshots.open(log.nc, snapshotBucket(log.stream, log.subjects.root));
   // Once per requester subject: a flood of hostile requests must not flood the log too.
   const told = new Set<string>();
-  return startDispatcher({
+  const d = await startDispatcher({
     log,
     pool,
     config,
@@ -49,5 +55,20 @@ export const startPoolDispatcher = async (
         `dispatcher ${pool}: refused to answer a ${r.kind} request on ${r.subject} [${r.reason}]: ${r.detail} (told once per subject)`,
       );
     },
+    onProgress: (p) => {
+      readiness?.progress(p);
+      ctx.warn(progressLine(p));
+    },
   });
+  const { restoredFrom, folded } = d.host.stats;
+  readiness?.ready(actor, d.host.position);
+  const seconds = ((performance.now() - started) / 1000).toFixed(1);
+  ctx.print(
+    `ready: dispatcher of pool ${pool} at seq ${d.host.position}, ` +
+      (restoredFrom === undefined
+        ? 'from the start of the log'
+        : `from its snapshot at ${restoredFrom}`) +
+      ` and ${folded} messages folded, in ${seconds} s`,
+  );
+  return d;
 };

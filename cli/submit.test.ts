@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startDispatcher } from '../actors/dispatcher/dispatcher.ts';
 import type { Dispatcher } from '../actors/dispatcher/dispatcher.ts';
-import { taskKey } from '../actors/dispatcher/index.ts';
+import { taskKey } from '../domain/pool/index.ts';
 import type { PoolId, ProjectId } from '../events/index.ts';
 import { uniqueName } from '../test/harness/index.ts';
 import { P, POOL } from '../test/support/builders.ts';

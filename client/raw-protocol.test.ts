@@ -3,7 +3,7 @@ import type { Socket } from 'node:net';
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
 import { startDispatcher } from '../actors/dispatcher/dispatcher.ts';
 import type { Dispatcher } from '../actors/dispatcher/dispatcher.ts';
-import { taskKey } from '../actors/dispatcher/index.ts';
+import { taskKey } from '../domain/pool/index.ts';
 import type { PoolId, ProjectId } from '../events/index.ts';
 import { P, POOL } from '../test/support/builders.ts';
 import { fleetFixture } from '../test/support/fleet-fixture.ts';

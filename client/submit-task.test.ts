@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startDispatcher } from '../actors/dispatcher/dispatcher.ts';
 import type { Dispatcher } from '../actors/dispatcher/dispatcher.ts';
-import { taskKey } from '../actors/dispatcher/index.ts';
+import { taskKey } from '../domain/pool/index.ts';
 import type { PoolId } from '../events/index.ts';
 import { P, POOL } from '../test/support/builders.ts';
 import { fleetFixture } from '../test/support/fleet-fixture.ts';

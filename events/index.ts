@@ -10,6 +10,7 @@ export {
   ConflictError,
   UnavailableError,
   RefusedError,
+  InvalidInputError,
 } from './errors.ts';
 export { ok, err } from './result.ts';
 export type { Result } from './result.ts';

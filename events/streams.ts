@@ -14,7 +14,7 @@ export const DEDUPE_WINDOW_MS = 2 * 60_000;
  * the contract's message size limit enforced by the server too. Purging the stream and
  * deleting its messages are refused by the server itself, whoever asks: nats-server 2.9.10
  * honours both flags, and a stream update sets but never clears them (checked in
- * actors/host/event-log.test.ts). The head goes only through limits an operator sets.
+ * log/event-log.test.ts). The head goes only through limits an operator sets.
  */
 export const streamConfig = (
   options: { name?: string; root?: string; replicas?: number } = {},

@@ -45,7 +45,7 @@ export const WorkerLost = defineEvent(
 );
 export type WorkerLost = z.infer<typeof WorkerLost>;
 
-/** An operator locks a worker out. Written by the registrar on the member subject. */
+/** An operator locks a worker out (`fleet workers revoke`), on the worker's member subject. */
 export const WorkerRevoked = defineEvent(
   'worker.revoked',
   z.object({ ...WorkerRef, reason: z.string().max(512).optional() }).strict(),

@@ -1,6 +1,6 @@
 import { jetstreamManager, JetStreamApiCodes, JetStreamApiError } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { EventLog } from '../actors/host/event-log.ts';
+import { EventLog } from '../log/index.ts';
 
 /**
  * Opens an example's log on an empty stream: the stream of an earlier run, if any, is deleted

@@ -1,4 +1,4 @@
-import type { EventLog, TailItem } from '../actors/host/event-log.ts';
+import type { EventLog, TailItem } from '../log/index.ts';
 
 /**
  * Reads every message of Fleet's stream, from the first to the last stored when the read

@@ -1,6 +1,6 @@
-import { evolveAll, initialState } from '../actors/dispatcher/index.ts';
-import type { DispatchState, TaskStatus } from '../actors/dispatcher/index.ts';
-import type { TailItem } from '../actors/host/event-log.ts';
+import { evolveEntries, initialState } from '../domain/pool/index.ts';
+import type { DispatchState, TaskStatus } from '../domain/pool/index.ts';
+import type { TailItem } from '../log/index.ts';
 import { isReadable, subjectMatches, subjects } from '../events/index.ts';
 import type { EventOf, PoolId } from '../events/index.ts';
 
@@ -101,7 +101,7 @@ export const verifyIsolation = (
   const refusedClaims: Record<string, number> = {};
   for (const pool of pools) {
     const filter = s.pool(pool);
-    const state: DispatchState = evolveAll(
+    const state: DispatchState = evolveEntries(
       initialState({ pool }),
       items.filter((i) => subjectMatches(filter, i.subject)).map((i) => i.entry),
     );

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClaimReply, PoolId, ProjectId, WorkerId } from '../events/index.ts';
 import type { HudSnapshot } from './index.ts';
-import { startLiveFleet } from './testing/live-fleet.ts';
-import type { LiveFleet } from './testing/live-fleet.ts';
+import { startLiveFleet } from '../test/support/live-fleet.ts';
+import type { LiveFleet } from '../test/support/live-fleet.ts';
 
 // Tenancy through every route, over the real projections of a real fleet: two tenants, each
 // with a worker that ran tasks and reported cost, and one cross-tenant claim that was refused.

@@ -5,8 +5,8 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PoolId, ProjectId } from '../events/index.ts';
 import { chromiumPath } from '../test/harness/browser-tier.ts';
-import { startLiveFleet } from './testing/live-fleet.ts';
-import type { LiveFleet } from './testing/live-fleet.ts';
+import { startLiveFleet } from '../test/support/live-fleet.ts';
+import type { LiveFleet } from '../test/support/live-fleet.ts';
 
 // The page in a real browser (Debian's Chromium, driven by playwright-core) over a real fleet:
 // live numbers move without a reload, and a tenant's page holds nothing of another tenant.

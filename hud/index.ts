@@ -1,6 +1,6 @@
 /**
- * The mission-control HUD: a node:http server over the projections with the page
- * (`page.html`, `page.css`, `page.js`, served from memory, nothing remote), its snapshot as
+ * The mission-control HUD: a node:http server over the projections with the page (`page/`:
+ * HTML, styles and scripts, inlined and served from memory, nothing remote), its snapshot as
  * JSON and as Server-Sent Events, and Prometheus metrics; every route scoped by token.
  */
 export { startHud } from './start-hud.ts';

@@ -8,30 +8,60 @@ export interface PageAssets {
   readonly csp: string;
 }
 
-const read = (name: string): string => readFileSync(new URL(name, import.meta.url), 'utf8');
+const PAGE = new URL('page/', import.meta.url);
+const read = (name: string): string => readFileSync(new URL(name, PAGE), 'utf8');
 const sha256 = (text: string): string => createHash('sha256').update(text, 'utf8').digest('base64');
 
+// A line of page.html naming one of its files: the indent, and the file's name.
+const STYLESHEET = /^([ \t]*)<link rel="stylesheet" href="([\w-]+\.css)" \/>\n/gm;
+const SCRIPT = /^([ \t]*)<script src="([\w-]+\.js)"><\/script>\n/gm;
+
 /**
- * Reads `page.html`, `page.css` and `page.js` once and inlines the last two, so the page is
- * one response and needs nothing else: no CDN, no web font, no second request that would have
- * to carry the token. The policy pins the inlined code by hash and lets the page connect only
- * to its own origin.
+ * Replaces the lines of `html` that match `tag` with one `element`, where the first stood,
+ * holding the text of the files they name, joined by `join` in their order.
+ */
+const inlineFiles = (
+  html: string,
+  tag: RegExp,
+  element: 'style' | 'script',
+  join: (files: readonly string[]) => string,
+): { readonly html: string; readonly text: string } => {
+  const names = [...html.matchAll(tag)].map((match) => match[2] ?? '');
+  if (names.length === 0) throw new Error(`page.html names no file for its <${element}>`);
+  const text = join(names.map(read));
+  let first = true;
+  const out = html.replace(tag, (_line, indent: string) => {
+    if (!first) return '';
+    first = false;
+    return `${indent}<${element}>${text}</${element}>\n`;
+  });
+  return { html: out, text };
+};
+
+/**
+ * Reads `page/page.html` once and inlines the styles and scripts it names, so the page is one
+ * response and needs nothing else: no CDN, no web font, no second request that would have to
+ * carry the token. The scripts share one scope, as `page/tsconfig.json` checks them: they are
+ * joined in their order into one function, which keeps their names out of the global scope.
+ * The policy pins the inlined code by hash and lets the page connect only to its own origin.
  */
 export const loadPageAssets = (): PageAssets => {
-  const css = read('page.css');
-  const js = read('page.js');
-  const html = read('page.html')
-    .replace('<link rel="stylesheet" href="page.css" />', () => `<style>${css}</style>`)
-    .replace('<script src="page.js"></script>', () => `<script>${js}</script>`);
+  const styled = inlineFiles(read('page.html'), STYLESHEET, 'style', (files) => files.join('\n'));
+  const scripted = inlineFiles(
+    styled.html,
+    SCRIPT,
+    'script',
+    (files) => `'use strict';\n\n(() => {\n${files.join('\n')}})();\n`,
+  );
   const csp = [
     "default-src 'none'",
-    `script-src 'sha256-${sha256(js)}'`,
-    `style-src 'sha256-${sha256(css)}'`,
+    `script-src 'sha256-${sha256(scripted.text)}'`,
+    `style-src 'sha256-${sha256(styled.text)}'`,
     "connect-src 'self'",
     'img-src data:',
     "base-uri 'none'",
     "form-action 'none'",
     "frame-ancestors 'none'",
   ].join('; ');
-  return { html, csp };
+  return { html: scripted.html, csp };
 };

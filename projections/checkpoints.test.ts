@@ -2,6 +2,7 @@ import { Kvm } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { ChunkedValues, SPREAD_OVER } from '../log/index.ts';
 import { connectTest, uniqueName } from '../test/harness/index.ts';
 import {
   DEFAULT_PROJECTION_BUCKET,
@@ -70,6 +71,23 @@ describe('projection checkpoints', () => {
     expect(await store.load('r', 2, State)).toBeUndefined();
     await kv.put('r', '{"slot":"a"');
     expect(await store.load('r', 2, State)).toBeUndefined();
+  });
+
+  it('writes a state with large records as JSON lines, and reads one written as a single JSON string', async () => {
+    const { bucket, store } = await open(1024);
+    const counts = Object.fromEntries(
+      Array.from({ length: SPREAD_OVER + 1 }, (_, i) => [`p${i}`, { n: i }]),
+    );
+    const checkpoint = { version: 1, position: 3, origin: 'S@1', state: { byProject: counts } };
+    const Counts = z.object({ byProject: z.record(z.string(), z.object({ n: z.number() })) });
+    await store.save('lines', serialise(checkpoint));
+    expect(await store.load('lines', 1, Counts)).toEqual(checkpoint);
+    const values = await ChunkedValues.open(nc, bucket);
+    const text = new TextDecoder().decode(await values.get('lines'));
+    expect(text.split('\n').filter((l) => l !== '')).toHaveLength(1 + SPREAD_OVER + 1);
+
+    await store.save('one', new TextEncoder().encode(JSON.stringify(checkpoint)));
+    expect(await store.load('one', 1, Counts)).toEqual(checkpoint);
   });
 
   it('gives each deployment its own bucket, the default one `fleet_projections`', () => {

@@ -1,6 +1,6 @@
 import type { NatsConnection } from '@nats-io/transport-node';
 import { z } from 'zod';
-import { ChunkedValues } from '../actors/host/chunked-values.ts';
+import { ChunkedValues, readLines, writeLines } from '../log/index.ts';
 import { DEFAULT_PROJECTION_BUCKET, projectionBucket } from '../events/index.ts';
 
 // The contract names every deployment's buckets; re-exported for the projections' users.
@@ -25,10 +25,12 @@ const Envelope = z.object({
 });
 
 /**
- * Projection checkpoints in a KV bucket, one key per projection. A checkpoint is the JSON of
- * `{ version, position, origin, state }`, stored as a chunked value (states grow past one KV
- * value; a crash mid-save leaves the previous checkpoint whole). Loading checks the digest, the
- * envelope and the state's schema; anything wrong means "fold from the start".
+ * Projection checkpoints in a KV bucket, one key per projection. A checkpoint is
+ * `{ version, position, origin, state }` written as lines of JSON (see log/json-lines.ts: no
+ * string of its whole size is ever built, so it has no size cliff), stored as a chunked value
+ * (states grow past one KV value; a crash mid-save leaves the previous checkpoint whole). One
+ * written as a single JSON string reads the same. Loading checks the digest, the envelope and
+ * the state's schema; anything wrong means "fold from the start".
  */
 export class ProjectionCheckpoints {
   private constructor(private readonly values: ChunkedValues) {}
@@ -56,16 +58,16 @@ export class ProjectionCheckpoints {
     version: number,
     schema: z.ZodType<S>,
   ): Promise<Checkpoint<S> | undefined> {
-    const raw = await this.values.getJson(key);
-    const envelope = Envelope.safeParse(raw);
+    const bytes = await this.values.get(key);
+    const envelope = Envelope.safeParse(bytes === undefined ? undefined : readLines(bytes));
     if (!envelope.success || envelope.data.version !== version) return undefined;
     const state = schema.safeParse(envelope.data.state);
     return state.success ? { ...envelope.data, state: state.data } : undefined;
   }
 
   /** Saves a checkpoint (already serialised with {@link serialise}, so it is taken at one instant). */
-  async save(key: string, bytes: Uint8Array): Promise<void> {
-    await this.values.put(key, bytes);
+  async save(key: string, parts: Uint8Array | readonly Uint8Array[]): Promise<void> {
+    await this.values.put(key, parts);
   }
 
   /** Forgets the checkpoint of `key`. */
@@ -74,6 +76,6 @@ export class ProjectionCheckpoints {
   }
 }
 
-/** The bytes of a checkpoint, taken now (the state may change right after). */
-export const serialise = <S>(checkpoint: Checkpoint<S>): Uint8Array =>
-  new TextEncoder().encode(JSON.stringify(checkpoint));
+/** The bytes of a checkpoint as parts in order, taken now (the state may change right after). */
+export const serialise = <S>(checkpoint: Checkpoint<S>): Uint8Array[] =>
+  writeLines(checkpoint as unknown as Record<string, unknown>);

@@ -1,4 +1,4 @@
-import type { TaskStatus } from '../actors/dispatcher/index.ts';
+import type { TaskStatus, Verdict } from '../domain/pool/index.ts';
 import type { LogEntry } from '../events/index.ts';
 
 /** One stored message as a projection folds it: the subject it was stored on and its entry. */
@@ -8,21 +8,16 @@ export interface FoldItem {
 }
 
 /**
- * What the dispatcher's own fold made of one event: accepted (with the task's status before
- * and after, for task events), or refused with the fold's reason. Projections count only what
- * the dispatcher accepted, so a forged, stale or duplicate report never bills or times anything.
+ * The pool rule's verdict on one event (the dispatcher's own), as projections read it: when
+ * applied, with the task's status before (absent: the task did not exist) and after, for task
+ * events. Projections count only what was applied, so a forged, stale or duplicate report never
+ * bills or times anything.
  */
-export type Verdict =
-  | {
-      readonly accepted: true;
-      /** The task's status before the event (absent: the task did not exist). */
-      readonly from?: TaskStatus;
-      /** The task's status after the event. */
-      readonly to?: TaskStatus;
-    }
-  | { readonly accepted: false; readonly reason: string; readonly detail: string };
+export type TaskVerdict =
+  | { readonly kind: 'applied'; readonly from?: TaskStatus; readonly to?: TaskStatus }
+  | (Verdict & { readonly kind: 'refused' });
 
 /** A message with the dispatcher's verdict on each of its events (none for unreadable ones). */
 export interface JudgedItem extends FoldItem {
-  readonly verdicts: readonly Verdict[];
+  readonly verdicts: readonly TaskVerdict[];
 }

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { evolveAll, initialState } from '../actors/dispatcher/index.ts';
+import { evolveEntries, initialState } from '../domain/pool/index.ts';
 import { isReadable, subjectMatches } from '../events/index.ts';
 import type { PoolId, ProjectId } from '../events/index.ts';
 import { DEFAULT_PRICE_TABLE } from './costs/price-table.ts';
@@ -58,7 +58,7 @@ describe.each(folders)('golden replay %s', (folder) => {
       const filter = `${items[0]?.subject.split('.')[0] ?? ''}.*.${pool}.>`;
       const entries = items.filter((i) => subjectMatches(filter, i.subject)).map((i) => i.entry);
       expect(states.fleet.pools[pool]).toEqual(
-        evolveAll(initialState({ pool: pool as PoolId }), entries),
+        evolveEntries(initialState({ pool: pool as PoolId }), entries),
       );
     }
   });

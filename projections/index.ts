@@ -5,12 +5,12 @@
  * exported too, for replays and tests.
  */
 export { startProjections } from './start-projections.ts';
-export type { Projections, ProjectionsOptions } from './start-projections.ts';
+export type { Projections, ProjectionsOptions, ProjectionsProgress } from './start-projections.ts';
 export type { ProjectionsSnapshot } from './projections-snapshot.ts';
 export { inScope } from './scope.ts';
 export type { Scope } from './scope.ts';
 export type { Projection, ViewContext } from './projection.ts';
-export type { FoldItem, JudgedItem, Verdict } from './fold-item.ts';
+export type { FoldItem, JudgedItem, TaskVerdict } from './fold-item.ts';
 export {
   foldLog,
   foldProjections,

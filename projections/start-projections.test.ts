@@ -1,6 +1,6 @@
 import { Kvm } from '@nats-io/kv';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { EventLog } from '../actors/host/event-log.ts';
+import { EventLog } from '../log/index.ts';
 import type { FleetEventInput, ProjectId } from '../events/index.ts';
 import { uniqueName } from '../test/harness/index.ts';
 import { ev, P, POOL } from '../test/support/builders.ts';

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { EventLog, Tail, TailItem } from '../actors/host/event-log.ts';
+import type { EventLog, Tail, TailItem } from '../log/index.ts';
 import { ProjectionCheckpoints, projectionBucket, serialise } from './checkpoints.ts';
 import { DEFAULT_PRICE_TABLE } from './costs/price-table.ts';
 import type { PriceTable } from './costs/price-table.ts';
@@ -12,6 +12,7 @@ import {
 import type { ProjectionStates } from './projection-states.ts';
 import type { ProjectionsSnapshot } from './projections-snapshot.ts';
 import type { Scope } from './scope.ts';
+import { UnavailableError } from '../events/index.ts';
 
 /** Options of {@link startProjections}. */
 export interface ProjectionsOptions {
@@ -33,6 +34,27 @@ export interface ProjectionsOptions {
   readonly now?: () => number;
   /** Told of errors the projections survived (a failed checkpoint save, say). */
   readonly onError?: (error: unknown) => void;
+  /**
+   * Longest wait for the first catch-up: past it the start fails with an error naming what it
+   * waited for (default: no limit, for a service that must come up whatever it takes).
+   */
+  readonly catchUpLimitMs?: number;
+  /** Told how far the catch-up is, after a second of it and every few seconds after. */
+  readonly onProgress?: (progress: ProjectionsProgress) => void;
+  /** Abandons the start: it rejects with the signal's reason. */
+  readonly signal?: AbortSignal;
+}
+
+/** How far the projections' first catch-up is. */
+export interface ProjectionsProgress {
+  /** Last stream sequence folded. */
+  readonly position: number;
+  /** The stream's last sequence when the catch-up started. */
+  readonly target: number;
+  /** Sequences folded per second since the previous report. */
+  readonly rate: number;
+  /** What the catch-up waits for, in words. */
+  readonly waitingFor: string;
 }
 
 /** Running projections of the whole stream. */
@@ -54,6 +76,9 @@ export interface Projections {
 const CHANGE_INTERVAL_MS = 100;
 /** Least time between two checkpoints taken while folding. */
 const CHECKPOINT_INTERVAL_MS = 10_000;
+/** A catch-up shorter than this is not worth a progress line; a longer one gets one this often. */
+const PROGRESS_FIRST_MS = 1_000;
+const PROGRESS_EVERY_MS = 5_000;
 
 type Key = keyof typeof PROJECTIONS;
 const KEYS = Object.keys(PROJECTIONS) as Key[];
@@ -135,14 +160,14 @@ export const startProjections = async (options: ProjectionsOptions): Promise<Pro
     const position = states.position;
     const items = KEYS.map((k) => ({
       key: PROJECTIONS[k].name,
-      bytes: serialise({ version: PROJECTIONS[k].version, position, origin, state: states[k] }),
+      parts: serialise({ version: PROJECTIONS[k].version, position, origin, state: states[k] }),
     }));
     savedAt = position;
     savedTime = Date.now();
     saveRunning = true;
     saving = saving
       .then(async () => {
-        for (const { key, bytes } of items) await store.save(key, bytes);
+        for (const { key, parts } of items) await store.save(key, parts);
       })
       .catch(onError)
       .finally(() => {
@@ -192,7 +217,16 @@ export const startProjections = async (options: ProjectionsOptions): Promise<Pro
 
   const tail: Tail = await log.tail(log.subjects.all(), states.position + 1, onItem);
   tail.done.catch(onError);
-  await Promise.race([tail.caughtUp, tail.done]);
+  const waitingFor =
+    `the messages of stream ${log.stream} (${log.subjects.all()}) up to sequence ${lastSeq}, ` +
+    `from ${states.position === 0 ? 'the start' : `the checkpoint at ${states.position}`}`;
+  const failure = await catchUp(tail, log, waitingFor, options, () => states.position, lastSeq);
+  if (failure !== undefined) {
+    await tail.stop();
+    throw failure instanceof Error
+      ? failure
+      : new Error('the catch-up was abandoned', { cause: failure });
+  }
 
   return {
     snapshot: (scope) => viewProjections(states, { scope, now: now(), priceTable }),
@@ -212,4 +246,66 @@ export const startProjections = async (options: ProjectionsOptions): Promise<Pro
       await save();
     },
   };
+};
+
+/**
+ * Waits for the read's first catch-up, telling its progress, within the limit: undefined once
+ * caught up, else why it was given up (the limit, the signal, a closed connection, a failed read).
+ */
+const catchUp = async (
+  tail: Tail,
+  log: EventLog,
+  waitingFor: string,
+  options: ProjectionsOptions,
+  position: () => number,
+  target: number,
+): Promise<unknown> => {
+  const timers: NodeJS.Timeout[] = [];
+  let from = position();
+  let since = performance.now();
+  const tell = () => {
+    const now = performance.now();
+    const at = position();
+    const rate = ((at - from) * 1000) / Math.max(1, now - since);
+    from = at;
+    since = now;
+    options.onProgress?.({ position: at, target, rate, waitingFor });
+    timers.push(setTimeout(tell, PROGRESS_EVERY_MS));
+  };
+  if (options.onProgress !== undefined) timers.push(setTimeout(tell, PROGRESS_FIRST_MS));
+  const started = performance.now();
+  let onAbort: () => void = () => undefined;
+  try {
+    return await new Promise<unknown>((resolve) => {
+      Promise.race([tail.caughtUp, tail.done]).then(() => resolve(undefined), resolve);
+      const limit = options.catchUpLimitMs;
+      if (limit !== undefined)
+        timers.push(
+          setTimeout(() => {
+            const s = ((performance.now() - started) / 1000).toFixed(1);
+            resolve(
+              new UnavailableError(
+                `gave up after ${s} s waiting for ${waitingFor}: folded up to ${position()}`,
+              ),
+            );
+          }, limit),
+        );
+      const signal = options.signal;
+      onAbort = () => resolve(signal?.reason ?? new Error('aborted'));
+      if (signal?.aborted === true) onAbort();
+      signal?.addEventListener('abort', onAbort, { once: true });
+      void log.nc
+        .closed()
+        .then(() =>
+          resolve(
+            new UnavailableError(
+              `the connection to NATS closed while waiting for ${waitingFor}: folded up to ${position()}`,
+            ),
+          ),
+        );
+    });
+  } finally {
+    for (const t of timers) clearTimeout(t);
+    options.signal?.removeEventListener('abort', onAbort);
+  }
 };

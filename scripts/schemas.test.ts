@@ -99,6 +99,8 @@ describe('generateSchemas', () => {
       'fleet_rpc.enroll',
       'fleet_rpc.enroll',
       'fleet_rpc.<project>.<pool>.status',
+      'fleet_rpc.<project>.<pool>.status.<userKey>',
+      'fleet_rpc.store.<userKey>.<stored subject without the root>',
     ]);
   });
 });

@@ -10,6 +10,7 @@ import {
   MAX_MESSAGE_BYTES,
   PoolId,
   ProjectId,
+  relaySubject,
   SubjectKind,
   subjects,
   WorkerId,
@@ -41,15 +42,16 @@ const project = '<project>' as ProjectId;
 const pool = '<pool>' as PoolId;
 const worker = '<workerId>' as WorkerId;
 const key = '<keyId>' as KeyId;
+const user = '<userKey>';
 
 /** Who appends to each kind of stored subject: not derivable from code, so stated here. */
 const WRITERS: Readonly<Record<SubjectKind, string>> = {
-  submit: "the project's producers",
-  cancel: "the project's producers (or an operator)",
+  submit: "the project's producers (secure: the gateway, for them)",
+  cancel: "the project's producers or an operator (secure: the gateway, for producers)",
   dispatch: "the pool's dispatcher",
   rejected: "the pool's dispatcher",
-  report: 'the worker named in the subject',
-  member: 'the registrar',
+  report: 'the worker named in the subject (secure: the gateway, for it)',
+  member: 'the registrar (worker.enrolled) and operators (worker.revoked)',
   key: 'operators (issue, revoke) and the registrar (key.used at enrollment)',
   retention: 'the operator (fleet retention mark), signed with the operator key',
 };
@@ -118,6 +120,27 @@ export const rpcSubjects = (): RpcSubject[] => {
       servedBy: "the pool's dispatcher",
       requestSchema: 'task-status-request.json',
       replySchema: 'task-status-reply.json',
+    },
+    {
+      name: 'status-own',
+      pattern: s.status(project, pool, user),
+      writtenBy: 'the user with that key (secure deployments), answered only on _INBOX.<userKey>.>',
+      servedBy: "the pool's dispatcher",
+      requestSchema: 'task-status-request.json',
+      replySchema: 'task-status-reply.json',
+    },
+    {
+      name: 'store',
+      pattern: relaySubject(
+        DEFAULT_ROOT,
+        `${DEFAULT_ROOT}.<stored subject without the root>`,
+        user,
+      ),
+      writtenBy:
+        'the user with that key (secure deployments): its own submit, cancel or report subject, answered only on _INBOX.<userKey>.>',
+      servedBy: 'the gateway, which stores the message and passes on the acknowledgement',
+      requestSchema: 'wire-message.json',
+      replySchema: null,
     },
   ];
 };

@@ -3,7 +3,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDispatcher } from '../actors/dispatcher/dispatcher.ts';
 import type { Dispatcher } from '../actors/dispatcher/dispatcher.ts';
-import { EventLog } from '../actors/host/event-log.ts';
+import { EventLog } from '../log/index.ts';
 import { issueKey, startRegistrar } from '../actors/registrar/index.ts';
 import type { Registrar } from '../actors/registrar/index.ts';
 import { createWorker, TaskError } from '../actors/worker/index.ts';

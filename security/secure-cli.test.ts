@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issueKey } from '../actors/registrar/index.ts';
 import { createWorker } from '../actors/worker/index.ts';
 import type { WorkerLifecycleEvent } from '../actors/worker/index.ts';
-import { EventLog } from '../actors/host/event-log.ts';
+import { EventLog } from '../log/index.ts';
 import type { NatsServerHandle } from '../infra/nats-server.ts';
 import { runCaptured } from '../cli/run-captured.ts';
 import { submitTask, taskStatus } from '../client/index.ts';

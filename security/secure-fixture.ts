@@ -6,7 +6,7 @@ import type { ConnectionOptions, NatsConnection } from '@nats-io/transport-node'
 import type { NatsServerHandle } from '../infra/nats-server.ts';
 import { startGateway } from '../actors/gateway/index.ts';
 import type { Gateway } from '../actors/gateway/index.ts';
-import { EventLog } from '../actors/host/event-log.ts';
+import { EventLog } from '../log/index.ts';
 import { openAuthDir } from './auth-dir.ts';
 import type { AuthDir } from './auth-dir.ts';
 import { startSecureNats } from '../infra/start-secure-nats.ts';

@@ -2,7 +2,7 @@ import { connect } from '@nats-io/transport-node';
 import type { Authenticator, NatsConnection } from '@nats-io/transport-node';
 import { DEFAULT_ROOT, DEFAULT_STREAM, UnavailableError } from '../events/index.ts';
 import type { CredentialIssuer } from '../actors/registrar/credential-issuer.ts';
-import { EventLog } from '../actors/host/event-log.ts';
+import { EventLog } from '../log/index.ts';
 import { openAuthDir } from './auth-dir.ts';
 import type { AuthDir } from './auth-dir.ts';
 import { credentialAuthority, DEFAULT_WORKER_TTL_MS } from './credential-authority.ts';

@@ -13,8 +13,8 @@ import type { JetStreamClient, JsMsg } from '@nats-io/jetstream';
 import { headers } from '@nats-io/transport-node';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decide, evolveAll, initialState } from '../actors/dispatcher/index.ts';
-import type { DispatchState } from '../actors/dispatcher/index.ts';
+import { decide, evolveEntries, initialState } from '../domain/pool/index.ts';
+import type { DispatchState } from '../domain/pool/index.ts';
 import { decode, encode, Headers, streamConfig, subjects } from '../events/index.ts';
 import type { LogEntry, PoolId, ProjectId, TaskId, WorkerId } from '../events/index.ts';
 import { connectTest, uniqueName } from './harness/index.ts';
@@ -89,7 +89,7 @@ describe('smoke: contract + core on a real JetStream', () => {
     );
     const entries = stored.map((s) => toEntry(s.msg, root));
     return {
-      state: evolveAll(initialState({ pool }), entries),
+      state: evolveEntries(initialState({ pool }), entries),
       entries,
       last: info.state.last_seq,
     };
@@ -214,7 +214,7 @@ describe('smoke: contract + core on a real JetStream', () => {
   // batch's order (it once put each tie at the front of its bucket, serving t3, t2, t1).
   it('serves the tasks of one batch in submission order', () => {
     const entries = log([enrolled(workerId, { capacity: 3 }), taskIds.map((id) => submitted(id))]);
-    const decision = decide(evolveAll(initialState({ pool }), entries), {
+    const decision = decide(evolveEntries(initialState({ pool }), entries), {
       type: 'serve_claims',
       data: { claims: [{ workerId, project, pool, max: 3 }], budget: 1000 },
       meta: { now: 0 },

@@ -6,10 +6,8 @@ import type {
   Subjects,
 } from '../../events/index.ts';
 import type { ActorLogic, Route } from '../host/actor-host.ts';
-import { decide } from './decide.ts';
-import { evolveRecipe } from './evolve.ts';
-import { initialState } from './state.ts';
-import type { DispatcherConfig, DispatchState } from './state.ts';
+import { decide, evolveEntryInPlace, initialState } from '../../domain/pool/index.ts';
+import type { Demand, DispatcherConfig, DispatchState } from '../../domain/pool/index.ts';
 
 /** Bump when DispatchState changes shape, so old snapshots are ignored. */
 // 6: workers keep their public key (whose inbox alone their requests are answered on).
@@ -41,6 +39,30 @@ const looksLikeState = (raw: unknown, pool: PoolId): raw is DispatchState => {
   );
 };
 
+/**
+ * A restored state sharing what the fold shares: each live task's demand and signature are the
+ * one object and string of its signature, and a queue holds its tasks' own key strings. A
+ * snapshot holds a copy of each per task; restored as they are, they take far more memory.
+ */
+const shareRestored = (s: DispatchState): DispatchState => {
+  const sigs = new Map(Object.keys(s.demands).map((k) => [k, k]));
+  for (const t of Object.values(s.tasks)) {
+    if (!('reqSig' in t)) continue;
+    const shared = s.demands[t.reqSig];
+    // Fresh from the snapshot's JSON and nobody else's yet: set in place.
+    const live = t as { demand: Demand; reqSig: string };
+    if (shared !== undefined) live.demand = shared;
+    live.reqSig = sigs.get(t.reqSig) ?? t.reqSig;
+  }
+  for (const byDemand of Object.values(s.queues))
+    for (const queue of Object.values(byDemand))
+      for (const bucket of Object.values(queue))
+        bucket.forEach((k, i) => {
+          bucket[i] = s.tasks[k]?.key ?? k;
+        });
+  return s;
+};
+
 /** The dispatcher of one pool as an actor: the pure core plus where its decisions go. */
 export const dispatcherLogic = (
   subjects: Subjects,
@@ -51,11 +73,13 @@ export const dispatcherLogic = (
   snapshotVersion: SNAPSHOT_VERSION,
   initialState: () => initialState(config),
   evolve: (state: DispatchState, entry: LogEntry) => {
-    evolveRecipe(state, entry);
+    evolveEntryInPlace(state, entry);
   },
   decide,
   route: (e) => route(subjects, e),
   // Settings come from the running configuration, not from the snapshot.
   restore: (raw) =>
-    looksLikeState(raw, config.pool) ? { ...raw, config: initialState(config).config } : undefined,
+    looksLikeState(raw, config.pool)
+      ? shareRestored({ ...raw, config: initialState(config).config })
+      : undefined,
 });

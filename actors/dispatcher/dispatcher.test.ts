@@ -6,7 +6,7 @@ import type { FleetFixture } from '../../test/support/fleet-fixture.ts';
 import { P, POOL } from '../../test/support/builders.ts';
 import { startDispatcher } from './dispatcher.ts';
 import type { Dispatcher } from './dispatcher.ts';
-import { taskKey } from './state.ts';
+import { taskKey } from '../../domain/pool/index.ts';
 import { Kvm } from '@nats-io/kv';
 import { Snapshots } from '../host/snapshots.ts';
 import { uniqueName } from '../../test/harness/index.ts';

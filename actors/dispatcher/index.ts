@@ -1,27 +1,8 @@
 /**
- * The pure core of a pool's dispatcher: state, fold (`evolve`), decisions (`decide`),
- * matching and the explanation of why tasks wait. No I/O; time comes in as arguments.
+ * The dispatcher of a pool as a running actor: the pool's rule (domain/pool) hosted on the
+ * log, serving claims, heartbeats and task status over NATS.
  */
-export { initialState, defaultConfig, WorkerStatus, taskKey } from './state.ts';
-export type {
-  DispatchState,
-  TaskKey,
-  DispatcherConfig,
-  WorkerState,
-  TaskState,
-  TaskStatus,
-  QueuedTask,
-  AssignedTask,
-  EndedTask,
-  Capability,
-  Demand,
-  FoldRejection,
-} from './state.ts';
-export { evolve, evolveAll, evolveRecipe } from './evolve.ts';
-export { decide } from './decide.ts';
-export { FoldRejectReason } from './fold-reject-reason.ts';
-export { labelHolds, unmetRequirements } from './matching.ts';
-export type { Unmet } from './matching.ts';
-export { demandSignature, capabilitySignature } from './signatures.ts';
-export { whyWaiting, whyDemandWaits, waitingReport } from './why-waiting.ts';
-export type { WaitReason, WaitingGroup } from './why-waiting.ts';
+export { startDispatcher } from './dispatcher.ts';
+export type { Dispatcher, DispatcherOptions } from './dispatcher.ts';
+export type { RequestKind, RequestRefusal, RequestRefused } from './dispatcher.ts';
+export { dispatcherLogic } from './dispatcher-logic.ts';

@@ -1,12 +1,14 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { PoolId } from '../../events/index.ts';
 import { dispatcherLogic } from '../dispatcher/dispatcher-logic.ts';
-import { evolveAll, initialState } from '../dispatcher/index.ts';
+import { evolveEntries, initialState } from '../../domain/pool/index.ts';
 import { fleetFixture } from '../../test/support/fleet-fixture.ts';
 import type { FleetFixture } from '../../test/support/fleet-fixture.ts';
 import { POOL } from '../../test/support/builders.ts';
 import { ActorHost, restartDelay } from './actor-host.ts';
-import type { Snapshots } from './snapshots.ts';
+import { Snapshots } from './snapshots.ts';
+import type { Snapshot } from './snapshots.ts';
+import { uniqueName } from '../../test/harness/index.ts';
 import type { LogEntry } from '../../events/index.ts';
 
 let f: FleetFixture;
@@ -46,7 +48,7 @@ describe('the actor host', () => {
     await expect.poll(() => host.position).toBe(4);
     expect(host.stats.restarts).toBe(1);
     expect(errors).toHaveLength(1);
-    expect(host.state).toEqual(evolveAll(initialState({ pool: POOL as PoolId }), seen));
+    expect(host.state).toEqual(evolveEntries(initialState({ pool: POOL as PoolId }), seen));
     expect(Object.keys(host.state.tasks)).toHaveLength(3);
     await host.stop();
   });
@@ -191,6 +193,66 @@ describe('the actor host', () => {
     });
     expect(out).toEqual({ events: [], appended: [] });
     expect(await f.log.lastSeq()).toBe(0);
+    await host.stop();
+  });
+});
+
+describe('snapshots of the actor host', () => {
+  it('are never skipped by a stop: it waits for the periodic save under way, then saves', async () => {
+    const logic = dispatcherLogic(f.log.subjects, { pool: POOL as PoolId });
+    const store = await Snapshots.open(f.nc, uniqueName('snap'), { chunkBytes: 2048 });
+    const saved: number[] = [];
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let started: () => void = () => undefined;
+    const periodicStarted = new Promise<void>((resolve) => {
+      started = resolve;
+    });
+    const slow = {
+      load: store.load.bind(store),
+      save: async (key: string, snapshot: Snapshot<unknown>) => {
+        // The periodic save is held until the stop's save is asked for.
+        if (saved.length === 0) {
+          started();
+          await gate;
+        }
+        saved.push(snapshot.position);
+        return store.save(key, snapshot);
+      },
+    } as unknown as Snapshots;
+    const host = await ActorHost.start(f.log, logic, { snapshots: slow, snapshotEvery: 2 });
+    await f.enroll('w1');
+    await f.submit({ taskId: 't1' });
+    await periodicStarted;
+    await f.submit({ taskId: 't2' });
+    await host.waitFor(3);
+    const stopSave = host.snapshot();
+    release();
+    expect(await stopSave).toBe(true);
+    expect(saved).toEqual([2, 3]);
+    await host.stop();
+    const again = await ActorHost.start(f.log, logic, { snapshots: store });
+    expect(again.stats.restoredFrom).toBe(3);
+    expect(Object.keys(again.state.tasks)).toEqual(Object.keys(host.state.tasks));
+    await again.stop();
+  });
+
+  it('that cannot be written are told loudly, with their size', async () => {
+    const logic = dispatcherLogic(f.log.subjects, { pool: POOL as PoolId });
+    const store = await Snapshots.open(f.nc, uniqueName('snap'), { maxBytes: 100 });
+    const errors: unknown[] = [];
+    const host = await ActorHost.start(f.log, logic, {
+      snapshots: store,
+      onError: (e) => errors.push(e),
+    });
+    await f.submit({ taskId: 't1' });
+    await host.waitFor(1);
+    expect(await host.snapshot()).toBe(false);
+    expect(errors.map(String)).toEqual([
+      expect.stringMatching(/snapshot of dispatcher\.gpu at 1 was NOT saved: .* is [\d.]+ KiB/),
+    ]);
     await host.stop();
   });
 });

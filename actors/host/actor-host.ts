@@ -1,64 +1,24 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ConflictError, subjectMatches, UnavailableError } from '../../events/index.ts';
-import type { FleetEvent, LogEntry } from '../../events/index.ts';
-import type { Appended, EventLog, Tail, TailItem } from './event-log.ts';
+import {
+  ConflictError,
+  ErrorCode,
+  FleetError,
+  subjectMatches,
+  UnavailableError,
+} from '../../events/index.ts';
+import type { FleetEvent } from '../../events/index.ts';
+import type { Appended, EventLog, Tail, TailItem } from '../../log/index.ts';
+import { DivergedError, DivergenceGuard, divergedPause } from './diverged.ts';
+import { watchProgress } from './catch-up-progress.ts';
 import { Mailbox } from './mailbox.ts';
-import type { Snapshots } from './snapshots.ts';
+import { loadSnapshot, saveLoudly } from './snapshots.ts';
 
-/** Where an actor appends one decided event, and whether the append is exclusive. */
-export interface Route {
-  readonly subject: string;
-  /** Exclusive appends carry `Nats-Expected-Last-Subject-Sequence`: competing writers lose. */
-  readonly exclusive: boolean;
-}
+import { restartDelay } from './host-types.ts';
+import type { ActorLogic, Executed, HostOptions } from './host-types.ts';
 
-/** What a host needs to know of an actor: its fold, its decisions and where they go. */
-export interface ActorLogic<S, C> {
-  /** Unique per actor instance kind and shard, e.g. `dispatcher.gpu`; keys its snapshot. */
-  readonly name: string;
-  /** The one subject filter the actor folds. */
-  readonly filter: string;
-  /** Bump when the state's shape changes: older snapshots are then ignored. */
-  readonly snapshotVersion: number;
-  initialState(): S;
-  /** Applies one entry in place (the state is private to the host). */
-  evolve(state: S, entry: LogEntry): void;
-  decide(state: S, command: C): FleetEvent[];
-  route(event: FleetEvent): Route;
-  /** Checks a snapshot's state before the host trusts it. */
-  restore(raw: unknown): S | undefined;
-}
-
-/** Options of a host. */
-export interface HostOptions {
-  readonly snapshots?: Snapshots;
-  /** Save a snapshot after this many folded messages (default 10,000). */
-  readonly snapshotEvery?: number;
-  /** Give up a command after this many lost races in a row (default 8). */
-  readonly maxConflicts?: number;
-  /** Told of every crash and restart. */
-  readonly onError?: (error: unknown) => void;
-  /**
-   * How long to wait before the n-th restart in a row (n from 1); default {@link restartDelay}.
-   * A fold that keeps failing on the same message, or a log that cannot be read, is retried
-   * with growing pauses instead of in a tight loop.
-   */
-  readonly restartDelayMs?: (consecutive: number) => number;
-}
-
-/**
- * Default pause before the n-th consecutive restart: none for the first (a one-off bug costs
- * nothing), then 100 ms doubling up to 30 s.
- */
-export const restartDelay = (consecutive: number): number =>
-  consecutive <= 1 ? 0 : Math.min(30_000, 100 * 2 ** (consecutive - 2));
-
-/** What a command did: the messages it appended, now folded into the state. */
-export interface Executed {
-  readonly events: readonly FleetEvent[];
-  readonly appended: readonly Appended[];
-}
+export { restartDelay } from './host-types.ts';
+export type { ActorLogic, Executed, HostOptions, Route } from './host-types.ts';
 
 /**
  * Hosts one actor: folds its subjects from the log (from a snapshot when there is one) into
@@ -76,7 +36,8 @@ export class ActorHost<S, C> {
   #waiters: { seq: number; resolve: () => void }[] = [];
   #listeners = new Set<(item: TailItem) => void>();
   #sinceSnapshot = 0;
-  #saving = false;
+  /** The save under way. */
+  #saving: Promise<boolean> | undefined;
   #stopped = false;
   #folded = 0;
   #restoredFrom: number | undefined;
@@ -89,6 +50,15 @@ export class ActorHost<S, C> {
   #ready: Promise<void> = Promise.resolve();
   readonly mailbox = new Mailbox();
   readonly #instance = randomUUID();
+  readonly #guard: DivergenceGuard;
+  /** Appends refused because another writer's message was last on the subject. */
+  #conflicts = 0;
+  #failure: DivergedError | undefined;
+  #markFailed: (error: DivergedError) => void = () => undefined;
+  /** Resolves with the error the actor gave up with, if it ever does. */
+  readonly failed = new Promise<DivergedError>((resolve) => {
+    this.#markFailed = resolve;
+  });
 
   private constructor(
     readonly log: EventLog,
@@ -96,6 +66,12 @@ export class ActorHost<S, C> {
     readonly options: HostOptions,
   ) {
     this.#state = logic.initialState();
+    this.#guard = new DivergenceGuard(
+      logic.name,
+      options.maxUnresolvedConflicts ?? 6,
+      options.divergedPauseMs ?? divergedPause,
+      (m) => options.onError?.(new FleetError(ErrorCode.Conflict, m)),
+    );
   }
 
   /** Starts the actor and resolves once it has folded everything stored so far. */
@@ -120,9 +96,24 @@ export class ActorHost<S, C> {
     return this.#position;
   }
 
-  /** How this actor got its state: messages folded since boot, snapshot position, restarts. */
-  get stats(): { folded: number; restoredFrom: number | undefined; restarts: number } {
-    return { folded: this.#folded, restoredFrom: this.#restoredFrom, restarts: this.#restarts };
+  /**
+   * How this actor got its state (messages folded since boot, snapshot position, restarts) and
+   * how its appends fared (conflicts, and those re-reading did not resolve).
+   */
+  get stats(): {
+    folded: number;
+    restoredFrom: number | undefined;
+    restarts: number;
+    conflicts: number;
+    unresolvedConflicts: number;
+  } {
+    return {
+      folded: this.#folded,
+      restoredFrom: this.#restoredFrom,
+      restarts: this.#restarts,
+      conflicts: this.#conflicts,
+      unresolvedConflicts: this.#guard.total,
+    };
   }
 
   /** Calls `listener` after each folded message. Returns a function that removes it. */
@@ -148,11 +139,13 @@ export class ActorHost<S, C> {
    */
   execute(command: C | ((state: S) => C)): Promise<Executed> {
     // Posted after stop: refused. Posted before: it runs, and stop waits for it.
-    if (this.#stopped) return Promise.reject(new UnavailableError(`${this.logic.name} is stopped`));
+    if (this.#stopped)
+      return Promise.reject(this.#failure ?? new UnavailableError(`${this.logic.name} is stopped`));
     return this.mailbox.post(async () => {
       const max = this.options.maxConflicts ?? 8;
       for (let attempt = 1; ; attempt += 1) {
         await this.#settled();
+        if (this.#failure !== undefined) throw this.#failure;
         // Stopped while restarting: there is no folded state to decide on.
         if (this.#tail === undefined)
           throw new UnavailableError(`${this.logic.name} stopped while restarting`);
@@ -160,37 +153,86 @@ export class ActorHost<S, C> {
           typeof command === 'function' ? (command as (state: S) => C)(this.#state) : command;
         const events = this.logic.decide(this.#state, cmd);
         if (events.length === 0) return { events, appended: [] };
+        let appended: Appended[];
         try {
-          const appended = await this.#append(events);
+          appended = await this.#append(events);
+        } catch (e) {
+          if (!(e instanceof ConflictError)) throw e;
+          this.#conflicts += 1;
+          const stored = await this.log.lastSubjectSeq(e.subject);
+          await this.waitFor(stored);
+          const folded = this.#subjectSeqs.get(e.subject) ?? 0;
+          // Caught up with the other writer: decide again, a bounded number of times.
+          if (folded === stored) {
+            if (attempt >= max) throw e;
+            continue;
+          }
+          // The subject's history is not what was folded: re-reading cannot resolve it.
+          const verdict = this.#guard.unresolved(e.subject, folded, stored);
+          if (verdict instanceof DivergedError) {
+            this.#fail(verdict);
+            throw verdict;
+          }
+          await sleep(verdict);
+          continue;
+        }
+        this.#guard.resolved();
+        {
           // Act only on what the fold has accepted: wait until it has folded our appends.
           const folded = appended.filter((a) => subjectMatches(this.logic.filter, a.subject));
           await this.waitFor(Math.max(0, ...folded.map((a) => a.seq)));
           return { events, appended };
-        } catch (e) {
-          if (!(e instanceof ConflictError) || attempt >= max) throw e;
-          await this.catchUp(e.subject);
         }
       }
     });
   }
 
-  /** Saves a snapshot now (if a snapshot store is configured). */
+  /**
+   * Saves a snapshot now (if a snapshot store is configured): after the save under way, if
+   * any, so a stop never loses its snapshot to a periodic one. False when none was written; why
+   * is told to `onError`, loudly, with the size.
+   */
   async snapshot(): Promise<boolean> {
+    await this.#saving;
+    return this.#save();
+  }
+
+  /** One save at a time: a catch-up folds 10,000 messages faster than a large save completes. */
+  #save(): Promise<boolean> {
     const store = this.options.snapshots;
-    // One save at a time: a catch-up folds 10,000 messages faster than a large save completes.
-    if (store === undefined || this.#saving) return false;
+    // A diverged state is not worth keeping: the log no longer holds what it was folded from.
+    if (store === undefined || this.#failure !== undefined) return Promise.resolve(false);
+    if (this.#saving !== undefined) return this.#saving;
     this.#sinceSnapshot = 0;
-    this.#saving = true;
-    try {
-      return await store.save(this.logic.name, {
+    const name = this.logic.name;
+    const saving = saveLoudly(
+      store,
+      name,
+      {
         version: this.logic.snapshotVersion,
         position: this.#position,
         subjectSeqs: Object.fromEntries(this.#subjectSeqs),
         state: this.#state,
-      });
-    } finally {
-      this.#saving = false;
-    }
+      },
+      this.options.onError,
+    ).finally(() => {
+      this.#saving = undefined;
+    });
+    this.#saving = saving;
+    return saving;
+  }
+
+  /** Gives up for good: told once, commands fail with `error`, the fold stops. */
+  #fail(error: DivergedError): void {
+    if (this.#failure !== undefined) return;
+    this.#failure = error;
+    this.#stopped = true;
+    this.options.onError?.(error);
+    this.#markFailed(error);
+    this.#generation += 1;
+    const tail = this.#tail;
+    this.#tail = undefined;
+    tail?.stop().catch((e: unknown) => this.options.onError?.(e));
   }
 
   /** Stops folding. Commands posted afterwards fail. */
@@ -238,7 +280,7 @@ export class ActorHost<S, C> {
     for (const l of this.#listeners) l(item);
     this.#sinceSnapshot += 1;
     if (this.#sinceSnapshot >= (this.options.snapshotEvery ?? 10_000)) {
-      this.snapshot().catch((e: unknown) => this.options.onError?.(e));
+      void this.#save();
     }
   }
 
@@ -256,10 +298,11 @@ export class ActorHost<S, C> {
     this.#subjectSeqs = new Map();
     this.#folded = 0;
     this.#restoredFrom = undefined;
-    const snap = await this.options.snapshots?.load(
-      this.logic.name,
-      this.logic.snapshotVersion,
-      (raw) => this.logic.restore(raw),
+    const { snapshot: snap, last } = await loadSnapshot(
+      this.options.snapshots,
+      this.log,
+      this.logic,
+      this.options.onError,
     );
     if (snap !== undefined) {
       this.#state = snap.state;
@@ -293,9 +336,20 @@ export class ActorHost<S, C> {
         if (generation === this.#generation) this.#crash(e);
       },
     );
+    const onProgress = this.options.onProgress;
+    const quiet =
+      onProgress === undefined
+        ? () => undefined
+        : watchProgress(
+            this.logic.name,
+            last,
+            () => this.#position,
+            this.options.progressEveryMs ?? 2_000,
+            onProgress,
+          );
     // A crash while catching up supersedes this boot: stop waiting for a catch-up that the
     // failed fold will never reach.
-    await Promise.race([tail.caughtUp, tail.done.catch(() => undefined)]);
+    await Promise.race([tail.caughtUp, tail.done.catch(() => undefined)]).finally(quiet);
   }
 
   /** Resolves once the latest boot or restart is done (a crash meanwhile starts a newer one). */

@@ -1,6 +1,7 @@
 import type { NatsConnection } from '@nats-io/transport-node';
 import { z } from 'zod';
-import { ChunkedValues } from './chunked-values.ts';
+import { UnavailableError } from '../../events/index.ts';
+import { ChunkedValues, readLines, writeLines } from '../../log/index.ts';
 
 import { DEFAULT_SNAPSHOT_BUCKET } from '../../events/index.ts';
 
@@ -23,14 +24,17 @@ const SnapshotEnvelope = z.object({
   state: z.record(z.string(), z.unknown()),
 });
 
-/** Largest snapshot saved unless configured otherwise: past it the log stays the only truth. */
-export const DEFAULT_MAX_SNAPSHOT_BYTES = 256 * 1024 * 1024;
+const MIB = 1024 * 1024;
+/** A size for people: `312.4 MiB`. */
+export const formatBytes = (n: number): string =>
+  n >= MIB ? `${(n / MIB).toFixed(1)} MiB` : `${(n / 1024).toFixed(1)} KiB`;
 
 /**
  * Actor snapshots in a KV bucket (one chunked value per actor), so a restart folds only the
- * tail of the log. A snapshot spans as many KV values as it needs — a dispatcher's state passes
- * one value (1 MiB) after a few thousand tasks — and a crash mid-save leaves the previous one
- * whole. One over `maxBytes` is skipped: the log stays the truth.
+ * tail of the log. A snapshot is written as lines of JSON (see log/json-lines.ts: no string of
+ * its whole size is ever built, so it has no size cliff) spanning as many KV values as it
+ * needs, to a fresh slot: a crash mid-save leaves the previous one whole, and a torn or corrupt
+ * one reads as absent.
  */
 export class Snapshots {
   private constructor(
@@ -41,7 +45,7 @@ export class Snapshots {
   ) {}
 
   /**
-   * Opens (or creates) the bucket. `maxBytes` bounds a snapshot (default 256 MiB); `chunkBytes`
+   * Opens (or creates) the bucket. `maxBytes` bounds a snapshot (default: none); `chunkBytes`
    * (default: what one KV value holds) is for tests.
    */
   static async open(
@@ -52,7 +56,7 @@ export class Snapshots {
     const values = await ChunkedValues.open(nc, bucket, {
       ...(options.chunkBytes === undefined ? {} : { chunkBytes: options.chunkBytes }),
     });
-    return new Snapshots(values, bucket, options.maxBytes ?? DEFAULT_MAX_SNAPSHOT_BYTES);
+    return new Snapshots(values, bucket, options.maxBytes ?? Number.POSITIVE_INFINITY);
   }
 
   /**
@@ -64,19 +68,83 @@ export class Snapshots {
     version: number,
     validate: (state: unknown) => S | undefined,
   ): Promise<Snapshot<S> | undefined> {
-    const raw = await this.values.getJson(key);
-    const envelope = SnapshotEnvelope.safeParse(raw);
+    const bytes = await this.values.get(key);
+    const envelope = SnapshotEnvelope.safeParse(bytes === undefined ? undefined : readLines(bytes));
     if (!envelope.success || envelope.data.version !== version) return undefined;
     const state = validate(envelope.data.state);
     return state === undefined ? undefined : { ...envelope.data, state };
   }
 
-  /** Saves a snapshot; returns false when it is larger than `maxBytes`. */
-  async save<S>(key: string, snapshot: Snapshot<S>): Promise<boolean> {
-    // Serialised at once, so the snapshot is of one instant even if the state moves on.
-    const bytes = new TextEncoder().encode(JSON.stringify(snapshot));
-    if (bytes.byteLength > this.maxBytes) return false;
-    await this.values.put(key, bytes);
-    return true;
+  /**
+   * Saves a snapshot, serialised at once (one instant, even if the state moves on); returns its
+   * size. Throws an `UnavailableError` saying the size when it is over `maxBytes` or cannot be
+   * written.
+   */
+  async save<S>(key: string, snapshot: Snapshot<S>): Promise<number> {
+    const parts = writeLines(snapshot as unknown as Record<string, unknown>);
+    const bytes = parts.reduce((n, p) => n + p.length, 0);
+    if (bytes > this.maxBytes)
+      throw new UnavailableError(
+        `snapshot ${key} is ${formatBytes(bytes)}, over its limit of ${formatBytes(this.maxBytes)}`,
+      );
+    try {
+      await this.values.put(key, parts);
+    } catch (cause) {
+      throw new UnavailableError(
+        `cannot write snapshot ${key} (${formatBytes(bytes)}) to bucket ${this.bucket}`,
+        { cause },
+      );
+    }
+    return bytes;
   }
 }
+
+/**
+ * Saves a snapshot; false when it was not written, which is told to `onError` loudly, with the
+ * size: a restart then folds the log from an older snapshot, or from the start.
+ */
+export const saveLoudly = async <S>(
+  store: Snapshots,
+  key: string,
+  snapshot: Snapshot<S>,
+  onError: ((error: unknown) => void) | undefined,
+): Promise<boolean> => {
+  try {
+    await store.save(key, snapshot);
+    return true;
+  } catch (e) {
+    const why = e instanceof Error ? e.message : String(e);
+    onError?.(
+      new UnavailableError(
+        `the snapshot of ${key} at ${snapshot.position} was NOT saved: ${why}; ` +
+          `a restart folds the log from the previous snapshot, or from the start`,
+        { cause: e },
+      ),
+    );
+    return false;
+  }
+};
+
+/**
+ * The snapshot an actor boots from, if any, and the stream's last sequence. A snapshot ahead of
+ * the stream is of another log (one deleted and created again): it is told and ignored.
+ */
+export const loadSnapshot = async <S>(
+  store: Snapshots | undefined,
+  log: { lastSeq(): Promise<number> },
+  logic: { name: string; snapshotVersion: number; restore(raw: unknown): S | undefined },
+  onError: ((error: unknown) => void) | undefined,
+): Promise<{ snapshot: Snapshot<S> | undefined; last: number }> => {
+  const snapshot = await store?.load(logic.name, logic.snapshotVersion, (raw) =>
+    logic.restore(raw),
+  );
+  const last = await log.lastSeq();
+  if (snapshot === undefined || snapshot.position <= last) return { snapshot, last };
+  onError?.(
+    new UnavailableError(
+      `the snapshot of ${logic.name} at ${snapshot.position} is ahead of the stream ` +
+        `(last ${last}): it is not of this log; folding the log from the start`,
+    ),
+  );
+  return { snapshot: undefined, last };
+};

@@ -21,7 +21,7 @@ import type {
   Result,
   Subjects,
 } from '../../events/index.ts';
-import type { EventLog } from '../host/event-log.ts';
+import type { EventLog } from '../../log/index.ts';
 import { evolveRecipe } from './evolve.ts';
 import { initialState } from './state.ts';
 import type { KeyState, RegistrarState } from './state.ts';

@@ -1,7 +1,7 @@
-import { DeliverPolicy, jetstream } from '@nats-io/jetstream';
 import { decode, isReadable } from '../../events/index.ts';
 import type { EventOf, WorkerId } from '../../events/index.ts';
-import type { EventLog, Tail } from '../host/event-log.ts';
+import type { EventLog, Tail } from '../../log/index.ts';
+import { openRead } from '../../log/index.ts';
 
 /** A worker as the registrar's secure mode follows it. */
 export interface WatchedWorker {
@@ -81,35 +81,22 @@ export const startMemberWatch = async (
     mark: (w: string) => void,
   ) => {
     const needle = Buffer.from(type);
-    const consumer = await jetstream(log.nc).consumers.get(log.stream, {
-      filter_subjects: filter,
-      deliver_policy: DeliverPolicy.StartTime,
-      opt_start_time: new Date(options.lostSince).toISOString(),
-    });
-    const pending = (await consumer.info(true)).num_pending;
-    let markCaughtUp: () => void = () => undefined;
-    const caughtUp = new Promise<void>((resolve) => {
-      markCaughtUp = resolve;
-    });
-    if (pending === 0) markCaughtUp();
-    const messages = await consumer.consume({ max_messages: 1024 });
-    const done = (async () => {
-      for await (const m of messages) {
-        if (contains(m.data, needle)) {
-          const decoded = decode(m.subject, m.data, { root });
-          if (decoded.ok)
-            for (const e of decoded.value.events) if (e.type === type) mark(e.data.workerId);
-        }
-        if (m.info.pending === 0) markCaughtUp();
-      }
-    })().catch(options.onError);
-    return {
-      caughtUp,
-      stop: async () => {
-        await messages.close();
-        await done;
+    const read = await openRead(
+      log.nc,
+      log.jsm,
+      log.stream,
+      filter,
+      { time: new Date(options.lostSince) },
+      (m) => {
+        if (!contains(m.data, needle)) return;
+        const decoded = decode(m.subject, m.data, { root });
+        if (decoded.ok)
+          for (const e of decoded.value.events) if (e.type === type) mark(e.data.workerId);
       },
-    };
+      log.readOptions,
+    );
+    read.done.catch(options.onError);
+    return read;
   };
   const lost = await scan(`${root}.*.*.dispatch`, 'worker.lost', (id) => {
     const w = workers.get(id);

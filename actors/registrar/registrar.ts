@@ -17,7 +17,7 @@ import type {
   SealedEnrollment,
 } from '../../events/index.ts';
 import { ActorHost } from '../host/actor-host.ts';
-import type { EventLog } from '../host/event-log.ts';
+import type { EventLog } from '../../log/index.ts';
 import { Mailbox } from '../host/mailbox.ts';
 import { decide } from './decide.ts';
 import type { EnrollDecision } from './decide.ts';

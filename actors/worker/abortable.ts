@@ -1,3 +1,6 @@
+/** The longest delay `setTimeout` takes (about 24.8 days); longer ones fire at once. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /** Waits `ms`, or less when `signal` aborts first. Never rejects. */
 export const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
   new Promise((resolve) => {

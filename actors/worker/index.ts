@@ -4,7 +4,9 @@
  * command per attempt (the `fleet worker --exec` handler).
  */
 export { createWorker } from './create-worker.ts';
-export type { Worker, WorkerOptions, WorkerPhase, InFlightAttempt } from './create-worker.ts';
+export type { Worker, InFlightAttempt } from './worker.ts';
+export type { WorkerOptions } from './worker-options.ts';
+export type { WorkerPhase } from './worker-phase.ts';
 export { execHandler } from './exec-handler.ts';
 export type { ExecHandlerOptions } from './exec-handler.ts';
 export { enroll, enrollment, renewCredentials } from './enroll.ts';

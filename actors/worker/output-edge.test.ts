@@ -11,7 +11,7 @@ import type { CliFixture } from '../../test/support/cli-fixture.ts';
 import { P, POOL } from '../../test/support/builders.ts';
 import { buildReport } from './build-report.ts';
 import { createWorker } from './create-worker.ts';
-import type { Worker } from './create-worker.ts';
+import type { Worker } from './worker.ts';
 import { execHandler } from './exec-handler.ts';
 import type { JsonValue, TaskContext, TaskHandler, TaskResult } from './task-context.ts';
 

@@ -123,7 +123,7 @@ export const registerAudit = (program: Command, ctx: CliContext): void => {
     .action(async (o: AuditCliOptions, cmd: Command) => {
       const { Auditor, parseLogPoint, progressBar, readLog } =
         await import('../../projections/audit/index.ts');
-      const { EventLog } = await import('../../actors/host/event-log.ts');
+      const { EventLog } = await import('../../log/index.ts');
       const project = projectOption(o.project);
       const clockSkewMs = parseDuration(o.clockSkew, '--clock-skew');
       const from: LogPoint | undefined =

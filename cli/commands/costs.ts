@@ -3,6 +3,7 @@ import { InvalidInputError } from '../../client/invalid-input-error.ts';
 import type { ProjectId } from '../../events/index.ts';
 import { isName } from '../../events/names.ts';
 import type { CostFigures, CostRow, Scope } from '../../projections/index.ts';
+import { boundedRead, DEFAULT_READ_WAIT, READ_WAIT_HELP } from '../bounded-read.ts';
 import type { CliContext } from '../cli-context.ts';
 import { formatTable } from '../format-table.ts';
 import { parseDuration } from '../parse-duration.ts';
@@ -13,6 +14,7 @@ interface CostsOptions {
   json?: boolean;
   prices?: string;
   fresh?: boolean;
+  wait: string;
 }
 
 /** Hourly figures cover this much; a longer `--since` is all of them. */
@@ -52,6 +54,7 @@ export const registerCosts = (program: Command, ctx: CliContext): void => {
       'price table JSON: {"model": {"inPerMillion": n, "outPerMillion": n}}',
     )
     .option('--fresh', 'fold the whole log again instead of resuming from the checkpoint')
+    .option('--wait <duration>', READ_WAIT_HELP, DEFAULT_READ_WAIT)
     .option('--json', 'print JSON')
     .action(async (o: CostsOptions, cmd: Command) => {
       const { DEFAULT_PRICE_TABLE, loadPriceTable, rollUpHours, startProjections, sumCosts } =
@@ -64,6 +67,7 @@ export const registerCosts = (program: Command, ctx: CliContext): void => {
         const projections = await startProjections({
           log,
           priceTable,
+          ...boundedRead(ctx, o.wait),
           ...(o.fresh === true ? { checkpoints: false } : {}),
         });
         try {

@@ -3,12 +3,14 @@ import type { CliContext } from '../cli-context.ts';
 import { parseDuration } from '../parse-duration.ts';
 import { collect, parseInteger, parseWeights } from '../parse-options.ts';
 import { stopSignals } from '../stop-signals.ts';
+import { Readiness, startHealthServer } from '../health-server.ts';
 
 interface DispatcherOptions {
   pool: string;
   heartbeat: string;
   missedBeats: string;
   weight?: string[];
+  healthPort?: string;
 }
 
 /** `fleet dispatcher`: runs the dispatcher of one pool until a signal. */
@@ -20,8 +22,12 @@ export const registerDispatcher = (program: Command, ctx: CliContext): void => {
     .option('--heartbeat <duration>', 'the heartbeat period workers use', '1s')
     .option('--missed-beats <n>', 'heartbeats missed before a worker is lost', '2')
     .option('--weight <project=weight>', 'fair-share weight of a project (repeatable)', collect)
+    .option(
+      '--health-port <port>',
+      'serve GET /healthz on 127.0.0.1:<port>: 200 once ready, 503 with progress while catching up',
+    )
     .action(async (o: DispatcherOptions, cmd: Command) => {
-      const { EventLog } = await import('../../actors/host/event-log.ts');
+      const { EventLog } = await import('../../log/index.ts');
       const { poolName, startPoolDispatcher } = await import('../start-pool-dispatcher.ts');
       const pool = poolName(o.pool);
       const config = {
@@ -31,19 +37,38 @@ export const registerDispatcher = (program: Command, ctx: CliContext): void => {
       };
       const g = ctx.globals(cmd);
       const signals = stopSignals(ctx.io);
+      const readiness = new Readiness();
+      const health =
+        o.healthPort === undefined
+          ? undefined
+          : await startHealthServer(
+              readiness,
+              parseInteger(o.healthPort, '--health-port', { min: 0, max: 65535 }),
+            );
+      if (health !== undefined) ctx.print(`health: http://127.0.0.1:${health.port}/healthz`);
       const nc = await ctx.connect(g.nats, { longLived: true, name: `fleet-dispatcher-${pool}` });
       try {
         const log = await EventLog.open(nc, { stream: g.stream, root: g.root });
-        const d = await startPoolDispatcher(ctx, log, pool, config);
+        const d = await startPoolDispatcher(ctx, log, pool, config, readiness);
+        // The host's position is the pool's last message: say so, and where the stream is.
+        const streamSeq = await log.lastSeq();
+        const n = (x: number) => x.toLocaleString('en-US');
         ctx.print(
-          `dispatcher of pool ${pool} running on ${g.nats} (stream ${g.stream}, root ${g.root}), ` +
-            `folded to seq ${d.host.position}`,
+          `dispatcher of pool ${pool} running on ${g.nats} (stream ${g.stream}, root ${g.root}); ` +
+            `pool ${pool}: folded ${n(d.host.stats.folded)} of the pool's messages up to stream ` +
+            `sequence ${n(Math.max(streamSeq, d.host.position))}`,
         );
-        const name = await signals.first;
-        ctx.print(`${name}: stopping the dispatcher of pool ${pool}`);
+        const outcome = await Promise.race([signals.first, d.failed]);
+        if (outcome instanceof Error) {
+          // It gave up (its log diverged): stop, and exit non-zero with why.
+          await d.stop();
+          throw outcome;
+        }
+        ctx.print(`${outcome}: stopping the dispatcher of pool ${pool}`);
         await d.stop();
       } finally {
         signals.dispose();
+        await health?.stop();
         await nc.drain();
       }
     });

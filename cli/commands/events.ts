@@ -71,7 +71,7 @@ export const registerEvents = (program: Command, ctx: CliContext): void => {
     .option('--follow', 'keep printing new events until interrupted (Ctrl-C)')
     .option('--json', 'print one JSON object per line')
     .action(async (o: EventsCliOptions, cmd: Command) => {
-      const { EventLog } = await import('../../actors/host/event-log.ts');
+      const { EventLog } = await import('../../log/index.ts');
       const { isReadable } = await import('../../events/index.ts');
       const { Auditor, describeEvent, mentions, readLog } =
         await import('../../projections/audit/index.ts');

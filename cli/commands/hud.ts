@@ -1,9 +1,10 @@
 import type { Command } from 'commander';
-import type { EventLog } from '../../actors/host/event-log.ts';
+import type { EventLog } from '../../log/index.ts';
 import { InvalidInputError } from '../../client/invalid-input-error.ts';
 import type { ProjectId } from '../../events/index.ts';
 import { isName } from '../../events/names.ts';
 import type { Hud, HudTokens } from '../../hud/index.ts';
+import { projectionsProgressLine } from '../bounded-read.ts';
 import type { CliContext } from '../cli-context.ts';
 import { errorMessage } from '../error-message.ts';
 import { collect, parseInteger } from '../parse-options.ts';
@@ -81,7 +82,12 @@ export const startHudService = async (
 ): Promise<HudService> => {
   const { startHud } = await import('../../hud/index.ts');
   const { startProjections } = await import('../../projections/index.ts');
-  const projections = await startProjections({ log });
+  const projections = await startProjections({
+    log,
+    onProgress: (p) => {
+      ctx.warn(projectionsProgressLine(p));
+    },
+  });
   let hud: Hud;
   try {
     hud = await startHud({
@@ -140,7 +146,7 @@ export const registerHud = (program: Command, ctx: CliContext): void => {
       collect,
     )
     .action(async (o: HudFlags, cmd: Command) => {
-      const { EventLog } = await import('../../actors/host/event-log.ts');
+      const { EventLog } = await import('../../log/index.ts');
       const port =
         o.port === undefined ? undefined : parseInteger(o.port, '--port', { min: 0, max: 65535 });
       const { tokens, generated } = hudTokens(o, ctx.io.env);

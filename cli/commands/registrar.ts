@@ -9,7 +9,7 @@ export const registerRegistrar = (program: Command, ctx: CliContext): void => {
     .command('registrar')
     .description('run the registrar, which enrolls workers with keys, until SIGINT or SIGTERM')
     .action(async (_o: unknown, cmd: Command) => {
-      const { EventLog } = await import('../../actors/host/event-log.ts');
+      const { EventLog } = await import('../../log/index.ts');
       const { startRegistrar } = await import('../../actors/registrar/index.ts');
       const g = ctx.globals(cmd);
       const signals = stopSignals(ctx.io);

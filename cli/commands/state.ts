@@ -88,7 +88,7 @@ export const registerState = (program: Command, ctx: CliContext): void => {
     .option('--project <project>', 'only this project’s events')
     .option('--json', 'print JSON')
     .action(async (o: StateCliOptions, cmd: Command) => {
-      const { EventLog } = await import('../../actors/host/event-log.ts');
+      const { EventLog } = await import('../../log/index.ts');
       const { Auditor, fleetStateOf, formatLogPoint, parseLogPoint, readLog } =
         await import('../../projections/audit/index.ts');
       const at = parseLogPoint(o.at, '--at');

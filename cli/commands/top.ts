@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { WaitingView } from '../../projections/index.ts';
 import type { HistogramView, ProjectionsSnapshot } from '../../projections/index.ts';
+import { boundedRead, DEFAULT_READ_WAIT, READ_WAIT_HELP } from '../bounded-read.ts';
 import type { CliContext } from '../cli-context.ts';
 import { errorMessage } from '../error-message.ts';
 import { formatTable } from '../format-table.ts';
@@ -14,6 +15,7 @@ interface TopOptions {
   interval: string;
   once?: boolean;
   prices?: string;
+  wait: string;
 }
 
 /** Cursor home, clear the screen: each frame replaces the last. */
@@ -134,8 +136,9 @@ export const registerTop = (program: Command, ctx: CliContext): void => {
     .option('--interval <duration>', 'time between redraws', '1s')
     .option('--once', 'print one frame and exit')
     .option('--prices <file>', 'price table JSON for tokens reported without a cost')
+    .option('--wait <duration>', READ_WAIT_HELP, DEFAULT_READ_WAIT)
     .action(async (o: TopOptions, cmd: Command) => {
-      const { EventLog } = await import('../../actors/host/event-log.ts');
+      const { EventLog } = await import('../../log/index.ts');
       const { DEFAULT_PRICE_TABLE, loadPriceTable, startProjections } =
         await import('../../projections/index.ts');
       const scope = scopeOf(o.project);
@@ -152,6 +155,7 @@ export const registerTop = (program: Command, ctx: CliContext): void => {
         const projections = await startProjections({
           log,
           priceTable,
+          ...boundedRead(ctx, o.wait, signals?.aborted),
           onError: (e) => {
             if (!once) ctx.warn(`top: ${errorMessage(e)}`);
           },

@@ -8,6 +8,7 @@ import type { CliContext } from '../cli-context.ts';
 import { errorMessage } from '../error-message.ts';
 import { collect, parseInteger, parseList } from '../parse-options.ts';
 import { stopSignals } from '../stop-signals.ts';
+import { Readiness, startHealthServer } from '../health-server.ts';
 import { parseDuration } from '../parse-duration.ts';
 import { hudTokens, startHudService } from './hud.ts';
 import type { HudService } from './hud.ts';
@@ -19,6 +20,7 @@ type UpOptions = {
   hudPort?: string;
   secure?: boolean;
   workerTtl: string;
+  healthPort?: string;
 };
 
 /** `fleet up`: NATS (embedded unless given), the stream, the registrar and pool dispatchers. */
@@ -39,9 +41,13 @@ export const registerUp = (program: Command, ctx: CliContext): void => {
         'credentials scoped to its own subjects',
     )
     .option('--worker-ttl <duration>', 'lifetime of workers’ credentials, with --secure', '1h')
+    .option(
+      '--health-port <port>',
+      'serve GET /healthz on 127.0.0.1:<port>: 200 once every dispatcher is ready, 503 before',
+    )
     .action(async (o: UpOptions, cmd: Command) => {
       const { startGateway } = await import('../../actors/gateway/index.ts');
-      const { EventLog } = await import('../../actors/host/event-log.ts');
+      const { EventLog } = await import('../../log/index.ts');
       const { startRegistrar } = await import('../../actors/registrar/index.ts');
       const { ensureNats } = await import('../../infra/embedded-nats.ts');
       const { prepareSecure } = await import('../../security/secure-setup.ts');
@@ -72,7 +78,16 @@ export const registerUp = (program: Command, ctx: CliContext): void => {
       const dispatchers: Dispatcher[] = [];
       let hud: HudService | undefined;
       let gateway: Gateway | undefined;
+      const readiness = new Readiness();
+      let health: Awaited<ReturnType<typeof startHealthServer>> | undefined;
       try {
+        if (o.healthPort !== undefined) {
+          health = await startHealthServer(
+            readiness,
+            parseInteger(o.healthPort, '--health-port', { min: 0, max: 65535 }),
+          );
+          ctx.print(`health: http://127.0.0.1:${health.port}/healthz`);
+        }
         // Secure: each service on its own connection and credentials (see security/), none of
         // which may create or change the stream: the operator's does that first.
         await secure?.provision(nats.url);
@@ -117,7 +132,7 @@ export const registerUp = (program: Command, ctx: CliContext): void => {
               });
         const dispatcherLog = await serviceLog('dispatcher');
         for (const pool of pools)
-          dispatchers.push(await startPoolDispatcher(ctx, dispatcherLog, pool));
+          dispatchers.push(await startPoolDispatcher(ctx, dispatcherLog, pool, {}, readiness));
         ctx.print(`fleet is up on ${nats.url}${nats.embedded ? ' (embedded NATS)' : ''}`);
         ctx.print(`  stream ${g.stream}, subjects ${g.root}.>`);
         ctx.print('  registrar: enrolling workers');
@@ -143,10 +158,17 @@ export const registerUp = (program: Command, ctx: CliContext): void => {
         ctx.print(
           `next: fleet ${flag}keys create --project <project> --pool ${pools[0] ?? 'default'}`,
         );
-        const name = await signals.first;
-        ctx.print(`${name}: stopping`);
+        // An actor that gave up (its log diverged) takes the fleet down, non-zero.
+        const outcome = await Promise.race([
+          signals.first,
+          registrar.host.failed,
+          ...dispatchers.map((d) => d.failed),
+        ]);
+        if (outcome instanceof Error) throw outcome;
+        ctx.print(`${outcome}: stopping`);
       } finally {
         signals.dispose();
+        await health?.stop();
         await hud?.stop().catch((e: unknown) => ctx.warn(errorMessage(e)));
         for (const d of dispatchers)
           await d.stop().catch((e: unknown) => ctx.warn(errorMessage(e)));

@@ -8,8 +8,8 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decide, evolveRecipe, initialState } from '../../actors/dispatcher/index.ts';
-import type { DispatchState } from '../../actors/dispatcher/index.ts';
+import { decide, evolveEntryInPlace, initialState } from '../../domain/pool/index.ts';
+import type { Verdict } from '../../domain/pool/index.ts';
 import { CheckLiveness, decode, encode, ServeClaims, subjects } from '../../events/index.ts';
 import type {
   FleetEvent,
@@ -151,9 +151,6 @@ const stepArb: fc.Arbitrary<Step> = fc.oneof(
   },
 );
 
-const rejected = (s: DispatchState) =>
-  Object.values(s.rejections.byReason).reduce((a, b) => a + b, 0);
-
 /** One history: the dispatcher's fold and the audit side by side over the same stored messages. */
 class World {
   readonly state = initialState({ pool: POOL, clockSkewMs: 1000 });
@@ -167,6 +164,8 @@ class World {
   now = T0;
   workers: { id: string; project: ProjectId }[] = [];
   keyUses = new Map<string, number>();
+  /** The dispatcher's verdicts on the events of the last message appended. */
+  verdicts: Verdict[] = [];
 
   constructor() {
     for (const project of PROJECTS)
@@ -189,7 +188,7 @@ class World {
     const decoded = decode(subject, encode(events));
     if (!decoded.ok) throw new Error(`the test built an invalid message: ${decoded.error.message}`);
     const entry = { seq, at: this.now, events: decoded.value.events };
-    evolveRecipe(this.state, entry);
+    this.verdicts = evolveEntryInPlace(this.state, entry);
     const item = { subject, seq, at: this.now, entry };
     this.items.push(item);
     this.auditor.add(item);
@@ -373,7 +372,6 @@ class World {
         const t = this.tasks()[step.task % Math.max(1, this.tasks().length)];
         const w = this.workers[step.worker % Math.max(1, this.workers.length)];
         if (t === undefined || w === undefined) return;
-        const before = rejected(this.state);
         const seq = this.append(S.dispatch(t.demand.project, POOL), {
           type: 'task.assigned',
           data: {
@@ -386,7 +384,7 @@ class World {
           },
           meta: at,
         });
-        if (rejected(this.state) === before) this.acceptedForgeries.add(seq);
+        if (this.verdicts.every((v) => v.kind === 'applied')) this.acceptedForgeries.add(seq);
         else if (t.status === 'cancelled') this.staleForgeries.add(seq);
         else this.refusedForgeries.add(seq);
         return;

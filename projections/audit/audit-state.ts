@@ -1,5 +1,6 @@
 import type { EventOf, FleetEvent, Labels, Requirements, Runtime } from '../../events/index.ts';
 import type { AuditItem } from './audit-item.ts';
+import type { NoEffect } from './no-effect.ts';
 import type { Violation } from './violation.ts';
 
 /** Where a worker is in its life. Only `active` workers may be given work. */
@@ -120,7 +121,7 @@ export interface AuditCounts {
 export type AuditObserver = (
   item: AuditItem,
   event: FleetEvent,
-  noEffect: string | undefined,
+  noEffect: NoEffect | undefined,
   violations: readonly Violation[],
 ) => void;
 

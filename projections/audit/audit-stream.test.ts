@@ -1,6 +1,6 @@
 import type { NatsConnection } from '@nats-io/transport-node';
 import { afterEach, describe, expect, inject, it } from 'vitest';
-import { EventLog } from '../../actors/host/event-log.ts';
+import { EventLog } from '../../log/index.ts';
 import type { ProjectId } from '../../events/index.ts';
 import { runMultiTenant } from '../../examples/multi-tenant.ts';
 import { connectTest, uniqueName } from '../../test/harness/index.ts';

@@ -1,5 +1,5 @@
 import type { AuditItem, AuditSource } from './audit-item.ts';
-import { foldAuditItem } from './audit-fold.ts';
+import { foldAuditItem } from './fold-audit-item.ts';
 import { auditReport } from './audit-report.ts';
 import type { AuditReport } from './audit-report.ts';
 import { initialAuditState } from './audit-state.ts';

@@ -3,6 +3,8 @@
  * every decision, whether it was legitimate given the events before it; `stateAt` rebuilds the
  * fleet at any past point. Both use this folder's own fold of the contract's rules and share
  * no code with the dispatcher beyond the event schemas, so they check it independently.
+ * The fold's rules live one family per file (`fold-*.ts`), dispatched by `foldEvent`; only
+ * the names below are public.
  */
 export { audit, Auditor } from './auditor.ts';
 export type { AuditOptions } from './auditor.ts';
@@ -13,7 +15,8 @@ export type { LogWholenessOptions, RetentionCover } from './log-wholeness.ts';
 export { signRetention, retentionProblem } from './retention-signature.ts';
 export type { RetentionFields } from './retention-signature.ts';
 export type { AuditItem, AuditSource } from './audit-item.ts';
-export { foldAuditItem } from './audit-fold.ts';
+export { foldAuditItem } from './fold-audit-item.ts';
+export { NoEffect } from './no-effect.ts';
 export {
   initialAuditState,
   AuditTaskStatus,
@@ -49,6 +52,7 @@ export { parseLogPoint, atOrAfter, atOrBefore, logPointJson, formatLogPoint } fr
 export type { LogPoint } from './log-point.ts';
 export { readLog } from './read-log.ts';
 export type { ReadLogOptions, ReadLogResult, LogExtent } from './read-log.ts';
+export type { ReadableLog, LogTail } from './readable-log.ts';
 export { progressBar } from './progress-bar.ts';
 export type { ProgressBar, ProgressBarOptions } from './progress-bar.ts';
 export { describeEvent, mentions } from './describe-event.ts';

@@ -1,4 +1,4 @@
-import { InvalidInputError } from '../../client/index.ts';
+import { InvalidInputError } from '../../events/index.ts';
 
 /** A point in the log: a stream sequence (a number) or a server time (a `Date`). */
 export type LogPoint = number | Date;

@@ -1,5 +1,5 @@
-import type { EventLog } from '../../actors/host/event-log.ts';
 import type { AuditItem } from './audit-item.ts';
+import type { ReadableLog } from './readable-log.ts';
 
 /** Where the stream stood when a read started. */
 export interface LogExtent {
@@ -36,7 +36,7 @@ export interface ReadLogResult {
  * `false` ends the read.
  */
 export const readLog = async (
-  log: EventLog,
+  log: ReadableLog,
   onItem: (item: AuditItem) => boolean | undefined,
   options: ReadLogOptions = {},
 ): Promise<ReadLogResult> => {

@@ -60,7 +60,7 @@ export const costsRecipe = (s: CostsState, item: JudgedItem): void => {
   if (!isReadable(entry)) return;
   entry.events.forEach((e, i) => {
     const v = item.verdicts[i];
-    if (v?.accepted !== true) return;
+    if (v?.kind !== 'applied') return;
     const d = e.data;
     const taskKey = 'taskId' in d ? `${d.pool}|${d.project}|${d.taskId}` : '';
     switch (e.type) {

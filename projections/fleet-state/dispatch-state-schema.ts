@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { defaultConfig, initialState, WorkerStatus } from '../../actors/dispatcher/index.ts';
-import type { DispatchState, TaskKey } from '../../actors/dispatcher/index.ts';
+import { defaultConfig, initialState, WorkerStatus } from '../../domain/pool/index.ts';
+import type { DispatchState, TaskKey } from '../../domain/pool/index.ts';
 import {
   KeyId,
   Labels,

@@ -1,6 +1,6 @@
 import { produce } from 'immer';
 import { describe, expect, it } from 'vitest';
-import { evolveAll, initialState } from '../../actors/dispatcher/index.ts';
+import { evolveEntries, initialState } from '../../domain/pool/index.ts';
 import type { PoolId, ProjectId } from '../../events/index.ts';
 import { enrolled, ev, P, POOL, submitted } from '../../test/support/builders.ts';
 import { DEFAULT_PRICE_TABLE } from '../costs/price-table.ts';
@@ -91,19 +91,19 @@ describe('fleet-state: workers', () => {
     const verdicts = items.map((item) => foldFleet(s, item));
     expect(verdicts[3]).toEqual([
       {
-        accepted: false,
+        kind: 'refused',
         reason: 'cross_project',
         detail: expect.stringContaining('fin-prod') as unknown,
       },
     ]);
-    expect(verdicts[4]).toEqual([{ accepted: true, from: 'queued', to: 'assigned' }]);
-    expect(verdicts[5]).toEqual([{ accepted: true, from: 'assigned', to: 'completed' }]);
-    expect(verdicts[6]).toMatchObject([{ accepted: false, reason: 'task_not_assigned' }]);
-    expect(verdicts[7]).toMatchObject([{ accepted: false, reason: 'unknown_task' }]);
+    expect(verdicts[4]).toEqual([{ kind: 'applied', from: 'queued', to: 'assigned' }]);
+    expect(verdicts[5]).toEqual([{ kind: 'applied', from: 'assigned', to: 'completed' }]);
+    expect(verdicts[6]).toMatchObject([{ kind: 'refused', reason: 'task_not_assigned' }]);
+    expect(verdicts[7]).toMatchObject([{ kind: 'refused', reason: 'unknown_task' }]);
     expect(view(s, 10_000).totals.tasks).toMatchObject({ completed: 1, assigned: 0, queued: 0 });
     // The pool's state is exactly the dispatcher's fold of the pool's messages.
     expect(s.pools[POOL]).toEqual(
-      evolveAll(
+      evolveEntries(
         initialState({ pool: POOL as PoolId }),
         items.map((i) => i.entry),
       ),
@@ -124,7 +124,7 @@ describe('fleet-state: workers', () => {
     ]);
     const s = fold(items);
     expect(s.pools[POOL]).toEqual(
-      evolveAll(
+      evolveEntries(
         initialState({ pool: POOL as PoolId }),
         items.map((i) => i.entry),
       ),
@@ -137,8 +137,8 @@ describe('fleet-state: workers', () => {
     const [item] = specLog([[assigned('t1', 'w1'), assigned('t2', 'w1')]], { from: 3 });
     if (item === undefined) throw new Error('no item');
     expect(foldFleet(s, item)).toEqual([
-      { accepted: true, from: 'queued', to: 'assigned' },
-      { accepted: false, reason: 'no_capacity', detail: 'worker holds 1' },
+      { kind: 'applied', from: 'queued', to: 'assigned' },
+      { kind: 'refused', reason: 'no_capacity', detail: 'worker holds 1' },
     ]);
     expect(foldFleet(s, item)).toEqual([]); // folded already
   });

@@ -1,5 +1,5 @@
-import { waitingReport } from '../../actors/dispatcher/index.ts';
-import type { DispatchState, TaskStatus, WaitReason } from '../../actors/dispatcher/index.ts';
+import { waitingReport } from '../../domain/pool/index.ts';
+import type { DispatchState, TaskStatus, WaitReason } from '../../domain/pool/index.ts';
 import type { Labels, Requirements, RuntimeKind } from '../../events/index.ts';
 import type { ViewContext } from '../projection.ts';
 import { inScope } from '../scope.ts';

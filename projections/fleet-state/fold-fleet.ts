@@ -1,8 +1,8 @@
-import { evolveRecipe, taskKey } from '../../actors/dispatcher/index.ts';
-import type { DispatchState, TaskStatus } from '../../actors/dispatcher/index.ts';
+import { evolveEntryInPlace, evolveInPlace, taskKey } from '../../domain/pool/index.ts';
+import type { DispatchState, LogPosition, TaskStatus } from '../../domain/pool/index.ts';
 import { isReadable } from '../../events/index.ts';
 import type { FleetEvent } from '../../events/index.ts';
-import type { FoldItem, Verdict } from '../fold-item.ts';
+import type { FoldItem, TaskVerdict } from '../fold-item.ts';
 import { initialPoolState } from './dispatch-state-schema.ts';
 import { poolOf } from './pool-of.ts';
 import type { FleetState } from './state.ts';
@@ -17,28 +17,16 @@ const ENDED: ReadonlySet<TaskStatus> = new Set([
   'dead_lettered',
 ]);
 
-const refusals = (s: DispatchState): number => {
-  let n = 0;
-  for (const count of Object.values(s.rejections.byReason)) n += count;
-  return n;
-};
-
-/** Folds one event into a pool with the dispatcher's recipe, and says what it made of it. */
-const judgeEvent = (ps: DispatchState, e: FleetEvent, seq: number, at: number): Verdict => {
+/** Folds one event into a pool under the pool's rule, and says what it made of it. */
+const judgeEvent = (ps: DispatchState, e: FleetEvent, entry: LogPosition): TaskVerdict => {
   const key = 'taskId' in e.data ? taskKey(e.data.project, e.data.taskId) : undefined;
   const from = key === undefined ? undefined : ps.tasks[key]?.status;
-  const before = refusals(ps);
-  // One event at a time, so each gets its own verdict; the events of a batch share the
-  // message's sequence, and the recipe's replay guard is on the sequence.
-  ps.position = seq - 1;
-  evolveRecipe(ps, { seq, at, events: [e] });
-  if (refusals(ps) > before) {
-    const last = ps.rejections.recent.at(-1);
-    return { accepted: false, reason: last?.reason ?? 'refused', detail: last?.detail ?? '' };
-  }
+  // One event at a time, so the task's status is read around each event of a batch.
+  const verdict = evolveInPlace(ps, e, entry);
+  if (verdict.kind === 'refused') return verdict;
   const to = key === undefined ? undefined : ps.tasks[key]?.status;
   return {
-    accepted: true,
+    kind: 'applied',
     ...(from === undefined ? {} : { from }),
     ...(to === undefined ? {} : { to }),
   };
@@ -55,7 +43,7 @@ const track = (
   s: FleetState,
   pool: string,
   e: FleetEvent,
-  v: Verdict & { accepted: true },
+  v: TaskVerdict & { kind: 'applied' },
   entry: { seq: number; at: number },
 ) => {
   if (e.type === 'retention.point') return; // of no pool: never folded here
@@ -115,8 +103,9 @@ const track = (
 };
 
 /** A task that ended no longer counts toward the age of its submission message. */
-const release = (s: FleetState, pool: string, ps: DispatchState, e: FleetEvent, v: Verdict) => {
-  if (!v.accepted || v.to === undefined || !ENDED.has(v.to) || !('taskId' in e.data)) return;
+const release = (s: FleetState, pool: string, ps: DispatchState, e: FleetEvent, v: TaskVerdict) => {
+  if (v.kind !== 'applied' || v.to === undefined || !ENDED.has(v.to) || !('taskId' in e.data))
+    return;
   const task = ps.tasks[taskKey(e.data.project, e.data.taskId)];
   const subs = s.submissions[pool];
   const key = task === undefined ? undefined : String(task.submittedSeq);
@@ -127,26 +116,27 @@ const release = (s: FleetState, pool: string, ps: DispatchState, e: FleetEvent, 
 };
 
 /**
- * The fleet-state fold: applies one stored message to each pool with the dispatcher's own
- * recipe (`evolveRecipe`) — so the projection accepts and refuses exactly what the dispatcher
- * does — keeps the fleet's own records, and returns the verdict on each event of the message
- * (none for an unreadable message, or one already folded). Runs in place: a valid immer recipe.
+ * The fleet-state fold: applies one stored message to its pool under the pool's rule
+ * (domain/pool, as the dispatcher does) — so the projection applies and refuses exactly what
+ * the dispatcher does — keeps the fleet's own records, and returns the rule's verdict on each
+ * event of the message (none for an unreadable message, or one already folded). Runs in
+ * place: a valid immer recipe.
  */
-export const foldFleet = (s: FleetState, item: FoldItem): Verdict[] => {
+export const foldFleet = (s: FleetState, item: FoldItem): TaskVerdict[] => {
   const { subject, entry } = item;
   const pool = poolOf(subject);
   if (pool === undefined)
-    return isReadable(entry) ? entry.events.map(() => ({ accepted: true })) : []; // keys
+    return isReadable(entry) ? entry.events.map(() => ({ kind: 'applied' })) : []; // keys
   const ps = (s.pools[pool] ??= initialPoolState(pool));
   if (!isReadable(entry)) {
     // The pool's dispatcher records the refusal too (and tells the task's producer).
-    evolveRecipe(ps, entry);
+    evolveEntryInPlace(ps, entry);
     return [];
   }
   if (entry.seq <= ps.position) return [];
   return entry.events.map((e) => {
-    const v = judgeEvent(ps, e, entry.seq, entry.at);
-    if (v.accepted) track(s, pool, e, v, entry);
+    const v = judgeEvent(ps, e, entry);
+    if (v.kind === 'applied') track(s, pool, e, v, entry);
     release(s, pool, ps, e, v);
     return v;
   });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { DispatchState, TaskStatus } from '../../actors/dispatcher/index.ts';
+import type { DispatchState, TaskStatus } from '../../domain/pool/index.ts';
 import { DispatchStateSchema } from './dispatch-state-schema.ts';
 
 /** Reports counted in one second of stream time. */

@@ -25,7 +25,7 @@ export const latencyRecipe = (s: LatencyState, item: JudgedItem): void => {
   if (!isReadable(entry)) return;
   entry.events.forEach((e, i) => {
     const v = item.verdicts[i];
-    if (v?.accepted !== true || !('taskId' in e.data)) return;
+    if (v?.kind !== 'applied' || !('taskId' in e.data)) return;
     const { project, pool, taskId } = e.data;
     const key = `${pool}|${project}|${taskId}`;
     switch (e.type) {

@@ -70,7 +70,7 @@ export const rejectionsRecipe = (s: RejectionsState, item: JudgedItem): void => 
       taskId: 'taskId' in d ? d.taskId : null,
       workerId: 'workerId' in d ? d.workerId : null,
     };
-    if (e.type === 'claim.rejected' && v?.accepted !== false) {
+    if (e.type === 'claim.rejected' && v?.kind !== 'refused') {
       note(s, {
         ...base,
         ...ids,
@@ -82,7 +82,7 @@ export const rejectionsRecipe = (s: RejectionsState, item: JudgedItem): void => 
       });
       return;
     }
-    if (v?.accepted !== false) return;
+    if (v?.kind !== 'refused') return;
     note(s, {
       ...base,
       ...ids,

@@ -1,7 +1,7 @@
 /**
  * Fuzzing of everything a fold reads: 100,000 generated and mutated stored messages go through
  * the codec (`decode`, as the event log does) and then through the dispatcher's and the
- * registrar's folds (`evolveRecipe`, in place, as the actor host runs them), interleaved with
+ * registrar's folds (in place, as the actor host runs them), interleaved with
  * the dispatcher's own decisions so that assignments, reports and requeues meet. Nothing may
  * throw, every state must stay valid after every message, and the pure folds (immer) must reach
  * the same states from the same entries. Pure and in memory: no server.
@@ -11,11 +11,11 @@ import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   decide,
-  evolveAll as evolveDispatchAll,
-  evolveRecipe as evolveDispatch,
+  evolveEntries as evolveDispatchAll,
+  evolveEntryInPlace as evolveDispatch,
   initialState as initialDispatchState,
-} from '../../actors/dispatcher/index.ts';
-import type { DispatchState } from '../../actors/dispatcher/index.ts';
+} from '../../domain/pool/index.ts';
+import type { DispatchState } from '../../domain/pool/index.ts';
 import { dispatcherLogic } from '../../actors/dispatcher/dispatcher-logic.ts';
 import {
   evolveAll as evolveKeysAll,
@@ -65,7 +65,7 @@ const bump = (r: Record<string, number>, k: string, n = 1) => {
 };
 
 /**
- * What the event log hands a fold for one stored message (see actors/host/event-log.ts); what a
+ * What the event log hands a fold for one stored message (see log/event-log.ts); what a
  * refused message was about only matters to the dispatcher's fold.
  */
 const toEntry = (subject: string, bytes: Uint8Array, seq: number, about: boolean): LogEntry => {

@@ -1,5 +1,5 @@
-import { demandSignature, taskKey, unmetRequirements } from '../../actors/dispatcher/index.ts';
-import type { Capability, Demand, DispatchState } from '../../actors/dispatcher/index.ts';
+import { demandSignature, taskKey, unmetRequirements } from '../../domain/pool/index.ts';
+import type { Capability, Demand, DispatchState } from '../../domain/pool/index.ts';
 
 /*
  * The invariants every folded pool state must satisfy, whatever the log held (used by the

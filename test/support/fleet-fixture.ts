@@ -1,7 +1,7 @@
 import type { NatsConnection } from '@nats-io/transport-node';
 import { ClaimReply, HeartbeatReply } from '../../events/index.ts';
 import type { FleetEventInput, PoolId, ProjectId, WorkerId } from '../../events/index.ts';
-import { EventLog } from '../../actors/host/event-log.ts';
+import { EventLog } from '../../log/index.ts';
 import { connectTest, uniqueName } from '../harness/index.ts';
 import { P, POOL } from './builders.ts';
 

@@ -1,7 +1,7 @@
 import { expect } from 'vitest';
 import type { DispatchCommand, FleetEvent, LogEntry } from '../../events/index.ts';
-import { decide, evolveAll, initialState } from '../../actors/dispatcher/index.ts';
-import type { DispatchState, DispatcherConfig } from '../../actors/dispatcher/index.ts';
+import { decide, evolveEntries, initialState } from '../../domain/pool/index.ts';
+import type { DispatchState, DispatcherConfig } from '../../domain/pool/index.ts';
 import { POOL } from './builders.ts';
 
 /**
@@ -9,7 +9,7 @@ import { POOL } from './builders.ts';
  * `given(history).when(command).then(events)` or `given(history).thenState(check)`.
  */
 export const given = (history: LogEntry[], config: Partial<DispatcherConfig> = {}) => {
-  const state = evolveAll(
+  const state = evolveEntries(
     initialState({ pool: POOL as DispatcherConfig['pool'], ...config }),
     history,
   );

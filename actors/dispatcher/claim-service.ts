@@ -1,0 +1,209 @@
+import type { Msg } from '@nats-io/transport-node';
+import { ClaimRequest, ErrorCode, parseRpcSubject } from '../../events/index.ts';
+import type {
+  Assignment,
+  Claim,
+  ClaimReply,
+  DispatchCommand,
+  EventOf,
+  ParsedRpcSubject,
+} from '../../events/index.ts';
+import { taskKey } from '../../domain/pool/index.ts';
+import type { DispatchState } from '../../domain/pool/index.ts';
+import type { ActorHost } from '../host/actor-host.ts';
+import type { RequestGate } from './request-gate.ts';
+import type { RequestReader, ValidRequest } from './request-handler.ts';
+
+interface PendingClaim {
+  readonly msg: Msg;
+  readonly claim: Claim;
+  readonly deadline: number;
+  readonly timer: NodeJS.Timeout;
+}
+
+type ClaimSubject = ParsedRpcSubject & { kind: 'claim' };
+
+/** What a claim service needs of its dispatcher. */
+export interface ClaimServiceOptions {
+  readonly host: ActorHost<DispatchState, DispatchCommand>;
+  readonly gate: RequestGate;
+  readonly root: string;
+  readonly now: () => number;
+  /** Most assignments per round. */
+  readonly budget: number;
+  /** Most claims held at once. */
+  readonly maxWaiting: number;
+  readonly onCommandError: (error: unknown) => void;
+}
+
+/** The assignment a folded `task.assigned` gives its worker, or nothing if the fold refused it. */
+const assignmentOf = (s: DispatchState, e: EventOf<'task.assigned'>): Assignment | undefined => {
+  const task = s.tasks[taskKey(e.data.project, e.data.taskId)];
+  // Only what the fold accepted is real; a decision that lost to a concurrent event is not sent.
+  if (
+    task?.status !== 'assigned' ||
+    task.workerId !== e.data.workerId ||
+    task.attempt !== e.data.attempt
+  )
+    return undefined;
+  return {
+    taskId: task.id,
+    project: task.demand.project,
+    pool: task.demand.pool,
+    attempt: task.attempt,
+    leaseExpiresAt: task.leaseExpiresAt,
+    timeoutMs: task.demand.timeoutMs,
+    payload: task.payload as Assignment['payload'],
+  };
+};
+
+/**
+ * Workers' long-polled claims, served in rounds: each round decides `serve_claims` on the folded
+ * state and answers only with assignments appended and folded.
+ */
+export const claimService = (o: ClaimServiceOptions) => {
+  const { host, gate, now } = o;
+  const ownerOf = (workerId: string) => host.state.workers[workerId]?.publicKey;
+  // Insertion-ordered: the oldest claims are served first.
+  const pending = new Set<PendingClaim>();
+  const inRound = new Set<PendingClaim>();
+  let roundScheduled = false;
+  // One round at a time: a second round started while the first awaits its append would serve
+  // the same claims again, and assignments for a claim already answered would be lost.
+  let roundRunning = false;
+  let roundAgain = false;
+  let stopped = false;
+
+  const settle = (p: PendingClaim, body: ClaimReply) => {
+    clearTimeout(p.timer);
+    pending.delete(p);
+    gate.reply(p.msg, 'claim', ownerOf(p.claim.workerId), body);
+  };
+
+  const serve = async (served: PendingClaim[]) => {
+    const { events } = await host.execute({
+      type: 'serve_claims',
+      data: { claims: served.map((p) => p.claim), budget: o.budget },
+      meta: { now: now() },
+    });
+    const byWorker = new Map<string, Assignment[]>();
+    for (const e of events) {
+      if (e.type === 'claim.rejected') {
+        for (const p of served.filter(
+          (x) => x.claim.workerId === e.data.workerId && x.claim.project === e.data.project,
+        ))
+          settle(p, { refused: { reason: e.data.reason, detail: e.data.detail ?? e.data.reason } });
+      } else if (e.type === 'task.assigned') {
+        const a = assignmentOf(host.state, e);
+        if (a !== undefined)
+          byWorker.set(e.data.workerId, [...(byWorker.get(e.data.workerId) ?? []), a]);
+      }
+    }
+    // A worker's assignments go to its oldest waiting claims, each up to its max.
+    for (const [workerId, list] of byWorker) {
+      for (const p of served.filter((x) => x.claim.workerId === workerId && pending.has(x))) {
+        if (list.length === 0) break;
+        settle(p, { assignments: list.splice(0, p.claim.max) });
+      }
+    }
+  };
+
+  const round = async () => {
+    roundScheduled = false;
+    if (stopped || pending.size === 0) return;
+    roundRunning = true;
+    const served = [...pending];
+    for (const p of served) inRound.add(p);
+    try {
+      await serve(served);
+    } finally {
+      inRound.clear();
+      // Claims whose wait ran out during the round are answered now.
+      for (const p of served)
+        if (pending.has(p) && p.deadline <= now()) settle(p, { assignments: [] });
+      roundRunning = false;
+      // What arrived or was folded during the round gets a round of its own.
+      if (roundAgain) {
+        roundAgain = false;
+        scheduleRound();
+      }
+    }
+  };
+
+  const scheduleRound = () => {
+    if (roundScheduled || stopped || pending.size === 0) return;
+    if (roundRunning) {
+      roundAgain = true;
+      return;
+    }
+    roundScheduled = true;
+    setImmediate(() => {
+      round().catch(o.onCommandError);
+    });
+  };
+
+  const reader: RequestReader<ClaimSubject, ClaimRequest> = {
+    kind: 'claim',
+    subject: (subject) => {
+      const parsed = parseRpcSubject(subject, o.root);
+      if (!parsed.ok) return { ok: false, error: parsed.error.message };
+      const value = parsed.value;
+      return value.kind === 'claim'
+        ? { ok: true, value: { ...value, kind: 'claim' } }
+        : { ok: false, error: 'not a claim' };
+    },
+    owner: (subject) => ownerOf(subject.workerId),
+    // Nobody would hear the assignments: they would sit on a lease until it expired.
+    replyless: 'first',
+    emptyBody: {},
+    schema: ClaimRequest,
+    errors: {
+      json: 'claim body is not JSON',
+      schema: (issue) => `invalid claim: ${issue}`,
+      noReply: 'a claim must be a request',
+    },
+  };
+
+  const onClaim = ({ msg, subject, body, owner }: ValidRequest<ClaimSubject, ClaimRequest>) => {
+    if (pending.size >= o.maxWaiting) {
+      gate.refuse(
+        msg,
+        'claim',
+        ErrorCode.Unavailable,
+        `the dispatcher already holds ${pending.size} waiting claims; ask again later`,
+        owner,
+      );
+      return;
+    }
+    const { project, pool, workerId } = subject;
+    const claim: Claim = { workerId, project, pool, max: body.max };
+    const p: PendingClaim = {
+      msg,
+      claim,
+      deadline: now() + body.waitMs,
+      timer: setTimeout(() => {
+        // A claim in a round under way is answered when the round ends, with what it got.
+        if (pending.has(p) && !inRound.has(p)) settle(p, { assignments: [] });
+      }, body.waitMs),
+    };
+    pending.add(p);
+    scheduleRound();
+  };
+
+  return {
+    reader,
+    serve: onClaim,
+    /** Something was folded: waiting claims may be served now. */
+    onFold: scheduleRound,
+    /** Claims waiting for work. */
+    waiting: () => pending.size,
+    /** No more rounds. */
+    halt: () => {
+      stopped = true;
+    },
+    /** Answers every waiting claim with nothing (after `halt`). */
+    release: () => {
+      for (const p of [...pending]) settle(p, { assignments: [] });
+    },
+  };
+};

@@ -1,0 +1,144 @@
+import { ErrorCode, Heartbeat, parseRpcSubject } from '../../events/index.ts';
+import type {
+  DispatchCommand,
+  HeartbeatReply,
+  LogEntry,
+  ParsedRpcSubject,
+} from '../../events/index.ts';
+import { taskKey } from '../../domain/pool/index.ts';
+import type { DispatchState } from '../../domain/pool/index.ts';
+import type { ActorHost } from '../host/actor-host.ts';
+import type { EventLog } from '../../log/index.ts';
+import type { RequestGate } from './request-gate.ts';
+import type { RequestReader, ValidRequest } from './request-handler.ts';
+
+type BeatSubject = ParsedRpcSubject & { kind: 'hb' };
+
+/** What a liveness tracker needs of its dispatcher. */
+export interface LivenessTrackerOptions {
+  readonly host: ActorHost<DispatchState, DispatchCommand>;
+  readonly log: EventLog;
+  readonly gate: RequestGate;
+  readonly now: () => number;
+  /** Most heartbeats held while the fold catches up. */
+  readonly maxWaiting: number;
+  readonly onError: (error: unknown) => void;
+}
+
+/**
+ * Workers' heartbeats, and the liveness checks they feed: a worker silent for too long is
+ * declared lost, and attempts it or an expired lease abandoned are requeued.
+ */
+export const livenessTracker = (o: LivenessTrackerOptions) => {
+  const { host, log, gate, now } = o;
+  const ownerOf = (workerId: string) => host.state.workers[workerId]?.publicKey;
+  const startedAt = now();
+  const lastSeen: Record<string, number> = {};
+  /** Heartbeats waiting for the fold to catch up before they are answered. */
+  let catchingUp = 0;
+
+  const reader: RequestReader<BeatSubject, Heartbeat> = {
+    kind: 'hb',
+    subject: (subject) => {
+      const parsed = parseRpcSubject(subject, log.subjects.root);
+      if (!parsed.ok) return { ok: false, error: parsed.error.message };
+      const value = parsed.value;
+      return value.kind === 'hb'
+        ? { ok: true, value: { ...value, kind: 'hb' } }
+        : { ok: false, error: 'not a heartbeat' };
+    },
+    owner: (subject) => ownerOf(subject.workerId),
+    // A beat keeps its worker alive whatever its reply subject; only the answer is refused.
+    replyless: 'serve',
+    // An empty body is a beat without attempts; anything else must be a valid heartbeat, or it
+    // keeps nobody alive.
+    emptyBody: { attempts: [] },
+    schema: Heartbeat,
+    errors: {
+      json: 'heartbeat body is not JSON',
+      schema: (issue) => `invalid heartbeat: ${issue}`,
+      noReply: 'a heartbeat is answered only as a request',
+    },
+  };
+
+  const onHeartbeat = ({ msg, subject, body }: ValidRequest<BeatSubject, Heartbeat>) => {
+    const { workerId, project, pool } = subject;
+    const w = host.state.workers[workerId];
+    // The boundary again: a heartbeat on another project's subject keeps nobody alive.
+    const known = w !== undefined && w.capability.project === project;
+    if (known) lastSeen[workerId] = now();
+    if (!gate.mayAnswer(msg, 'hb', ownerOf(workerId))) return;
+    const answer = () => {
+      const v = host.state.workers[workerId];
+      const isKnown = v !== undefined && v.capability.project === project;
+      const abort = body.attempts.filter(({ taskId, attempt }) => {
+        const t = host.state.tasks[taskKey(project, taskId)];
+        return !(
+          isKnown &&
+          t?.status === 'assigned' &&
+          t.workerId === workerId &&
+          t.attempt === attempt
+        );
+      });
+      return { status: isKnown ? v.status : 'unknown', abort } satisfies HeartbeatReply;
+    };
+    const first = answer();
+    if (first.abort.length === 0 && first.status !== 'unknown') {
+      gate.reply(msg, 'hb', ownerOf(workerId), first);
+      return;
+    }
+    // Told to abort, a worker drops real work; told it is unknown, it ends itself. First make
+    // sure this dispatcher is not merely behind: another one of the pool that made the
+    // assignment or saw the enrollment, or its own fold rebuilding after a restart.
+    if (catchingUp >= o.maxWaiting) {
+      // A transient error: the worker beats again later, and ends nothing for it.
+      const why = 'the dispatcher is catching up; beat again';
+      gate.refuse(msg, 'hb', ErrorCode.Unavailable, why, ownerOf(workerId));
+      return;
+    }
+    catchingUp += 1;
+    Promise.all([
+      host.catchUp(log.subjects.dispatch(project, pool)),
+      host.catchUp(log.subjects.member(project, pool, workerId)),
+    ])
+      .then(
+        () => {
+          const now1 = answer();
+          if (now1.status !== 'unknown') lastSeen[workerId] = now();
+          gate.reply(msg, 'hb', ownerOf(workerId), now1);
+        },
+        (e: unknown) => {
+          o.onError(e);
+          // Unsure, end nothing: a stale attempt's lease runs out and its report is refused.
+          const why = 'the dispatcher could not catch up; beat again';
+          gate.refuse(msg, 'hb', ErrorCode.Unavailable, why, ownerOf(workerId));
+        },
+      )
+      .finally(() => {
+        catchingUp -= 1;
+      });
+  };
+
+  return {
+    reader,
+    serve: onHeartbeat,
+    /**
+     * A worker enrolled while this dispatcher runs is given its grace from now, not from the
+     * dispatcher's start: it may not have sent its first heartbeat yet.
+     */
+    onFold: (entry: LogEntry) => {
+      if ('events' in entry)
+        for (const e of entry.events)
+          if (e.type === 'worker.enrolled') lastSeen[e.data.workerId] ??= now();
+    },
+    /** Runs a liveness check. */
+    checkLiveness: async () => {
+      // Built when the mailbox runs it, so the heartbeats it reads are as fresh as the state.
+      await host.execute(() => ({
+        type: 'check_liveness',
+        data: { lastSeen: { ...lastSeen }, graceFrom: startedAt },
+        meta: { now: now() },
+      }));
+    },
+  };
+};

@@ -1,0 +1,45 @@
+import type { Assignment, TaskId } from '../../events/index.ts';
+import { AbortedError } from './aborted-error.ts';
+import type { AbortReason } from './aborted-error.ts';
+import { runHandler } from './run-handler.ts';
+import type { TaskHandler } from './task-context.ts';
+import type { WorkerEvent } from './worker-event.ts';
+
+/** Runs handlers, one per attempt, each with its abort signal and lease timer. */
+export interface AttemptRunner {
+  /** Runs the handler; resolves with `handler_returned` (never rejects). */
+  start(assignment: Assignment, leaseMs: number): Promise<WorkerEvent>;
+  /** Aborts the handler's signal, if it still runs. */
+  abort(taskId: TaskId, why: AbortReason, message: string): void;
+}
+
+/** `onLeaseExpired` is told when an attempt's lease runs out before its handler returns. */
+export const attemptRunner = (
+  handler: TaskHandler,
+  onLeaseExpired: (event: WorkerEvent & { type: 'lease_expired' }) => void,
+): AttemptRunner => {
+  const running = new Map<TaskId, { controller: AbortController; lease: NodeJS.Timeout }>();
+  return {
+    start: async (assignment, leaseMs) => {
+      const { taskId, attempt } = assignment;
+      const controller = new AbortController();
+      const lease = setTimeout(() => {
+        onLeaseExpired({ type: 'lease_expired', taskId, attempt });
+      }, leaseMs);
+      running.set(taskId, { controller, lease });
+      try {
+        const ran = await runHandler(handler, assignment, controller.signal);
+        return { type: 'handler_returned', taskId, attempt, ...ran };
+      } finally {
+        clearTimeout(lease);
+        running.delete(taskId);
+      }
+    },
+    abort: (taskId, why, message) => {
+      const r = running.get(taskId);
+      if (r === undefined) return;
+      clearTimeout(r.lease);
+      r.controller.abort(new AbortedError(why, message));
+    },
+  };
+};

@@ -1,0 +1,38 @@
+import type { NatsConnection } from '@nats-io/transport-node';
+import { ClaimReply, DecodeError, ErrorCode, UnavailableError } from '../../events/index.ts';
+
+/** Extra time a claim request waits for the reply beyond the dispatcher's long-poll. */
+const CLAIM_MARGIN_MS = 2_000;
+
+const encoder = new TextEncoder();
+
+/**
+ * Asks the dispatcher for up to `max` assignments on the worker's claim `subject`, waiting up to
+ * `waitMs` there for work. Throws `UnavailableError` when nobody answers or the dispatcher could
+ * not serve, and `DecodeError` when the answer is not a claim reply.
+ */
+export const requestClaim = async (
+  nc: NatsConnection,
+  subject: string,
+  max: number,
+  waitMs: number,
+): Promise<ClaimReply> => {
+  const m = await nc.request(subject, encoder.encode(JSON.stringify({ max, waitMs })), {
+    timeout: waitMs + CLAIM_MARGIN_MS,
+  });
+  let body: unknown;
+  try {
+    body = m.json<unknown>();
+  } catch (cause) {
+    throw new DecodeError(ErrorCode.MalformedJson, 'claim reply is not JSON', subject, { cause });
+  }
+  const reply = ClaimReply.safeParse(body);
+  if (reply.success) return reply.data;
+  // The dispatcher answers `{ error }` to a claim it could not read.
+  const said =
+    typeof body === 'object' && body !== null && 'error' in body ? String(body.error) : undefined;
+  if (said !== undefined) throw new UnavailableError(`the dispatcher did not serve: ${said}`);
+  throw new DecodeError(ErrorCode.SchemaInvalid, 'claim reply is not valid', subject, {
+    cause: reply.error,
+  });
+};

@@ -1,0 +1,100 @@
+import type { NatsConnection } from '@nats-io/transport-node';
+import { subjects, WorkerDraining, WorkerLeft } from '../../events/index.ts';
+import type { PoolId, ProjectId, TaskId, WorkerId } from '../../events/index.ts';
+import { requestClaim } from './claim-request.ts';
+import { requestBeat } from './heartbeat-request.ts';
+import { reporter } from './reporter.ts';
+import type { WorkerEffect } from './worker-effect.ts';
+import type { WorkerEvent } from './worker-event.ts';
+
+/** The worker's requests; each resolves with the event of its outcome and never rejects. */
+export interface WorkerRequests {
+  beat(
+    attempts: readonly { readonly taskId: TaskId; readonly attempt: number }[],
+  ): Promise<WorkerEvent>;
+  claim(max: number): Promise<WorkerEvent>;
+  report(effect: WorkerEffect & { type: 'report' }): Promise<WorkerEvent>;
+  append(what: 'draining' | 'left', at: number): Promise<WorkerEvent>;
+  reconnect(): Promise<WorkerEvent>;
+}
+
+/** The requests of the worker `identity` on `nc`; retries of appends stop when `signal` aborts. */
+export const workerRequests = (options: {
+  readonly nc: NatsConnection;
+  readonly root: string;
+  readonly identity: {
+    readonly workerId: WorkerId;
+    readonly project: ProjectId;
+    readonly pool: PoolId;
+  };
+  readonly heartbeatMs: number;
+  readonly claimWaitMs: number;
+  readonly requestTimeoutMs: number;
+  readonly maxBackoffMs: number;
+  readonly signal: AbortSignal;
+  /** The clock of report dates. */
+  readonly now: () => number;
+}): WorkerRequests => {
+  const { nc, root, identity, claimWaitMs, now } = options;
+  const { workerId, project, pool } = identity;
+  const s = subjects(root);
+  const reports = reporter(options);
+  return {
+    beat: (attempts) =>
+      requestBeat(
+        nc,
+        s.heartbeat(project, pool, workerId),
+        attempts,
+        Math.max(1_000, 2 * options.heartbeatMs),
+      ).then(
+        (reply): WorkerEvent => ({ type: 'beat_replied', reply }),
+        (error: unknown): WorkerEvent => ({ type: 'beat_failed', error }),
+      ),
+    claim: (max) =>
+      requestClaim(nc, s.claim(project, pool, workerId), max, claimWaitMs).then(
+        (reply): WorkerEvent =>
+          'refused' in reply
+            ? { type: 'claim_refused', ...reply.refused }
+            : { type: 'claim_replied', assignments: reply.assignments },
+        (error: unknown): WorkerEvent => ({ type: 'claim_failed', error, jitter: Math.random() }),
+      ),
+    report: async ({ assignment, outcome, durationMs }) => {
+      const { taskId, attempt } = assignment;
+      try {
+        const report = reports.build({ assignment, outcome, durationMs, at: now() });
+        const seq = await reports.append(report);
+        return {
+          type: 'report_stored',
+          taskId,
+          attempt,
+          outcome: report.type === 'task.completed' ? 'completed' : 'failed',
+          durationMs: report.data.usage.durationMs,
+          seq,
+        };
+      } catch (error) {
+        return { type: 'report_failed', taskId, attempt, error };
+      }
+    },
+    append: async (what, at) => {
+      const event = { data: { workerId, project, pool }, meta: { at } };
+      try {
+        await reports.append(
+          what === 'draining'
+            ? WorkerDraining.parse({ type: 'worker.draining', ...event })
+            : WorkerLeft.parse({ type: 'worker.left', ...event }),
+        );
+        return { type: 'appended', what };
+      } catch (error) {
+        return { type: 'append_failed', what, error };
+      }
+    },
+    reconnect: async () => {
+      try {
+        await nc.reconnect();
+      } catch {
+        // The new credentials stay for the next reconnect, at the latest the server's cut.
+      }
+      return { type: 'reconnected' };
+    },
+  };
+};

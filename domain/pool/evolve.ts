@@ -1,0 +1,375 @@
+import { produce } from 'immer';
+import type { EventOf, FleetEvent } from '../../events/index.ts';
+import { activate, charge, weightOf } from './fair-share.ts';
+import { dequeue, enqueue } from './queue.ts';
+import { capabilitySignature, demandSignature, eligible } from './signatures.ts';
+import { taskKey } from './state.ts';
+import type { LogPosition } from './log-position.ts';
+import { recordRefused } from './record-refused.ts';
+import { applied, refuse } from './verdict.ts';
+import type { Verdict } from './verdict.ts';
+import type {
+  Capability,
+  Demand,
+  DispatchState,
+  LiveTask,
+  QueuedTask,
+  TaskState,
+  WorkerState,
+} from './state.ts';
+
+type Refused = Verdict & { kind: 'refused' };
+
+/** Queues a task; a project that had nothing queued re-enters fair share at the clock. */
+const queueTask = (s: DispatchState, task: LiveTask) => {
+  if (s.queues[task.demand.project] === undefined) activate(s.fair, task.demand.project);
+  enqueue(s, task);
+};
+
+/** Adds (+1) or removes (-1) a worker's part in its capability's active and free counts. */
+const count = (s: DispatchState, w: WorkerState, sign: 1 | -1) => {
+  const cap = s.capabilities[w.capSig];
+  if (cap === undefined || w.status !== 'active') return;
+  cap.active += sign;
+  if (w.held.length < w.capacity) cap.free += sign;
+};
+
+/** Changes a worker (its status or what it holds) keeping the capability counts right. */
+const changeWorker = (s: DispatchState, w: WorkerState, change: () => void) => {
+  count(s, w, -1);
+  change();
+  count(s, w, 1);
+};
+
+const releaseHold = (s: DispatchState, task: TaskState & { status: 'assigned' }) => {
+  const w = s.workers[task.workerId];
+  if (w === undefined) return;
+  const i = w.held.indexOf(task.key);
+  if (i >= 0) changeWorker(s, w, () => w.held.splice(i, 1));
+};
+
+const submitted = (s: DispatchState, e: EventOf<'task.submitted'>, seq: number): Verdict => {
+  const d = e.data;
+  if (d.pool !== s.config.pool) return refuse('wrong_pool', `task is for pool ${d.pool}`);
+  const key = taskKey(d.project, d.taskId);
+  if (s.tasks[key] !== undefined) return refuse('duplicate', `task ${d.taskId} exists`);
+  delete s.refusedTasks[key]; // a valid resubmission supersedes an earlier refusal
+  const demand: Demand = {
+    project: d.project,
+    pool: d.pool,
+    requirements: d.requirements,
+    timeoutMs: d.timeoutMs,
+  };
+  const reqSig = demandSignature(demand);
+  // Tasks of one signature share one demand object: a queue of a million alike tasks keeps one.
+  const shared = (s.demands[reqSig] ??= demand);
+  const task: TaskState = {
+    status: 'queued',
+    id: d.taskId,
+    key,
+    demand: shared,
+    reqSig,
+    priority: d.priority,
+    payload: d.payload,
+    maxAttempts: d.maxAttempts,
+    submittedSeq: seq,
+    attempts: 0,
+  };
+  s.tasks[key] = task;
+  queueTask(s, task);
+  return applied;
+};
+
+/** Finds the task an event names, refusing unknown tasks and tasks of another project. */
+const taskFor = (
+  s: DispatchState,
+  d: { taskId: string; project: string; pool: string },
+): TaskState | Refused => {
+  // Keyed by project: another project's task of the same id is simply not found.
+  const task = s.tasks[taskKey(d.project, d.taskId)];
+  if (task === undefined)
+    return refuse('unknown_task', `no task ${d.taskId} in project ${d.project}`);
+  // An event naming another pool is about that pool's task of the same id, not this one.
+  if (task.demand.pool !== d.pool)
+    return refuse('wrong_pool', `task ${d.taskId} is in pool ${task.demand.pool}`);
+  return task;
+};
+
+const workerFor = (
+  s: DispatchState,
+  d: { workerId: string; project: string },
+): WorkerState | Refused => {
+  const w = s.workers[d.workerId];
+  if (w === undefined) return refuse('unknown_worker', `no worker ${d.workerId}`);
+  if (w.capability.project !== d.project)
+    return refuse(
+      'cross_project',
+      `worker ${d.workerId} is of project ${w.capability.project}, not ${d.project}`,
+    );
+  return w;
+};
+
+const isRefused = (x: object): x is Refused => 'kind' in x;
+
+const assigned = (s: DispatchState, e: EventOf<'task.assigned'>, seq: number): Verdict => {
+  const d = e.data;
+  const task = taskFor(s, d);
+  if (isRefused(task)) return task;
+  const w = workerFor(s, d);
+  if (isRefused(w)) return w;
+  if (w.capability.pool !== d.pool || task.demand.pool !== d.pool)
+    return refuse('wrong_pool', `worker or task is not in pool ${d.pool}`);
+  if (task.status !== 'queued') return refuse('task_not_queued', `task is ${task.status}`);
+  if (d.attempt !== task.attempts + 1)
+    return refuse('stale_attempt', `next attempt is ${task.attempts + 1}, not ${d.attempt}`);
+  if (w.status !== 'active') return refuse('worker_not_active', `worker is ${w.status}`);
+  if (w.held.length >= w.capacity) return refuse('no_capacity', `worker holds ${w.held.length}`);
+  if (!eligible(task.reqSig, task.demand, w.capSig, w.capability))
+    return refuse('constraint_unmet', `worker ${w.id} does not meet task ${task.id}`);
+  dequeue(s, task);
+  s.tasks[task.key] = {
+    ...task,
+    status: 'assigned',
+    workerId: w.id,
+    attempt: d.attempt,
+    attempts: d.attempt,
+    leaseExpiresAt: d.leaseExpiresAt,
+    assignedSeq: seq,
+  };
+  changeWorker(s, w, () => w.held.push(task.key));
+  charge(s.fair, task.demand.project, weightOf(s.config.weights, task.demand.project));
+  return applied;
+};
+
+/** The current attempt an event refers to, or why it is not current. */
+const currentAttempt = (
+  s: DispatchState,
+  d: { taskId: string; project: string; pool: string; attempt: number },
+): (TaskState & { status: 'assigned' }) | Refused => {
+  const task = taskFor(s, d);
+  if (isRefused(task)) return task;
+  if (task.status !== 'assigned') return refuse('task_not_assigned', `task is ${task.status}`);
+  if (task.attempt !== d.attempt)
+    return refuse('stale_attempt', `current attempt is ${task.attempt}, not ${d.attempt}`);
+  return task;
+};
+
+const abandoned = (
+  s: DispatchState,
+  e: EventOf<'task.requeued'> | EventOf<'task.dead_lettered'>,
+  entry: LogPosition,
+): Verdict => {
+  const d = e.data;
+  const task = currentAttempt(s, d);
+  if (isRefused(task)) return task;
+  const holder = s.workers[task.workerId];
+  const founded =
+    d.reason === 'lease_expired'
+      ? entry.at + s.config.clockSkewMs >= task.leaseExpiresAt
+      : holder?.status ===
+        (d.reason === 'worker_lost' ? 'lost' : d.reason === 'worker_revoked' ? 'revoked' : 'left');
+  if (!founded) return refuse('reason_unfounded', `${d.reason} does not hold at seq ${entry.seq}`);
+  if (e.type === 'task.dead_lettered' && task.attempt < task.maxAttempts)
+    return refuse('attempts_remain', `attempt ${task.attempt} of ${task.maxAttempts}`);
+  if (e.type === 'task.requeued' && task.attempt >= task.maxAttempts)
+    return refuse('attempts_exhausted', `attempt ${task.attempt} is the last allowed`);
+  releaseHold(s, task);
+  end(s, task, e.type === 'task.requeued' ? 'queued' : 'dead_lettered', entry.seq);
+  return applied;
+};
+
+/** Moves an assigned task back to the queue or to an end state. */
+const end = (
+  s: DispatchState,
+  task: LiveTask,
+  to: 'queued' | 'completed' | 'failed' | 'cancelled' | 'dead_lettered',
+  seq: number,
+) => {
+  const common = {
+    id: task.id,
+    key: task.key,
+    demand: task.demand,
+    reqSig: task.reqSig,
+    priority: task.priority,
+    payload: task.payload,
+    maxAttempts: task.maxAttempts,
+    submittedSeq: task.submittedSeq,
+    attempts: task.attempts,
+  };
+  if (to === 'queued') {
+    const queued: QueuedTask = { ...common, status: 'queued' };
+    s.tasks[task.key] = queued;
+    queueTask(s, queued);
+  } else {
+    // An ended task keeps only what identifies it: the fold's memory is for work still to do.
+    s.tasks[task.key] = {
+      id: task.id,
+      key: task.key,
+      demand: { project: task.demand.project, pool: task.demand.pool },
+      submittedSeq: task.submittedSeq,
+      attempts: task.attempts,
+      status: to,
+      endedSeq: seq,
+    };
+  }
+};
+
+const reported = (
+  s: DispatchState,
+  e: EventOf<'task.completed'> | EventOf<'task.failed'>,
+  seq: number,
+): Verdict => {
+  const d = e.data;
+  const w = workerFor(s, d);
+  if (isRefused(w)) return w;
+  const task = currentAttempt(s, d);
+  if (isRefused(task)) return task;
+  if (task.workerId !== w.id)
+    return refuse('not_holder', `attempt ${task.attempt} is held by ${task.workerId}`);
+  if (w.status !== 'active' && w.status !== 'draining')
+    return refuse('worker_not_active', `worker is ${w.status}`);
+  releaseHold(s, task);
+  if (e.type === 'task.completed') end(s, task, 'completed', seq);
+  else if (!e.data.retryable) end(s, task, 'failed', seq);
+  else end(s, task, task.attempt < task.maxAttempts ? 'queued' : 'dead_lettered', seq);
+  return applied;
+};
+
+const cancelled = (s: DispatchState, e: EventOf<'task.cancelled'>, seq: number): Verdict => {
+  const task = taskFor(s, e.data);
+  if (isRefused(task)) return task;
+  if (task.status === 'queued') dequeue(s, task);
+  else if (task.status === 'assigned') releaseHold(s, task);
+  else return refuse('task_ended', `task is ${task.status}`);
+  end(s, task, 'cancelled', seq);
+  return applied;
+};
+
+const enrolled = (s: DispatchState, e: EventOf<'worker.enrolled'>, seq: number): Verdict => {
+  const d = e.data;
+  if (d.pool !== s.config.pool) return refuse('wrong_pool', `worker is for pool ${d.pool}`);
+  if (s.workers[d.workerId] !== undefined)
+    return refuse('duplicate', `worker ${d.workerId} exists`);
+  const capability: Capability = {
+    project: d.project,
+    pool: d.pool,
+    models: d.models,
+    labels: d.labels,
+    exclusive: d.exclusive,
+    runtime: d.runtime,
+  };
+  const capSig = capabilitySignature(capability);
+  (s.capabilities[capSig] ??= { capability, workers: [], active: 0, free: 0 }).workers.push(
+    d.workerId,
+  );
+  const worker: WorkerState = {
+    id: d.workerId,
+    keyId: d.keyId,
+    capability,
+    capSig,
+    capacity: d.capacity,
+    status: 'active',
+    held: [],
+    enrolledSeq: seq,
+    ...(d.publicKey === undefined ? {} : { publicKey: d.publicKey }),
+  };
+  s.workers[d.workerId] = worker;
+  count(s, worker, 1);
+  return applied;
+};
+
+/** Which statuses each worker lifecycle event may leave from. */
+const TRANSITIONS = {
+  'worker.draining': { to: 'draining', from: ['active'] },
+  'worker.left': { to: 'left', from: ['active', 'draining'] },
+  'worker.lost': { to: 'lost', from: ['active', 'draining'] },
+  'worker.revoked': { to: 'revoked', from: ['active', 'draining', 'left', 'lost'] },
+} as const;
+
+const lifecycle = (
+  s: DispatchState,
+  e:
+    | EventOf<'worker.draining'>
+    | EventOf<'worker.left'>
+    | EventOf<'worker.lost'>
+    | EventOf<'worker.revoked'>,
+): Verdict => {
+  const w = workerFor(s, e.data);
+  if (isRefused(w)) return w;
+  if (w.capability.pool !== e.data.pool)
+    return refuse('wrong_pool', `worker is in ${w.capability.pool}`);
+  const t = TRANSITIONS[e.type];
+  if (!(t.from as readonly string[]).includes(w.status))
+    return refuse('invalid_transition', `worker is ${w.status}, cannot become ${t.to}`);
+  changeWorker(s, w, () => {
+    w.status = t.to;
+  });
+  return applied;
+};
+
+const apply = (s: DispatchState, e: FleetEvent, entry: LogPosition): Verdict => {
+  switch (e.type) {
+    case 'task.submitted':
+      return submitted(s, e, entry.seq);
+    case 'task.cancelled':
+      return cancelled(s, e, entry.seq);
+    case 'task.assigned':
+      return assigned(s, e, entry.seq);
+    case 'task.requeued':
+    case 'task.dead_lettered':
+      return abandoned(s, e, entry);
+    case 'task.completed':
+    case 'task.failed':
+      return reported(s, e, entry.seq);
+    case 'worker.enrolled':
+      return enrolled(s, e, entry.seq);
+    case 'worker.draining':
+    case 'worker.left':
+    case 'worker.lost':
+    case 'worker.revoked':
+      return lifecycle(s, e);
+    case 'claim.rejected':
+      s.claimsRefused[e.data.reason] = (s.claimsRefused[e.data.reason] ?? 0) + 1;
+      return applied;
+    case 'key.issued':
+    case 'key.used':
+    case 'key.revoked':
+    case 'retention.point':
+      // Keys are the registrar's, retention points the audit's: nothing for a pool's fold.
+      return applied;
+    default: {
+      const never: never = e;
+      return never;
+    }
+  }
+};
+
+/**
+ * The pool's rule for one event at its place in the log, applied to a draft the caller owns
+ * (the hot path: an actor's own state, or an immer draft). An event invalid at its position
+ * (forged, stale, duplicate, cross-project) changes nothing but the count of refusals.
+ * Replays are guarded per message, not here: see `evolveEntryInPlace`.
+ */
+export const evolveInPlace = (
+  draft: DispatchState,
+  event: FleetEvent,
+  position: LogPosition,
+): Verdict => {
+  draft.position = position.seq;
+  const verdict = apply(draft, event, position);
+  if (verdict.kind === 'refused') recordRefused(draft, position.seq, event.type, verdict);
+  return verdict;
+};
+
+/** The same rule, pure: the state after `event`, sharing what did not change, and the verdict. */
+export const evolve = (
+  state: DispatchState,
+  event: FleetEvent,
+  position: LogPosition,
+): { state: DispatchState; verdict: Verdict } => {
+  let verdict: Verdict = applied;
+  const next = produce(state, (draft) => {
+    verdict = evolveInPlace(draft, event, position);
+  });
+  return { state: next, verdict };
+};

@@ -1,0 +1,33 @@
+/**
+ * The rule of a pool, in one place: its state, how each stored event changes it (`evolve`,
+ * with an explicit verdict), and what the dispatcher decides on it (`decide`), with matching
+ * and the explanation of why tasks wait. Pure: no I/O, and time comes in as arguments.
+ */
+export { initialState, defaultConfig, WorkerStatus, taskKey } from './state.ts';
+export type {
+  DispatchState,
+  TaskKey,
+  DispatcherConfig,
+  WorkerState,
+  TaskState,
+  TaskStatus,
+  LiveTask,
+  QueuedTask,
+  AssignedTask,
+  EndedTask,
+  Capability,
+  Demand,
+  RefusedEvent,
+} from './state.ts';
+export type { LogPosition } from './log-position.ts';
+export { applied, refuse } from './verdict.ts';
+export type { Verdict } from './verdict.ts';
+export { RefusedReason } from './refused-reason.ts';
+export { evolve, evolveInPlace } from './evolve.ts';
+export { evolveEntry, evolveEntryInPlace, evolveEntries } from './evolve-entry.ts';
+export { decide } from './decide.ts';
+export { labelHolds, unmetRequirements } from './matching.ts';
+export type { Unmet } from './matching.ts';
+export { demandSignature, capabilitySignature } from './signatures.ts';
+export { whyWaiting, whyDemandWaits, waitingReport } from './why-waiting.ts';
+export type { WaitReason, WaitingGroup } from './why-waiting.ts';

@@ -1,0 +1,38 @@
+/** Why the pool's rule refused an event: it stays stored, but changes nothing. */
+export const RefusedReason = {
+  /** The stored message did not decode (its codec code is recorded alongside). */
+  unreadable: 'unreadable',
+  /** The event is for another pool than this fold's. */
+  wrongPool: 'wrong_pool',
+  /** The task or worker already exists. */
+  duplicate: 'duplicate',
+  unknownTask: 'unknown_task',
+  unknownWorker: 'unknown_worker',
+  /** The event joins a task and a worker (or a subject) of different projects. */
+  crossProject: 'cross_project',
+  /** An assignment for a task that is not queued. */
+  taskNotQueued: 'task_not_queued',
+  /** A report, requeue or dead-letter for a task that is not assigned. */
+  taskNotAssigned: 'task_not_assigned',
+  /** A cancellation of a task that has ended. */
+  taskEnded: 'task_ended',
+  /** The attempt is not the task's current (or next) one. */
+  staleAttempt: 'stale_attempt',
+  /** A report from a worker that does not hold the attempt. */
+  notHolder: 'not_holder',
+  /** The worker may not take or report work in its status. */
+  workerNotActive: 'worker_not_active',
+  /** The worker holds as many attempts as its capacity. */
+  noCapacity: 'no_capacity',
+  /** The worker does not meet a hard requirement of the task. */
+  constraintUnmet: 'constraint_unmet',
+  /** The worker cannot move to that status from its current one. */
+  invalidTransition: 'invalid_transition',
+  /** A requeue or dead-letter whose stated reason the log does not support. */
+  reasonUnfounded: 'reason_unfounded',
+  /** A dead-letter for a task that still has attempts left. */
+  attemptsRemain: 'attempts_remain',
+  /** A requeue of a task whose last allowed attempt ended: it must be dead-lettered. */
+  attemptsExhausted: 'attempts_exhausted',
+} as const;
+export type RefusedReason = (typeof RefusedReason)[keyof typeof RefusedReason];

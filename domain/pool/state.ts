@@ -1,0 +1,196 @@
+import type {
+  KeyId,
+  Labels,
+  ModelName,
+  PoolId,
+  ProjectId,
+  Requirements,
+  Runtime,
+  TaskId,
+  WorkerId,
+} from '../../events/index.ts';
+
+/**
+ * A task's key in a pool's state: task ids are chosen by producers and unique only within
+ * their project, so two tenants may use the same id without ever meeting.
+ */
+export type TaskKey = string & { readonly __brand: 'TaskKey' };
+
+/** The key of task `taskId` of `project`. */
+export const taskKey = (project: string, taskId: string): TaskKey =>
+  `${project}/${taskId}` as TaskKey;
+
+/** Where a worker is in its life. Only `active` workers get new work. */
+export const WorkerStatus = {
+  active: 'active',
+  draining: 'draining',
+  left: 'left',
+  lost: 'lost',
+  revoked: 'revoked',
+} as const;
+export type WorkerStatus = (typeof WorkerStatus)[keyof typeof WorkerStatus];
+
+/** What a worker offers; workers with equal capabilities share one signature. */
+export interface Capability {
+  readonly project: ProjectId;
+  readonly pool: PoolId;
+  readonly models: readonly ModelName[];
+  readonly labels: Labels;
+  readonly exclusive: readonly string[];
+  readonly runtime: Runtime;
+}
+
+/** A worker as the dispatcher knows it. */
+export interface WorkerState {
+  readonly id: WorkerId;
+  readonly keyId: KeyId;
+  readonly capability: Capability;
+  readonly capSig: string;
+  readonly capacity: number;
+  status: WorkerStatus;
+  /** Tasks whose live attempt this worker holds. */
+  held: TaskKey[];
+  readonly enrolledSeq: number;
+  /** Its NATS user public key (secure mode): the dispatcher answers only `_INBOX.<it>.…`. */
+  readonly publicKey?: string;
+}
+
+/** What a task demands; tasks with equal demands share one signature. */
+export interface Demand {
+  readonly project: ProjectId;
+  readonly pool: PoolId;
+  readonly requirements: Requirements;
+  readonly timeoutMs: number;
+}
+
+interface TaskCommon {
+  readonly id: TaskId;
+  readonly key: TaskKey;
+  readonly demand: Demand;
+  readonly reqSig: string;
+  readonly priority: number;
+  readonly payload: unknown;
+  readonly maxAttempts: number;
+  /** Sequence of the submission: the task's age. */
+  readonly submittedSeq: number;
+  /** Attempts started so far; the next assignment is attempt `attempts + 1`. */
+  readonly attempts: number;
+}
+
+/** A task waiting for a worker. */
+export interface QueuedTask extends TaskCommon {
+  readonly status: 'queued';
+}
+/** A task whose attempt `attempt` a worker holds. */
+export interface AssignedTask extends TaskCommon {
+  readonly status: 'assigned';
+  readonly workerId: WorkerId;
+  readonly attempt: number;
+  readonly leaseExpiresAt: number;
+  readonly assignedSeq: number;
+}
+/**
+ * A task that will not run again: only what identifies it and how it ended. Its requirements,
+ * signature and payload are dropped — a pool's state is for work still to do, and ended tasks
+ * are most of it after a while (the stream keeps the whole history).
+ */
+export interface EndedTask {
+  readonly id: TaskId;
+  readonly key: TaskKey;
+  readonly demand: Pick<Demand, 'project' | 'pool'>;
+  readonly submittedSeq: number;
+  readonly attempts: number;
+  readonly status: 'completed' | 'failed' | 'cancelled' | 'dead_lettered';
+  readonly endedSeq: number;
+}
+/** A task: queued, assigned or ended — nothing else. */
+export type TaskState = QueuedTask | AssignedTask | EndedTask;
+/** A task that may still run: all of it is kept. */
+export type LiveTask = QueuedTask | AssignedTask;
+export type TaskStatus = TaskState['status'];
+
+/** Queued tasks of one demand, by priority, each list in submission order. */
+export type DemandQueue = Record<string, TaskKey[]>;
+
+/** A refused event, kept for operators (the most recent few). */
+export interface RefusedEvent {
+  readonly seq: number;
+  readonly type: string;
+  readonly reason: string;
+  readonly detail: string;
+}
+
+/** Settings every replica of a pool's fold must share. */
+export interface DispatcherConfig {
+  readonly pool: PoolId;
+  /** Fair-share weight per project; 1 when absent. */
+  readonly weights: Readonly<Record<string, number>>;
+  /** Expected heartbeat period. */
+  readonly heartbeatMs: number;
+  /** Heartbeats missed before a worker is declared lost. */
+  readonly missedBeats: number;
+  /** Tolerated difference between the dispatcher's clock and the stream's. */
+  readonly clockSkewMs: number;
+  /** How many refused events to keep for display. */
+  readonly recentRejections: number;
+  /** How many refused submissions to remember for their producers. */
+  readonly refusedTasksKept: number;
+}
+
+/** The folded state of one pool. */
+export interface DispatchState {
+  readonly config: DispatcherConfig;
+  /** Last stream sequence folded. */
+  position: number;
+  workers: Record<string, WorkerState>;
+  /** Tasks by `taskKey(project, taskId)`. */
+  tasks: Record<string, TaskState>;
+  /** Queued tasks: project → demand signature → priority → ids. */
+  queues: Record<string, Record<string, DemandQueue>>;
+  /** Demand signature → demand. */
+  demands: Record<string, Demand>;
+  /**
+   * Capability signature → the capability, the workers that have it, and how many of them are
+   * active and active with free capacity (kept by the fold, so explaining a wait never walks
+   * the workers).
+   */
+  capabilities: Record<
+    string,
+    { capability: Capability; workers: WorkerId[]; active: number; free: number }
+  >;
+  /** Start-time fair queuing across projects: virtual clock and each project's finish tag. */
+  fair: { clock: number; tags: Record<string, number> };
+  /** Refused events by reason, and the latest ones. */
+  rejections: { byReason: Record<string, number>; recent: RefusedEvent[] };
+  /** Claims refused at the boundary, by reason. */
+  claimsRefused: Record<string, number>;
+  /** Refused submissions whose task could be made out, so its producer can be told (latest only). */
+  refusedTasks: Record<string, { seq: number; reason: string }>;
+}
+
+/** Defaults for every setting but the pool. */
+export const defaultConfig = {
+  weights: {},
+  heartbeatMs: 1000,
+  missedBeats: 2,
+  clockSkewMs: 1000,
+  recentRejections: 50,
+  refusedTasksKept: 1000,
+} as const satisfies Omit<DispatcherConfig, 'pool'>;
+
+/** The state of a pool before any event. */
+export const initialState = (
+  config: Partial<DispatcherConfig> & { pool: PoolId },
+): DispatchState => ({
+  config: { ...defaultConfig, ...config },
+  position: 0,
+  workers: {},
+  tasks: {},
+  queues: {},
+  demands: {},
+  capabilities: {},
+  fair: { clock: 0, tags: {} },
+  rejections: { byReason: {}, recent: [] },
+  claimsRefused: {},
+  refusedTasks: {},
+});

@@ -1,0 +1,7 @@
+import type { At, AuditTask, AuditTaskStatus } from './audit-state.ts';
+
+/** Gives a task its new status; `at` ends it unless it is back in the queue. */
+export const endTask = (task: AuditTask, status: AuditTaskStatus, at: At): void => {
+  task.status = status;
+  if (status !== 'queued' && status !== 'assigned') task.ended = at;
+};

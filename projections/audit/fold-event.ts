@@ -1,0 +1,49 @@
+import type { FleetEvent } from '../../events/index.ts';
+import type { AuditItem } from './audit-item.ts';
+import type { AuditState } from './audit-state.ts';
+import { foldAbandon } from './fold-abandon.ts';
+import { foldAssignment } from './fold-assignment.ts';
+import { foldEnrollment } from './fold-enrollment.ts';
+import { foldKeyEvent } from './fold-key-event.ts';
+import { foldLifecycle } from './fold-lifecycle.ts';
+import { foldReport } from './fold-report.ts';
+import { foldSubmission } from './fold-submission.ts';
+import type { NoEffect } from './no-effect.ts';
+
+/**
+ * Applies one event to the audit state under the contract's rules, recording the violations
+ * it commits. Returns why it changed nothing, or nothing when it took effect.
+ */
+export const foldEvent = (s: AuditState, e: FleetEvent, item: AuditItem): NoEffect | undefined => {
+  switch (e.type) {
+    case 'task.submitted':
+    case 'task.cancelled':
+      return foldSubmission(s, e, item);
+    case 'task.assigned':
+      return foldAssignment(s, e, item);
+    case 'task.requeued':
+    case 'task.dead_lettered':
+      return foldAbandon(s, e, item);
+    case 'task.completed':
+    case 'task.failed':
+      return foldReport(s, e, item);
+    case 'worker.enrolled':
+      return foldEnrollment(s, e, item);
+    case 'worker.draining':
+    case 'worker.left':
+    case 'worker.lost':
+    case 'worker.revoked':
+      return foldLifecycle(s, e, item);
+    case 'key.issued':
+    case 'key.used':
+    case 'key.revoked':
+      return foldKeyEvent(s, e, item);
+    case 'claim.rejected':
+    case 'retention.point': // judged by the audit's log check, not by the fold
+      return undefined;
+    default: {
+      const never: never = e;
+      return never;
+    }
+  }
+};

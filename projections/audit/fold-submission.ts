@@ -1,0 +1,73 @@
+import type { EventOf } from '../../events/index.ts';
+import type { AuditItem } from './audit-item.ts';
+import { auditTaskKey } from './audit-state.ts';
+import type { AuditState } from './audit-state.ts';
+import { endTask } from './end-task.ts';
+import type { NoEffect } from './no-effect.ts';
+import { releaseAttempt } from './release-attempt.ts';
+import { slimEvent } from './slim-event.ts';
+
+const submitted = (
+  s: AuditState,
+  e: EventOf<'task.submitted'>,
+  item: AuditItem,
+): NoEffect | undefined => {
+  const d = e.data;
+  const key = auditTaskKey(d.project, d.pool, d.taskId);
+  // The first submission of an id wins; a producer's retry is refused, not a second task.
+  if (s.tasks.has(key)) return 'duplicate_submission';
+  s.tasks.set(key, {
+    key,
+    taskId: d.taskId,
+    project: d.project,
+    pool: d.pool,
+    requirements: d.requirements,
+    timeoutMs: d.timeoutMs,
+    maxAttempts: d.maxAttempts,
+    priority: d.priority,
+    submitted: { seq: item.seq, event: slimEvent(e) },
+    status: 'queued',
+    attempts: 0,
+    lastAssigned: undefined,
+    live: undefined,
+    ended: undefined,
+    refused: [],
+    decisions: [],
+  });
+  return undefined;
+};
+
+const cancelled = (
+  s: AuditState,
+  e: EventOf<'task.cancelled'>,
+  item: AuditItem,
+): NoEffect | undefined => {
+  const d = e.data;
+  const task = s.tasks.get(auditTaskKey(d.project, d.pool, d.taskId));
+  if (task === undefined) return 'unknown_task';
+  if (task.status !== 'queued' && task.status !== 'assigned') return 'task_ended';
+  releaseAttempt(s, task);
+  endTask(task, 'cancelled', { seq: item.seq, event: e });
+  return undefined;
+};
+
+/**
+ * A producer's submission or cancellation. Producers' events are never violations: a
+ * duplicate or a late cancellation just changes nothing.
+ */
+export const foldSubmission = (
+  s: AuditState,
+  e: EventOf<'task.submitted'> | EventOf<'task.cancelled'>,
+  item: AuditItem,
+): NoEffect | undefined => {
+  switch (e.type) {
+    case 'task.submitted':
+      return submitted(s, e, item);
+    case 'task.cancelled':
+      return cancelled(s, e, item);
+    default: {
+      const never: never = e;
+      return never;
+    }
+  }
+};
