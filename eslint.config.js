@@ -33,14 +33,15 @@ const PURE_SYNTAX = [
 ];
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'schemas/', '.fleet/', 'coverage/', 'eslint.config.js'] },
+  { ignores: ['node_modules/', 'dist/', 'schemas/', '.fleet/', 'coverage/', 'eslint.config.js'] },
   js.configs.recommended,
   ...tseslint.configs.strictTypeChecked,
   {
     languageOptions: {
       parserOptions: {
-        // bin/fleet.mjs is plain JavaScript outside tsconfig.json: linted with the default project.
-        projectService: { allowDefaultProject: ['bin/*.mjs'] },
+        // bin/fleet.mjs and scripts/build.mjs are plain JavaScript outside tsconfig.json: linted
+        // with the default project.
+        projectService: { allowDefaultProject: ['bin/*.mjs', 'scripts/*.mjs'] },
         tsconfigRootDir: import.meta.dirname,
       },
     },

@@ -1,15 +1,15 @@
-import {
-  AuthorizationError,
-  connect,
-  UserAuthenticationExpiredError,
-} from '@nats-io/transport-node';
+import type * as Nats from '@nats-io/transport-node';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Command } from 'commander';
-import { EventLog } from '../log/index.ts';
-import { DEFAULT_ROOT, DEFAULT_STREAM, RefusedError, UnavailableError } from '../events/index.ts';
-import { readCredsFile } from '../security/read-creds-file.ts';
+import type { EventLog } from '../log/index.ts';
+import { RefusedError, UnavailableError } from '../events/errors.ts';
+import { DEFAULT_ROOT, DEFAULT_STREAM } from '../events/names.ts';
 import type { UserCredentials } from '../security/user-credentials.ts';
 import type { CliIo } from './cli-io.ts';
+
+// Every command's module loads this one, and `fleet --help` loads every command's module: the
+// NATS client, the event log and the credentials reader are imported when first used, so that
+// the help (and a command that fails its option checks) starts without them.
 
 /** The URL used when neither `--nats` nor `NATS_URL` says otherwise. */
 export const DEFAULT_NATS_URL = 'nats://127.0.0.1:4222';
@@ -33,9 +33,10 @@ export interface CredsChoice {
 }
 
 /** Whether `error`, or its cause, is the server refusing the credentials. */
-const isAuthRefusal = (error: unknown): error is Error => {
+const isAuthRefusal = (error: unknown, nats: typeof Nats): error is Error => {
   for (let e: unknown = error, i = 0; i < 4 && e instanceof Error; i++, e = e.cause)
-    if (e instanceof AuthorizationError || e instanceof UserAuthenticationExpiredError) return true;
+    if (e instanceof nats.AuthorizationError || e instanceof nats.UserAuthenticationExpiredError)
+      return true;
   return false;
 };
 
@@ -105,7 +106,9 @@ export class CliContext {
   credentials(): Promise<UserCredentials | undefined> {
     const chosen = this.#creds;
     if (chosen === undefined) return Promise.resolve(undefined);
-    this.#credentials ??= readCredsFile(chosen.path, chosen.option);
+    this.#credentials ??= import('../security/read-creds-file.ts').then(({ readCredsFile }) =>
+      readCredsFile(chosen.path, chosen.option),
+    );
     return this.#credentials;
   }
 
@@ -121,8 +124,9 @@ export class CliContext {
     options: { longLived?: boolean; name?: string; creds?: UserCredentials } = {},
   ) {
     const creds = options.creds ?? (await this.credentials());
+    const nats = await import('@nats-io/transport-node');
     try {
-      return await connect({
+      return await nats.connect({
         servers: url,
         name: options.name ?? 'fleet-cli',
         timeout: 5_000,
@@ -134,7 +138,7 @@ export class CliContext {
           : { maxReconnectAttempts: 0, reconnect: false }),
       });
     } catch (cause) {
-      if (creds !== undefined && isAuthRefusal(cause)) {
+      if (creds !== undefined && isAuthRefusal(cause, nats)) {
         const from =
           options.creds !== undefined || this.#creds === undefined ? '' : ` in ${this.#creds.path}`;
         throw new RefusedError(
@@ -163,8 +167,9 @@ export class CliContext {
 
   /** Runs `fn` with the event log (the stream is created when missing), closing it after. */
   withLog<T>(cmd: Command, fn: (log: EventLog, g: GlobalOptions) => Promise<T>): Promise<T> {
-    return this.withNats(cmd, async (nc, g) =>
-      fn(await EventLog.open(nc, { stream: g.stream, root: g.root }), g),
-    );
+    return this.withNats(cmd, async (nc, g) => {
+      const { EventLog } = await import('../log/index.ts');
+      return fn(await EventLog.open(nc, { stream: g.stream, root: g.root }), g);
+    });
   }
 }

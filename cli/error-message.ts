@@ -1,4 +1,4 @@
-import { FleetError } from '../events/index.ts';
+import { FleetError } from '../events/errors.ts';
 
 /** A one-line description of an error for the terminal: `[code] message` for Fleet's own. */
 export const errorMessage = (error: unknown): string => {

@@ -1,4 +1,3 @@
-import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import type { CatchUpProgress } from '../actors/host/index.ts';
 
@@ -42,6 +41,7 @@ export const startHealthServer = async (
   port: number,
   host = '127.0.0.1',
 ): Promise<{ readonly port: number; stop(): Promise<void> }> => {
+  const { createServer } = await import('node:http');
   const server: Server = createServer((req, res) => {
     const ok = req.url === '/healthz' && (req.method === 'GET' || req.method === 'HEAD');
     const status = !ok ? 404 : readiness.isReady ? 200 : 503;

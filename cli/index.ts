@@ -12,14 +12,8 @@ export { processIo } from './cli-io.ts';
 export type { CliIo } from './cli-io.ts';
 export { parseDuration } from './parse-duration.ts';
 export { parseConstraint, CONSTRAINT_FORMS } from './parse-constraint.ts';
-export {
-  collect,
-  parseInteger,
-  parseLabels,
-  parseList,
-  parsePayload,
-  parseWeights,
-} from './parse-options.ts';
+export { collect, parseInteger, parseList, parsePayload, parseWeights } from './parse-options.ts';
+export { parseLabels } from './parse-labels.ts';
 export { readWorkers } from './read-workers.ts';
 export type { WorkerRow } from './read-workers.ts';
 export { revokeWorker } from './revoke-worker.ts';

@@ -1,11 +1,14 @@
 import { readFileSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
-import { permissionRefusal } from '../client/index.ts';
-import { DEFAULT_ROOT, DEFAULT_STREAM, FleetError } from '../events/index.ts';
+import { FleetError } from '../events/errors.ts';
+import { DEFAULT_ROOT, DEFAULT_STREAM } from '../events/names.ts';
 import { CliContext, DEFAULT_NATS_URL } from './cli-context.ts';
 import { processIo } from './cli-io.ts';
 import type { CliIo } from './cli-io.ts';
+// Every command's module is loaded to build the program, for `fleet --help` too: each imports
+// only what registering its options needs, and what its action runs (the NATS client, the
+// schemas, the actors) when the action runs. cli/startup.e2e.test.ts checks it.
 import { registerAudit } from './commands/audit.ts';
 import { registerRetention } from './commands/retention.ts';
 import { registerCancel } from './commands/cancel.ts';
@@ -25,11 +28,18 @@ import { registerUp } from './commands/up.ts';
 import { registerWorker } from './commands/worker.ts';
 import { registerWorkers } from './commands/workers.ts';
 
+/** The package's version, from its package.json: next to cli/ in the sources, to dist/ built. */
 const version = (): string => {
-  const pkg: unknown = JSON.parse(
-    readFileSync(new URL('../package.json', import.meta.url), 'utf8'),
-  );
-  return typeof pkg === 'object' && pkg !== null && 'version' in pkg ? String(pkg.version) : '0';
+  for (const path of ['../package.json', '../../package.json']) {
+    let pkg: unknown;
+    try {
+      pkg = JSON.parse(readFileSync(new URL(path, import.meta.url), 'utf8'));
+    } catch {
+      continue;
+    }
+    if (typeof pkg === 'object' && pkg !== null && 'version' in pkg) return String(pkg.version);
+  }
+  return '0';
 };
 
 /**
@@ -95,7 +105,10 @@ export const runCli = async (argv: readonly string[], io: CliIo = processIo()): 
     // `keys create`, say), rather than looking like an outage.
     const denied =
       e instanceof FleetError && e.code === 'unavailable'
-        ? permissionRefusal(e, `let this command through (${e.message})`)
+        ? (await import('../client/permission-refusal.ts')).permissionRefusal(
+            e,
+            `let this command through (${e.message})`,
+          )
         : undefined;
     if (denied !== undefined) ctx.warn(`error [${denied.code}]: ${denied.message}`);
     else if (e instanceof FleetError) ctx.warn(`error [${e.code}]: ${e.message}`);

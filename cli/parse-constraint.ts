@@ -1,5 +1,6 @@
 import { LabelConstraint } from '../events/index.ts';
-import { InvalidInputError } from '../client/index.ts';
+import { InvalidInputError } from '../client/invalid-input-error.ts';
+import { CONSTRAINT_FORMS } from './constraint-forms.ts';
 
 const KEY = '([A-Za-z0-9][A-Za-z0-9._/-]*)';
 const NOT_EXISTS = new RegExp(`^!\\s*${KEY}$`);
@@ -8,9 +9,7 @@ const IN = new RegExp(`^${KEY}\\s+(in|notin|not\\s+in)\\s+(.+)$`);
 const COMPARE = new RegExp(`^${KEY}\\s*(>=|<=|!=|==|=|>|<)\\s*(.*)$`);
 const NUMBER = /^-?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 
-/** The forms `parseConstraint` accepts, for error messages and help. */
-export const CONSTRAINT_FORMS =
-  'k=v, k!=v, k>=n, k>n, k<=n, k<n, "k in a|b", "k not in a|b", "k exists" or "!k"';
+export { CONSTRAINT_FORMS };
 
 /**
  * Parses a label constraint as written on the command line: `k=v` (eq), `k!=v` (neq),

@@ -1,4 +1,4 @@
-import { InvalidInputError } from '../client/index.ts';
+import { InvalidInputError } from '../client/invalid-input-error.ts';
 
 const UNIT_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 const PART = /(\d+(?:\.\d+)?)(ms|s|m|h|d)/g;

@@ -1,7 +1,6 @@
 import { readFile } from 'node:fs/promises';
-import { Labels } from '../events/index.ts';
 import type { z } from 'zod';
-import { InvalidInputError } from '../client/index.ts';
+import { InvalidInputError } from '../client/invalid-input-error.ts';
 
 /** Commander collector of a repeatable option: every occurrence, in order. */
 export const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
@@ -12,23 +11,6 @@ export const parseList = (values: readonly string[] | undefined): string[] =>
     .flatMap((v) => v.split(','))
     .map((v) => v.trim())
     .filter((v) => v !== '');
-
-/** Parses `k=v` labels (repeatable) into a label record; values stay text. */
-export const parseLabels = (values: readonly string[] | undefined, flag = '--label'): Labels => {
-  const labels: Record<string, string> = {};
-  for (const text of values ?? []) {
-    const eq = text.indexOf('=');
-    if (eq <= 0) throw new InvalidInputError(flag, `${flag} "${text}": write key=value`);
-    labels[text.slice(0, eq).trim()] = text.slice(eq + 1).trim();
-  }
-  const parsed = Labels.safeParse(labels);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const key = issue?.path[0] === undefined ? '' : ` "${String(issue.path[0])}"`;
-    throw new InvalidInputError(flag, `${flag}${key}: ${issue?.message ?? 'invalid'}`);
-  }
-  return parsed.data;
-};
 
 /** Parses an integer option within bounds. */
 export const parseInteger = (

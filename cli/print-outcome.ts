@@ -1,5 +1,5 @@
 import type { TaskOutcome } from '../client/index.ts';
-import { WaitTimeoutError } from '../client/index.ts';
+import { WaitTimeoutError } from '../client/wait-timeout-error.ts';
 import type { CliContext } from './cli-context.ts';
 
 /** Prints how a task ended, or, with `json`, the outcome merged into `extra` as one line. */

@@ -1,4 +1,4 @@
-import { ErrorCode, FleetError } from '../events/index.ts';
+import { ErrorCode, FleetError } from '../events/errors.ts';
 import type { TaskStatusReply } from '../events/index.ts';
 
 /** Thrown by `awaitTask` when the task has not ended within the time allowed. */

@@ -1,19 +1,6 @@
 import { z } from 'zod';
+import { ID, INHERITED, NAME } from './names.ts';
 
-/**
- * Project and pool names are subject tokens: lowercase letters, digits, `-` and `_`, starting
- * with a letter or digit (so a leading `_` stays free for Fleet's own tokens such as `_keys`).
- */
-const NAME = /^[a-z0-9][a-z0-9_-]{0,63}$/;
-/** Ids are subject tokens too: letters, digits, `-` and `_`, at most 64 characters. */
-const ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
-
-/**
- * Names every object inherits (`constructor`, `toString`, ...). Folds keep records keyed by
- * ids and names, where such a key would find Object.prototype's member instead of nothing, so
- * they are never valid ids or names.
- */
-const INHERITED: ReadonlySet<string> = new Set(Object.getOwnPropertyNames(Object.prototype));
 const notInherited = (what: string) => ({
   error: `${what} may not be a name every object has, such as constructor or toString`,
 });
@@ -70,7 +57,4 @@ export const CurvePublicKey = z
   .regex(/^X[A-Z2-7]{55}$/, 'a curve public key is X followed by 55 base32 characters');
 export type CurvePublicKey = z.infer<typeof CurvePublicKey>;
 
-/** True when `s` may be used as a project or pool name. */
-export const isName = (s: string): boolean => NAME.test(s) && !INHERITED.has(s);
-/** True when `s` may be used as a task, worker or key id. */
-export const isId = (s: string): boolean => ID.test(s) && !INHERITED.has(s);
+export { isId, isName } from './names.ts';

@@ -1,9 +1,9 @@
-import { DEFAULT_ROOT, subjects } from './subjects.ts';
+import { DEFAULT_ROOT, DEFAULT_STREAM } from './names.ts';
+import { subjects } from './subjects.ts';
 import type { PoolId, ProjectId } from './ids.ts';
 import { MAX_MESSAGE_BYTES } from './codec.ts';
 
-/** Name of the event stream unless configured otherwise. */
-export const DEFAULT_STREAM = 'FLEET';
+export { DEFAULT_STREAM } from './names.ts';
 
 /** Window in which JetStream drops a message whose `Nats-Msg-Id` it has already stored. */
 export const DEDUPE_WINDOW_MS = 2 * 60_000;

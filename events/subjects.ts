@@ -4,9 +4,9 @@ import type { KeyId, PoolId, ProjectId, WorkerId } from './ids.ts';
 import { err, ok } from './result.ts';
 import type { Result } from './result.ts';
 import type { EventType } from './fleet-event.ts';
+import { DEFAULT_ROOT } from './names.ts';
 
-/** The root of every stored subject unless configured otherwise. */
-export const DEFAULT_ROOT = 'fleet';
+export { DEFAULT_ROOT };
 
 /** Kinds of stored subject; each admits its own event types (see `allowedTypes`). */
 export const SubjectKind = {

@@ -1,13 +1,10 @@
 import type { Command } from 'commander';
-import { InvalidInputError } from '../../client/index.ts';
-import { isName } from '../../events/index.ts';
+import { InvalidInputError } from '../../client/invalid-input-error.ts';
 import type { ProjectId } from '../../events/index.ts';
-import { Auditor, parseLogPoint, progressBar, readLog } from '../../projections/audit/index.ts';
+import { isName } from '../../events/names.ts';
 import type { AuditReport, LogPoint, ProgressBar } from '../../projections/audit/index.ts';
 import type { CliContext } from '../cli-context.ts';
-import { operatorKeyOf, parseOperatorKey } from '../operator-key.ts';
 import { parseDuration } from '../parse-duration.ts';
-import { EventLog } from '../../log/index.ts';
 
 /** Streams longer than this get a progress bar on standard error. */
 const PROGRESS_FROM = 10_000;
@@ -31,6 +28,7 @@ const DEFAULT_DATA_DIR = '.fleet';
  * starts at 1 needs no key).
  */
 const operatorKeyOption = async (o: AuditCliOptions): Promise<string | undefined> => {
+  const { operatorKeyOf, parseOperatorKey } = await import('../operator-key.ts');
   if (o.operatorKey !== undefined) return parseOperatorKey(o.operatorKey, '--operator-key');
   if (o.dataDir !== undefined) return operatorKeyOf(o.dataDir);
   return operatorKeyOf(DEFAULT_DATA_DIR).catch(() => undefined);
@@ -123,6 +121,9 @@ export const registerAudit = (program: Command, ctx: CliContext): void => {
       `data dir of fleet up --secure, to read the operator key from (default: ${DEFAULT_DATA_DIR}, if any)`,
     )
     .action(async (o: AuditCliOptions, cmd: Command) => {
+      const { Auditor, parseLogPoint, progressBar, readLog } =
+        await import('../../projections/audit/index.ts');
+      const { EventLog } = await import('../../log/index.ts');
       const project = projectOption(o.project);
       const clockSkewMs = parseDuration(o.clockSkew, '--clock-skew');
       const from: LogPoint | undefined =

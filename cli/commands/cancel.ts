@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { cancelTask } from '../../client/index.ts';
 import type { CliContext } from '../cli-context.ts';
 
 /** `fleet cancel`: asks for a task to be withdrawn. */
@@ -17,6 +16,7 @@ export const registerCancel = (program: Command, ctx: CliContext): void => {
         o: { project: string; pool: string; reason?: string },
         cmd: Command,
       ) => {
+        const { cancelTask } = await import('../../client/index.ts');
         const { seq } = await ctx.withNats(cmd, (nc, g) =>
           cancelTask(
             nc,

@@ -1,14 +1,7 @@
 import type { Command } from 'commander';
-import { InvalidInputError } from '../../client/index.ts';
-import { isName } from '../../events/index.ts';
+import { InvalidInputError } from '../../client/invalid-input-error.ts';
 import type { ProjectId } from '../../events/index.ts';
-import {
-  DEFAULT_PRICE_TABLE,
-  loadPriceTable,
-  rollUpHours,
-  startProjections,
-  sumCosts,
-} from '../../projections/index.ts';
+import { isName } from '../../events/names.ts';
 import type { CostFigures, CostRow, Scope } from '../../projections/index.ts';
 import { boundedRead, DEFAULT_READ_WAIT, READ_WAIT_HELP } from '../bounded-read.ts';
 import type { CliContext } from '../cli-context.ts';
@@ -64,6 +57,8 @@ export const registerCosts = (program: Command, ctx: CliContext): void => {
     .option('--wait <duration>', READ_WAIT_HELP, DEFAULT_READ_WAIT)
     .option('--json', 'print JSON')
     .action(async (o: CostsOptions, cmd: Command) => {
+      const { DEFAULT_PRICE_TABLE, loadPriceTable, rollUpHours, startProjections, sumCosts } =
+        await import('../../projections/index.ts');
       const scope = scopeOf(o.project);
       const sinceMs = o.since === undefined ? undefined : parseDuration(o.since, '--since');
       const priceTable =

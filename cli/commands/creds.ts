@@ -1,17 +1,9 @@
 import { chmod, writeFile } from 'node:fs/promises';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Command } from 'commander';
-import { ProjectId, UnavailableError } from '../../events/index.ts';
-import { InvalidInputError } from '../../client/index.ts';
-import {
-  issueProducerCreds,
-  openAuthDir,
-  pushAccountJwt,
-  revocationTarget,
-  revokeUser,
-  Role,
-  ServiceRole,
-} from '../../security/index.ts';
+import { UnavailableError } from '../../events/errors.ts';
+import { InvalidInputError } from '../../client/invalid-input-error.ts';
+import type { ServiceRole } from '../../security/index.ts';
 import type { CliContext } from '../cli-context.ts';
 import { formatTable } from '../format-table.ts';
 import { parseDuration } from '../parse-duration.ts';
@@ -27,9 +19,6 @@ const DATA_DIR_HELP = 'where fleet up --secure keeps its auth material';
 
 /** An instant, to the second. */
 const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
-
-const isServiceRole = (role: string | undefined): role is ServiceRole =>
-  (Object.values(ServiceRole) as string[]).includes(role ?? '');
 
 /** `fleet creds producer|list|revoke`: NATS credentials of a secure deployment. */
 export const registerCreds = (program: Command, ctx: CliContext): void => {
@@ -48,6 +37,8 @@ export const registerCreds = (program: Command, ctx: CliContext): void => {
     .option('--out <file>', 'write the .creds file here (mode 0600; never overwrites)')
     .option('--data-dir <dir>', DATA_DIR_HELP, '.fleet')
     .action(async (o: ProducerOptions, cmd: Command) => {
+      const { ProjectId } = await import('../../events/index.ts');
+      const { issueProducerCreds, openAuthDir, Role } = await import('../../security/index.ts');
       const project = ProjectId.safeParse(o.project);
       if (!project.success)
         throw new InvalidInputError(
@@ -105,6 +96,7 @@ export const registerCreds = (program: Command, ctx: CliContext): void => {
     .option('--data-dir <dir>', DATA_DIR_HELP, '.fleet')
     .option('--json', 'print JSON')
     .action(async (o: { dataDir: string; json?: boolean }) => {
+      const { openAuthDir } = await import('../../security/index.ts');
       const auth = await openAuthDir(o.dataDir);
       const issued = await auth.ledger.issued();
       const revoked = new Map((await auth.ledger.revocations()).map((r) => [r.publicKey, r]));
@@ -158,6 +150,10 @@ export const registerCreds = (program: Command, ctx: CliContext): void => {
     )
     .option('--data-dir <dir>', DATA_DIR_HELP, '.fleet')
     .action(async (target: string, o: { dataDir: string }, cmd: Command) => {
+      const { openAuthDir, pushAccountJwt, revocationTarget, revokeUser, ServiceRole } =
+        await import('../../security/index.ts');
+      const isServiceRole = (role: string | undefined): role is ServiceRole =>
+        (Object.values(ServiceRole) as string[]).includes(role ?? '');
       const g = ctx.globals(cmd);
       const auth = await openAuthDir(o.dataDir);
       const user = await revocationTarget(auth, target);

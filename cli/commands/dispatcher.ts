@@ -1,9 +1,7 @@
 import type { Command } from 'commander';
-import { EventLog } from '../../log/index.ts';
 import type { CliContext } from '../cli-context.ts';
 import { parseDuration } from '../parse-duration.ts';
 import { collect, parseInteger, parseWeights } from '../parse-options.ts';
-import { poolName, startPoolDispatcher } from '../start-pool-dispatcher.ts';
 import { stopSignals } from '../stop-signals.ts';
 import { Readiness, startHealthServer } from '../health-server.ts';
 
@@ -29,6 +27,8 @@ export const registerDispatcher = (program: Command, ctx: CliContext): void => {
       'serve GET /healthz on 127.0.0.1:<port>: 200 once ready, 503 with progress while catching up',
     )
     .action(async (o: DispatcherOptions, cmd: Command) => {
+      const { EventLog } = await import('../../log/index.ts');
+      const { poolName, startPoolDispatcher } = await import('../start-pool-dispatcher.ts');
       const pool = poolName(o.pool);
       const config = {
         heartbeatMs: parseDuration(o.heartbeat, '--heartbeat'),

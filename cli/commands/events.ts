@@ -1,10 +1,8 @@
 import { Option } from 'commander';
 import type { Command } from 'commander';
-import { EventLog } from '../../log/index.ts';
-import { InvalidInputError } from '../../client/index.ts';
-import { isId, isName, isReadable } from '../../events/index.ts';
+import { InvalidInputError } from '../../client/invalid-input-error.ts';
 import type { FleetEvent, ProjectId } from '../../events/index.ts';
-import { Auditor, describeEvent, mentions, readLog } from '../../projections/audit/index.ts';
+import { isId, isName } from '../../events/names.ts';
 import type { AuditItem, EntityFilter, Violation } from '../../projections/audit/index.ts';
 import type { CliContext } from '../cli-context.ts';
 import { stopSignals } from '../stop-signals.ts';
@@ -19,10 +17,14 @@ interface EventsCliOptions {
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-/** One event on one line: sequence, server time, type, salient fields, and what it did. */
+/**
+ * One event on one line: sequence, server time, type, salient fields (`described`), and what
+ * it did.
+ */
 const eventLine = (
   item: AuditItem,
   e: FleetEvent,
+  described: string,
   noEffect: string | undefined,
   violations: readonly Violation[],
 ): string => {
@@ -31,7 +33,7 @@ const eventLine = (
     ...violations.map((v) => `VIOLATION ${v.kind}`),
   ];
   return (
-    `${String(item.seq).padStart(7)}  ${iso(item.at)}  ${e.type.padEnd(18)}  ${describeEvent(e)}` +
+    `${String(item.seq).padStart(7)}  ${iso(item.at)}  ${e.type.padEnd(18)}  ${described}` +
     (marks.length === 0 ? '' : `  [${marks.join('; ')}]`)
   );
 };
@@ -69,6 +71,10 @@ export const registerEvents = (program: Command, ctx: CliContext): void => {
     .option('--follow', 'keep printing new events until interrupted (Ctrl-C)')
     .option('--json', 'print one JSON object per line')
     .action(async (o: EventsCliOptions, cmd: Command) => {
+      const { EventLog } = await import('../../log/index.ts');
+      const { isReadable } = await import('../../events/index.ts');
+      const { Auditor, describeEvent, mentions, readLog } =
+        await import('../../projections/audit/index.ts');
       if (o.project !== undefined && !isName(o.project))
         throw new InvalidInputError('--project', `--project "${o.project}" is not a project name`);
       for (const [flag, id] of [
@@ -93,7 +99,7 @@ export const registerEvents = (program: Command, ctx: CliContext): void => {
           ctx.print(
             json
               ? JSON.stringify(eventJson(item, e, noEffect, violations))
-              : eventLine(item, e, noEffect, violations),
+              : eventLine(item, e, describeEvent(e), noEffect, violations),
           );
         },
       });

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { startGateway } from '../../actors/gateway/index.ts';
 import type { CliContext } from '../cli-context.ts';
 import { errorMessage } from '../error-message.ts';
 import { stopSignals } from '../stop-signals.ts';
@@ -16,6 +15,7 @@ export const registerGateway = (program: Command, ctx: CliContext): void => {
       'run the gateway, which stores what secure producers and workers send, answering only their own inboxes, until SIGINT or SIGTERM',
     )
     .action(async (_o: unknown, cmd: Command) => {
+      const { startGateway } = await import('../../actors/gateway/index.ts');
       const g = ctx.globals(cmd);
       const signals = stopSignals(ctx.io);
       const nc = await ctx.connect(g.nats, { longLived: true, name: 'fleet-gateway' });

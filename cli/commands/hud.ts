@@ -1,11 +1,9 @@
-import { randomBytes } from 'node:crypto';
 import type { Command } from 'commander';
-import { EventLog } from '../../log/index.ts';
-import { InvalidInputError } from '../../client/index.ts';
-import { ProjectId } from '../../events/index.ts';
-import { startHud } from '../../hud/index.ts';
+import type { EventLog } from '../../log/index.ts';
+import { InvalidInputError } from '../../client/invalid-input-error.ts';
+import type { ProjectId } from '../../events/index.ts';
+import { isName } from '../../events/names.ts';
 import type { Hud, HudTokens } from '../../hud/index.ts';
-import { startProjections } from '../../projections/index.ts';
 import { projectionsProgressLine } from '../bounded-read.ts';
 import type { CliContext } from '../cli-context.ts';
 import { errorMessage } from '../error-message.ts';
@@ -38,16 +36,16 @@ export const hudTokens = (
   const projects: Record<string, ProjectId> = {};
   for (const text of flags.projectToken ?? []) {
     const eq = text.indexOf('=');
-    const project = ProjectId.safeParse(text.slice(0, Math.max(0, eq)).trim());
+    const project = text.slice(0, Math.max(0, eq)).trim();
     const token = text.slice(eq + 1).trim();
     // The message names the project only: the token is a secret.
-    if (eq <= 0 || !project.success || token.length < 16)
+    if (eq <= 0 || !isName(project) || token.length < 16)
       throw new InvalidInputError(
         '--project-token',
         '--project-token: write <project>=<token>, a valid project name and a token of at ' +
           'least 16 characters',
       );
-    projects[token] = project.data;
+    projects[token] = project as ProjectId;
   }
   for (const token of operator)
     if (token.length < 16 || token in projects)
@@ -57,7 +55,8 @@ export const hudTokens = (
       );
   if (operator.length > 0 || Object.keys(projects).length > 0)
     return { tokens: { operator, projects }, generated: undefined };
-  const generated = randomBytes(24).toString('base64url');
+  // The global Web Crypto, not node:crypto, which would cost every `fleet --help` its load.
+  const generated = Buffer.from(crypto.getRandomValues(new Uint8Array(24))).toString('base64url');
   return { tokens: { operator: [generated], projects }, generated };
 };
 
@@ -81,6 +80,8 @@ export const startHudService = async (
     readonly host: string;
   },
 ): Promise<HudService> => {
+  const { startHud } = await import('../../hud/index.ts');
+  const { startProjections } = await import('../../projections/index.ts');
   const projections = await startProjections({
     log,
     onProgress: (p) => {
@@ -145,6 +146,7 @@ export const registerHud = (program: Command, ctx: CliContext): void => {
       collect,
     )
     .action(async (o: HudFlags, cmd: Command) => {
+      const { EventLog } = await import('../../log/index.ts');
       const port =
         o.port === undefined ? undefined : parseInteger(o.port, '--port', { min: 0, max: 65535 });
       const { tokens, generated } = hudTokens(o, ctx.io.env);

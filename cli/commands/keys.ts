@@ -1,9 +1,8 @@
 import type { Command } from 'commander';
-import { issueKey, listKeys, revokeKey } from '../../actors/registrar/index.ts';
 import type { CliContext } from '../cli-context.ts';
 import { formatLabels, formatList, formatTable } from '../format-table.ts';
 import { parseDuration } from '../parse-duration.ts';
-import { collect, parseInteger, parseLabels, parseList } from '../parse-options.ts';
+import { collect, parseInteger, parseList } from '../parse-options.ts';
 
 interface CreateOptions {
   project: string;
@@ -44,6 +43,8 @@ export const registerKeys = (program: Command, ctx: CliContext): void => {
     .option('--name <text>', 'a note for operators')
     .option('--json', 'print the token and summary as JSON')
     .action(async (o: CreateOptions, cmd: Command) => {
+      const { issueKey } = await import('../../actors/registrar/index.ts');
+      const { parseLabels } = await import('../parse-labels.ts');
       const options = {
         project: o.project,
         pool: o.pool,
@@ -77,6 +78,7 @@ export const registerKeys = (program: Command, ctx: CliContext): void => {
     .option('--project <project>', 'only this project’s keys')
     .option('--json', 'print JSON')
     .action(async (o: { project?: string; json?: boolean }, cmd: Command) => {
+      const { listKeys } = await import('../../actors/registrar/index.ts');
       const list = await ctx.withLog(cmd, (log) =>
         listKeys(log, o.project === undefined ? {} : { project: o.project }),
       );
@@ -110,6 +112,7 @@ export const registerKeys = (program: Command, ctx: CliContext): void => {
     .requiredOption('--project <project>', 'the key’s project')
     .option('--reason <text>', 'why, for the record')
     .action(async (keyId: string, o: { project: string; reason?: string }, cmd: Command) => {
+      const { revokeKey } = await import('../../actors/registrar/index.ts');
       const { seq } = await ctx.withLog(cmd, (log) => revokeKey(log, o.project, keyId, o.reason));
       ctx.print(`key ${keyId} revoked (seq ${seq}); workers it enrolled stay until revoked`);
     });

@@ -1,6 +1,4 @@
 import type { Command } from 'commander';
-import { EventLog } from '../../log/index.ts';
-import { startRegistrar } from '../../actors/registrar/index.ts';
 import type { CliContext } from '../cli-context.ts';
 import { errorMessage } from '../error-message.ts';
 import { stopSignals } from '../stop-signals.ts';
@@ -11,6 +9,8 @@ export const registerRegistrar = (program: Command, ctx: CliContext): void => {
     .command('registrar')
     .description('run the registrar, which enrolls workers with keys, until SIGINT or SIGTERM')
     .action(async (_o: unknown, cmd: Command) => {
+      const { EventLog } = await import('../../log/index.ts');
+      const { startRegistrar } = await import('../../actors/registrar/index.ts');
       const g = ctx.globals(cmd);
       const signals = stopSignals(ctx.io);
       const nc = await ctx.connect(g.nats, { longLived: true, name: 'fleet-registrar' });

@@ -1,8 +1,6 @@
 import type { Command } from 'commander';
-import { InvalidInputError } from '../../client/index.ts';
+import { InvalidInputError } from '../../client/invalid-input-error.ts';
 import type { FleetEventInput } from '../../events/index.ts';
-import { signRetention } from '../../projections/audit/index.ts';
-import { openAuthDir } from '../../security/index.ts';
 import type { CliContext } from '../cli-context.ts';
 
 interface MarkOptions {
@@ -43,6 +41,8 @@ export const registerRetention = (program: Command, ctx: CliContext): void => {
     .requiredOption('--reason <text>', 'why the messages were removed')
     .option('--data-dir <dir>', 'where fleet up --secure keeps its auth material', '.fleet')
     .action(async (o: MarkOptions, cmd: Command) => {
+      const { signRetention } = await import('../../projections/audit/index.ts');
+      const { openAuthDir } = await import('../../security/index.ts');
       const firstSeq = firstSeqOption(o.firstSeq);
       if (o.reason.trim() === '' || o.reason.length > 512)
         throw new InvalidInputError('--reason', '--reason must be 1 to 512 characters');

@@ -1,15 +1,7 @@
 import type { Command } from 'commander';
-import { EventLog } from '../../log/index.ts';
-import { InvalidInputError } from '../../client/index.ts';
-import { isName } from '../../events/index.ts';
+import { InvalidInputError } from '../../client/invalid-input-error.ts';
 import type { ProjectId } from '../../events/index.ts';
-import {
-  Auditor,
-  fleetStateOf,
-  formatLogPoint,
-  parseLogPoint,
-  readLog,
-} from '../../projections/audit/index.ts';
+import { isName } from '../../events/names.ts';
 import type { FleetStateAt } from '../../projections/audit/index.ts';
 import type { CliContext } from '../cli-context.ts';
 import { formatLabels, formatList, formatTable } from '../format-table.ts';
@@ -96,6 +88,9 @@ export const registerState = (program: Command, ctx: CliContext): void => {
     .option('--project <project>', 'only this project’s events')
     .option('--json', 'print JSON')
     .action(async (o: StateCliOptions, cmd: Command) => {
+      const { EventLog } = await import('../../log/index.ts');
+      const { Auditor, fleetStateOf, formatLogPoint, parseLogPoint, readLog } =
+        await import('../../projections/audit/index.ts');
       const at = parseLogPoint(o.at, '--at');
       if (o.project !== undefined && !isName(o.project))
         throw new InvalidInputError('--project', `--project "${o.project}" is not a project name`);

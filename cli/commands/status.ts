@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { awaitTask, EndStatus, taskStatus } from '../../client/index.ts';
 import type { CliContext } from '../cli-context.ts';
 import { parseDuration } from '../parse-duration.ts';
 import { printOutcome, waitAndPrint } from '../print-outcome.ts';
@@ -24,6 +23,7 @@ export const registerStatus = (program: Command, ctx: CliContext): void => {
     .option('--wait-timeout <duration>', 'give up waiting after this long', '5m')
     .option('--json', 'print JSON')
     .action(async (taskId: string, o: StatusOptions, cmd: Command) => {
+      const { awaitTask, EndStatus, taskStatus } = await import('../../client/index.ts');
       const waitMs = parseDuration(o.waitTimeout, '--wait-timeout');
       await ctx.withNats(cmd, async (nc, g) => {
         const ref = { project: o.project, pool: o.pool, taskId };

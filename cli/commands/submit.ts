@@ -1,8 +1,7 @@
 import type { Command } from 'commander';
-import { awaitTask, submitTask } from '../../client/index.ts';
 import type { TaskInput } from '../../client/index.ts';
 import type { CliContext } from '../cli-context.ts';
-import { CONSTRAINT_FORMS, parseConstraint } from '../parse-constraint.ts';
+import { CONSTRAINT_FORMS } from '../constraint-forms.ts';
 import { parseDuration } from '../parse-duration.ts';
 import { collect, parseInteger, parsePayload, parseList } from '../parse-options.ts';
 import { waitAndPrint } from '../print-outcome.ts';
@@ -58,6 +57,8 @@ export const registerSubmit = (program: Command, ctx: CliContext): void => {
     .option('--wait-timeout <duration>', 'give up waiting after this long', '5m')
     .option('--json', 'print JSON')
     .action(async (o: SubmitOptions, cmd: Command) => {
+      const { awaitTask, submitTask } = await import('../../client/index.ts');
+      const { parseConstraint } = await import('../parse-constraint.ts');
       const models = parseList(o.model);
       const runtimes = parseList(o.runtime);
       const labels = [

@@ -1,8 +1,6 @@
 import type { Command } from 'commander';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { EventLog } from '../../log/index.ts';
 import type { WaitingView } from '../../projections/index.ts';
-import { DEFAULT_PRICE_TABLE, loadPriceTable, startProjections } from '../../projections/index.ts';
 import type { HistogramView, ProjectionsSnapshot } from '../../projections/index.ts';
 import { boundedRead, DEFAULT_READ_WAIT, READ_WAIT_HELP } from '../bounded-read.ts';
 import type { CliContext } from '../cli-context.ts';
@@ -140,6 +138,9 @@ export const registerTop = (program: Command, ctx: CliContext): void => {
     .option('--prices <file>', 'price table JSON for tokens reported without a cost')
     .option('--wait <duration>', READ_WAIT_HELP, DEFAULT_READ_WAIT)
     .action(async (o: TopOptions, cmd: Command) => {
+      const { EventLog } = await import('../../log/index.ts');
+      const { DEFAULT_PRICE_TABLE, loadPriceTable, startProjections } =
+        await import('../../projections/index.ts');
       const scope = scopeOf(o.project);
       const interval = Math.max(100, parseDuration(o.interval, '--interval'));
       const priceTable =

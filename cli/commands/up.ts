@@ -1,21 +1,15 @@
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Command } from 'commander';
 import type { Dispatcher } from '../../actors/dispatcher/dispatcher.ts';
-import { startGateway } from '../../actors/gateway/index.ts';
 import type { Gateway } from '../../actors/gateway/index.ts';
-import { EventLog } from '../../log/index.ts';
-import { startRegistrar } from '../../actors/registrar/index.ts';
 import type { Registrar } from '../../actors/registrar/index.ts';
 import { DEFAULT_NATS_URL } from '../cli-context.ts';
 import type { CliContext } from '../cli-context.ts';
-import { ensureNats } from '../../infra/embedded-nats.ts';
 import { errorMessage } from '../error-message.ts';
 import { collect, parseInteger, parseList } from '../parse-options.ts';
-import { poolName, startPoolDispatcher } from '../start-pool-dispatcher.ts';
 import { stopSignals } from '../stop-signals.ts';
 import { Readiness, startHealthServer } from '../health-server.ts';
 import { parseDuration } from '../parse-duration.ts';
-import { prepareSecure } from '../../security/secure-setup.ts';
 import { hudTokens, startHudService } from './hud.ts';
 import type { HudService } from './hud.ts';
 
@@ -52,6 +46,12 @@ export const registerUp = (program: Command, ctx: CliContext): void => {
       'serve GET /healthz on 127.0.0.1:<port>: 200 once every dispatcher is ready, 503 before',
     )
     .action(async (o: UpOptions, cmd: Command) => {
+      const { startGateway } = await import('../../actors/gateway/index.ts');
+      const { EventLog } = await import('../../log/index.ts');
+      const { startRegistrar } = await import('../../actors/registrar/index.ts');
+      const { ensureNats } = await import('../../infra/embedded-nats.ts');
+      const { prepareSecure } = await import('../../security/secure-setup.ts');
+      const { poolName, startPoolDispatcher } = await import('../start-pool-dispatcher.ts');
       const names = parseList(o.pools);
       const pools = (names.length === 0 ? ['default'] : names).map((p) => poolName(p, '--pools'));
       const g = ctx.globals(cmd);

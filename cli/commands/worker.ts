@@ -1,13 +1,11 @@
 import type { Command } from 'commander';
-import { createWorker, execHandler } from '../../actors/worker/index.ts';
 import type { WorkerLifecycleEvent } from '../../actors/worker/index.ts';
-import { Runtime } from '../../events/index.ts';
-import { InvalidInputError } from '../../client/index.ts';
+import { InvalidInputError } from '../../client/invalid-input-error.ts';
 import type { CliContext } from '../cli-context.ts';
 import { errorMessage } from '../error-message.ts';
 import { formatLabels, formatList } from '../format-table.ts';
 import { parseDuration } from '../parse-duration.ts';
-import { collect, parseInteger, parseLabels, parseList } from '../parse-options.ts';
+import { collect, parseInteger, parseList } from '../parse-options.ts';
 import { stopSignals } from '../stop-signals.ts';
 
 interface WorkerOptions {
@@ -104,6 +102,9 @@ export const registerWorker = (program: Command, ctx: CliContext): void => {
     .option('--timeout <duration>', 'kill the command after this long (default: the lease)')
     .option('--heartbeat <duration>', 'heartbeat period; match the dispatcher', '1s')
     .action(async (o: WorkerOptions, cmd: Command) => {
+      const { createWorker, execHandler } = await import('../../actors/worker/index.ts');
+      const { Runtime } = await import('../../events/index.ts');
+      const { parseLabels } = await import('../parse-labels.ts');
       const key = o.key ?? ctx.io.env['FLEET_KEY'];
       if (key === undefined || key === '')
         throw new InvalidInputError('--key', 'a key is required: --key <token> or FLEET_KEY');

@@ -1,8 +1,6 @@
 import type { Command } from 'commander';
 import type { CliContext } from '../cli-context.ts';
 import { formatLabels, formatList, formatTable } from '../format-table.ts';
-import { readWorkers } from '../read-workers.ts';
-import { revokeWorker } from '../revoke-worker.ts';
 
 /** `fleet workers list|revoke`: the workers pools know, and locking one out. */
 export const registerWorkers = (program: Command, ctx: CliContext): void => {
@@ -15,6 +13,7 @@ export const registerWorkers = (program: Command, ctx: CliContext): void => {
     .option('--pool <pool>', 'only this pool’s workers')
     .option('--json', 'print JSON')
     .action(async (o: { project?: string; pool?: string; json?: boolean }, cmd: Command) => {
+      const { readWorkers } = await import('../read-workers.ts');
       const rows = await ctx.withLog(cmd, (log) =>
         readWorkers(log, {
           ...(o.project === undefined ? {} : { project: o.project }),
@@ -56,6 +55,7 @@ export const registerWorkers = (program: Command, ctx: CliContext): void => {
         o: { project: string; pool: string; reason?: string },
         cmd: Command,
       ) => {
+        const { revokeWorker } = await import('../revoke-worker.ts');
         const { seq } = await ctx.withLog(cmd, (log) =>
           revokeWorker(log, {
             workerId,
