@@ -215,8 +215,57 @@ export const openRead = async (
         return;
       }
     }
-    if (ack.pending === 0) markCaughtUp();
+    if (ack.pending === 0) maybeCaughtUp();
     if (s.due === 0) pull(s);
+  };
+
+  /** The stream's own word on whether a message matching the filter waits at `next` or later. */
+  const waiting = async (): Promise<number | undefined> => {
+    const info = await jsm.streams.info(stream);
+    if (info.state.last_seq < next) return undefined;
+    // The message API's `next_by_subj` (nats-server 2.9): nats.js offers it on direct gets only.
+    const r = await nc.request(
+      `$JS.API.STREAM.MSG.GET.${stream}`,
+      JSON.stringify({ seq: next, next_by_subj: filter }),
+      { timeout: 5_000 },
+    );
+    const body = MsgGetReply.parse(r.json<unknown>());
+    if (body.message !== undefined) return body.message.seq;
+    if (body.error?.code === 404) return undefined;
+    throw new Error(`cannot look for message ${next}: ${body.error?.description ?? 'no answer'}`);
+  };
+  /** The stream's last sequence when the read began: caught up means delivered past it. */
+  const target = (await jsm.streams.info(stream)).state.last_seq;
+  let caughtUpMarked = false;
+  let confirming = false;
+  /**
+   * The server's pending count says nothing is left; the stream is the judge. nats-server
+   * 2.9.10 was seen counting 0 pending for a filtered consumer with matching messages still
+   * ahead (large messages after a slow-consumer drop): caught up then answered a CLI read
+   * with half its fold.
+   */
+  const maybeCaughtUp = () => {
+    if (caughtUpMarked) return;
+    if (next > target) {
+      caughtUpMarked = true;
+      markCaughtUp();
+      return;
+    }
+    if (confirming) return;
+    confirming = true;
+    waiting()
+      .then(
+        (seq) => {
+          if (seq !== undefined && seq <= target) return;
+          caughtUpMarked = true;
+          markCaughtUp();
+        },
+        // Unsure: the next message, or the stall check, asks again.
+        () => undefined,
+      )
+      .finally(() => {
+        confirming = false;
+      });
   };
 
   let epoch = 0;
@@ -241,7 +290,7 @@ export const openRead = async (
       return;
     }
     session = s;
-    if (info.num_pending === 0) markCaughtUp();
+    if (info.num_pending === 0) maybeCaughtUp();
     pull(s);
   };
 
@@ -257,21 +306,6 @@ export const openRead = async (
     }
   })();
 
-  /** The stream's own word on whether a message matching the filter waits at `next` or later. */
-  const waiting = async (): Promise<number | undefined> => {
-    const info = await jsm.streams.info(stream);
-    if (info.state.last_seq < next) return undefined;
-    // The message API's `next_by_subj` (nats-server 2.9): nats.js offers it on direct gets only.
-    const r = await nc.request(
-      `$JS.API.STREAM.MSG.GET.${stream}`,
-      JSON.stringify({ seq: next, next_by_subj: filter }),
-      { timeout: 5_000 },
-    );
-    const body = MsgGetReply.parse(r.json<unknown>());
-    if (body.message !== undefined) return body.message.seq;
-    if (body.error?.code === 404) return undefined;
-    throw new Error(`cannot look for message ${next}: ${body.error?.description ?? 'no answer'}`);
-  };
   let seen = -1;
   let suspect: number | undefined;
   let checking = false;
