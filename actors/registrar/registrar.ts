@@ -303,18 +303,15 @@ export const startRegistrar = async (options: RegistrarOptions): Promise<Registr
    * counted and told, and answered by nobody.
    */
   const mayAnswer = (msg: Msg, body: unknown): boolean => {
-    const reply = msg.reply ?? '';
     const renewing = renewalOf(body);
-    const owner =
-      renewing === undefined
-        ? options.enrollPublicKey
-        : (watch?.get(renewing as WorkerId)?.enrolled.publicKey ??
-          // A renewal of a worker this registrar does not know has nobody to be answered.
-          (issuer === undefined ? undefined : ''));
-    const refusal =
-      owner === ''
-        ? { detail: `no enrolled worker ${renewing ?? ''} whose inbox could be answered` }
-        : replyRefusal(reply, owner);
+    const refusal = ((): { readonly detail: string } | undefined => {
+      if (renewing === undefined) return replyRefusal(msg.reply ?? '', options.enrollPublicKey);
+      const owner = watch?.get(renewing as WorkerId)?.enrolled.publicKey;
+      // A secure registrar answers a renewal only on a known worker's own inbox.
+      if (owner === undefined && issuer !== undefined)
+        return { detail: `no enrolled worker ${renewing} whose inbox could be answered` };
+      return replyRefusal(msg.reply ?? '', owner);
+    })();
     if (refusal === undefined) return true;
     badReplies += 1;
     options.onRefused?.({ detail: refusal.detail, renewal: renewing !== undefined });

@@ -66,8 +66,8 @@ const hudSaves = async (log: EventLog = f.log) => {
   }
 };
 
-/** `fleet costs --json` in a process of its own: its position and completed count. */
-const cliCosts = async () => {
+/** `fleet <args>` on the fixture's stream, in a process of its own, to a clean exit: its stdout. */
+const cliRead = async (...args: string[]): Promise<string> => {
   const run = spawnFleet([
     '--nats',
     inject('natsUrl'),
@@ -75,35 +75,26 @@ const cliCosts = async () => {
     f.log.stream,
     '--root',
     f.log.subjects.root,
-    'costs',
-    '--json',
+    ...args,
   ]);
   const { code } = await run.exited;
   // A slow start may tell its progress on stderr; it must not fail.
   expect(code, run.stderr()).toBe(0);
   expect(run.stderr()).not.toMatch(/error/);
-  const out = JSON.parse(run.stdout()) as { position: number; total: { completed: number } };
+  return run.stdout();
+};
+
+/** `fleet costs --json` in a process of its own: its position and completed count. */
+const cliCosts = async () => {
+  const out = JSON.parse(await cliRead('costs', '--json')) as {
+    position: number;
+    total: { completed: number };
+  };
   return { position: out.position, completed: out.total.completed };
 };
 
 /** `fleet top --once` in a process of its own: the seq of its frame. */
-const cliTop = async () => {
-  const run = spawnFleet([
-    '--nats',
-    inject('natsUrl'),
-    '--stream',
-    f.log.stream,
-    '--root',
-    f.log.subjects.root,
-    'top',
-    '--once',
-  ]);
-  const { code } = await run.exited;
-  // A slow start may tell its progress on stderr; it must not fail.
-  expect(code, run.stderr()).toBe(0);
-  expect(run.stderr()).not.toMatch(/error/);
-  return Number(/— seq (\d+) —/.exec(run.stdout())?.[1]);
-};
+const cliTop = async () => Number(/— seq (\d+) —/.exec(await cliRead('top', '--once'))?.[1]);
 
 /** Rewrites every saved checkpoint through `change`. */
 const forge = async (
