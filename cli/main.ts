@@ -27,6 +27,7 @@ import { registerTop } from './commands/top.ts';
 import { registerUp } from './commands/up.ts';
 import { registerWorker } from './commands/worker.ts';
 import { registerWorkers } from './commands/workers.ts';
+import { registerWorkersDrain } from './commands/workers-drain.ts';
 
 /** The package's version, from its package.json: next to cli/ in the sources, to dist/ built. */
 const version = (): string => {
@@ -69,6 +70,7 @@ export const buildProgram = (ctx: CliContext = new CliContext(processIo())): Com
   registerUp(program, ctx);
   registerKeys(program, ctx);
   registerWorkers(program, ctx);
+  registerWorkersDrain(program, ctx);
   registerSubmit(program, ctx);
   registerStatus(program, ctx);
   registerCancel(program, ctx);

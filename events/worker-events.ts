@@ -30,7 +30,10 @@ export const WorkerEnrolled = defineEvent(
 );
 export type WorkerEnrolled = z.infer<typeof WorkerEnrolled>;
 
-/** The worker stops taking new work; it finishes what it holds. Written by the worker. */
+/**
+ * The worker stops taking new work; it finishes what it holds. Written by the worker, or by an
+ * operator on the worker's subject (`fleet workers drain`).
+ */
 export const WorkerDraining = defineEvent('worker.draining', z.object(WorkerRef).strict());
 export type WorkerDraining = z.infer<typeof WorkerDraining>;
 

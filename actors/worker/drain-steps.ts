@@ -6,13 +6,25 @@ import type { WorkerState } from './worker-state.ts';
 
 // How the worker leaves cleanly; `transition`'s `settle` moves it from finishing to leaving.
 
-/** Begins a drain: announces it and claims no more. Only a running worker drains. */
-export const drain = (s: WorkerState, now: number, fx: Effects): WorkerState => {
+/**
+ * Begins a drain: announces it and claims no more. Only a running worker drains. A drain the
+ * log already holds (an operator's `fleet workers drain`, told by a claim refused as
+ * `worker_draining`) is not announced again: a second `worker.draining` would be a refusal.
+ */
+export const drain = (
+  s: WorkerState,
+  now: number,
+  fx: Effects,
+  recorded: 'announce' | 'recorded' = 'announce',
+): WorkerState => {
   if (s.life.status !== 'running') return s;
   emit(fx, { type: 'draining' });
-  fx.push({ type: 'stop_claims' }, { type: 'append', what: 'draining', at: now });
+  fx.push({ type: 'stop_claims' });
   // The claim under way is still answered: what it assigns is this worker's to run.
   const claims = s.claims.status === 'asking' ? s.claims : { ...s.claims, status: 'over' as const };
+  if (recorded === 'recorded')
+    return { ...s, life: { status: 'draining', step: 'finishing' }, claims };
+  fx.push({ type: 'append', what: 'draining', at: now });
   return { ...s, life: { status: 'draining', step: 'announcing' }, claims };
 };
 

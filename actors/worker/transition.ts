@@ -94,8 +94,8 @@ const apply = (s: WorkerState, e: WorkerEvent, now: number, fx: Effects): Worker
     case 'claim_refused': {
       if (s.claims.status !== 'asking') return s;
       const over: WorkerState = { ...s, claims: { status: 'over', failures: 0 } };
-      // Someone (or this worker's own drain) marked it draining: finish up and leave.
-      if (e.reason === 'worker_draining') return drain(over, now, fx);
+      // The log says it is draining (an operator's drain): finish up and leave.
+      if (e.reason === 'worker_draining') return drain(over, now, fx, 'recorded');
       return fail(over, new RefusedError(e.reason, e.detail), fx);
     }
     case 'claim_failed': {

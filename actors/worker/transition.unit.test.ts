@@ -173,12 +173,18 @@ describe('the worker machine: its life', () => {
     inert(run(active(), [kill]).state, drain);
   });
 
-  it('a claim refused as `worker_draining` drains it; any other refusal stops it hard', () => {
-    const refused = (reason: 'worker_draining' | 'worker_revoked') =>
-      transition(active(), { type: 'claim_refused', reason, detail: 'no' }, 1);
+  it('a claim refused as `worker_draining` drains it, not announced again; any other refusal stops it hard', () => {
+    const refused = (reason: 'worker_draining' | 'worker_revoked', from = active()) =>
+      transition(from, { type: 'claim_refused', reason, detail: 'no' }, 1);
+    // Nothing held: it leaves at once, appending worker.left and never a second worker.draining.
     const draining = refused('worker_draining');
-    expect(draining.state.life).toEqual({ status: 'draining', step: 'announcing' });
+    expect(draining.state.life).toEqual({ status: 'draining', step: 'leaving' });
     expect(kinds(draining.effects)).toEqual(['emit:draining', 'stop_claims', 'append']);
+    expect(effect(draining.effects, 'append').what).toBe('left');
+    // Holding an attempt: it finishes it first.
+    const busy = refused('worker_draining', holding('a'));
+    expect(busy.state.life).toEqual({ status: 'draining', step: 'finishing' });
+    expect(kinds(busy.effects)).toEqual(['emit:draining', 'stop_claims']);
     const revoked = refused('worker_revoked');
     expect(kinds(revoked.effects)[0]).toBe('emit:refused');
     expect(revoked.state.life).toMatchObject({
