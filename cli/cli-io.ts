@@ -1,3 +1,5 @@
+import type { Readable } from 'node:stream';
+
 /** Where the CLI writes and what it reads from its surroundings; tests pass their own. */
 export interface CliIo {
   /** Writes text to standard output as is. */
@@ -10,6 +12,8 @@ export interface CliIo {
   readonly signal?: AbortSignal;
   /** Whether long-running commands listen to SIGINT and SIGTERM of this process. */
   readonly handleSignals: boolean;
+  /** Standard input (`fleet submit --file -`); none when absent. */
+  readonly stdin?: () => Readable;
 }
 
 /** The real process: its streams, environment and signals. */
@@ -18,4 +22,5 @@ export const processIo = (): CliIo => ({
   stderr: (text) => process.stderr.write(text),
   env: process.env,
   handleSignals: true,
+  stdin: () => process.stdin,
 });

@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import type { CliIo } from './cli-io.ts';
 import { runCli } from './main.ts';
 
@@ -12,13 +13,13 @@ export interface CapturedRun {
 }
 
 /**
- * Starts `fleet <argv>` in this process with captured output, no process signals and the given
- * environment (none by default); a long-running command stops when `signal` aborts. For tests
- * and for embedding the CLI.
+ * Starts `fleet <argv>` in this process with captured output, no process signals, and the given
+ * environment and standard input (none by default); a long-running command stops when `signal`
+ * aborts. For tests and for embedding the CLI.
  */
 export const runCaptured = (
   argv: readonly string[],
-  options: { signal?: AbortSignal; env?: Record<string, string> } = {},
+  options: { signal?: AbortSignal; env?: Record<string, string>; stdin?: string } = {},
 ): CapturedRun => {
   let out = '';
   let err = '';
@@ -32,6 +33,7 @@ export const runCaptured = (
     env: options.env ?? {},
     handleSignals: false,
     ...(options.signal === undefined ? {} : { signal: options.signal }),
+    ...(options.stdin === undefined ? {} : { stdin: () => Readable.from([options.stdin ?? '']) }),
   };
   return { done: runCli(argv, io), stdout: () => out, stderr: () => err };
 };

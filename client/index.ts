@@ -7,6 +7,8 @@ export { submitTask } from './submit-task.ts';
 export type { SubmitOptions, Submitted } from './submit-task.ts';
 export { submitTasks } from './submit-tasks.ts';
 export { buildSubmission } from './build-submission.ts';
+export { chunkSubmissions } from './submission-chunks.ts';
+export type { SubmissionChunk } from './submission-chunks.ts';
 export type { BuildSubmissionOptions } from './build-submission.ts';
 export { cancelTask } from './cancel-task.ts';
 export { taskStatus } from './task-status.ts';

@@ -1,29 +1,10 @@
 import type { NatsConnection } from '@nats-io/transport-node';
-import {
-  DEFAULT_ROOT,
-  encode,
-  MAX_BATCH,
-  MAX_MESSAGE_BYTES,
-  subjects,
-  UnavailableError,
-} from '../events/index.ts';
-import type { EventOf } from '../events/index.ts';
+import { DEFAULT_ROOT, encode, subjects, UnavailableError } from '../events/index.ts';
 import { buildSubmission } from './build-submission.ts';
 import { publishStored } from './publish-stored.ts';
+import { chunkSubmissions } from './submission-chunks.ts';
 import type { SubmitOptions, Submitted } from './submit-task.ts';
 import type { TaskInput } from './task-input.ts';
-
-const encoder = new TextEncoder();
-/** Bytes of `{"batch":[` and `]}` around a batch's events. */
-const BATCH_FRAME = encoder.encode('{"batch":[]}').byteLength;
-
-interface Chunk {
-  readonly subject: string;
-  readonly events: EventOf<'task.submitted'>[];
-  /** Indexes of the events in the caller's list. */
-  readonly indexes: number[];
-  bytes: number;
-}
 
 /**
  * Submits many tasks in as few messages as the contract allows: one batch message per
@@ -47,25 +28,7 @@ export const submitTasks = async (
       ...(options.correlationId === undefined ? {} : { correlationId: options.correlationId }),
     }),
   );
-  const open = new Map<string, Chunk>();
-  const chunks: Chunk[] = [];
-  events.forEach((event, i) => {
-    const subject = s.submit(event.data.project, event.data.pool);
-    const size = encoder.encode(JSON.stringify(event)).byteLength + 1; // and its comma
-    let chunk = open.get(subject);
-    if (
-      chunk === undefined ||
-      chunk.events.length >= MAX_BATCH ||
-      chunk.bytes + size > MAX_MESSAGE_BYTES
-    ) {
-      chunk = { subject, events: [], indexes: [], bytes: BATCH_FRAME };
-      open.set(subject, chunk);
-      chunks.push(chunk);
-    }
-    chunk.events.push(event);
-    chunk.indexes.push(i);
-    chunk.bytes += size;
-  });
+  const chunks = chunkSubmissions(events, (e) => s.submit(e.data.project, e.data.pool));
   const seqs: number[] = new Array<number>(events.length).fill(0);
   const results = await Promise.allSettled(
     chunks.map(async (c) => {

@@ -5,6 +5,8 @@ import { CONSTRAINT_FORMS } from '../constraint-forms.ts';
 import { parseDuration } from '../parse-duration.ts';
 import { collect, parseInteger, parsePayload, parseList } from '../parse-options.ts';
 import { waitAndPrint } from '../print-outcome.ts';
+import { requiredPlace, submitFromFile } from './submit-from-file.ts';
+import type { SubmitFileOptions } from './submit-from-file.ts';
 
 interface SubmitOptions {
   project: string;
@@ -29,8 +31,10 @@ export const registerSubmit = (program: Command, ctx: CliContext): void => {
   program
     .command('submit')
     .description('submit a task; prints its id (with --wait, also how it ended)')
-    .requiredOption('--project <project>', 'the task’s project (tenant)')
-    .requiredOption('--pool <pool>', 'the pool that runs it')
+    .option('--project <project>', 'the task’s project (tenant); required without --file')
+    .option('--pool <pool>', 'the pool that runs it; required without --file')
+    .option('--file <ndjson>', 'submit the tasks of a file, one JSON task per line (- for stdin)')
+    .option('--skip-invalid', 'with --file: store the valid lines even if others are refused')
     .option('--model <model>', 'an acceptable model (repeatable or a,b: any of them)', collect)
     .option(
       '--label <constraint>',
@@ -56,47 +60,51 @@ export const registerSubmit = (program: Command, ctx: CliContext): void => {
     .option('--wait', 'wait until the task ends and print its outcome')
     .option('--wait-timeout <duration>', 'give up waiting after this long', '5m')
     .option('--json', 'print JSON')
-    .action(async (o: SubmitOptions, cmd: Command) => {
-      const { awaitTask, submitTask } = await import('../../client/index.ts');
-      const { parseConstraint } = await import('../parse-constraint.ts');
-      const models = parseList(o.model);
-      const runtimes = parseList(o.runtime);
-      const labels = [
-        ...(o.label ?? []).map((t) => parseConstraint(t, '--label')),
-        ...(o.require ?? []).map((t) => parseConstraint(t, '--require')),
-      ];
-      const input = {
-        project: o.project,
-        pool: o.pool,
-        requirements: {
-          labels,
-          ...(models.length === 0 ? {} : { models }),
-          ...(runtimes.length === 0 ? {} : { runtimes }),
-          ...(o.memory === undefined
+    .action(
+      async (given: Omit<SubmitOptions, 'project' | 'pool'> & SubmitFileOptions, cmd: Command) => {
+        if (given.file !== undefined) return submitFromFile(ctx, cmd, given.file, given);
+        const o: SubmitOptions = { ...given, ...requiredPlace(cmd, given) };
+        const { awaitTask, submitTask } = await import('../../client/index.ts');
+        const { parseConstraint } = await import('../parse-constraint.ts');
+        const models = parseList(o.model);
+        const runtimes = parseList(o.runtime);
+        const labels = [
+          ...(o.label ?? []).map((t) => parseConstraint(t, '--label')),
+          ...(o.require ?? []).map((t) => parseConstraint(t, '--require')),
+        ];
+        const input = {
+          project: o.project,
+          pool: o.pool,
+          requirements: {
+            labels,
+            ...(models.length === 0 ? {} : { models }),
+            ...(runtimes.length === 0 ? {} : { runtimes }),
+            ...(o.memory === undefined
+              ? {}
+              : { memoryMb: parseInteger(o.memory, '--memory', { min: 1 }) }),
+          },
+          ...(o.id === undefined ? {} : { taskId: o.id }),
+          ...(o.priority === undefined ? {} : { priority: parseInteger(o.priority, '--priority') }),
+          ...(o.maxAttempts === undefined
             ? {}
-            : { memoryMb: parseInteger(o.memory, '--memory', { min: 1 }) }),
-        },
-        ...(o.id === undefined ? {} : { taskId: o.id }),
-        ...(o.priority === undefined ? {} : { priority: parseInteger(o.priority, '--priority') }),
-        ...(o.maxAttempts === undefined
-          ? {}
-          : { maxAttempts: parseInteger(o.maxAttempts, '--max-attempts', { min: 1 }) }),
-        ...(o.timeout === undefined ? {} : { timeoutMs: parseDuration(o.timeout, '--timeout') }),
-        ...(o.payload === undefined ? {} : { payload: await parsePayload(o.payload) }),
-      } as TaskInput;
-      const waitMs = parseDuration(o.waitTimeout, '--wait-timeout');
-      await ctx.withNats(cmd, async (nc, g) => {
-        const { taskId, seq } = await submitTask(nc, input, { root: g.root });
-        if (o.wait !== true) {
-          ctx.print(o.json === true ? JSON.stringify({ taskId, seq }) : taskId);
-          return;
-        }
-        if (o.json !== true) ctx.print(taskId);
-        const ref = { project: o.project, pool: o.pool, taskId, timeoutMs: waitMs };
-        await waitAndPrint(ctx, () => awaitTask(nc, ref, { root: g.root, stream: g.stream }), {
-          json: o.json === true,
-          extra: { taskId, seq },
+            : { maxAttempts: parseInteger(o.maxAttempts, '--max-attempts', { min: 1 }) }),
+          ...(o.timeout === undefined ? {} : { timeoutMs: parseDuration(o.timeout, '--timeout') }),
+          ...(o.payload === undefined ? {} : { payload: await parsePayload(o.payload) }),
+        } as TaskInput;
+        const waitMs = parseDuration(o.waitTimeout, '--wait-timeout');
+        await ctx.withNats(cmd, async (nc, g) => {
+          const { taskId, seq } = await submitTask(nc, input, { root: g.root });
+          if (o.wait !== true) {
+            ctx.print(o.json === true ? JSON.stringify({ taskId, seq }) : taskId);
+            return;
+          }
+          if (o.json !== true) ctx.print(taskId);
+          const ref = { project: o.project, pool: o.pool, taskId, timeoutMs: waitMs };
+          await waitAndPrint(ctx, () => awaitTask(nc, ref, { root: g.root, stream: g.stream }), {
+            json: o.json === true,
+            extra: { taskId, seq },
+          });
         });
-      });
-    });
+      },
+    );
 };

@@ -19,9 +19,13 @@ export const registerWorkersDrain = (program: Command, ctx: CliContext): void =>
     .option('--pool <pool>', 'the worker’s pool (needed only if its id is ambiguous)')
     .option('--json', 'print JSON')
     .action(
-      async (workerId: string, o: { project?: string; pool?: string; json?: boolean }, cmd) => {
+      async (
+        workerId: string,
+        o: { project?: string; pool?: string; json?: boolean },
+        cmd: Command,
+      ) => {
         const { drainWorker } = await import('../drain-worker.ts');
-        const { seq, worker } = await ctx.withLog(cmd as Command, (log) =>
+        const { seq, worker } = await ctx.withLog(cmd, (log) =>
           drainWorker(log, {
             workerId,
             ...(o.project === undefined ? {} : { project: o.project }),
