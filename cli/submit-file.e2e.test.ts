@@ -108,7 +108,7 @@ describe('fleet submit --file', () => {
         { line: 1, taskId: 'a' },
         { line: 3, taskId: 'c' },
       ],
-      refused: [{ line: 2, message: expect.stringMatching(/pool/) }],
+      refused: [{ line: 2, message: expect.stringMatching(/pool/) as unknown }],
       unsent: [],
     });
     expect(await storedIds()).toEqual(['a', 'c']);

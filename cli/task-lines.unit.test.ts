@@ -28,7 +28,7 @@ describe('readTaskLines', () => {
     expect(read.refused).toEqual([
       { line: 3, message: 'not JSON' },
       { line: 4, message: 'not a JSON object (one task per line)' },
-      { line: 5, message: expect.stringMatching(/^invalid task: priority: /) },
+      { line: 5, message: expect.stringMatching(/^invalid task: priority: /) as unknown },
       { line: 6, message: 'task a is already on line 1' },
     ]);
   });
@@ -36,7 +36,9 @@ describe('readTaskLines', () => {
   it('refuses a line without a project or pool when the command gives none', async () => {
     const read = await readTaskLines(lines('{"taskId":"a","pool":"gpu"}'), {}, 0);
     expect(read.tasks).toEqual([]);
-    expect(read.refused).toEqual([{ line: 1, message: expect.stringMatching(/project/) }]);
+    expect(read.refused).toEqual([
+      { line: 1, message: expect.stringMatching(/project/) as unknown },
+    ]);
   });
 
   it('gives every line without an id its own', async () => {
