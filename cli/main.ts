@@ -22,6 +22,7 @@ import { registerRegistrar } from './commands/registrar.ts';
 import { registerGateway } from './commands/gateway.ts';
 import { registerState } from './commands/state.ts';
 import { registerStatus } from './commands/status.ts';
+import { registerTasks } from './commands/tasks.ts';
 import { registerSubmit } from './commands/submit.ts';
 import { registerTop } from './commands/top.ts';
 import { registerUp } from './commands/up.ts';
@@ -74,6 +75,7 @@ export const buildProgram = (ctx: CliContext = new CliContext(processIo())): Com
   registerSubmit(program, ctx);
   registerStatus(program, ctx);
   registerCancel(program, ctx);
+  registerTasks(program, ctx);
   registerWorker(program, ctx);
   registerDispatcher(program, ctx);
   registerRegistrar(program, ctx);
