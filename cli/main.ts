@@ -12,6 +12,7 @@ import type { CliIo } from './cli-io.ts';
 import { registerAudit } from './commands/audit.ts';
 import { registerRetention } from './commands/retention.ts';
 import { registerCancel } from './commands/cancel.ts';
+import { registerCompletion } from './commands/completion.ts';
 import { registerCosts } from './commands/costs.ts';
 import { registerCreds } from './commands/creds.ts';
 import { registerDispatcher } from './commands/dispatcher.ts';
@@ -88,6 +89,7 @@ export const buildProgram = (ctx: CliContext = new CliContext(processIo())): Com
   registerCreds(program, ctx);
   registerCosts(program, ctx);
   registerTop(program, ctx);
+  registerCompletion(program, ctx);
   return program;
 };
 
