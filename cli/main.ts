@@ -4,6 +4,7 @@ import { Command, CommanderError } from 'commander';
 import { FleetError } from '../events/errors.ts';
 import { DEFAULT_ROOT, DEFAULT_STREAM } from '../events/names.ts';
 import { CliContext, DEFAULT_NATS_URL } from './cli-context.ts';
+import { withConfigFiles } from './config-file.ts';
 import { processIo } from './cli-io.ts';
 import type { CliIo } from './cli-io.ts';
 // Every command's module is loaded to build the program, for `fleet --help` too: each imports
@@ -90,6 +91,7 @@ export const buildProgram = (ctx: CliContext = new CliContext(processIo())): Com
   registerCosts(program, ctx);
   registerTop(program, ctx);
   registerCompletion(program, ctx);
+  withConfigFiles(program, { dispatcher: ['pool'], worker: ['exec'] });
   return program;
 };
 

@@ -18,7 +18,7 @@ export const registerDispatcher = (program: Command, ctx: CliContext): void => {
   program
     .command('dispatcher')
     .description('run the dispatcher of one pool (with snapshots) until SIGINT or SIGTERM')
-    .requiredOption('--pool <pool>', 'the pool to dispatch')
+    .option('--pool <pool>', 'the pool to dispatch (required)')
     .option('--heartbeat <duration>', 'the heartbeat period workers use', '1s')
     .option('--missed-beats <n>', 'heartbeats missed before a worker is lost', '2')
     .option('--weight <project=weight>', 'fair-share weight of a project (repeatable)', collect)

@@ -94,10 +94,10 @@ export const registerWorker = (program: Command, ctx: CliContext): void => {
     .option('--max-duration <duration>', 'longest a task may run in this runtime')
     .option('--memory <mb>', 'memory available to one task, in MB')
     .option('--capacity <n>', 'tasks run at once', '1')
-    .requiredOption(
+    .option(
       '--exec <command>',
-      'shell command per task: the task as JSON on stdin, its stdout the output, its usage ' +
-        '(tokens, cost, model) as JSON in the file $FLEET_USAGE_FILE names',
+      'shell command per task (required): the task as JSON on stdin, its stdout the output, ' +
+        'its usage (tokens, cost, model) as JSON in the file $FLEET_USAGE_FILE names',
     )
     .option('--timeout <duration>', 'kill the command after this long (default: the lease)')
     .option('--heartbeat <duration>', 'heartbeat period; match the dispatcher', '1s')
