@@ -9,11 +9,13 @@ import {
   relativeLinks,
   shownCommands,
 } from './support/docs-commands.ts';
+import { commandToRun, EXIT_CODES, NOT_RUN, STAND_INS } from './support/docs-runs.ts';
 
 /**
  * Every `fleet …` and `npm run …` command the docs show exists: the subcommands and options in
  * the real CLI program (built, not run), the scripts in package.json. And every link between the
- * docs reaches a file and a heading that exist.
+ * docs reaches a file and a heading that exist. Every fenced command of README.md and docs/*.md
+ * is run by test/docs-commands.e2e.test.ts, or listed in NOT_RUN with the test that covers it.
  */
 
 const root = fileURLToPath(new URL('../', import.meta.url));
@@ -69,12 +71,14 @@ describe('finding and checking shown commands', () => {
         file: 'sample.md',
         line: 6,
         text: 'FLEET_KEY=fk_… fleet worker --models m --exec "python run.py"',
+        fenced: true,
       },
-      { file: 'sample.md', line: 8, text: 'npm install && npm test' },
+      { file: 'sample.md', line: 8, text: 'npm install && npm test', fenced: true },
       {
         file: 'sample.md',
         line: 16,
         text: 'fleet events [--project P] [--task ID | --worker ID] [--follow] --creds <auth>/x.creds',
+        fenced: true,
       },
     ]);
   });
@@ -139,5 +143,53 @@ describe('the docs', () => {
           broken.push(`${file}: ${relative('.', target)} has no heading #${anchor}`);
       }
     expect(broken).toEqual([]);
+  });
+});
+
+describe('running the fenced commands', () => {
+  const all = Object.fromEntries(STAND_INS.map((w) => [w, `<${w}>`]));
+
+  it('reads a synopsis as a command: optional parts given, the last alternative, stand-ins filled', () => {
+    expect(
+      commandToRun('fleet events [--project P] [--task ID | --worker ID] [--follow]', {
+        P: 'p1',
+        ID: 'w9',
+      }),
+    ).toEqual({ args: ['events', '--project', 'p1', '--worker', 'w9', '--follow'], env: {} });
+    expect(
+      commandToRun('FLEET_KEY=fk_… npx fleet worker --exec "python run_task.py" --capacity 4', {
+        'fk_…': 'fk_1',
+        'python run_task.py': 'cat',
+      }),
+    ).toEqual({ args: ['worker', '--exec', 'cat', '--capacity', '4'], env: { FLEET_KEY: 'fk_1' } });
+    expect(() => commandToRun('fleet status TASKID', {})).toThrow(/no value yet for TASKID/);
+    expect(() => commandToRun('npm run demo', all)).toThrow(/not a fleet command/);
+  });
+
+  const fenced = ['README.md', ...docs.filter((f) => f.startsWith('docs/'))].flatMap((file) =>
+    shownCommands(file, read(file)).filter((c) => c.fenced === true),
+  );
+
+  it('are each run by the docs test, or left out with the reason and the test that covers it', () => {
+    const neither = fenced
+      .filter((c) => NOT_RUN[c.text] === undefined)
+      .flatMap((c) => {
+        try {
+          commandToRun(c.text, all);
+          return [];
+        } catch (e) {
+          return [`${c.file}:${c.line}: ${c.text}: ${String(e)}`];
+        }
+      });
+    expect(neither).toEqual([]);
+    const texts = new Set(fenced.map((c) => c.text));
+    const stale = [...Object.keys(NOT_RUN), ...Object.keys(EXIT_CODES)].filter(
+      (t) => !texts.has(t),
+    );
+    expect(stale, 'listed but no longer in the docs').toEqual([]);
+    for (const [text, why] of Object.entries(NOT_RUN))
+      for (const [file] of why.matchAll(/\S+\.test\.ts/g))
+        expect(existsSync(join(root, file)), `${text}: ${file}`).toBe(true);
+    expect(Object.keys(NOT_RUN).length, 'a small list').toBeLessThan(fenced.length / 2);
   });
 });

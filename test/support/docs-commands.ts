@@ -18,6 +18,8 @@ export interface ShownCommand {
   readonly line: number;
   /** The command as shown, on one line. */
   readonly text: string;
+  /** Set for a line of a fenced shell block (not an inline code span). */
+  readonly fenced?: true;
 }
 
 /** A word of a command line; a placeholder stands for any word(s). */
@@ -130,7 +132,7 @@ export const shownCommands = (file: string, markdown: string): ShownCommand[] =>
         text = `${text.replace(/\\\s*$/, ' ')}${stripComment(lines[i] ?? '')}`;
       }
       text = text.replace(/\s+/g, ' ').trim().replace(/^\$ /, '');
-      if (isShown(text)) out.push({ file, line: start + 1, text });
+      if (isShown(text)) out.push({ file, line: start + 1, text, fenced: true });
       continue;
     }
     prose.push({ line: i + 1, text: line });
