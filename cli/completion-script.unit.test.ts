@@ -33,7 +33,9 @@ describe('completionScript', () => {
   it('gives the argument choices of a command and the global options', () => {
     const bash = completionScript(program, 'bash');
     expect(bash).toMatch(/^ {4}'completion'\) echo 'bash zsh fish' ;;$/m);
-    expect(bash).toMatch(/^ {4}''\) echo '--version -V --nats --root --stream --creds --help' ;;$/m);
+    expect(bash).toMatch(
+      /^ {4}''\) echo '--version -V --nats --root --stream --creds --help' ;;$/m,
+    );
     expect(bash).toMatch(/^complete -F _fleet fleet$/m);
     expect(completionScript(program, 'zsh')).toMatch(
       /^#compdef fleet\n.*\nautoload -U \+X bashcompinit/,
