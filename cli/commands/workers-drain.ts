@@ -8,6 +8,7 @@ import type { CliContext } from '../cli-context.ts';
 export const registerWorkersDrain = (program: Command, ctx: CliContext): void => {
   const workers = program.commands.find((c) => c.name() === 'workers');
   if (workers === undefined) throw new Error('register the workers command first');
+  workers.description('workers: list, revoke, drain');
   workers
     .command('drain')
     .description(
