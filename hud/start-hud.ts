@@ -5,7 +5,7 @@ import { UnavailableError } from '../events/index.ts';
 import type { Projections, ProjectionsSnapshot, Scope } from '../projections/index.ts';
 import { presentedToken, TokenTable } from './hud-tokens.ts';
 import type { HudTokens } from './hud-tokens.ts';
-import { renderMetrics } from './render-metrics.ts';
+import { METRICS_CONTENT_TYPE, renderMetrics } from './render-metrics.ts';
 import { loadPageAssets } from './page-assets.ts';
 
 /** What the HUD reads: the projections, or anything that answers the same two calls. */
@@ -143,6 +143,14 @@ export const startHud = async (options: HudOptions): Promise<Hud> => {
     res.on('error', close);
   };
 
+  // A failing view must not take the server down; the reader gets a 500 without details.
+  const fail = (res: ServerResponse, error: unknown) => {
+    options.onError?.(error);
+    if (!res.headersSent)
+      sendJson(res, 500, { error: 'internal', message: 'the snapshot could not be built' });
+    else res.destroy(error instanceof Error ? error : undefined);
+  };
+
   const handle = (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://hud.invalid');
     if (!ROUTES.has(url.pathname)) {
@@ -171,11 +179,15 @@ export const startHud = async (options: HudOptions): Promise<Hud> => {
         openStream(req, res, scope);
         return;
       case '/metrics':
-        res.writeHead(200, {
-          ...COMMON_HEADERS,
-          'content-type': 'text/plain; version=0.0.4; charset=utf-8',
-        });
-        res.end(renderMetrics(projections.snapshot(scope)));
+        void renderMetrics(projections.snapshot(scope)).then(
+          (text) => {
+            res.writeHead(200, { ...COMMON_HEADERS, 'content-type': METRICS_CONTENT_TYPE });
+            res.end(text);
+          },
+          (error: unknown) => {
+            fail(res, error);
+          },
+        );
         return;
       default:
         res.writeHead(200, {
@@ -191,11 +203,7 @@ export const startHud = async (options: HudOptions): Promise<Hud> => {
     try {
       handle(req, res);
     } catch (error) {
-      // A failing view must not take the server down; the reader gets a 500 without details.
-      options.onError?.(error);
-      if (!res.headersSent)
-        sendJson(res, 500, { error: 'internal', message: 'the snapshot could not be built' });
-      else res.destroy(error instanceof Error ? error : undefined);
+      fail(res, error);
     }
   });
   const listen = (port: number) =>
