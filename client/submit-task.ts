@@ -42,7 +42,7 @@ export const submitTask = async (
   const subject = subjects(root).submit(project, pool);
   // The submission's span starts the task's trace: its context travels in the message's headers.
   const seq = await inSpan(
-    'fleet submit',
+    'fleet.submit',
     { kind: 'producer', attributes: fleetAttributes({ project, pool, taskId }) },
     (traceparent) => publishStored(nc, subject, encode(event), root, traceparent),
   );

@@ -73,7 +73,7 @@ export const submitTasks = async (
       // One span per message: the tasks it holds share its trace context.
       const first = c.events[0]?.data;
       const seq = await inSpan(
-        'fleet submit',
+        'fleet.submit',
         {
           kind: 'producer',
           attributes: {

@@ -42,13 +42,13 @@ describe('a task traced from submit to report', () => {
       { root: fleet.f.log.subjects.root },
     );
     await expect.poll(() => fleet.task('traced')?.status).toBe('completed');
-    await expect.poll(() => named('fleet report').length).toBe(1);
+    await expect.poll(() => named('fleet.report').length).toBe(1);
 
     const [submit, assign, run, report] = [
-      'fleet submit',
-      'fleet assign',
-      'fleet run',
-      'fleet report',
+      'fleet.submit',
+      'fleet.assign',
+      'fleet.run',
+      'fleet.report',
     ].map((n) => {
       const spans = named(n);
       expect(spans, n).toHaveLength(1);

@@ -10,7 +10,7 @@ import { trace } from '@opentelemetry/api';
 import type { TaskTraces } from './task-traces.ts';
 
 /**
- * One `fleet assign` span per assignment of a claim reply, each the child of its task's
+ * One `fleet.assign` span per assignment of a claim reply, each the child of its task's
  * submission, and the `traceparent` of each, in the reply's order (`-` for an untraced one);
  * undefined when none is traced, so an untraced reply carries no header.
  */
@@ -21,7 +21,7 @@ export const assignmentTraces = (
 ): string[] | undefined => {
   const out = assignments.map((a) => {
     const parent = contextOf(traces.of(a.project, a.taskId));
-    const span = startSpan('fleet assign', {
+    const span = startSpan('fleet.assign', {
       kind: 'producer',
       parent,
       attributes: fleetAttributes({ ...a, workerId }),

@@ -33,7 +33,7 @@ export const attemptRunner = (
       try {
         // The attempt's span, child of its assignment; the handler's own spans nest in it.
         const ran = await inSpan(
-          'fleet run',
+          'fleet.run',
           {
             kind: 'consumer',
             parent: contextOf(traces.of(taskId, attempt)),

@@ -76,7 +76,7 @@ export const workerRequests = (options: {
       try {
         const report = reports.build({ assignment, outcome, durationMs, at: now() });
         const seq = await inSpan(
-          'fleet report',
+          'fleet.report',
           {
             kind: 'producer',
             parent: contextOf(options.traces.of(taskId, attempt)),
