@@ -91,6 +91,7 @@ describe('the HUD over a real fleet', () => {
       snapshot: await (await get('/api/snapshot', alpha)).text(),
       events: await firstEvent(alpha),
       metrics: await (await get('/metrics', alpha)).text(),
+      history: await (await get('/api/history', alpha)).text(),
       page: await (await get(`/?token=${alpha}`)).text(),
     };
     for (const [route, body] of Object.entries(bodies)) {
@@ -119,9 +120,29 @@ describe('the HUD over a real fleet', () => {
     expect((JSON.parse(b) as HudSnapshot).fleet.totals.tasks.completed).toBe(4);
   });
 
+  it('serves each scope its recent history, so a page opened late draws the past at once', async () => {
+    type History = { scope: unknown; points: { t: number; completed: number; run: unknown[] }[] };
+    const history = async (token: string) =>
+      (await (await get('/api/history', token)).json()) as History;
+    // Sampled once a second after a change: the latest point reaches the totals.
+    await expect
+      .poll(async () => (await history(fleet.operatorToken)).points.at(-1)?.completed)
+      .toBe(10);
+    const all = await history(fleet.operatorToken);
+    expect(all.scope).toEqual({ kind: 'operator' });
+    const ts = all.points.map((p) => p.t);
+    expect(ts).toEqual([...ts].sort((a, b) => a - b));
+    expect(all.points.at(-1)?.run.length).toBeGreaterThan(0);
+    const alpha = await history(fleet.projectTokens['alpha'] ?? '');
+    expect(alpha.scope).toEqual({ kind: 'project', project: 'alpha' });
+    expect(alpha.points.at(-1)?.completed).toBe(6);
+    const beta = await history(fleet.projectTokens['beta'] ?? '');
+    expect(beta.points.at(-1)?.completed).toBe(4);
+  });
+
   it('answers 401 without a token, with a wrong one, and with a project token’s prefix', async () => {
     const alpha = fleet.projectTokens['alpha'] ?? '';
-    for (const path of ['/', '/api/snapshot', '/api/events', '/metrics']) {
+    for (const path of ['/', '/api/snapshot', '/api/history', '/api/events', '/metrics']) {
       for (const token of [undefined, 'wrong-token-0123456789', alpha.slice(0, -1)]) {
         const res = await get(path, token);
         expect(res.status, `${path} ${String(token)}`).toBe(401);

@@ -168,6 +168,32 @@ describe('the HUD page', () => {
     expectCleanPages();
   });
 
+  it('draws the recent past at once when opened late: the history comes from the server', async () => {
+    const page = await open(fleet.operatorToken);
+    const d = await expect
+      .poll(() => page.locator('#chart-throughput path.series').getAttribute('d'), {
+        timeout: 10_000,
+      })
+      .toMatch(/^M/)
+      .then(() => page.locator('#chart-throughput path.series').getAttribute('d'));
+    // A page with only its own samples starts its series at the right edge ("now"); with the
+    // server's history, the series starts where the first test began, at the left.
+    const width = Number(
+      await page.evaluate("document.getElementById('chart-throughput').clientWidth"),
+    );
+    const firstX = Number(/^M([\d.]+),/.exec(d ?? '')?.[1] ?? 'NaN');
+    expect(firstX).toBeLessThan(width * 0.4);
+    expect((d ?? '').split('L').length).toBeGreaterThan(5);
+    expect(await page.locator('#chart-latency path.series').count()).toBeGreaterThan(0);
+    // Lost and revoked are told apart in the workers' figures; runtimes by their names.
+    expect(await page.textContent('#kpi-workers-hint')).not.toMatch(/lost|revoked/);
+    expect(await page.locator('.tile .rt').first().getAttribute('title')).toMatch(
+      /^(local process|Docker|Kubernetes|AWS Lambda)$/,
+    );
+    await page.close();
+    expectCleanPages();
+  });
+
   it('shows a tenant only its own workers', async () => {
     const page = await open(fleet.projectTokens['fin-prod'] ?? '');
     const own = fleet.workers.filter((w) => w.identity.project === 'fin-prod').map((w) => w.id);

@@ -7,6 +7,7 @@ import { presentedToken, TokenTable } from './hud-tokens.ts';
 import type { HudTokens } from './hud-tokens.ts';
 import { METRICS_CONTENT_TYPE, renderMetrics } from './render-metrics.ts';
 import { loadPageAssets } from './page-assets.ts';
+import { scopeHistory } from './scope-history.ts';
 
 /** What the HUD reads: the projections, or anything that answers the same two calls. */
 export type SnapshotSource = Pick<Projections, 'snapshot' | 'onChange'>;
@@ -25,6 +26,8 @@ export interface HudOptions {
   readonly coalesceMs?: number;
   /** Period of the keep-alive comments on event streams; default 15 s. */
   readonly heartbeatMs?: number;
+  /** How often the history of each scope is sampled (after a change); default 1 s. */
+  readonly historyMs?: number;
   /** Told of errors the server survived (a snapshot that could not be built). */
   readonly onError?: (error: unknown) => void;
 }
@@ -65,11 +68,11 @@ const sendJson = (res: ServerResponse, status: number, body: unknown): void => {
   res.end(JSON.stringify(body));
 };
 
-const ROUTES = new Set(['/', '/api/snapshot', '/api/events', '/metrics']);
+const ROUTES = new Set(['/', '/api/snapshot', '/api/history', '/api/events', '/metrics']);
 
 /**
  * Starts the mission-control HUD on node:http: `GET /` (the page), `GET /api/snapshot`
- * (JSON), `GET /api/events` (Server-Sent Events: a `snapshot` event on connect and after
+ * (JSON), `GET /api/history` (the scope's recent points for the charts, so a page starts full), `GET /api/events` (Server-Sent Events: a `snapshot` event on connect and after
  * changes, at most one per `coalesceMs`, keep-alive comments between) and `GET /metrics`
  * (Prometheus text). Every route needs a token (`Authorization: Bearer`, or `?token=`): an
  * operator token sees the whole fleet, a project token only its project, on every route.
@@ -121,6 +124,17 @@ export const startHud = async (options: HudOptions): Promise<Hud> => {
     for (const stream of streams) stream.res.write(`: heartbeat ${Date.now()}\n\n`);
   }, heartbeatMs);
   heartbeat.unref();
+  const history = scopeHistory({ projections });
+  const takeSample = () => {
+    try {
+      history.sample();
+    } catch (error) {
+      options.onError?.(error);
+    }
+  };
+  takeSample();
+  const sampler = setInterval(takeSample, options.historyMs ?? 1_000);
+  sampler.unref();
 
   const openStream = (req: IncomingMessage, res: ServerResponse, scope: Scope) => {
     res.writeHead(200, {
@@ -175,6 +189,9 @@ export const startHud = async (options: HudOptions): Promise<Hud> => {
       case '/api/snapshot':
         sendJson(res, 200, snapshotOf(scope));
         return;
+      case '/api/history':
+        sendJson(res, 200, { scope, points: history.points(scope) });
+        return;
       case '/api/events':
         openStream(req, res, scope);
         return;
@@ -225,6 +242,8 @@ export const startHud = async (options: HudOptions): Promise<Hud> => {
     });
   } catch (cause) {
     clearInterval(heartbeat);
+    clearInterval(sampler);
+    history.stop();
     unsubscribe();
     throw new UnavailableError(`the HUD cannot listen on ${host}:${options.port ?? 0}`, { cause });
   }
@@ -238,8 +257,10 @@ export const startHud = async (options: HudOptions): Promise<Hud> => {
     stop: () => {
       stopped ??= (async () => {
         unsubscribe();
+        history.stop();
         clearTimeout(flushTimer);
         clearInterval(heartbeat);
+        clearInterval(sampler);
         for (const stream of streams) stream.res.end();
         streams.clear();
         const closed = new Promise<void>((resolve) => {
