@@ -140,6 +140,37 @@ describe('the HUD over a real fleet', () => {
     expect(beta.points.at(-1)?.completed).toBe(4);
   });
 
+  it('takes a cancel from an operator only, checked, and stores it as task.cancelled', async () => {
+    const post = (token: string | undefined, body: unknown, type = 'application/json') =>
+      fetch(new URL('/api/actions/cancel', fleet.hud.url), {
+        method: 'POST',
+        headers: {
+          'content-type': type,
+          ...(token === undefined ? {} : { authorization: `Bearer ${token}` }),
+        },
+        body: typeof body === 'string' ? body : JSON.stringify(body),
+      });
+    const ref = { project: 'alpha', pool: 'gpu', taskId: 'never-run' };
+    const alpha = fleet.projectTokens['alpha'] ?? '';
+    expect((await post(undefined, ref)).status).toBe(401);
+    expect((await post(alpha, ref)).status).toBe(403);
+    expect((await get('/api/actions/cancel', fleet.operatorToken)).status).toBe(405);
+    expect((await post(fleet.operatorToken, 'project=alpha', 'text/plain')).status).toBe(415);
+    const bad = await post(fleet.operatorToken, { ...ref, project: 'Not A Project' });
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toMatchObject({ error: 'invalid_request' });
+    expect((await post(fleet.operatorToken, { ...ref, extra: 1 })).status).toBe(400);
+
+    await fleet.submit('alpha', 'gpu', 'no-such-model', 1);
+    const waiting = { project: 'alpha', pool: 'gpu', taskId: 'b3-0', reason: 'operator' };
+    const ok = await post(fleet.operatorToken, waiting);
+    expect(ok.status).toBe(202);
+    expect(await ok.json()).toMatchObject({ action: 'cancel', seq: expect.any(Number) as unknown });
+    await fleet.until(
+      (s) => s.fleet.pools.find((p) => p.project === 'alpha')?.tasks.cancelled === 1,
+    );
+  });
+
   it('answers 401 without a token, with a wrong one, and with a project token’s prefix', async () => {
     const alpha = fleet.projectTokens['alpha'] ?? '';
     for (const path of ['/', '/api/snapshot', '/api/history', '/api/events', '/metrics']) {

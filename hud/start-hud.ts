@@ -7,6 +7,8 @@ import { presentedToken, TokenTable } from './hud-tokens.ts';
 import type { HudTokens } from './hud-tokens.ts';
 import { METRICS_CONTENT_TYPE, renderMetrics } from './render-metrics.ts';
 import { loadPageAssets } from './page-assets.ts';
+import { ACTION_PATHS, serveAction } from './action-route.ts';
+import type { OperatorActions } from './operator-actions.ts';
 import { scopeHistory } from './scope-history.ts';
 
 /** What the HUD reads: the projections, or anything that answers the same two calls. */
@@ -28,6 +30,8 @@ export interface HudOptions {
   readonly heartbeatMs?: number;
   /** How often the history of each scope is sampled (after a change); default 1 s. */
   readonly historyMs?: number;
+  /** The operators' actions from the page; none when absent (the HUD is then read-only). */
+  readonly actions?: OperatorActions;
   /** Told of errors the server survived (a snapshot that could not be built). */
   readonly onError?: (error: unknown) => void;
 }
@@ -68,13 +72,21 @@ const sendJson = (res: ServerResponse, status: number, body: unknown): void => {
   res.end(JSON.stringify(body));
 };
 
+const unauthorized = (res: ServerResponse): void => {
+  res.setHeader('www-authenticate', 'Bearer realm="fleet-hud"');
+  sendJson(res, 401, {
+    error: 'unauthorized',
+    message: 'a valid token is required: Authorization: Bearer <token>, or ?token=<token>',
+  });
+};
+
 const ROUTES = new Set(['/', '/api/snapshot', '/api/history', '/api/events', '/metrics']);
 
 /**
  * Starts the mission-control HUD on node:http: `GET /` (the page), `GET /api/snapshot`
  * (JSON), `GET /api/history` (the scope's recent points for the charts, so a page starts full), `GET /api/events` (Server-Sent Events: a `snapshot` event on connect and after
  * changes, at most one per `coalesceMs`, keep-alive comments between) and `GET /metrics`
- * (Prometheus text). Every route needs a token (`Authorization: Bearer`, or `?token=`): an
+ * (Prometheus text); `POST /api/actions/cancel` (operators only, see `OperatorActions`). Every route needs a token (`Authorization: Bearer`, or `?token=`): an
  * operator token sees the whole fleet, a project token only its project, on every route.
  *
  * @throws UnavailableError when the port cannot be bound.
@@ -167,6 +179,15 @@ export const startHud = async (options: HudOptions): Promise<Hud> => {
 
   const handle = (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://hud.invalid');
+    if (ACTION_PATHS.has(url.pathname)) {
+      const scope = tokens.scopeOf(presentedToken(req, url));
+      if (scope === undefined) {
+        unauthorized(res);
+        return;
+      }
+      serveAction(req, res, scope, options.actions, sendJson);
+      return;
+    }
     if (!ROUTES.has(url.pathname)) {
       sendJson(res, 404, { error: 'not_found', message: `no such resource: ${url.pathname}` });
       return;
@@ -178,11 +199,7 @@ export const startHud = async (options: HudOptions): Promise<Hud> => {
     }
     const scope = tokens.scopeOf(presentedToken(req, url));
     if (scope === undefined) {
-      res.setHeader('www-authenticate', 'Bearer realm="fleet-hud"');
-      sendJson(res, 401, {
-        error: 'unauthorized',
-        message: 'a valid token is required: Authorization: Bearer <token>, or ?token=<token>',
-      });
+      unauthorized(res);
       return;
     }
     switch (url.pathname) {

@@ -9,6 +9,7 @@ let lastEventAt = 0;
 
 const render = () => {
   renderHeader();
+  renderActions();
   renderKpis();
   renderLegend();
   renderTiles();
