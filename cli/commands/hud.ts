@@ -133,7 +133,7 @@ export const registerHud = (program: Command, ctx: CliContext): void => {
   program
     .command('hud')
     .description(
-      'serve the mission-control HUD (page, /api/snapshot, /api/events, /metrics) until ' +
+      'serve the mission-control HUD (page, /api/snapshot, /api/history, /api/events, /metrics) until ' +
         'SIGINT or SIGTERM; every request needs a token',
     )
     .option('--port <port>', `port to listen on (default ${DEFAULT_HUD_PORT}, else a free one)`)
