@@ -1,7 +1,9 @@
 /**
  * What Fleet tells about itself: structured logs (pino) with secrets scrubbed, and trace context
  * (OpenTelemetry's API) carried in message headers. The SDK is set up only where a process
- * starts (`startTracing`); the library code uses the API alone.
+ * starts (`startTracing`); the library code uses the API alone. `start-tracing.ts` is imported
+ * by path, not from here, so that nothing else loads the SDK; and library code imports
+ * `trace-context.ts` by path, so that a producer or a worker never loads pino.
  */
 export { createLogger } from './create-logger.ts';
 export type { LoggerOptions, ServiceLogger } from './create-logger.ts';
