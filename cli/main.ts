@@ -129,9 +129,31 @@ export const runCli = async (argv: readonly string[], io: CliIo = processIo()): 
   }
 };
 
+/** Commands that run until stopped: they pass trace context on even when exporting nothing. */
+const SERVICES = new Set(['up', 'dispatcher', 'registrar', 'gateway', 'worker', 'hud']);
+
+/**
+ * OpenTelemetry for this process, set up where it starts: for the services always (trace context
+ * flows through them), for any command when `OTEL_*` configures an exporter; loaded only then,
+ * so other commands start without it.
+ */
+const startTracingFor = async (
+  argv: readonly string[],
+  env: Readonly<Record<string, string | undefined>>,
+) => {
+  const command = argv.find((a) => SERVICES.has(a));
+  const { tracingExporter } = await import('../telemetry/tracing-exporter.ts');
+  if (command === undefined && tracingExporter(env) === 'none') return undefined;
+  const { startTracing } = await import('../telemetry/start-tracing.ts');
+  return startTracing({ service: `fleet-${command ?? 'cli'}`, env });
+};
+
 /** The process entry: runs `fleet` with the process's arguments and exits with its code. */
 export const main = async (): Promise<void> => {
-  const code = await runCli(process.argv.slice(2));
+  const argv = process.argv.slice(2);
+  const tracing = await startTracingFor(argv, process.env);
+  const code = await runCli(argv);
+  await tracing?.stop().catch(() => undefined);
   process.exitCode = code;
   // Anything still holding the event loop (a straggling timer) must not keep a finished command alive.
   setTimeout(() => process.exit(code), 2_000).unref();

@@ -7,6 +7,7 @@ import { PoolId } from '../events/index.ts';
 import { InvalidInputError } from '../client/index.ts';
 import type { CliContext } from './cli-context.ts';
 import { errorMessage } from './error-message.ts';
+import { serviceLogger } from './service-logger.ts';
 import { snapshotBucket } from './snapshot-bucket.ts';
 import type { Readiness } from './health-server.ts';
 
@@ -23,7 +24,7 @@ export const poolName = (name: string, flag = '--pool'): PoolId => {
 
 /**
  * Starts the dispatcher of a pool with snapshots in the deployment's own bucket, telling its
- * survived errors and, while it catches up with the log, its progress on stderr (and to
+ * survived errors and, while it catches up with the log, its progress in its log (and to
  * `readiness`), then one `ready:` line on stdout.
  */
 export const startPoolDispatcher = async (
@@ -34,6 +35,7 @@ export const startPoolDispatcher = async (
   readiness?: Readiness,
 ): Promise<Dispatcher> => {
   const actor = `dispatcher.${pool}`;
+  const logger = serviceLogger(ctx, 'dispatcher', { pool });
   readiness?.starting(actor);
   const started = performance.now();
   const snapshots = await Snapshots.open(log.nc, snapshotBucket(log.stream, log.subjects.root));
@@ -45,19 +47,20 @@ export const startPoolDispatcher = async (
     config,
     snapshots,
     onError: (e) => {
-      ctx.warn(`dispatcher ${pool}: ${errorMessage(e)}`);
+      logger.error(`dispatcher ${pool}: ${errorMessage(e)}`);
     },
     onRefused: (r) => {
       const key = `${r.kind} ${r.subject}`;
       if (told.has(key) || told.size >= 1_000) return;
       told.add(key);
-      ctx.warn(
+      logger.warn(
+        { kind: r.kind, subject: r.subject, reason: r.reason, detail: r.detail },
         `dispatcher ${pool}: refused to answer a ${r.kind} request on ${r.subject} [${r.reason}]: ${r.detail} (told once per subject)`,
       );
     },
     onProgress: (p) => {
       readiness?.progress(p);
-      ctx.warn(progressLine(p));
+      logger.info({ ...p }, progressLine(p));
     },
   });
   const { restoredFrom, folded } = d.host.stats;

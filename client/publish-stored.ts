@@ -10,16 +10,24 @@ import { permissionRefusal } from './permission-refusal.ts';
  * id; the fold deduplicates submissions by (project, taskId) instead. Throws
  * `RefusedError('permission_denied')` when the server refuses the subject to this connection's
  * credentials, `RefusedError` when the stream refuses the message, `UnavailableError` when the
- * stream does not store the message.
+ * stream does not store the message. `traceparent` goes in the message's headers.
  */
 export const publishStored = async (
   nc: NatsConnection,
   subject: string,
   bytes: Uint8Array,
   root: string,
+  traceparent?: string,
 ): Promise<number> => {
   try {
-    return await storeMessage(nc, root, subject, bytes);
+    return await storeMessage(
+      nc,
+      root,
+      subject,
+      bytes,
+      undefined,
+      traceparent === undefined ? [] : [traceparent],
+    );
   } catch (cause) {
     if (cause instanceof RefusedError) throw cause;
     throw (

@@ -1,6 +1,7 @@
 import type { NatsConnection } from '@nats-io/transport-node';
 import { DEFAULT_ROOT, encode, subjects } from '../events/index.ts';
 import type { TaskId } from '../events/index.ts';
+import { fleetAttributes, inSpan } from '../telemetry/trace-context.ts';
 import { buildSubmission } from './build-submission.ts';
 import type { ClientOptions } from './client-options.ts';
 import { publishStored } from './publish-stored.ts';
@@ -39,6 +40,11 @@ export const submitTask = async (
   const { project, pool, taskId } = event.data;
   const root = options.root ?? DEFAULT_ROOT;
   const subject = subjects(root).submit(project, pool);
-  const seq = await publishStored(nc, subject, encode(event), root);
+  // The submission's span starts the task's trace: its context travels in the message's headers.
+  const seq = await inSpan(
+    'fleet.submit',
+    { kind: 'producer', attributes: fleetAttributes({ project, pool, taskId }) },
+    (traceparent) => publishStored(nc, subject, encode(event), root, traceparent),
+  );
   return { taskId, seq };
 };

@@ -1,3 +1,4 @@
+import { fleetAttributes, inSpan } from '../telemetry/trace-context.ts';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { DEFAULT_ROOT, encode, subjects, UnavailableError } from '../events/index.ts';
 import { buildSubmission } from './build-submission.ts';
@@ -32,7 +33,19 @@ export const submitTasks = async (
   const seqs: number[] = new Array<number>(events.length).fill(0);
   const results = await Promise.allSettled(
     chunks.map(async (c) => {
-      const seq = await publishStored(nc, c.subject, encode(c.events), s.root);
+      // One span per message: the tasks it holds share its trace context.
+      const first = c.events[0]?.data;
+      const seq = await inSpan(
+        'fleet.submit',
+        {
+          kind: 'producer',
+          attributes: {
+            ...fleetAttributes({ ...(first && { project: first.project, pool: first.pool }) }),
+            'messaging.batch.message_count': c.events.length,
+          },
+        },
+        (traceparent) => publishStored(nc, c.subject, encode(c.events), s.root, traceparent),
+      );
       for (const i of c.indexes) seqs[i] = seq;
     }),
   );

@@ -91,6 +91,7 @@ describe('the HUD over a real fleet', () => {
       snapshot: await (await get('/api/snapshot', alpha)).text(),
       events: await firstEvent(alpha),
       metrics: await (await get('/metrics', alpha)).text(),
+      history: await (await get('/api/history', alpha)).text(),
       page: await (await get(`/?token=${alpha}`)).text(),
     };
     for (const [route, body] of Object.entries(bodies)) {
@@ -119,9 +120,60 @@ describe('the HUD over a real fleet', () => {
     expect((JSON.parse(b) as HudSnapshot).fleet.totals.tasks.completed).toBe(4);
   });
 
+  it('serves each scope its recent history, so a page opened late draws the past at once', async () => {
+    type History = { scope: unknown; points: { t: number; completed: number; run: unknown[] }[] };
+    const history = async (token: string) =>
+      (await (await get('/api/history', token)).json()) as History;
+    // Sampled once a second after a change: the latest point reaches the totals.
+    await expect
+      .poll(async () => (await history(fleet.operatorToken)).points.at(-1)?.completed)
+      .toBe(10);
+    const all = await history(fleet.operatorToken);
+    expect(all.scope).toEqual({ kind: 'operator' });
+    const ts = all.points.map((p) => p.t);
+    expect(ts).toEqual([...ts].sort((a, b) => a - b));
+    expect(all.points.at(-1)?.run.length).toBeGreaterThan(0);
+    const alpha = await history(fleet.projectTokens['alpha'] ?? '');
+    expect(alpha.scope).toEqual({ kind: 'project', project: 'alpha' });
+    expect(alpha.points.at(-1)?.completed).toBe(6);
+    const beta = await history(fleet.projectTokens['beta'] ?? '');
+    expect(beta.points.at(-1)?.completed).toBe(4);
+  });
+
+  it('takes a cancel from an operator only, checked, and stores it as task.cancelled', async () => {
+    const post = (token: string | undefined, body: unknown, type = 'application/json') =>
+      fetch(new URL('/api/actions/cancel', fleet.hud.url), {
+        method: 'POST',
+        headers: {
+          'content-type': type,
+          ...(token === undefined ? {} : { authorization: `Bearer ${token}` }),
+        },
+        body: typeof body === 'string' ? body : JSON.stringify(body),
+      });
+    const ref = { project: 'alpha', pool: 'gpu', taskId: 'never-run' };
+    const alpha = fleet.projectTokens['alpha'] ?? '';
+    expect((await post(undefined, ref)).status).toBe(401);
+    expect((await post(alpha, ref)).status).toBe(403);
+    expect((await get('/api/actions/cancel', fleet.operatorToken)).status).toBe(405);
+    expect((await post(fleet.operatorToken, 'project=alpha', 'text/plain')).status).toBe(415);
+    const bad = await post(fleet.operatorToken, { ...ref, project: 'Not A Project' });
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toMatchObject({ error: 'invalid_request' });
+    expect((await post(fleet.operatorToken, { ...ref, extra: 1 })).status).toBe(400);
+
+    await fleet.submit('alpha', 'gpu', 'no-such-model', 1);
+    const waiting = { project: 'alpha', pool: 'gpu', taskId: 'b3-0', reason: 'operator' };
+    const ok = await post(fleet.operatorToken, waiting);
+    expect(ok.status).toBe(202);
+    expect(await ok.json()).toMatchObject({ action: 'cancel', seq: expect.any(Number) as unknown });
+    await fleet.until(
+      (s) => s.fleet.pools.find((p) => p.project === 'alpha')?.tasks.cancelled === 1,
+    );
+  });
+
   it('answers 401 without a token, with a wrong one, and with a project token’s prefix', async () => {
     const alpha = fleet.projectTokens['alpha'] ?? '';
-    for (const path of ['/', '/api/snapshot', '/api/events', '/metrics']) {
+    for (const path of ['/', '/api/snapshot', '/api/history', '/api/events', '/metrics']) {
       for (const token of [undefined, 'wrong-token-0123456789', alpha.slice(0, -1)]) {
         const res = await get(path, token);
         expect(res.status, `${path} ${String(token)}`).toBe(401);

@@ -168,6 +168,59 @@ describe('the HUD page', () => {
     expectCleanPages();
   });
 
+  it('draws the recent past at once when opened late: the history comes from the server', async () => {
+    const page = await open(fleet.operatorToken);
+    const d = await expect
+      .poll(() => page.locator('#chart-throughput path.series').getAttribute('d'), {
+        timeout: 10_000,
+      })
+      .toMatch(/^M/)
+      .then(() => page.locator('#chart-throughput path.series').getAttribute('d'));
+    // A page with only its own samples starts its series at the right edge ("now"); with the
+    // server's history, the series starts where the first test began, at the left.
+    const width = Number(
+      await page.evaluate("document.getElementById('chart-throughput').clientWidth"),
+    );
+    const firstX = Number(/^M([\d.]+),/.exec(d ?? '')?.[1] ?? 'NaN');
+    expect(firstX).toBeLessThan(width * 0.75);
+    expect((d ?? '').split('L').length).toBeGreaterThan(5);
+    expect(await page.locator('#chart-latency path.series').count()).toBeGreaterThan(0);
+    // Lost and revoked are told apart in the workers' figures; runtimes by their names.
+    expect(await page.textContent('#kpi-workers-hint')).not.toMatch(/lost|revoked/);
+    expect(await page.locator('.tile .rt').first().getAttribute('title')).toMatch(
+      /^(local process|Docker|Kubernetes|AWS Lambda)$/,
+    );
+    await page.close();
+    expectCleanPages();
+  });
+
+  it('lets an operator cancel a task, confirmed first, stored as an event on the stream', async () => {
+    const page = await open(fleet.operatorToken);
+    const asked: string[] = [];
+    page.on('dialog', (d) => {
+      asked.push(d.message());
+      void d.accept();
+    });
+    await page.click('#act-open');
+    // The first test's gemma-2b tasks wait forever: no worker serves the model.
+    await page.fill('#act-project', 'media-prod');
+    await page.fill('#act-pool', 'cpu');
+    await page.fill('#act-task', 'b4-0');
+    await page.fill('#act-reason', 'from the HUD');
+    await page.click('#act-cancel');
+    await expect
+      .poll(() => page.textContent('#act-result'), { timeout: 10_000 })
+      .toMatch(/^cancellation stored at seq \d+/);
+    expect(asked).toEqual(['Cancel task b4-0 of media-prod · cpu?']);
+    await fleet.until(
+      (s) =>
+        s.fleet.pools.find((p) => p.project === 'media-prod' && p.pool === 'cpu')?.tasks
+          .cancelled === 1,
+    );
+    await page.close();
+    expectCleanPages();
+  });
+
   it('shows a tenant only its own workers', async () => {
     const page = await open(fleet.projectTokens['fin-prod'] ?? '');
     const own = fleet.workers.filter((w) => w.identity.project === 'fin-prod').map((w) => w.id);
@@ -178,6 +231,7 @@ describe('the HUD page', () => {
     for (const id of own) expect(html).toContain(id);
     for (const id of others) expect(html).not.toContain(id);
     expect(html).not.toMatch(/health-prod|media-prod/);
+    expect(await page.locator('#act-open').isVisible()).toBe(false);
     // fin-prod sees that its work was claimed, not by whom.
     expect(await page.textContent('#rejections')).toMatch(/cross_project.*outside this project/s);
     await page.close();

@@ -205,6 +205,8 @@ describe('the HUD server', () => {
   it('serves the snapshot of the token’s scope, by header or query', async () => {
     const source = fakeSource();
     hud = await startHud({ projections: source, tokens });
+    // The history's first sample read every scope at start; from now on, only the requests'.
+    source.scopes.length = 0;
     const all = (await (
       await get('/api/snapshot', { authorization: `Bearer ${OPERATOR}` })
     ).json()) as ProjectionsSnapshot & { scope: Scope };
@@ -268,14 +270,17 @@ describe('the HUD server', () => {
     expect(text).toContain(
       'fleet_rejections_total{kind="claim",reason="cross_project",project="alpha"} 1',
     );
-    // Every line is a comment or `name{labels} value`.
-    for (const line of text.trimEnd().split('\n'))
+    // Every line is a comment or `name{labels} value` (blank lines part the families).
+    for (const line of text
+      .trimEnd()
+      .split('\n')
+      .filter((l) => l !== ''))
       expect(line).toMatch(/^(# (HELP|TYPE) \w+ .+|\w+(\{.*\})? [-+0-9.eE]+|\w+(\{.*\})? NaN)$/);
 
     const alpha = await (await get(`/metrics?token=${ALPHA}`)).text();
     expect(alpha).toContain('project="alpha"');
     expect(alpha).not.toContain('be\\"ta');
-    expect(renderMetrics(fakeSnapshot({ kind: 'operator' }, 0))).toBe(
+    expect(await renderMetrics(fakeSnapshot({ kind: 'operator' }, 0))).toBe(
       await (await get(`/metrics?token=${OPERATOR}`)).text(),
     );
   });

@@ -7,6 +7,6 @@ export { startHud } from './start-hud.ts';
 export type { Hud, HudOptions, HudSnapshot, SnapshotSource } from './start-hud.ts';
 export { TokenTable, presentedToken } from './hud-tokens.ts';
 export type { HudTokens } from './hud-tokens.ts';
-export { renderMetrics } from './render-metrics.ts';
+export { METRICS_CONTENT_TYPE, metricsRegistry, renderMetrics } from './render-metrics.ts';
 export { loadPageAssets } from './page-assets.ts';
 export type { PageAssets } from './page-assets.ts';

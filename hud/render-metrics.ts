@@ -1,50 +1,8 @@
+import { Counter, Gauge, Registry, Summary } from 'prom-client';
+import type { MetricObjectWithValues, MetricValueWithName } from 'prom-client';
 import type { ProjectionsSnapshot, RejectionView } from '../projections/index.ts';
 
-type Labels = Readonly<Record<string, string>>;
-
-interface Family {
-  readonly name: string;
-  readonly help: string;
-  readonly type: 'gauge' | 'counter' | 'summary';
-  readonly samples: readonly {
-    readonly name?: string;
-    readonly labels: Labels;
-    readonly value: number;
-  }[];
-}
-
-/** Escapes a label value as the text format requires: backslash, double quote, newline. */
-const escapeLabel = (value: string): string =>
-  value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
-
-const escapeHelp = (text: string): string => text.replace(/\\/g, '\\\\').replace(/\n/g, '\\n');
-
-const formatValue = (value: number): string => {
-  if (Number.isNaN(value)) return 'NaN';
-  if (value === Infinity) return '+Inf';
-  if (value === -Infinity) return '-Inf';
-  return String(value);
-};
-
-const formatLabels = (labels: Labels): string => {
-  const entries = Object.entries(labels);
-  if (entries.length === 0) return '';
-  return `{${entries.map(([k, v]) => `${k}="${escapeLabel(v)}"`).join(',')}}`;
-};
-
-const render = (families: readonly Family[]): string =>
-  families
-    .map((f) =>
-      [
-        `# HELP ${f.name} ${escapeHelp(f.help)}`,
-        `# TYPE ${f.name} ${f.type}`,
-        ...f.samples.map(
-          (s) => `${s.name ?? f.name}${formatLabels(s.labels)} ${formatValue(s.value)}`,
-        ),
-      ].join('\n'),
-    )
-    .join('\n')
-    .concat('\n');
+type Labels = Record<string, string>;
 
 const QUANTILES = [
   ['0.5', 'p50Ms'],
@@ -59,7 +17,7 @@ const REJECTION_KINDS = [
 ] as const;
 
 /** Per project, and for what no project could be told (`project=""`, operators only). */
-const rejectionSamples = (view: RejectionView): Family['samples'] =>
+const rejectionSamples = (view: RejectionView): { labels: Labels; value: number }[] =>
   REJECTION_KINDS.flatMap(([kind, field]) => {
     const known: Record<string, number> = {};
     const rows = view.byProject.flatMap((p) =>
@@ -75,94 +33,122 @@ const rejectionSamples = (view: RejectionView): Family['samples'] =>
     return [...rows, ...unknown];
   });
 
+type SummaryValues = MetricObjectWithValues<MetricValueWithName<string>>;
+
 /**
- * The snapshot in the Prometheus text exposition format (0.0.4). The snapshot is already cut
- * to the reader's scope, so a project token's scrape holds only its project's series.
+ * A summary whose quantiles, sum and count were computed by the latency projection: prom-client
+ * formats it, but its samples are the projection's rather than observations of this process.
  */
-export const renderMetrics = (snapshot: ProjectionsSnapshot): string => {
+class ProjectedSummary extends Summary {
+  #values: MetricValueWithName<string>[] = [];
+
+  set(values: MetricValueWithName<string>[]): void {
+    this.#values = values;
+  }
+
+  override async get(): Promise<SummaryValues> {
+    // This summary observes nothing: its name, help and type, with the projection's values.
+    return { ...(await super.get()), values: this.#values };
+  }
+}
+
+/**
+ * The snapshot as Prometheus metrics, through prom-client: one registry per scrape, so each
+ * scrape holds exactly the reader's scope (a project token's scrape only its project's series).
+ */
+export const metricsRegistry = (snapshot: ProjectionsSnapshot): Registry => {
   const { fleet, costs, latency, rejections } = snapshot;
+  const registry = new Registry();
+  const registers = [registry];
+
+  const workers = new Gauge({
+    name: 'fleet_workers',
+    help: 'Workers by project, pool and status (idle and busy are active).',
+    labelNames: ['project', 'pool', 'status'],
+    registers,
+  });
+  const depth = new Gauge({
+    name: 'fleet_queue_depth',
+    help: 'Tasks queued, by project and pool.',
+    labelNames: ['project', 'pool'],
+    registers,
+  });
+  const oldest = new Gauge({
+    name: 'fleet_queue_oldest_age_seconds',
+    help: 'Age of the oldest queued task, by project and pool (0 when the queue is empty).',
+    labelNames: ['project', 'pool'],
+    registers,
+  });
+  const tasks = new Gauge({
+    name: 'fleet_tasks_total',
+    help: 'Tasks by project, pool and current status.',
+    labelNames: ['project', 'pool', 'status'],
+    registers,
+  });
+  for (const p of fleet.pools) {
+    const at = { project: p.project, pool: p.pool };
+    for (const [status, value] of Object.entries(p.workers)) workers.set({ ...at, status }, value);
+    depth.set(at, p.queued);
+    oldest.set(at, (p.oldestQueuedAgeMs ?? 0) / 1000);
+    for (const [status, value] of Object.entries(p.tasks)) tasks.set({ ...at, status }, value);
+  }
+
+  const cost = new Counter({
+    name: 'fleet_cost_usd_total',
+    help: 'Cost of the reported work in US dollars, by project.',
+    labelNames: ['project'],
+    registers,
+  });
+  const tokens = new Counter({
+    name: 'fleet_tokens_total',
+    help: 'Tokens of the reported work, by project and direction.',
+    labelNames: ['project', 'direction'],
+    registers,
+  });
+  for (const c of costs.byProject) {
+    cost.inc({ project: c.project }, c.costUsd);
+    tokens.inc({ project: c.project, direction: 'in' }, c.tokensIn);
+    tokens.inc({ project: c.project, direction: 'out' }, c.tokensOut);
+  }
+
+  const summary = new ProjectedSummary({
+    name: 'fleet_latency_seconds',
+    help: 'Latency of tasks: submit to assign (waiting), assign to complete (running).',
+    labelNames: ['kind'],
+    registers,
+  });
   const latencyKinds = [
     ['submit_to_assign', latency.total.submitToAssign],
     ['assign_to_complete', latency.total.assignToComplete],
   ] as const;
-  return render([
-    {
-      name: 'fleet_workers',
-      help: 'Workers by project, pool and status (idle and busy are active).',
-      type: 'gauge',
-      samples: fleet.pools.flatMap((p) =>
-        Object.entries(p.workers).map(([status, value]) => ({
-          labels: { project: p.project, pool: p.pool, status },
-          value,
-        })),
-      ),
-    },
-    {
-      name: 'fleet_queue_depth',
-      help: 'Tasks queued, by project and pool.',
-      type: 'gauge',
-      samples: fleet.pools.map((p) => ({
-        labels: { project: p.project, pool: p.pool },
-        value: p.queued,
-      })),
-    },
-    {
-      name: 'fleet_queue_oldest_age_seconds',
-      help: 'Age of the oldest queued task, by project and pool (0 when the queue is empty).',
-      type: 'gauge',
-      samples: fleet.pools.map((p) => ({
-        labels: { project: p.project, pool: p.pool },
-        value: (p.oldestQueuedAgeMs ?? 0) / 1000,
-      })),
-    },
-    {
-      name: 'fleet_tasks_total',
-      help: 'Tasks by project, pool and current status.',
-      type: 'gauge',
-      samples: fleet.pools.flatMap((p) =>
-        Object.entries(p.tasks).map(([status, value]) => ({
-          labels: { project: p.project, pool: p.pool, status },
-          value,
-        })),
-      ),
-    },
-    {
-      name: 'fleet_cost_usd_total',
-      help: 'Cost of the reported work in US dollars, by project.',
-      type: 'counter',
-      samples: costs.byProject.map((c) => ({ labels: { project: c.project }, value: c.costUsd })),
-    },
-    {
-      name: 'fleet_tokens_total',
-      help: 'Tokens of the reported work, by project and direction.',
-      type: 'counter',
-      samples: costs.byProject.flatMap((c) => [
-        { labels: { project: c.project, direction: 'in' }, value: c.tokensIn },
-        { labels: { project: c.project, direction: 'out' }, value: c.tokensOut },
-      ]),
-    },
-    {
-      name: 'fleet_latency_seconds',
-      help: 'Latency of tasks: submit to assign (waiting), assign to complete (running).',
-      type: 'summary',
-      samples: latencyKinds.flatMap(([kind, h]) => [
-        ...QUANTILES.flatMap(([quantile, field]) => {
-          const ms = h[field];
-          return ms === null ? [] : [{ labels: { kind, quantile }, value: ms / 1000 }];
-        }),
-        {
-          name: 'fleet_latency_seconds_sum',
-          labels: { kind },
-          value: ((h.meanMs ?? 0) * h.count) / 1000,
-        },
-        { name: 'fleet_latency_seconds_count', labels: { kind }, value: h.count },
-      ]),
-    },
-    {
-      name: 'fleet_rejections_total',
-      help: 'Refusals by kind (claim, submission, event), reason and project.',
-      type: 'counter',
-      samples: rejectionSamples(rejections),
-    },
-  ]);
+  summary.set(
+    latencyKinds.flatMap(([kind, h]) => [
+      ...QUANTILES.flatMap(([quantile, field]) => {
+        const ms = h[field];
+        return ms === null ? [] : [{ labels: { kind, quantile }, value: ms / 1000 }];
+      }),
+      {
+        metricName: 'fleet_latency_seconds_sum',
+        labels: { kind },
+        value: ((h.meanMs ?? 0) * h.count) / 1000,
+      },
+      { metricName: 'fleet_latency_seconds_count', labels: { kind }, value: h.count },
+    ]),
+  );
+
+  const refused = new Counter({
+    name: 'fleet_rejections_total',
+    help: 'Refusals by kind (claim, submission, event), reason and project.',
+    labelNames: ['kind', 'reason', 'project'],
+    registers,
+  });
+  for (const { labels, value } of rejectionSamples(rejections)) refused.inc(labels, value);
+  return registry;
 };
+
+/** The content type of {@link renderMetrics}: the Prometheus text format 0.0.4. */
+export const METRICS_CONTENT_TYPE = Registry.PROMETHEUS_CONTENT_TYPE;
+
+/** The snapshot in the Prometheus text exposition format (0.0.4); see {@link metricsRegistry}. */
+export const renderMetrics = (snapshot: ProjectionsSnapshot): Promise<string> =>
+  metricsRegistry(snapshot).metrics();

@@ -5,8 +5,11 @@ import { UnavailableError } from '../events/index.ts';
 import type { Projections, ProjectionsSnapshot, Scope } from '../projections/index.ts';
 import { presentedToken, TokenTable } from './hud-tokens.ts';
 import type { HudTokens } from './hud-tokens.ts';
-import { renderMetrics } from './render-metrics.ts';
+import { METRICS_CONTENT_TYPE, renderMetrics } from './render-metrics.ts';
 import { loadPageAssets } from './page-assets.ts';
+import { ACTION_PATHS, serveAction } from './action-route.ts';
+import type { OperatorActions } from './operator-actions.ts';
+import { scopeHistory } from './scope-history.ts';
 
 /** What the HUD reads: the projections, or anything that answers the same two calls. */
 export type SnapshotSource = Pick<Projections, 'snapshot' | 'onChange'>;
@@ -25,6 +28,10 @@ export interface HudOptions {
   readonly coalesceMs?: number;
   /** Period of the keep-alive comments on event streams; default 15 s. */
   readonly heartbeatMs?: number;
+  /** How often the history of each scope is sampled (after a change); default 1 s. */
+  readonly historyMs?: number;
+  /** The operators' actions from the page; none when absent (the HUD is then read-only). */
+  readonly actions?: OperatorActions;
   /** Told of errors the server survived (a snapshot that could not be built). */
   readonly onError?: (error: unknown) => void;
 }
@@ -65,13 +72,21 @@ const sendJson = (res: ServerResponse, status: number, body: unknown): void => {
   res.end(JSON.stringify(body));
 };
 
-const ROUTES = new Set(['/', '/api/snapshot', '/api/events', '/metrics']);
+const unauthorized = (res: ServerResponse): void => {
+  res.setHeader('www-authenticate', 'Bearer realm="fleet-hud"');
+  sendJson(res, 401, {
+    error: 'unauthorized',
+    message: 'a valid token is required: Authorization: Bearer <token>, or ?token=<token>',
+  });
+};
+
+const ROUTES = new Set(['/', '/api/snapshot', '/api/history', '/api/events', '/metrics']);
 
 /**
  * Starts the mission-control HUD on node:http: `GET /` (the page), `GET /api/snapshot`
- * (JSON), `GET /api/events` (Server-Sent Events: a `snapshot` event on connect and after
+ * (JSON), `GET /api/history` (the scope's recent points for the charts, so a page starts full), `GET /api/events` (Server-Sent Events: a `snapshot` event on connect and after
  * changes, at most one per `coalesceMs`, keep-alive comments between) and `GET /metrics`
- * (Prometheus text). Every route needs a token (`Authorization: Bearer`, or `?token=`): an
+ * (Prometheus text); `POST /api/actions/cancel` (operators only, see `OperatorActions`). Every route needs a token (`Authorization: Bearer`, or `?token=`): an
  * operator token sees the whole fleet, a project token only its project, on every route.
  *
  * @throws UnavailableError when the port cannot be bound.
@@ -121,6 +136,17 @@ export const startHud = async (options: HudOptions): Promise<Hud> => {
     for (const stream of streams) stream.res.write(`: heartbeat ${Date.now()}\n\n`);
   }, heartbeatMs);
   heartbeat.unref();
+  const history = scopeHistory({ projections });
+  const takeSample = () => {
+    try {
+      history.sample();
+    } catch (error) {
+      options.onError?.(error);
+    }
+  };
+  takeSample();
+  const sampler = setInterval(takeSample, options.historyMs ?? 1_000);
+  sampler.unref();
 
   const openStream = (req: IncomingMessage, res: ServerResponse, scope: Scope) => {
     res.writeHead(200, {
@@ -143,8 +169,25 @@ export const startHud = async (options: HudOptions): Promise<Hud> => {
     res.on('error', close);
   };
 
+  // A failing view must not take the server down; the reader gets a 500 without details.
+  const fail = (res: ServerResponse, error: unknown) => {
+    options.onError?.(error);
+    if (!res.headersSent)
+      sendJson(res, 500, { error: 'internal', message: 'the snapshot could not be built' });
+    else res.destroy(error instanceof Error ? error : undefined);
+  };
+
   const handle = (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://hud.invalid');
+    if (ACTION_PATHS.has(url.pathname)) {
+      const scope = tokens.scopeOf(presentedToken(req, url));
+      if (scope === undefined) {
+        unauthorized(res);
+        return;
+      }
+      serveAction(req, res, scope, options.actions, sendJson);
+      return;
+    }
     if (!ROUTES.has(url.pathname)) {
       sendJson(res, 404, { error: 'not_found', message: `no such resource: ${url.pathname}` });
       return;
@@ -156,26 +199,29 @@ export const startHud = async (options: HudOptions): Promise<Hud> => {
     }
     const scope = tokens.scopeOf(presentedToken(req, url));
     if (scope === undefined) {
-      res.setHeader('www-authenticate', 'Bearer realm="fleet-hud"');
-      sendJson(res, 401, {
-        error: 'unauthorized',
-        message: 'a valid token is required: Authorization: Bearer <token>, or ?token=<token>',
-      });
+      unauthorized(res);
       return;
     }
     switch (url.pathname) {
       case '/api/snapshot':
         sendJson(res, 200, snapshotOf(scope));
         return;
+      case '/api/history':
+        sendJson(res, 200, { scope, points: history.points(scope) });
+        return;
       case '/api/events':
         openStream(req, res, scope);
         return;
       case '/metrics':
-        res.writeHead(200, {
-          ...COMMON_HEADERS,
-          'content-type': 'text/plain; version=0.0.4; charset=utf-8',
-        });
-        res.end(renderMetrics(projections.snapshot(scope)));
+        void renderMetrics(projections.snapshot(scope)).then(
+          (text) => {
+            res.writeHead(200, { ...COMMON_HEADERS, 'content-type': METRICS_CONTENT_TYPE });
+            res.end(text);
+          },
+          (error: unknown) => {
+            fail(res, error);
+          },
+        );
         return;
       default:
         res.writeHead(200, {
@@ -191,11 +237,7 @@ export const startHud = async (options: HudOptions): Promise<Hud> => {
     try {
       handle(req, res);
     } catch (error) {
-      // A failing view must not take the server down; the reader gets a 500 without details.
-      options.onError?.(error);
-      if (!res.headersSent)
-        sendJson(res, 500, { error: 'internal', message: 'the snapshot could not be built' });
-      else res.destroy(error instanceof Error ? error : undefined);
+      fail(res, error);
     }
   });
   const listen = (port: number) =>
@@ -217,6 +259,8 @@ export const startHud = async (options: HudOptions): Promise<Hud> => {
     });
   } catch (cause) {
     clearInterval(heartbeat);
+    clearInterval(sampler);
+    history.stop();
     unsubscribe();
     throw new UnavailableError(`the HUD cannot listen on ${host}:${options.port ?? 0}`, { cause });
   }
@@ -230,8 +274,10 @@ export const startHud = async (options: HudOptions): Promise<Hud> => {
     stop: () => {
       stopped ??= (async () => {
         unsubscribe();
+        history.stop();
         clearTimeout(flushTimer);
         clearInterval(heartbeat);
+        clearInterval(sampler);
         for (const stream of streams) stream.res.end();
         streams.clear();
         const closed = new Promise<void>((resolve) => {

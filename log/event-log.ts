@@ -18,6 +18,7 @@ import {
   UnavailableError,
 } from '../events/index.ts';
 import type { FleetEventInput, LogEntry, Subjects } from '../events/index.ts';
+import { healLine } from './heal-line.ts';
 import { openRead } from './stream-read.ts';
 import type { Heal, Read, ReadOptions, StoredItem } from './stream-read.ts';
 
@@ -35,9 +36,7 @@ export interface LogLocation {
 }
 
 const logHeal = (heal: Heal): void => {
-  console.error(
-    `[heal] read of ${heal.filter} reopened at sequence ${heal.from}: ${heal.reason} (${heal.detail})`,
-  );
+  console.error(healLine(heal));
 };
 
 /** What an append stored. */
@@ -67,6 +66,8 @@ export type Tail = Read;
 export interface TailItem {
   readonly subject: string;
   readonly entry: LogEntry;
+  /** The W3C trace context the message was stored with (its `traceparent` header), if any. */
+  readonly traceparent?: string;
 }
 
 const aboutOf = (m: StoredItem, root: string) => {
@@ -199,7 +200,11 @@ export class EventLog {
       filter,
       { seq: from },
       (m) => {
-        onItem({ subject: m.subject, entry: toEntry(m, root) });
+        onItem({
+          subject: m.subject,
+          entry: toEntry(m, root),
+          ...(m.traceparent === undefined ? {} : { traceparent: m.traceparent }),
+        });
       },
       { ...this.readOptions, ...options },
     );

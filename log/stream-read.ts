@@ -13,6 +13,8 @@ export interface StoredItem {
   /** Server time it was stored, epoch ms. */
   readonly at: number;
   readonly data: Uint8Array;
+  /** The W3C `traceparent` header the message was stored with, if any. */
+  readonly traceparent?: string;
 }
 
 /** Why a read was reopened. */
@@ -206,7 +208,14 @@ export const openRead = async (
       next = ack.streamSeq + 1;
       delivered += 1;
       try {
-        onItem({ subject: msg.subject, seq: ack.streamSeq, at: ack.at, data: msg.data });
+        const traceparent = msg.headers?.get('traceparent') ?? '';
+        onItem({
+          subject: msg.subject,
+          seq: ack.streamSeq,
+          at: ack.at,
+          data: msg.data,
+          ...(traceparent === '' ? {} : { traceparent }),
+        });
       } catch (error) {
         itemError = { error };
         stopped = true;

@@ -1,17 +1,28 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Ajv2020 } from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
 import { allowedTypes, decode, EventSchemas, SubjectKind, subjects } from '../events/index.ts';
 import type { PoolId, ProjectId } from '../events/index.ts';
 import { bytesOf, sampleEvents, sampleSubjects } from '../events/test-fixtures.ts';
 import { isJsonObject } from './json.ts';
 import type { Json, JsonObject } from './json.ts';
-import { checkJsonSchema } from './mini-json-schema.ts';
 import { generateSchemas, SCHEMAS_DIR } from './schemas.ts';
 
 const dir = join(dirname(fileURLToPath(import.meta.url)), '..', SCHEMAS_DIR);
 const generated = generateSchemas();
+
+// Strict: a keyword ajv does not know fails the compile, so a schema never passes by ignorance.
+const ajv = new Ajv2020({ strict: true, allErrors: true });
+/** The errors of `value` against `schema` (empty when valid), as ajv words them. */
+const checkJsonSchema = (schema: JsonObject, value: unknown): string[] => {
+  const id = schema['$id'];
+  const validate = (typeof id === 'string' ? ajv.getSchema(id) : undefined) ?? ajv.compile(schema);
+  return validate(value)
+    ? []
+    : (validate.errors ?? []).map((e) => `${e.instancePath || '(root)'}: ${e.message ?? ''}`);
+};
 
 const committedFiles = (): string[] =>
   existsSync(dir)
@@ -74,6 +85,15 @@ describe('generateSchemas', () => {
       ids.add(doc['$id'] as string);
     }
     expect(ids.size).toBe(generated.size);
+  });
+
+  it('compiles every schema under ajv in strict mode (subjects.json is a catalog)', () => {
+    const schemas = [...generated.keys()].filter((rel) => '$schema' in schemaOf(rel));
+    expect([...generated.keys()].filter((rel) => !schemas.includes(rel))).toEqual([
+      'subjects.json',
+    ]);
+    const fresh = new Ajv2020({ strict: true });
+    for (const rel of schemas) expect(() => fresh.compile(schemaOf(rel)), rel).not.toThrow();
   });
 
   it('leaks no zod internals (anonymous $defs, brands)', () => {

@@ -1,5 +1,5 @@
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
-import { errors } from '@nats-io/transport-node';
+import { errors, headers } from '@nats-io/transport-node';
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { storeMessage } from '../actors/gateway/index.ts';
@@ -85,6 +85,24 @@ describe('the transport refuses what a user’s credentials do not allow (nats-s
     await expect(jetstream(worker).publish(s.report(HEALTH, GPU, W), '{}')).rejects.toThrow(
       publishDenied(s.report(HEALTH, GPU, W)),
     );
+  });
+
+  it('passes a store request’s trace context on through the gateway, and no other header', async () => {
+    const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+    const h = headers();
+    h.set('traceparent', traceparent);
+    // A dedupe id of the requester's choosing could drop another tenant's message.
+    h.set('Nats-Msg-Id', 'chosen-by-the-requester');
+    const subject = s.report(HEALTH, GPU, W);
+    const ack = await worker.request(
+      relaySubject(fx.root, subject, healthWorker.publicKey),
+      encoder.encode('{}'),
+      { headers: h, timeout: 5_000 },
+    );
+    const { seq } = ack.json<{ seq: number }>();
+    const stored = await fx.log.jsm.streams.getMessage(fx.log.stream, { seq });
+    expect(stored?.header.get('traceparent')).toBe(traceparent);
+    expect(stored?.header.get('Nats-Msg-Id')).toBe('');
   });
 
   it('refuses a health-prod worker’s publishes to fin-prod subjects: nothing reaches a subscriber', async () => {

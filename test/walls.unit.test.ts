@@ -15,6 +15,7 @@ const ROOMS = [
   'client',
   'cli',
   'hud',
+  'telemetry',
   'examples',
   'bench',
   'scripts',
@@ -78,6 +79,13 @@ const RULES: IForbiddenRuleType[] = [
     to: { path: fleetRoomsBut('infra') },
   },
   {
+    name: 'telemetry-knows-no-rules',
+    comment: 'telemetry/ logs and traces for everyone: it imports nothing of Fleet’s',
+    severity: 'error',
+    from: { path: '^telemetry/' },
+    to: { path: fleetRoomsBut('telemetry') },
+  },
+  {
     name: 'log-is-below-the-actors',
     comment: 'log/ reads and writes the stream for everyone: it knows the contract, no reader',
     severity: 'error',
@@ -88,14 +96,16 @@ const RULES: IForbiddenRuleType[] = [
     name: 'faces-are-leaves',
     comment: 'the CLI and the HUD are faces: the product underneath imports neither',
     severity: 'error',
-    from: { path: '^(events|domain|actors|log|infra|projections|security|client)/' },
+    from: { path: '^(events|domain|actors|log|infra|projections|security|client|telemetry)/' },
     to: { path: '^(cli|hud)/' },
   },
   {
     name: 'production-never-imports-tests',
     comment: 'test fixtures live in test/, and only tests and tools use them',
     severity: 'error',
-    from: { path: '^(events|domain|actors|log|infra|projections|security|client|cli|hud)/' },
+    from: {
+      path: '^(events|domain|actors|log|infra|projections|security|client|cli|hud|telemetry)/',
+    },
     to: { path: '^test/' },
   },
 ];

@@ -12,6 +12,8 @@ import { taskKey } from '../../domain/pool/index.ts';
 import type { DispatchState } from '../../domain/pool/index.ts';
 import type { ActorHost } from '../host/actor-host.ts';
 import type { RequestGate } from './request-gate.ts';
+import { assignmentTraces } from './assignment-traces.ts';
+import type { TaskTraces } from './task-traces.ts';
 import type { RequestReader, ValidRequest } from './request-handler.ts';
 
 interface PendingClaim {
@@ -34,6 +36,8 @@ export interface ClaimServiceOptions {
   /** Most claims held at once. */
   readonly maxWaiting: number;
   readonly onCommandError: (error: unknown) => void;
+  /** The trace context of each submission, which the assignments continue. */
+  readonly traces: TaskTraces;
 }
 
 /** The assignment a folded `task.assigned` gives its worker, or nothing if the fold refused it. */
@@ -77,7 +81,11 @@ export const claimService = (o: ClaimServiceOptions) => {
   const settle = (p: PendingClaim, body: ClaimReply) => {
     clearTimeout(p.timer);
     pending.delete(p);
-    gate.reply(p.msg, 'claim', ownerOf(p.claim.workerId), body);
+    const traced =
+      'assignments' in body && body.assignments.length > 0
+        ? assignmentTraces(o.traces, p.claim.workerId, body.assignments)
+        : undefined;
+    gate.reply(p.msg, 'claim', ownerOf(p.claim.workerId), body, traced);
   };
 
   const serve = async (served: PendingClaim[]) => {

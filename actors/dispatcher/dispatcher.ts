@@ -7,6 +7,7 @@ import { DivergedError } from '../host/diverged.ts';
 import type { EventLog } from '../../log/index.ts';
 import type { Snapshots } from '../host/snapshots.ts';
 import { claimService } from './claim-service.ts';
+import { TaskTraces } from './task-traces.ts';
 import { dispatcherLogic } from './dispatcher-logic.ts';
 import { livenessTracker } from './liveness-tracker.ts';
 import { requestGate } from './request-gate.ts';
@@ -98,7 +99,9 @@ export const startDispatcher = async (options: DispatcherOptions): Promise<Dispa
   };
   const maxWaiting = options.maxWaiting ?? 10_000;
   const gate = requestGate(options.onRefused);
+  const traces = new TaskTraces();
   const claims = claimService({
+    traces,
     host,
     gate,
     root: log.subjects.root,
@@ -142,7 +145,8 @@ export const startDispatcher = async (options: DispatcherOptions): Promise<Dispa
     log.nc.subscribe(log.subjects.poolStatusOwned(pool), { queue, callback: onStatus }),
     log.nc.subscribe(log.subjects.poolHeartbeats(pool), { callback: onHeartbeat }),
   ];
-  const unlisten = host.onFold(({ entry }) => {
+  const unlisten = host.onFold(({ entry, traceparent }) => {
+    traces.onFold(entry, traceparent);
     liveness.onFold(entry);
     claims.onFold();
     status.onFold(entry);

@@ -1,5 +1,7 @@
-import type { Msg } from '@nats-io/transport-node';
+import { headers } from '@nats-io/transport-node';
+import type { Msg, MsgHdrs } from '@nats-io/transport-node';
 import { replyRefusal } from '../../events/index.ts';
+import { TRACEPARENT } from '../../telemetry/trace-context.ts';
 import type { ClaimReply, ErrorCode, HeartbeatReply, TaskStatusReply } from '../../events/index.ts';
 
 /** The kinds of request a dispatcher serves. */
@@ -31,8 +33,14 @@ export interface RequestGate {
    * requester's own when `owner` is known. A refused one is counted and told, never answered.
    */
   mayAnswer(msg: Msg, kind: RequestKind, owner: string | undefined): boolean;
-  /** Answers `msg` with `body`, if it may be answered. */
-  reply(msg: Msg, kind: RequestKind, owner: string | undefined, body: ReplyBody): void;
+  /** Answers `msg` with `body`, if it may be answered, with `traceparents` as headers. */
+  reply(
+    msg: Msg,
+    kind: RequestKind,
+    owner: string | undefined,
+    body: ReplyBody,
+    traceparents?: readonly string[],
+  ): void;
   /** Counts a request the dispatcher will not serve, and tells its sender why if it listens. */
   refuse(msg: Msg, kind: RequestKind, reason: RequestRefusal, error: string, owner?: string): void;
   /** Requests refused so far, by `<kind>:<reason>`. */
@@ -40,6 +48,13 @@ export interface RequestGate {
 }
 
 const encoder = new TextEncoder();
+
+/** One `traceparent` header value per item of the message, in its order. */
+const traceHeaders = (traceparents: readonly string[]): MsgHdrs => {
+  const h = headers();
+  for (const t of traceparents) h.append(TRACEPARENT, t);
+  return h;
+};
 
 /** A gate that tells `onRefused` of each request left unanswered for its reply subject. */
 export const requestGate = (onRefused?: (refusal: RequestRefused) => void): RequestGate => {
@@ -56,8 +71,16 @@ export const requestGate = (onRefused?: (refusal: RequestRefused) => void): Requ
     onRefused?.({ kind, reason: refused.code, detail: refused.detail, subject: msg.subject });
     return false;
   };
-  const reply = (msg: Msg, kind: RequestKind, owner: string | undefined, body: ReplyBody) => {
-    if (mayAnswer(msg, kind, owner)) msg.respond(encoder.encode(JSON.stringify(body)));
+  const reply = (
+    msg: Msg,
+    kind: RequestKind,
+    owner: string | undefined,
+    body: ReplyBody,
+    traceparents?: readonly string[],
+  ) => {
+    if (!mayAnswer(msg, kind, owner)) return;
+    const data = encoder.encode(JSON.stringify(body));
+    msg.respond(data, traceparents === undefined ? {} : { headers: traceHeaders(traceparents) });
   };
   return {
     mayAnswer,

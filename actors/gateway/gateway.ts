@@ -1,5 +1,7 @@
 import type { Msg, NatsConnection, Subscription } from '@nats-io/transport-node';
 import { ErrorCode, parseRelaySubject, relayFilter, replyRefusal } from '../../events/index.ts';
+import { TRACEPARENT } from '../../telemetry/trace-context.ts';
+import { traceHeaders } from './store.ts';
 
 /** Options of a running gateway. */
 export interface GatewayOptions {
@@ -67,8 +69,14 @@ export const startGateway = (options: GatewayOptions): Gateway => {
       msg.respond(failure(503, 'the gateway is busy; store again later'));
       return;
     }
+    // Only the trace context passes on: a requester's other headers (a `Nats-Msg-Id`, an
+    // expected sequence) would let it steer the stream's dedupe or checks for other tenants.
+    const traced = traceHeaders(msg.headers?.values(TRACEPARENT) ?? []);
     const job = nc
-      .request(parsed.value.stored, msg.data, { timeout })
+      .request(parsed.value.stored, msg.data, {
+        timeout,
+        ...(traced === undefined ? {} : { headers: traced }),
+      })
       .then(
         (ack) => {
           relayed += 1;

@@ -1,7 +1,20 @@
 import { jetstream } from '@nats-io/jetstream';
-import type { NatsConnection } from '@nats-io/transport-node';
+import { headers } from '@nats-io/transport-node';
+import type { MsgHdrs, NatsConnection } from '@nats-io/transport-node';
+import { TRACEPARENT, UNTRACED } from '../../telemetry/trace-context.ts';
 import { PubAck, RefusedError, relaySubject } from '../../events/index.ts';
 import { requesterKey } from './requester-key.ts';
+
+/**
+ * The `traceparent` headers of a message: one value per item in its order (`-` for an untraced
+ * one), none at all when nothing is traced.
+ */
+export const traceHeaders = (traceparents: readonly string[]): MsgHdrs | undefined => {
+  if (traceparents.every((t) => t === UNTRACED)) return undefined;
+  const h = headers();
+  for (const t of traceparents) h.append(TRACEPARENT, t);
+  return h;
+};
 
 /**
  * Stores one message on `subject` and returns its stream sequence. A connection with its own
@@ -15,11 +28,18 @@ export const storeMessage = async (
   subject: string,
   bytes: Uint8Array,
   timeoutMs = 5_000,
+  traceparents: readonly string[] = [],
 ): Promise<number> => {
   const key = requesterKey(nc);
+  const hdrs = traceHeaders(traceparents);
+  const withHeaders = hdrs === undefined ? {} : { headers: hdrs };
   if (key === undefined)
-    return (await jetstream(nc).publish(subject, bytes, { timeout: timeoutMs })).seq;
-  const answer = await nc.request(relaySubject(root, subject, key), bytes, { timeout: timeoutMs });
+    return (await jetstream(nc).publish(subject, bytes, { timeout: timeoutMs, ...withHeaders }))
+      .seq;
+  const answer = await nc.request(relaySubject(root, subject, key), bytes, {
+    timeout: timeoutMs,
+    ...withHeaders,
+  });
   let body: unknown;
   try {
     body = answer.json<unknown>();

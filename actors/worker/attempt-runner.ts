@@ -1,5 +1,7 @@
 import type { Assignment, TaskId } from '../../events/index.ts';
+import { contextOf, fleetAttributes, inSpan } from '../../telemetry/trace-context.ts';
 import { AbortedError } from './aborted-error.ts';
+import { AttemptTraces } from './attempt-traces.ts';
 import type { AbortReason } from './aborted-error.ts';
 import { runHandler } from './run-handler.ts';
 import type { TaskHandler } from './task-context.ts';
@@ -13,10 +15,11 @@ export interface AttemptRunner {
   abort(taskId: TaskId, why: AbortReason, message: string): void;
 }
 
-/** `onLeaseExpired` is told when an attempt's lease runs out before its handler returns. */
+/** `traces` holds each attempt's trace context. `onLeaseExpired` is told when an attempt's lease runs out before its handler returns. */
 export const attemptRunner = (
   handler: TaskHandler,
   onLeaseExpired: (event: WorkerEvent & { type: 'lease_expired' }) => void,
+  traces: AttemptTraces = new AttemptTraces(),
 ): AttemptRunner => {
   const running = new Map<TaskId, { controller: AbortController; lease: NodeJS.Timeout }>();
   return {
@@ -28,7 +31,19 @@ export const attemptRunner = (
       }, leaseMs);
       running.set(taskId, { controller, lease });
       try {
-        const ran = await runHandler(handler, assignment, controller.signal);
+        // The attempt's span, child of its assignment; the handler's own spans nest in it.
+        const ran = await inSpan(
+          'fleet.run',
+          {
+            kind: 'consumer',
+            parent: contextOf(traces.of(taskId, attempt)),
+            attributes: fleetAttributes(assignment),
+          },
+          (traceparent) => {
+            traces.set(taskId, attempt, traceparent);
+            return runHandler(handler, assignment, controller.signal);
+          },
+        );
         return { type: 'handler_returned', taskId, attempt, ...ran };
       } finally {
         clearTimeout(lease);

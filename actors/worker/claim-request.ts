@@ -1,5 +1,6 @@
 import type { NatsConnection } from '@nats-io/transport-node';
 import { ClaimReply, DecodeError, ErrorCode, UnavailableError } from '../../events/index.ts';
+import { TRACEPARENT } from '../../telemetry/trace-context.ts';
 
 /** Extra time a claim request waits for the reply beyond the dispatcher's long-poll. */
 const CLAIM_MARGIN_MS = 2_000;
@@ -8,7 +9,7 @@ const encoder = new TextEncoder();
 
 /**
  * Asks the dispatcher for up to `max` assignments on the worker's claim `subject`, waiting up to
- * `waitMs` there for work. Throws `UnavailableError` when nobody answers or the dispatcher could
+ * `waitMs` there for work; `onTraces` gets the assignments' trace context. Throws `UnavailableError` when nobody answers or the dispatcher could
  * not serve, and `DecodeError` when the answer is not a claim reply.
  */
 export const requestClaim = async (
@@ -16,6 +17,7 @@ export const requestClaim = async (
   subject: string,
   max: number,
   waitMs: number,
+  onTraces?: (traceparents: readonly string[]) => void,
 ): Promise<ClaimReply> => {
   const m = await nc.request(subject, encoder.encode(JSON.stringify({ max, waitMs })), {
     timeout: waitMs + CLAIM_MARGIN_MS,
@@ -27,7 +29,11 @@ export const requestClaim = async (
     throw new DecodeError(ErrorCode.MalformedJson, 'claim reply is not JSON', subject, { cause });
   }
   const reply = ClaimReply.safeParse(body);
-  if (reply.success) return reply.data;
+  if (reply.success) {
+    // One `traceparent` per assignment, in order, when the dispatcher traces them.
+    onTraces?.(m.headers?.values(TRACEPARENT) ?? []);
+    return reply.data;
+  }
   // The dispatcher answers `{ error }` to a claim it could not read.
   const said =
     typeof body === 'object' && body !== null && 'error' in body ? String(body.error) : undefined;

@@ -1,5 +1,6 @@
 import { DEFAULT_ROOT, UnavailableError } from '../../events/index.ts';
 import { sleep } from './abortable.ts';
+import { AttemptTraces } from './attempt-traces.ts';
 import { attemptRunner } from './attempt-runner.ts';
 import { enrollWorker } from './enroll-worker.ts';
 import { renewalLoop } from './renewal-loop.ts';
@@ -46,10 +47,23 @@ export const createWorker = async (options: WorkerOptions): Promise<Worker> => {
   const beating = new AbortController();
   const ending = new AbortController();
   const timing = { heartbeatMs, claimWaitMs, requestTimeoutMs, maxBackoffMs };
-  const requests = workerRequests({ nc, root, identity, now, signal: abandoned.signal, ...timing });
-  const handlers = attemptRunner(options.handler, (event) => {
-    dispatch(event);
+  const traces = new AttemptTraces();
+  const requests = workerRequests({
+    nc,
+    root,
+    identity,
+    now,
+    signal: abandoned.signal,
+    traces,
+    ...timing,
   });
+  const handlers = attemptRunner(
+    options.handler,
+    (event) => {
+      dispatch(event);
+    },
+    traces,
+  );
 
   const { done, settle } = settlement();
   const unhookSignals =

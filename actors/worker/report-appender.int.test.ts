@@ -37,7 +37,7 @@ describe('the report appender (group commit)', () => {
     const appender = new ReportAppender(async (batch) => {
       calls += 1;
       if (calls === 1) await held;
-      return store(batch);
+      return store(batch, []);
     });
     const all = events(200);
     const first = all.slice(0, 150).map((e) => appender.append(e));
@@ -109,7 +109,7 @@ describe('the report appender (group commit)', () => {
     const flaky: AppendMessage = async (batch) => {
       calls += 1;
       if (calls === 2) throw new Error('NATS unreachable');
-      return store(batch);
+      return store(batch, []);
     };
     const appender = new ReportAppender(flaky);
     await expect(appender.append(submitted('a'))).resolves.toBe(1);

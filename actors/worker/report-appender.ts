@@ -1,8 +1,15 @@
 import { MAX_BATCH, MAX_MESSAGE_BYTES } from '../../events/index.ts';
 import type { FleetEvent } from '../../events/index.ts';
+import { UNTRACED } from '../../telemetry/trace-context.ts';
 
-/** Appends one message (one event, or a batch) and resolves with its stream sequence. */
-export type AppendMessage = (events: readonly FleetEvent[]) => Promise<number>;
+/**
+ * Appends one message (one event, or a batch) with one trace context per event (`-` for
+ * none), and resolves with its stream sequence.
+ */
+export type AppendMessage = (
+  events: readonly FleetEvent[],
+  traceparents: readonly string[],
+) => Promise<number>;
 
 /** Options of a {@link ReportAppender}. */
 export interface ReportAppenderOptions {
@@ -22,6 +29,7 @@ const BATCH_WRAP_BYTES = '{"batch":[]}'.length;
 
 interface Pending {
   readonly event: FleetEvent;
+  readonly traceparent: string;
   readonly bytes: number;
   readonly resolve: (seq: number) => void;
   readonly reject: (error: unknown) => void;
@@ -54,10 +62,10 @@ export class ReportAppender {
   }
 
   /** Queues `event`; resolves with the sequence of the message that stored it. */
-  append(event: FleetEvent): Promise<number> {
+  append(event: FleetEvent, traceparent: string = UNTRACED): Promise<number> {
     return new Promise<number>((resolve, reject) => {
       const bytes = encoder.encode(JSON.stringify(event)).length;
-      this.#queue.push({ event, bytes, resolve, reject });
+      this.#queue.push({ event, traceparent, bytes, resolve, reject });
       if (!this.#busy) {
         // Busy from now: the rest of this turn's events join this one's message.
         this.#busy = true;
@@ -76,7 +84,10 @@ export class ReportAppender {
       while (this.#queue.length > 0) {
         const group = this.#take();
         try {
-          const seq = await this.#appendMessage(group.map((p) => p.event));
+          const seq = await this.#appendMessage(
+            group.map((p) => p.event),
+            group.map((p) => p.traceparent),
+          );
           this.#messages += 1;
           for (const p of group) p.resolve(seq);
         } catch (error) {

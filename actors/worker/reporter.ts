@@ -13,8 +13,11 @@ const APPEND_TRIES = 5;
 
 /** A worker's writes to its own report subject. */
 export interface Reporter {
-  /** Stores one of the worker's events; resolves with the sequence of its message. */
-  append(event: FleetEvent): Promise<number>;
+  /**
+   * Stores one of the worker's events, with its trace context in the message's headers;
+   * resolves with the sequence of its message.
+   */
+  append(event: FleetEvent, traceparent?: string): Promise<number>;
   /** The report of an attempt, checked against what the log and the server will take. */
   build(input: Omit<Parameters<typeof buildReport>[0], 'workerId' | 'root' | 'maxBytes'>): Report;
 }
@@ -46,10 +49,20 @@ export const reporter = (options: {
    * `Nats-Msg-Id`: JetStream dedupes stream-wide, across tenants, so the fold is what refuses
    * a retry that was stored twice.
    */
-  const appendMessage = async (events: readonly FleetEvent[]): Promise<number> => {
+  const appendMessage = async (
+    events: readonly FleetEvent[],
+    traceparents: readonly string[],
+  ): Promise<number> => {
     for (let tries = 1; ; tries += 1) {
       try {
-        return await storeMessage(nc, root, subject, encode(events), requestTimeoutMs);
+        return await storeMessage(
+          nc,
+          root,
+          subject,
+          encode(events),
+          requestTimeoutMs,
+          traceparents,
+        );
       } catch (cause) {
         if (tries >= APPEND_TRIES || signal.aborted)
           throw new UnavailableError(`append to ${subject} failed`, { cause });
@@ -60,7 +73,7 @@ export const reporter = (options: {
   // Reports that finish in one turn, or while one is being stored, go together in one message.
   const appender = new ReportAppender(appendMessage, { messageBytes: maxBytes });
   return {
-    append: (event) => appender.append(event),
+    append: (event, traceparent) => appender.append(event, traceparent),
     build: (input) => buildReport({ ...input, workerId, root, maxBytes }),
   };
 };

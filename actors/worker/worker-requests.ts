@@ -1,6 +1,8 @@
 import type { NatsConnection } from '@nats-io/transport-node';
 import { subjects, WorkerDraining, WorkerLeft } from '../../events/index.ts';
 import type { PoolId, ProjectId, TaskId, WorkerId } from '../../events/index.ts';
+import { contextOf, fleetAttributes, inSpan } from '../../telemetry/trace-context.ts';
+import type { AttemptTraces } from './attempt-traces.ts';
 import { requestClaim } from './claim-request.ts';
 import { requestBeat } from './heartbeat-request.ts';
 import { reporter } from './reporter.ts';
@@ -34,11 +36,15 @@ export const workerRequests = (options: {
   readonly signal: AbortSignal;
   /** The clock of report dates. */
   readonly now: () => number;
+  /** The trace context of the attempts held. */
+  readonly traces: AttemptTraces;
 }): WorkerRequests => {
   const { nc, root, identity, claimWaitMs, now } = options;
   const { workerId, project, pool } = identity;
   const s = subjects(root);
   const reports = reporter(options);
+  // The trace context of the latest claim reply's assignments (claims go one at a time).
+  let claimed: readonly string[] = [];
   return {
     beat: (attempts) =>
       requestBeat(
@@ -51,18 +57,34 @@ export const workerRequests = (options: {
         (error: unknown): WorkerEvent => ({ type: 'beat_failed', error }),
       ),
     claim: (max) =>
-      requestClaim(nc, s.claim(project, pool, workerId), max, claimWaitMs).then(
+      requestClaim(nc, s.claim(project, pool, workerId), max, claimWaitMs, (tps) => {
+        claimed = tps;
+      }).then(
         (reply): WorkerEvent =>
           'refused' in reply
             ? { type: 'claim_refused', ...reply.refused }
-            : { type: 'claim_replied', assignments: reply.assignments },
+            : (() => {
+                reply.assignments.forEach((a, i) => {
+                  options.traces.set(a.taskId, a.attempt, claimed[i]);
+                });
+                return { type: 'claim_replied', assignments: reply.assignments } as const;
+              })(),
         (error: unknown): WorkerEvent => ({ type: 'claim_failed', error, jitter: Math.random() }),
       ),
     report: async ({ assignment, outcome, durationMs }) => {
       const { taskId, attempt } = assignment;
       try {
         const report = reports.build({ assignment, outcome, durationMs, at: now() });
-        const seq = await reports.append(report);
+        const seq = await inSpan(
+          'fleet.report',
+          {
+            kind: 'producer',
+            parent: contextOf(options.traces.of(taskId, attempt)),
+            attributes: fleetAttributes({ ...assignment, workerId }),
+          },
+          (traceparent) => reports.append(report, traceparent),
+        );
+        options.traces.delete(taskId, attempt);
         return {
           type: 'report_stored',
           taskId,

@@ -3,6 +3,7 @@ import type { CliContext } from '../cli-context.ts';
 import { parseDuration } from '../parse-duration.ts';
 import { collect, parseInteger, parseWeights } from '../parse-options.ts';
 import { stopSignals } from '../stop-signals.ts';
+import { healLine } from '../../log/heal-line.ts';
 import { Readiness, startHealthServer } from '../health-server.ts';
 
 interface DispatcherOptions {
@@ -28,6 +29,7 @@ export const registerDispatcher = (program: Command, ctx: CliContext): void => {
     )
     .action(async (o: DispatcherOptions, cmd: Command) => {
       const { EventLog } = await import('../../log/index.ts');
+      const { serviceLogger } = await import('../service-logger.ts');
       const { poolName, startPoolDispatcher } = await import('../start-pool-dispatcher.ts');
       const pool = poolName(o.pool);
       const config = {
@@ -48,7 +50,12 @@ export const registerDispatcher = (program: Command, ctx: CliContext): void => {
       if (health !== undefined) ctx.print(`health: http://127.0.0.1:${health.port}/healthz`);
       const nc = await ctx.connect(g.nats, { longLived: true, name: `fleet-dispatcher-${pool}` });
       try {
-        const log = await EventLog.open(nc, { stream: g.stream, root: g.root });
+        const logger = serviceLogger(ctx, 'dispatcher', { pool });
+        const log = await EventLog.open(nc, {
+          stream: g.stream,
+          root: g.root,
+          read: { onHeal: (h) => logger.warn({ ...h }, healLine(h)) },
+        });
         const d = await startPoolDispatcher(ctx, log, pool, config, readiness);
         // The host's position is the pool's last message: say so, and where the stream is.
         const streamSeq = await log.lastSeq();

@@ -16,18 +16,23 @@ export const registerGateway = (program: Command, ctx: CliContext): void => {
     )
     .action(async (_o: unknown, cmd: Command) => {
       const { startGateway } = await import('../../actors/gateway/index.ts');
+      const { serviceLogger } = await import('../service-logger.ts');
       const g = ctx.globals(cmd);
       const signals = stopSignals(ctx.io);
+      const logger = serviceLogger(ctx, 'gateway');
       const nc = await ctx.connect(g.nats, { longLived: true, name: 'fleet-gateway' });
       try {
         const gateway = startGateway({
           nc,
           root: g.root,
           onRefused: (r) => {
-            ctx.warn(`gateway: refused a store request on ${r.subject}: ${r.detail}`);
+            logger.warn(
+              { subject: r.subject, detail: r.detail },
+              `gateway: refused a store request on ${r.subject}: ${r.detail}`,
+            );
           },
           onError: (e) => {
-            ctx.warn(`gateway: ${errorMessage(e)}`);
+            logger.error(`gateway: ${errorMessage(e)}`);
           },
         });
         await nc.flush();

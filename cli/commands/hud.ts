@@ -81,6 +81,7 @@ export const startHudService = async (
   },
 ): Promise<HudService> => {
   const { startHud } = await import('../../hud/index.ts');
+  const { cancelTask } = await import('../../client/cancel-task.ts');
   const { startProjections } = await import('../../projections/index.ts');
   const projections = await startProjections({
     log,
@@ -96,6 +97,8 @@ export const startHudService = async (
       host: options.host,
       port: options.port ?? DEFAULT_HUD_PORT,
       portFallback: options.port === undefined,
+      // An operator's cancel from the page is a `task.cancelled` stored like the CLI's.
+      actions: { cancel: (ref) => cancelTask(log.nc, ref, { root: log.subjects.root }) },
       onError: (e) => {
         ctx.warn(`hud: ${errorMessage(e)}`);
       },
@@ -130,7 +133,7 @@ export const registerHud = (program: Command, ctx: CliContext): void => {
   program
     .command('hud')
     .description(
-      'serve the mission-control HUD (page, /api/snapshot, /api/events, /metrics) until ' +
+      'serve the mission-control HUD (page, /api/snapshot, /api/history, /api/events, /metrics) until ' +
         'SIGINT or SIGTERM; every request needs a token',
     )
     .option('--port <port>', `port to listen on (default ${DEFAULT_HUD_PORT}, else a free one)`)

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { CliContext } from '../cli-context.ts';
 import { errorMessage } from '../error-message.ts';
 import { stopSignals } from '../stop-signals.ts';
+import { healLine } from '../../log/heal-line.ts';
 
 /** `fleet registrar`: runs the registrar (enrollment) until a signal. */
 export const registerRegistrar = (program: Command, ctx: CliContext): void => {
@@ -10,16 +11,22 @@ export const registerRegistrar = (program: Command, ctx: CliContext): void => {
     .description('run the registrar, which enrolls workers with keys, until SIGINT or SIGTERM')
     .action(async (_o: unknown, cmd: Command) => {
       const { EventLog } = await import('../../log/index.ts');
+      const { serviceLogger } = await import('../service-logger.ts');
       const { startRegistrar } = await import('../../actors/registrar/index.ts');
       const g = ctx.globals(cmd);
       const signals = stopSignals(ctx.io);
+      const logger = serviceLogger(ctx, 'registrar');
       const nc = await ctx.connect(g.nats, { longLived: true, name: 'fleet-registrar' });
       try {
-        const log = await EventLog.open(nc, { stream: g.stream, root: g.root });
+        const log = await EventLog.open(nc, {
+          stream: g.stream,
+          root: g.root,
+          read: { onHeal: (h) => logger.warn({ ...h }, healLine(h)) },
+        });
         const registrar = await startRegistrar({
           log,
           onError: (e) => {
-            ctx.warn(`registrar: ${errorMessage(e)}`);
+            logger.error(`registrar: ${errorMessage(e)}`);
           },
         });
         ctx.print(`registrar running on ${g.nats} (stream ${g.stream}, root ${g.root})`);

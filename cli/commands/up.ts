@@ -8,6 +8,7 @@ import type { CliContext } from '../cli-context.ts';
 import { errorMessage } from '../error-message.ts';
 import { collect, parseInteger, parseList } from '../parse-options.ts';
 import { stopSignals } from '../stop-signals.ts';
+import { healLine } from '../../log/heal-line.ts';
 import { Readiness, startHealthServer } from '../health-server.ts';
 import { parseDuration } from '../parse-duration.ts';
 import { hudTokens, startHudService } from './hud.ts';
@@ -52,6 +53,8 @@ export const registerUp = (program: Command, ctx: CliContext): void => {
       const { ensureNats } = await import('../../infra/embedded-nats.ts');
       const { prepareSecure } = await import('../../security/secure-setup.ts');
       const { poolName, startPoolDispatcher } = await import('../start-pool-dispatcher.ts');
+      const { serviceLogger } = await import('../service-logger.ts');
+      const logger = serviceLogger(ctx, 'up');
       const names = parseList(o.pools);
       const pools = (names.length === 0 ? ['default'] : names).map((p) => poolName(p, '--pools'));
       const g = ctx.globals(cmd);
@@ -70,7 +73,7 @@ export const registerUp = (program: Command, ctx: CliContext): void => {
         // Ctrl-C reaches only this process, which then stops its actors before the server.
         detached: true,
         log: (line) => {
-          ctx.warn(line);
+          logger.info(line);
         },
       });
       let nc: NatsConnection | undefined;
@@ -93,11 +96,14 @@ export const registerUp = (program: Command, ctx: CliContext): void => {
         await secure?.provision(nats.url);
         nc = await (secure?.connect(nats.url, 'registrar') ??
           ctx.connect(nats.url, { longLived: true, name: 'fleet-up' }));
-        const log = await EventLog.open(nc, deployment);
+        const log = await EventLog.open(nc, {
+          ...deployment,
+          read: { onHeal: (h) => logger.warn({ ...h }, healLine(h)) },
+        });
         registrar = await startRegistrar({
           log,
           onError: (e) => {
-            ctx.warn(`registrar: ${errorMessage(e)}`);
+            logger.error({ component: 'registrar' }, `registrar: ${errorMessage(e)}`);
           },
           ...(secure === undefined
             ? {}
@@ -107,7 +113,8 @@ export const registerUp = (program: Command, ctx: CliContext): void => {
                 enrollPublicKey: (await secure.auth.serviceCreds('enroll', deployment)).publicKey,
               }),
           onRefused: (r) => {
-            ctx.warn(
+            logger.warn(
+              { component: 'registrar', detail: r.detail },
               `registrar: refused to answer a${r.renewal ? ' renewal' : 'n enrollment'} request: ${r.detail}`,
             );
           },
@@ -124,10 +131,13 @@ export const registerUp = (program: Command, ctx: CliContext): void => {
                 nc: await secure.connect(nats.url, 'gateway'),
                 root: g.root,
                 onRefused: (r) => {
-                  ctx.warn(`gateway: refused a store request on ${r.subject}: ${r.detail}`);
+                  logger.warn(
+                    { component: 'gateway', subject: r.subject, detail: r.detail },
+                    `gateway: refused a store request on ${r.subject}: ${r.detail}`,
+                  );
                 },
                 onError: (e) => {
-                  ctx.warn(`gateway: ${errorMessage(e)}`);
+                  logger.error({ component: 'gateway' }, `gateway: ${errorMessage(e)}`);
                 },
               });
         const dispatcherLog = await serviceLog('dispatcher');
@@ -169,11 +179,13 @@ export const registerUp = (program: Command, ctx: CliContext): void => {
       } finally {
         signals.dispose();
         await health?.stop();
-        await hud?.stop().catch((e: unknown) => ctx.warn(errorMessage(e)));
-        for (const d of dispatchers)
-          await d.stop().catch((e: unknown) => ctx.warn(errorMessage(e)));
-        await registrar?.stop().catch((e: unknown) => ctx.warn(errorMessage(e)));
-        await gateway?.stop().catch((e: unknown) => ctx.warn(errorMessage(e)));
+        const failedStop = (e: unknown) => {
+          logger.error(errorMessage(e));
+        };
+        await hud?.stop().catch(failedStop);
+        for (const d of dispatchers) await d.stop().catch(failedStop);
+        await registrar?.stop().catch(failedStop);
+        await gateway?.stop().catch(failedStop);
         await nc?.drain().catch(() => undefined);
         await secure?.close();
         await nats.stop();

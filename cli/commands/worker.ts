@@ -7,6 +7,7 @@ import { formatLabels, formatList } from '../format-table.ts';
 import { parseDuration } from '../parse-duration.ts';
 import { collect, parseInteger, parseList } from '../parse-options.ts';
 import { stopSignals } from '../stop-signals.ts';
+import type { ServiceLogger } from '../../telemetry/create-logger.ts';
 
 interface WorkerOptions {
   key?: string;
@@ -21,8 +22,11 @@ interface WorkerOptions {
   heartbeat: string;
 }
 
-/** One line per lifecycle event worth telling; errors the worker survives go to stderr. */
-const tell = (ctx: CliContext, e: WorkerLifecycleEvent): void => {
+/**
+ * One line per lifecycle event worth telling on stdout; errors the worker survives, and each
+ * report, go to its structured log with the ids as fields.
+ */
+const tell = (ctx: CliContext, logger: ServiceLogger, e: WorkerLifecycleEvent): void => {
   switch (e.type) {
     case 'active':
       ctx.print('the dispatcher knows this worker: claiming work');
@@ -30,11 +34,13 @@ const tell = (ctx: CliContext, e: WorkerLifecycleEvent): void => {
     case 'task_started':
       ctx.print(`task ${e.taskId} attempt ${e.attempt}: started`);
       return;
-    case 'task_reported':
-      ctx.print(
-        `task ${e.taskId} attempt ${e.attempt}: ${e.outcome} in ${Math.round(e.durationMs)} ms`,
-      );
+    case 'task_reported': {
+      const line = `task ${e.taskId} attempt ${e.attempt}: ${e.outcome} in ${Math.round(e.durationMs)} ms`;
+      ctx.print(line);
+      const { taskId, attempt, outcome, durationMs } = e;
+      logger.info({ taskId, attempt, outcome, durationMs }, line);
       return;
+    }
     case 'task_aborted':
       ctx.print(`task ${e.taskId} attempt ${e.attempt}: aborted (${e.why})`);
       return;
@@ -42,22 +48,28 @@ const tell = (ctx: CliContext, e: WorkerLifecycleEvent): void => {
       ctx.print(`task ${e.taskId} attempt ${e.attempt}: dropped, not reported`);
       return;
     case 'report_failed':
-      ctx.warn(`task ${e.taskId} attempt ${e.attempt}: report failed: ${errorMessage(e.error)}`);
+      logger.error(
+        { taskId: e.taskId, attempt: e.attempt },
+        `task ${e.taskId} attempt ${e.attempt}: report failed: ${errorMessage(e.error)}`,
+      );
       return;
     case 'claim_error':
-      ctx.warn(`claim failed (retry in ${e.retryInMs} ms): ${errorMessage(e.error)}`);
+      logger.warn(
+        { retryInMs: e.retryInMs },
+        `claim failed (retry in ${e.retryInMs} ms): ${errorMessage(e.error)}`,
+      );
       return;
     case 'heartbeat_error':
-      ctx.warn(`heartbeat failed: ${errorMessage(e.error)}`);
+      logger.warn(`heartbeat failed: ${errorMessage(e.error)}`);
       return;
     case 'renewal_error':
-      ctx.warn(`credentials renewal failed: ${errorMessage(e.error)}`);
+      logger.warn(`credentials renewal failed: ${errorMessage(e.error)}`);
       return;
     case 'credentials_renewed':
       ctx.print(`credentials renewed until ${new Date(e.expiresAt).toISOString()}`);
       return;
     case 'append_failed':
-      ctx.warn(`could not record ${e.what}: ${errorMessage(e.error)}`);
+      logger.error({ what: e.what }, `could not record ${e.what}: ${errorMessage(e.error)}`);
       return;
     case 'draining':
       ctx.print('draining: no new work; finishing what is held');
@@ -66,7 +78,10 @@ const tell = (ctx: CliContext, e: WorkerLifecycleEvent): void => {
       ctx.print('left the pool');
       return;
     case 'refused':
-      ctx.warn(`refused by the fleet (${e.reason}): ${e.detail}`);
+      logger.error(
+        { reason: e.reason, detail: e.detail },
+        `refused by the fleet (${e.reason}): ${e.detail}`,
+      );
       return;
     case 'enrolled':
     case 'killed':
@@ -104,6 +119,7 @@ export const registerWorker = (program: Command, ctx: CliContext): void => {
     .action(async (o: WorkerOptions, cmd: Command) => {
       const { createWorker, execHandler } = await import('../../actors/worker/index.ts');
       const { Runtime } = await import('../../events/index.ts');
+      const { serviceLogger } = await import('../service-logger.ts');
       const { parseLabels } = await import('../parse-labels.ts');
       const key = o.key ?? ctx.io.env['FLEET_KEY'];
       if (key === undefined || key === '')
@@ -129,6 +145,8 @@ export const registerWorker = (program: Command, ctx: CliContext): void => {
       const secure = (await ctx.credentials()) !== undefined;
       const signals = stopSignals(ctx.io);
       const nc = await ctx.connect(g.nats, { longLived: true, name: 'fleet-worker' });
+      // Ids bound once enrolled; until then the lines say which service they come from.
+      let logger = serviceLogger(ctx, 'worker');
       try {
         const worker = await createWorker({
           nats: nc,
@@ -144,7 +162,11 @@ export const registerWorker = (program: Command, ctx: CliContext): void => {
             ...(timeoutMs === undefined ? {} : { timeoutMs }),
           }),
           onEvent: (e) => {
-            tell(ctx, e);
+            if (e.type === 'enrolled') {
+              const { workerId, project, pool } = e.identity;
+              logger = logger.child({ workerId, project, pool });
+            }
+            tell(ctx, logger, e);
           },
           ...(secure
             ? {

@@ -7,10 +7,14 @@ const renderKpis = () => {
   const t = taskTotals();
   const active = num(w.idle) + num(w.busy) + num(w.draining);
   setText('kpi-workers', int(active));
-  const gone = num(w.lost) + num(w.revoked);
+  // Lost (silent too long) and revoked (the operator's cut) are different stories: told apart.
+  const lost = num(w.lost);
+  const revoked = num(w.revoked);
   setText(
     'kpi-workers-hint',
-    `${int(num(w.busy))} busy · ${int(num(w.idle))} idle${gone > 0 ? ` · ${int(gone)} lost` : ''}`,
+    `${int(num(w.busy))} busy · ${int(num(w.idle))} idle` +
+      (lost > 0 ? ` · ${int(lost)} lost` : '') +
+      (revoked > 0 ? ` · ${int(revoked)} revoked` : ''),
   );
   setText('kpi-queued', int(num(totals().queued)));
   const oldest = Math.max(0, ...list(fleet().pools).map((p) => num(obj(p).oldestQueuedAgeMs)));

@@ -9,6 +9,7 @@ let lastEventAt = 0;
 
 const render = () => {
   renderHeader();
+  renderActions();
   renderKpis();
   renderLegend();
   renderTiles();
@@ -64,4 +65,11 @@ setInterval(() => {
   renderCharts();
 }, 1_000);
 setText('clock', clock(Date.now()));
-connect();
+// The recent history first, so the charts start full; the stream then carries them on.
+fetch(`api/history?token=${encodeURIComponent(token)}`)
+  .then((r) => (r.ok ? r.json() : { points: [] }))
+  .then((body) => {
+    seedSamples(obj(body).points);
+  })
+  .catch(() => undefined)
+  .finally(connect);

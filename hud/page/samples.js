@@ -1,7 +1,7 @@
 // @ts-check
 // The history the page keeps of the snapshots for its charts and its recent figures: the view
 // holds totals since the start, the page derives rates and recent latency from their changes.
-/* exported samples, addSample, currentRate, perSecondSeries, span */
+/* exported samples, addSample, seedSamples, currentRate, perSecondSeries, span */
 
 /** Seconds of history kept for the charts. */
 const WINDOW_S = 180;
@@ -25,14 +25,7 @@ const samples = [];
  * @param {string} kind
  * @returns {Map<number, number>}
  */
-const bucketsOf = (snap, kind) => {
-  const out = new Map();
-  for (const b of list(latencyTotal(snap, kind).buckets)) {
-    const le = typeof b.leMs === 'number' ? b.leMs : Infinity;
-    out.set(le, num(b.count));
-  }
-  return out;
-};
+const bucketsOf = (snap, kind) => bucketMap(latencyTotal(snap, kind).buckets);
 
 /**
  * Quantiles of what happened between two cumulative bucket maps: the recent latency, where
@@ -60,28 +53,76 @@ const windowQuantiles = (now, before, maxMs) => {
   return { count, p50: at(0.5), p99: at(0.99) };
 };
 
-/** Keeps what the page needs of the current snapshot, and forgets what left the window. */
-const addSample = () => {
-  const t = Date.now();
-  const wait = bucketsOf(snapshot, 'submitToAssign');
-  const run = bucketsOf(snapshot, 'assignToComplete');
+/**
+ * Cumulative bucket counts from the buckets a view or a history point lists.
+ * @param {unknown} buckets
+ * @returns {Map<number, number>}
+ */
+const bucketMap = (buckets) => {
+  const out = new Map();
+  for (const b of list(buckets)) {
+    const le = typeof b.leMs === 'number' ? b.leMs : Infinity;
+    out.set(le, num(b.count));
+  }
+  return out;
+};
+
+/**
+ * Keeps one sample, with the latency of the few seconds before it, and forgets what left the
+ * window.
+ * @param {{ t: number; completed: number; wait: Map<number, number>; run: Map<number, number>;
+ *   waitMaxMs: number; runMaxMs: number }} p
+ */
+const pushSample = (p) => {
   // The latest sample at least a window old, else the first: what happened since is recent.
   let ref = samples[0];
-  for (const s of samples) if (s.t <= t - LATENCY_WINDOW_MS) ref = s;
-  const w = windowQuantiles(wait, ref?.wait, num(latencyTotal(snapshot, 'submitToAssign').maxMs));
-  const r = windowQuantiles(run, ref?.run, num(latencyTotal(snapshot, 'assignToComplete').maxMs));
+  for (const s of samples) if (s.t <= p.t - LATENCY_WINDOW_MS) ref = s;
+  const w = windowQuantiles(p.wait, ref?.wait, p.waitMaxMs);
+  const r = windowQuantiles(p.run, ref?.run, p.runMaxMs);
   samples.push({
-    t,
-    completed: num(taskTotals().completed),
-    wait,
-    run,
+    t: p.t,
+    completed: p.completed,
+    wait: p.wait,
+    run: p.run,
     waitP50: w.p50,
     waitP99: w.p99,
     runP50: r.p50,
     runP99: r.p99,
   });
-  const oldest = t - (WINDOW_S + 5) * 1000;
+  const oldest = Date.now() - (WINDOW_S + 5) * 1000;
   while (samples[0] !== undefined && samples[0].t < oldest) samples.shift();
+};
+
+/** Keeps what the page needs of the current snapshot. */
+const addSample = () => {
+  pushSample({
+    t: Date.now(),
+    completed: num(taskTotals().completed),
+    wait: bucketsOf(snapshot, 'submitToAssign'),
+    run: bucketsOf(snapshot, 'assignToComplete'),
+    waitMaxMs: num(latencyTotal(snapshot, 'submitToAssign').maxMs),
+    runMaxMs: num(latencyTotal(snapshot, 'assignToComplete').maxMs),
+  });
+};
+
+/**
+ * Starts the charts from the server's recent history (`/api/history`), oldest first, so a page
+ * opened now shows the last minutes rather than an empty chart.
+ * @param {unknown} points
+ */
+const seedSamples = (points) => {
+  for (const p of list(points)) {
+    const t = num(p.t);
+    if (samples.length > 0 && t <= /** @type {Sample} */ (samples.at(-1)).t) continue;
+    pushSample({
+      t,
+      completed: num(p.completed),
+      wait: bucketMap(p.wait),
+      run: bucketMap(p.run),
+      waitMaxMs: num(p.waitMaxMs),
+      runMaxMs: num(p.runMaxMs),
+    });
+  }
 };
 
 /** Completions per second over the last five seconds or so. */

@@ -5,6 +5,16 @@
 
 const STATUS_ORDER = ['busy', 'idle', 'draining', 'lost', 'revoked', 'left'];
 const RUNTIME_MARK = { process: 'pr', docker: 'dk', kubernetes: 'k8', lambda: 'λ' };
+/** The runtimes as people name them. */
+const RUNTIME_NAME = {
+  process: 'local process',
+  docker: 'Docker',
+  kubernetes: 'Kubernetes',
+  lambda: 'AWS Lambda',
+};
+/** @param {unknown} runtime */
+const runtimeName = (runtime) =>
+  RUNTIME_NAME[/** @type {keyof typeof RUNTIME_NAME} */ (String(runtime))] ?? String(runtime);
 
 /**
  * The worker whose tooltip shows, kept across renders so the tooltip follows its data.
@@ -36,6 +46,7 @@ const tileFor = (w) => {
   const [rt, n, load] = /** @type {[Element, Element, Element]} */ ([...el.children]);
   const bar = /** @type {HTMLElement} */ (load.firstChild);
   rt.textContent = RUNTIME_MARK[/** @type {keyof typeof RUNTIME_MARK} */ (w.runtime)] ?? '?';
+  rt.setAttribute('title', runtimeName(w.runtime));
   const working = w.status === 'busy' || w.status === 'idle' || w.status === 'draining';
   n.textContent = working ? `${num(w.held)}/${num(w.capacity)}` : '';
   bar.style.width = `${Math.min(100, Math.round(num(w.load) * 100))}%`;
@@ -119,7 +130,7 @@ const showTooltipFor = (id) => {
     ['project', String(w.project)],
     ['pool', String(w.pool)],
     ['models', list(w.models).join(', ') || 'any'],
-    ['runtime', String(w.runtime)],
+    ['runtime', runtimeName(w.runtime)],
     ['load', `${num(w.held)} / ${num(w.capacity)}`],
     ['last seen', ago(maybeNum(w.lastSeenAt))],
   ];

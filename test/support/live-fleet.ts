@@ -10,7 +10,7 @@ import { issueKey, startRegistrar } from '../../actors/registrar/index.ts';
 import type { Registrar } from '../../actors/registrar/index.ts';
 import { createWorker } from '../../actors/worker/index.ts';
 import type { Worker } from '../../actors/worker/index.ts';
-import { submitTasks } from '../../client/index.ts';
+import { cancelTask, submitTasks } from '../../client/index.ts';
 import type { TaskInput } from '../../client/index.ts';
 import type { PoolId, ProjectId, RuntimeKind } from '../../events/index.ts';
 import { startProjections } from '../../projections/index.ts';
@@ -102,6 +102,7 @@ export const startLiveFleet = async (options: {
           Object.entries(projectTokens).map(([p, t]) => [t, p as ProjectId]),
         ),
       },
+      actions: { cancel: (ref) => cancelTask(nc, ref, { root: log.subjects.root }) },
     });
     const taskMs = options.taskMs ?? 20;
     const active: Promise<void>[] = [];

@@ -1,0 +1,76 @@
+import type { IncomingMessage } from 'node:http';
+import { z } from 'zod';
+import { PoolId, ProjectId, TaskId } from '../events/index.ts';
+
+/**
+ * What the HUD's operators may do from the page. Each is an event on the stream, appended by
+ * the service the HUD runs in: `cancel` stores `task.cancelled`. The contract has no redrive
+ * of a dead-lettered task, so the page offers none.
+ */
+export interface OperatorActions {
+  cancel(ref: CancelRequest): Promise<{ readonly seq: number }>;
+}
+
+/** A cancellation asked from the page. */
+export const CancelRequest = z.strictObject({
+  project: ProjectId,
+  pool: PoolId,
+  taskId: TaskId,
+  reason: z.string().min(1).max(200).optional(),
+});
+export type CancelRequest = z.infer<typeof CancelRequest>;
+
+/** Largest action body read; a larger one is refused unread. */
+const MAX_BODY_BYTES = 4_096;
+
+/** Thrown when an action request is refused before it reaches the stream; `status` says why. */
+export class ActionRefusedError extends Error {
+  override readonly name = 'ActionRefusedError';
+  constructor(
+    readonly status: 400 | 403 | 413 | 415,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Reads a JSON body of at most {@link MAX_BODY_BYTES}, refusing anything else. */
+export const readActionBody = async (req: IncomingMessage): Promise<unknown> => {
+  const type = req.headers['content-type'] ?? '';
+  // A form post from another site cannot send JSON without a preflight this server never allows.
+  if (!/^application\/json\b/i.test(type))
+    throw new ActionRefusedError(415, 'unsupported_media_type', 'send the action as JSON');
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    const buffer = chunk as Buffer;
+    size += buffer.length;
+    if (size > MAX_BODY_BYTES)
+      throw new ActionRefusedError(
+        413,
+        'too_large',
+        `an action is at most ${MAX_BODY_BYTES} bytes`,
+      );
+    chunks.push(buffer);
+  }
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown;
+  } catch {
+    throw new ActionRefusedError(400, 'invalid_json', 'the action is not JSON');
+  }
+};
+
+/** The cancellation `body` asks for, checked against the contract's names. */
+export const parseCancel = (body: unknown): CancelRequest => {
+  const parsed = CancelRequest.safeParse(body);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new ActionRefusedError(
+      400,
+      'invalid_request',
+      `invalid cancellation: ${issue?.path.join('.') ?? ''} ${issue?.message ?? ''}`.trim(),
+    );
+  }
+  return parsed.data;
+};
