@@ -36,7 +36,9 @@ export const startPoolDispatcher = async (
   const actor = `dispatcher.${pool}`;
   readiness?.starting(actor);
   const started = performance.now();
-  const snapshots = await Snapshots.open(log.nc, snapshotBucket(log.stream, log.subjects.root));
+  const snapshots = await Snapshots.open(log.nc, snapshotBucket(log.stream, log.subjects.root), {
+    replicas: log.replicas,
+  });
   // Once per requester subject: a flood of hostile requests must not flood the log too.
   const told = new Set<string>();
   const d = await startDispatcher({

@@ -140,6 +140,7 @@ export const startProjections = async (options: ProjectionsOptions): Promise<Pro
         (await ProjectionCheckpoints.open(
           log.nc,
           projectionBucket(log.stream, log.subjects.root),
+          { replicas: log.replicas },
         )));
   const origin = await originOf(log);
   const lastSeq = await log.lastSeq();
