@@ -127,7 +127,8 @@ export class CliContext {
     const nats = await import('@nats-io/transport-node');
     try {
       return await nats.connect({
-        servers: url,
+        // A cluster's servers, comma-separated: the client fails over between them.
+        servers: url.split(','),
         name: options.name ?? 'fleet-cli',
         timeout: 5_000,
         ...(creds === undefined ? {} : creds.connectOptions()),
