@@ -58,6 +58,27 @@ export interface NatsCluster {
 const HOST = '127.0.0.1';
 
 /**
+ * The nats-server arguments that make one node of a cluster: its name, the cluster's name, where
+ * it listens for routes and every node's route URL (its own included). docker-compose.cluster.yml
+ * passes the same ones (a test checks it).
+ */
+export const clusterArgs = (node: {
+  readonly serverName: string;
+  readonly clusterName: string;
+  readonly listen: string;
+  readonly routes: readonly string[];
+}): string[] => [
+  '--server_name',
+  node.serverName,
+  '--cluster_name',
+  node.clusterName,
+  '--cluster',
+  node.listen,
+  '--routes',
+  node.routes.join(','),
+];
+
+/**
  * Resolves once a JetStream meta leader answers through `url`: account info is served by the
  * meta leader alone, so a cluster that has not elected one (or lost its majority) does not answer.
  *
@@ -118,7 +139,7 @@ export const startNatsCluster = async (
   const clusterPorts: number[] = [];
   for (let i = 0; i < size; i += 1) ports.push(options.ports?.[i] ?? (await freePort()));
   for (let i = 0; i < size; i += 1) clusterPorts.push(await freePort());
-  const routes = clusterPorts.map((p) => `nats://${HOST}:${p}`).join(',');
+  const routes = clusterPorts.map((p) => `nats://${HOST}:${p}`);
 
   const nodes = ports.map((port, i) => {
     const clusterPort = clusterPorts[i] ?? 0;
@@ -133,16 +154,12 @@ export const startNatsCluster = async (
         startTimeoutMs: timeoutMs,
         detached: options.detached ?? false,
         ...(options.command === undefined ? {} : { command: options.command }),
-        args: [
-          '--server_name',
+        args: clusterArgs({
           serverName,
-          '--cluster_name',
-          name,
-          '--cluster',
-          `nats://${HOST}:${clusterPort}`,
-          '--routes',
+          clusterName: name,
+          listen: `nats://${HOST}:${clusterPort}`,
           routes,
-        ],
+        }),
       });
     };
     const node: NatsClusterNode & { start(): Promise<void>; stop(): Promise<void> } = {

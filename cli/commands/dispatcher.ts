@@ -14,6 +14,7 @@ interface DispatcherOptions {
   missedBeats: string;
   weight?: string[];
   healthPort?: string;
+  replicas?: string;
 }
 
 /** `fleet dispatcher`: runs the dispatchers of one or more pools until a signal. */
@@ -29,6 +30,10 @@ export const registerDispatcher = (program: Command, ctx: CliContext): void => {
       '--pools <a,b>',
       'several pools in this process, to shard pools across dispatcher processes (repeatable)',
       collect,
+    )
+    .option(
+      '--replicas <n>',
+      'servers holding the stream (and the buckets made for it), set when it is created or changed',
     )
     .option('--heartbeat <duration>', 'the heartbeat period workers use', '1s')
     .option('--missed-beats <n>', 'heartbeats missed before a worker is lost', '2')
@@ -70,7 +75,13 @@ export const registerDispatcher = (program: Command, ctx: CliContext): void => {
       });
       const dispatchers: Dispatcher[] = [];
       try {
-        const log = await EventLog.open(nc, { stream: g.stream, root: g.root });
+        const log = await EventLog.open(nc, {
+          stream: g.stream,
+          root: g.root,
+          ...(o.replicas === undefined
+            ? {}
+            : { replicas: parseInteger(o.replicas, '--replicas', { min: 1, max: 5 }) }),
+        });
         for (const pool of pools) {
           const d = await startPoolDispatcher(ctx, log, pool, config, readiness);
           dispatchers.push(d);

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { CliContext } from '../cli-context.ts';
 import { errorMessage } from '../error-message.ts';
+import { parseInteger } from '../parse-options.ts';
 import { stopSignals } from '../stop-signals.ts';
 
 /** `fleet registrar`: runs the registrar (enrollment) until a signal. */
@@ -8,14 +9,24 @@ export const registerRegistrar = (program: Command, ctx: CliContext): void => {
   program
     .command('registrar')
     .description('run the registrar, which enrolls workers with keys, until SIGINT or SIGTERM')
-    .action(async (_o: unknown, cmd: Command) => {
+    .option(
+      '--replicas <n>',
+      'servers holding the stream (and the buckets made for it), set when it is created or changed',
+    )
+    .action(async (o: { replicas?: string }, cmd: Command) => {
       const { EventLog } = await import('../../log/index.ts');
       const { startRegistrar } = await import('../../actors/registrar/index.ts');
       const g = ctx.globals(cmd);
       const signals = stopSignals(ctx.io);
       const nc = await ctx.connect(g.nats, { longLived: true, name: 'fleet-registrar' });
       try {
-        const log = await EventLog.open(nc, { stream: g.stream, root: g.root });
+        const log = await EventLog.open(nc, {
+          stream: g.stream,
+          root: g.root,
+          ...(o.replicas === undefined
+            ? {}
+            : { replicas: parseInteger(o.replicas, '--replicas', { min: 1, max: 5 }) }),
+        });
         const registrar = await startRegistrar({
           log,
           onError: (e) => {
