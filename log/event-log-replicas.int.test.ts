@@ -30,9 +30,9 @@ describe('the stream’s replicas', () => {
     await ChunkedValues.open(nc, bucket, { replicas: log.replicas });
     expect((await (await new Kvm(nc).open(bucket)).status()).replicas).toBe(3);
     // Another command opening the log learns the replicas from the stream.
-    expect((await EventLog.open(nc, { stream: log.stream, root: log.subjects.root })).replicas).toBe(
-      3,
-    );
+    expect(
+      (await EventLog.open(nc, { stream: log.stream, root: log.subjects.root })).replicas,
+    ).toBe(3);
   });
 
   it('scale an existing stream when asked for another count', async () => {

@@ -53,7 +53,11 @@ const logHeal = (heal: Heal): void => {
 const TOO_FEW_SERVERS = new Set<number>([10005, 10023, 10074]);
 
 /** Awaits a stream change, telling a replica count the servers cannot hold as bad input. */
-const withReplicas = async (stream: string, replicas: number | undefined, change: Promise<unknown>) => {
+const withReplicas = async (
+  stream: string,
+  replicas: number | undefined,
+  change: Promise<unknown>,
+) => {
   try {
     await change;
   } catch (cause) {
