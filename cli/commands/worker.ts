@@ -19,6 +19,7 @@ interface WorkerOptions {
   exec: string;
   timeout?: string;
   heartbeat: string;
+  claimWait: string;
 }
 
 /** One line per lifecycle event worth telling; errors the worker survives go to stderr. */
@@ -101,6 +102,12 @@ export const registerWorker = (program: Command, ctx: CliContext): void => {
     )
     .option('--timeout <duration>', 'kill the command after this long (default: the lease)')
     .option('--heartbeat <duration>', 'heartbeat period; match the dispatcher', '1s')
+    .option(
+      '--claim-wait <duration>',
+      'longest a claim waits at the dispatcher for work (at most 60s); also how long a claim ' +
+        'held by a dispatcher that died can keep this worker waiting',
+      '10s',
+    )
     .action(async (o: WorkerOptions, cmd: Command) => {
       const { createWorker, execHandler } = await import('../../actors/worker/index.ts');
       const { Runtime } = await import('../../events/index.ts');
@@ -123,6 +130,7 @@ export const registerWorker = (program: Command, ctx: CliContext): void => {
       const labels = parseLabels(o.label);
       const capacity = parseInteger(o.capacity, '--capacity', { min: 1 });
       const heartbeatMs = parseDuration(o.heartbeat, '--heartbeat');
+      const claimWaitMs = parseDuration(o.claimWait, '--claim-wait');
       const timeoutMs = o.timeout === undefined ? undefined : parseDuration(o.timeout, '--timeout');
       const g = ctx.globals(cmd);
       // Secure: these are the shared enrollment credentials; the worker works on its own.
@@ -138,6 +146,7 @@ export const registerWorker = (program: Command, ctx: CliContext): void => {
           runtime: runtime.data,
           capacity,
           heartbeatMs,
+          claimWaitMs,
           root: g.root,
           handler: execHandler({
             command: o.exec,

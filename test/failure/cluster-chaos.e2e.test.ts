@@ -32,6 +32,8 @@ describe('a three-node cluster under load, losing a server, a dispatcher and a w
     'loses no task, completes none twice, crosses no tenant, and the audit is clean',
     { timeout: 120_000 },
     async () => {
+      const began = Date.now();
+      const at = () => `${((Date.now() - began) / 1000).toFixed(1)} s`;
       const cluster = await startNatsCluster({ size: 3, name: 'chaos' });
       cleanups.push(() => cluster.stop());
       const root = uniqueName('chaos');
@@ -71,9 +73,21 @@ describe('a three-node cluster under load, losing a server, a dispatcher and a w
         ),
       );
       const worker = async (project: (typeof PROJECTS)[number]) => {
-        const w = fleet(['worker', '--exec', 'cat', '--capacity', '4', '--heartbeat', '500ms'], {
-          FLEET_KEY: keys[project] ?? '',
-        });
+        // A claim held by the dispatcher killed below keeps its worker waiting up to its wait.
+        const w = fleet(
+          [
+            'worker',
+            '--exec',
+            'cat',
+            '--capacity',
+            '4',
+            '--heartbeat',
+            '500ms',
+            '--claim-wait',
+            '2s',
+          ],
+          { FLEET_KEY: keys[project] ?? '' },
+        );
         await w.waitFor(/claiming work/);
         return w;
       };
@@ -102,13 +116,13 @@ describe('a three-node cluster under load, losing a server, a dispatcher and a w
       });
       cleanups.push(() => tail.stop());
 
-      // Continuous load: three tasks every 100 ms, alternating tenants, until told to stop.
+      // Continuous load: two tasks every 100 ms, alternating tenants, until told to stop.
       const producer = await open('producer');
       const producing = { on: true };
       let n = 0;
       const load = (async () => {
         while (producing.on) {
-          const batch: TaskInput[] = Array.from({ length: 3 }, () => {
+          const batch: TaskInput[] = Array.from({ length: 2 }, () => {
             n += 1;
             return {
               taskId: `t${n}`,
@@ -139,7 +153,9 @@ describe('a three-node cluster under load, losing a server, a dispatcher and a w
         watch.since = Date.now();
         await harm();
         await expect.poll(() => watch.resumedAfter, { timeout: 30_000 }).toBeDefined();
-        console.log(`chaos: ${what}: work resumed ${String(watch.resumedAfter)} ms after`);
+        console.log(
+          `chaos: ${what}: work resumed ${String(watch.resumedAfter)} ms after (at ${at()})`,
+        );
         delete watch.since;
       };
 
@@ -201,7 +217,7 @@ describe('a three-node cluster under load, losing a server, a dispatcher and a w
       expect(code, audit.stdout() + audit.stderr()).toBe(0);
       console.log(
         `chaos: ${submitted.length} tasks, ${report.counts.tasks.completed} completed once each, ` +
-          `0 lost, 0 cross-tenant; fleet audit: clean`,
+          `0 lost, 0 cross-tenant; fleet audit: clean (at ${at()})`,
       );
 
       for (const p of [standby, d3, ...workers.slice(1)]) p.child.kill('SIGTERM');
