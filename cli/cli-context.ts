@@ -127,14 +127,16 @@ export class CliContext {
     const nats = await import('@nats-io/transport-node');
     try {
       return await nats.connect({
-        servers: url,
+        // A cluster's servers, comma-separated: the client fails over between them.
+        servers: url.split(','),
         name: options.name ?? 'fleet-cli',
         timeout: 5_000,
         ...(creds === undefined ? {} : creds.connectOptions()),
         // A service's connection makes requests all day: nats.js would build an Error per
         // request for its async stack trace, a tenth of a worker's CPU. Our errors are typed.
         ...(options.longLived === true
-          ? { maxReconnectAttempts: -1, noAsyncTraces: true }
+          ? // Back within half a second of a server's return, or on another of a cluster's.
+            { maxReconnectAttempts: -1, reconnectTimeWait: 500, noAsyncTraces: true }
           : { maxReconnectAttempts: 0, reconnect: false }),
       });
     } catch (cause) {

@@ -3,7 +3,10 @@ import type { CatchUpProgress } from '../actors/host/index.ts';
 
 /** What a health endpoint tells: each actor's readiness, and how far those catching up are. */
 export class Readiness {
-  readonly #actors = new Map<string, { ready: boolean; position: number; target: number }>();
+  readonly #actors = new Map<
+    string,
+    { ready: boolean; position: number; target: number; role?: 'active' | 'standby' }
+  >();
 
   /** An actor that has started and is catching up. */
   starting(actor: string): void {
@@ -16,6 +19,15 @@ export class Readiness {
 
   ready(actor: string, position: number): void {
     this.#actors.set(actor, { ready: true, position, target: position });
+  }
+
+  /**
+   * A dispatcher's role: `active` serves its pool, `standby` folds it and takes over when the
+   * active one's lease lapses. Both are ready: a standby is healthy.
+   */
+  role(actor: string, role: 'active' | 'standby'): void {
+    const a = this.#actors.get(actor);
+    if (a !== undefined) this.#actors.set(actor, { ...a, role });
   }
 
   /** Ready when every actor is. */

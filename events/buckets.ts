@@ -4,6 +4,9 @@ import { DEFAULT_STREAM } from './streams.ts';
 /** Name of the actor snapshot bucket of the default deployment. */
 export const DEFAULT_SNAPSHOT_BUCKET = 'fleet_snapshots';
 
+/** Name of the dispatcher lease bucket of the default deployment. */
+export const DEFAULT_LEASE_BUCKET = 'fleet_leases';
+
 /** Name of the projection checkpoint bucket of the default deployment. */
 export const DEFAULT_PROJECTION_BUCKET = 'fleet_projections';
 
@@ -23,6 +26,10 @@ export const snapshotBucket = (stream: string, root: string): string =>
 /** The checkpoint bucket of a deployment (checkpoints are keyed by projection name only). */
 export const projectionBucket = (stream: string, root: string): string =>
   ofDeployment(DEFAULT_PROJECTION_BUCKET, stream, root);
+
+/** The dispatcher lease bucket of a deployment (leases are keyed by pool only). */
+export const leaseBucket = (stream: string, root: string): string =>
+  ofDeployment(DEFAULT_LEASE_BUCKET, stream, root);
 
 /** The JetStream stream behind a KV bucket. */
 export const bucketStream = (bucket: string): string => `KV_${bucket}`;

@@ -79,6 +79,8 @@ export {
   DEFAULT_PROJECTION_BUCKET,
   snapshotBucket,
   projectionBucket,
+  DEFAULT_LEASE_BUCKET,
+  leaseBucket,
   bucketStream,
 } from './buckets.ts';
 export { relaySubject, relayFilter, parseRelaySubject, PubAck } from './store-relay.ts';
@@ -113,3 +115,4 @@ export {
 export { TaskReport, taskReportOf } from './task-report.ts';
 export { isReadable } from './recorded.ts';
 export type { RecordedEvents, RecordedRefusal, RefusalSubject, LogEntry } from './recorded.ts';
+export { DispatcherLease } from './dispatcher-lease.ts';

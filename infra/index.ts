@@ -11,5 +11,7 @@ export {
 export type { NatsServerHandle, StartNatsServerOptions } from './nats-server.ts';
 export { ensureNats } from './embedded-nats.ts';
 export type { EnsureNatsOptions, EnsuredNats } from './embedded-nats.ts';
+export { clusterArgs, startNatsCluster, waitForMetaLeader } from './nats-cluster.ts';
+export type { NatsCluster, NatsClusterNode, StartNatsClusterOptions } from './nats-cluster.ts';
 export { startSecureNats } from './start-secure-nats.ts';
 export type { SecureServerAuth } from './start-secure-nats.ts';

@@ -32,14 +32,17 @@ export class ChunkedValues {
     readonly chunkBytes: number,
   ) {}
 
-  /** Opens (or creates) the bucket. `chunkBytes` (default: what one KV value holds) is for tests. */
+  /**
+   * Opens (or creates, on `replicas` servers: default 1) the bucket. `chunkBytes` (default: what
+   * one KV value holds) is for tests.
+   */
   static async open(
     nc: NatsConnection,
     bucket: string,
-    options: { chunkBytes?: number } = {},
+    options: { chunkBytes?: number; replicas?: number } = {},
   ): Promise<ChunkedValues> {
     try {
-      const kv = await new Kvm(nc).create(bucket, { history: 1 });
+      const kv = await new Kvm(nc).create(bucket, { history: 1, replicas: options.replicas ?? 1 });
       const status = await kv.status();
       const payload = nc.info?.max_payload ?? 1024 * 1024;
       const max = status.maxValueSize > 0 ? Math.min(status.maxValueSize, payload) : payload;

@@ -12,6 +12,7 @@ import {
   DEFAULT_ROOT,
   DEFAULT_STREAM,
   encode,
+  InvalidInputError,
   refusalSubject,
   streamConfig,
   subjects,
@@ -29,6 +30,11 @@ export interface LogLocation {
   /** Subject root; `fleet` by default. */
   readonly root?: string;
   /**
+   * Servers holding a copy of the stream (and of the buckets made for it): set on creation, and
+   * changed on an existing stream when given. Unset: 1 for a new stream, an existing one as is.
+   */
+  readonly replicas?: number;
+  /**
    * How reads pull and heal; by default each heal is one line on stderr, so an operator sees
    * why a read paused.
    */
@@ -37,6 +43,32 @@ export interface LogLocation {
 
 const logHeal = (heal: Heal): void => {
   console.error(healLine(heal));
+};
+
+/**
+ * JetStream's answers meaning "not that many servers": no suitable peers (a cluster smaller
+ * than the replicas), insufficient resources, replicas not supported (a single server).
+ */
+const TOO_FEW_SERVERS = new Set<number>([10005, 10023, 10074]);
+
+/** Awaits a stream change, telling a replica count the servers cannot hold as bad input. */
+const withReplicas = async (
+  stream: string,
+  replicas: number | undefined,
+  change: Promise<unknown>,
+) => {
+  try {
+    await change;
+  } catch (cause) {
+    if (cause instanceof JetStreamApiError && TOO_FEW_SERVERS.has(cause.code))
+      throw new InvalidInputError(
+        'replicas',
+        `stream ${stream} cannot have ${String(replicas)} replicas: the NATS servers with ` +
+          `JetStream are fewer (a single server holds 1; a cluster at most its size) — ${cause.message}`,
+        { cause },
+      );
+    throw new UnavailableError(`cannot create or change stream ${stream}`, { cause });
+  }
 };
 
 /** What an append stored. */
@@ -98,6 +130,8 @@ export class EventLog {
   readonly #js: JetStreamClient;
   /** How this log's reads pull and heal. */
   readonly readOptions: ReadOptions;
+  /** Servers holding the stream: buckets made for this deployment get as many. */
+  replicas = 1;
 
   private constructor(
     readonly nc: NatsConnection,
@@ -110,19 +144,39 @@ export class EventLog {
     this.readOptions = { onHeal: logHeal, ...location.read };
   }
 
-  /** Opens the log, creating the stream when it does not exist yet. */
+  /**
+   * Opens the log, creating the stream when it does not exist yet.
+   *
+   * @throws InvalidInputError when `replicas` is more than the servers JetStream has.
+   */
   static async open(nc: NatsConnection, location: LogLocation = {}): Promise<EventLog> {
     const jsm = await jetstreamManager(nc);
     const log = new EventLog(nc, jsm, location);
-    const config = streamConfig({ name: log.stream, root: log.subjects.root });
+    const wanted = location.replicas;
+    const config = streamConfig({
+      name: log.stream,
+      root: log.subjects.root,
+      ...(wanted === undefined ? {} : { replicas: wanted }),
+    });
     let info;
     try {
       info = await jsm.streams.info(log.stream);
     } catch (cause) {
       if (!(cause instanceof JetStreamApiError) || cause.code !== JetStreamApiCodes.StreamNotFound)
         throw new UnavailableError(`cannot reach stream ${log.stream}`, { cause });
-      await jsm.streams.add(config);
+      await withReplicas(log.stream, wanted, jsm.streams.add(config));
+      log.replicas = config.num_replicas;
       return log;
+    }
+    log.replicas = info.config.num_replicas;
+    if (wanted !== undefined && wanted !== info.config.num_replicas) {
+      // Scaled in place: JetStream copies the stream to the new peers (or drops copies).
+      await withReplicas(
+        log.stream,
+        wanted,
+        jsm.streams.update(log.stream, { ...info.config, num_replicas: wanted }),
+      );
+      log.replicas = wanted;
     }
     // A stream made by an older version may still be purged: guard it where this user may
     // (the operator's); a service without the right leaves it to `fleet up`.

@@ -44,7 +44,7 @@ export class ProjectionCheckpoints {
   static async open(
     nc: NatsConnection,
     bucket: string = DEFAULT_PROJECTION_BUCKET,
-    options: { chunkBytes?: number } = {},
+    options: { chunkBytes?: number; replicas?: number } = {},
   ): Promise<ProjectionCheckpoints> {
     return new ProjectionCheckpoints(await ChunkedValues.open(nc, bucket, options));
   }

@@ -137,10 +137,9 @@ export const startProjections = async (options: ProjectionsOptions): Promise<Pro
     options.checkpoints === false
       ? undefined
       : (options.checkpoints ??
-        (await ProjectionCheckpoints.open(
-          log.nc,
-          projectionBucket(log.stream, log.subjects.root),
-        )));
+        (await ProjectionCheckpoints.open(log.nc, projectionBucket(log.stream, log.subjects.root), {
+          replicas: log.replicas,
+        })));
   const origin = await originOf(log);
   const lastSeq = await log.lastSeq();
   const states =

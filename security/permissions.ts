@@ -7,6 +7,7 @@ import {
   relayFilter,
   relaySubject,
   snapshotBucket,
+  leaseBucket,
   subjects,
 } from '../events/index.ts';
 import type { PoolId, ProjectId, WorkerId } from '../events/index.ts';
@@ -155,7 +156,7 @@ const scopeOf = (d: ServiceScope) => ({
 /**
  * The dispatchers (of every pool): append decisions and refusals, serve claims, heartbeats and
  * status requests and answer them (on the requester's own inbox only, checked before each
- * answer: `replyRefusal`), read the stream, keep snapshots in their bucket. They cannot write
+ * answer: `replyRefusal`), read the stream, keep snapshots and pools' leases in their buckets. They cannot write
  * a submission, a report or a membership, nor purge, delete or reconfigure any stream.
  */
 export const dispatcherPermissions = (d: ServiceScope = {}): Permissions => {
@@ -168,6 +169,8 @@ export const dispatcherPermissions = (d: ServiceScope = {}): Permissions => {
         `${root}.*.*.rejected`,
         ...readStream(stream),
         ...useBucket(snapshotBucket(stream, root)),
+        // The pool's lease: which dispatcher serves it (actors/lease).
+        ...useBucket(leaseBucket(stream, root)),
         ALL_INBOXES,
       ],
       deny: [],

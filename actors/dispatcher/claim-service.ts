@@ -209,6 +209,10 @@ export const claimService = (o: ClaimServiceOptions) => {
     halt: () => {
       stopped = true;
     },
+    /** Rounds again (after `halt`, when a standby takes over). */
+    resume: () => {
+      stopped = false;
+    },
     /** Answers every waiting claim with nothing (after `halt`). */
     release: () => {
       for (const p of [...pending]) settle(p, { assignments: [] });

@@ -52,6 +52,11 @@ export interface DispatcherOptions {
    * answered at once: memory stays bounded whoever floods the subjects.
    */
   readonly maxWaiting?: number;
+  /**
+   * Start as a standby: fold the pool and note heartbeats, but serve nothing until `serve()`
+   * (the pool's lease decides when; see actors/lease). Default false: serving from the start.
+   */
+  readonly standby?: boolean;
 }
 
 /** A running dispatcher of one pool. */
@@ -67,6 +72,15 @@ export interface Dispatcher {
   refusals(): Readonly<Record<string, number>>;
   /** Runs a liveness check now (also runs on a timer). */
   checkLiveness(): Promise<void>;
+  /** Whether it serves claims, heartbeats and status requests now, or stands by. */
+  readonly serving: () => boolean;
+  /** Starts serving (a standby taking over); a no-op when serving or given up. */
+  serve(): void;
+  /**
+   * Stops serving and keeps folding (deposed: its lease lapsed): waiting claims are answered
+   * with nothing, so their workers ask again and reach the pool's new active dispatcher.
+   */
+  standBy(): Promise<void>;
   /**
    * Resolves with the error the dispatcher gave up with (its log diverged from what it folded):
    * it then serves nothing more; stop it and exit.
@@ -110,7 +124,16 @@ export const startDispatcher = async (options: DispatcherOptions): Promise<Dispa
     maxWaiting,
     onCommandError,
   });
-  const liveness = livenessTracker({ host, log, gate, now, maxWaiting, onError });
+  let serving: Subscription[] | undefined;
+  const liveness = livenessTracker({
+    host,
+    log,
+    gate,
+    now,
+    maxWaiting,
+    onError,
+    answering: () => serving !== undefined,
+  });
   const status = taskStatusService({
     state: () => host.state,
     log,
@@ -139,12 +162,8 @@ export const startDispatcher = async (options: DispatcherOptions): Promise<Dispa
   const onHeartbeat = guarded(handle(liveness.reader, liveness.serve));
 
   const queue = `fleet-dispatch-${pool}`;
-  const subs: Subscription[] = [
-    log.nc.subscribe(log.subjects.poolClaims(pool), { queue, callback: onClaim }),
-    log.nc.subscribe(log.subjects.poolStatus(pool), { queue, callback: onStatus }),
-    log.nc.subscribe(log.subjects.poolStatusOwned(pool), { queue, callback: onStatus }),
-    log.nc.subscribe(log.subjects.poolHeartbeats(pool), { callback: onHeartbeat }),
-  ];
+  // Every dispatcher of the pool hears every heartbeat; only a serving one answers.
+  const beats = log.nc.subscribe(log.subjects.poolHeartbeats(pool), { callback: onHeartbeat });
   const unlisten = host.onFold(({ entry, traceparent }) => {
     traces.onFold(entry, traceparent);
     liveness.onFold(entry);
@@ -152,18 +171,42 @@ export const startDispatcher = async (options: DispatcherOptions): Promise<Dispa
     status.onFold(entry);
   });
   const heartbeatMs = host.state.config.heartbeatMs;
-  const ticker = setInterval(
-    () => {
-      liveness.checkLiveness().catch(onCommandError);
-    },
-    Math.max(50, Math.floor(heartbeatMs / 2)),
-  );
-  const halt = () => {
+  let ticker: NodeJS.Timeout | undefined;
+  let halted = false;
+  const serve = () => {
+    if (serving !== undefined || halted) return;
+    serving = [
+      log.nc.subscribe(log.subjects.poolClaims(pool), { queue, callback: onClaim }),
+      log.nc.subscribe(log.subjects.poolStatus(pool), { queue, callback: onStatus }),
+      log.nc.subscribe(log.subjects.poolStatusOwned(pool), { queue, callback: onStatus }),
+    ];
+    liveness.takeOver();
+    claims.resume();
+    ticker = setInterval(
+      () => {
+        liveness.checkLiveness().catch(onCommandError);
+      },
+      Math.max(50, Math.floor(heartbeatMs / 2)),
+    );
+  };
+  /** Stops serving; resolves once no round is under way. */
+  const unserve = async () => {
+    const subs = serving;
+    if (subs === undefined) return;
+    serving = undefined;
     claims.halt();
     clearInterval(ticker);
-    unlisten();
     for (const s of subs) s.unsubscribe();
+    await host.mailbox.idle();
+    claims.release();
   };
+  const halt = () => {
+    halted = true;
+    void unserve();
+    unlisten();
+    beats.unsubscribe();
+  };
+  if (options.standby !== true) serve();
   // Given up: no more rounds or liveness checks, which would only fail again and again.
   void host.failed.then(halt);
   await log.nc.flush();
@@ -174,6 +217,12 @@ export const startDispatcher = async (options: DispatcherOptions): Promise<Dispa
     waiting: claims.waiting,
     refusals: () => gate.refusals(),
     checkLiveness: liveness.checkLiveness,
+    serving: () => serving !== undefined,
+    serve: () => {
+      serve();
+      void log.nc.flush().catch(onError);
+    },
+    standBy: unserve,
     stop: async () => {
       halt();
       await host.mailbox.idle();

@@ -22,6 +22,8 @@ export interface LivenessTrackerOptions {
   readonly now: () => number;
   /** Most heartbeats held while the fold catches up. */
   readonly maxWaiting: number;
+  /** Whether to answer heartbeats: a standby only notes them, to take over knowing who lives. */
+  readonly answering: () => boolean;
   readonly onError: (error: unknown) => void;
 }
 
@@ -32,7 +34,8 @@ export interface LivenessTrackerOptions {
 export const livenessTracker = (o: LivenessTrackerOptions) => {
   const { host, log, gate, now } = o;
   const ownerOf = (workerId: string) => host.state.workers[workerId]?.publicKey;
-  const startedAt = now();
+  /** Workers never heard from are given their grace from here: the start, or a takeover. */
+  let graceFrom = now();
   const lastSeen: Record<string, number> = {};
   /** Heartbeats waiting for the fold to catch up before they are answered. */
   let catchingUp = 0;
@@ -67,6 +70,7 @@ export const livenessTracker = (o: LivenessTrackerOptions) => {
     // The boundary again: a heartbeat on another project's subject keeps nobody alive.
     const known = w !== undefined && w.capability.project === project;
     if (known) lastSeen[workerId] = now();
+    if (!o.answering()) return;
     if (!gate.mayAnswer(msg, 'hb', ownerOf(workerId))) return;
     const answer = () => {
       const v = host.state.workers[workerId];
@@ -131,12 +135,16 @@ export const livenessTracker = (o: LivenessTrackerOptions) => {
         for (const e of entry.events)
           if (e.type === 'worker.enrolled') lastSeen[e.data.workerId] ??= now();
     },
+    /** A standby takes over: workers it never heard from get their grace from now. */
+    takeOver: () => {
+      graceFrom = now();
+    },
     /** Runs a liveness check. */
     checkLiveness: async () => {
       // Built when the mailbox runs it, so the heartbeats it reads are as fresh as the state.
       await host.execute(() => ({
         type: 'check_liveness',
-        data: { lastSeen: { ...lastSeen }, graceFrom: startedAt },
+        data: { lastSeen: { ...lastSeen }, graceFrom },
         meta: { now: now() },
       }));
     },

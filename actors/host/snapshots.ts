@@ -51,10 +51,11 @@ export class Snapshots {
   static async open(
     nc: NatsConnection,
     bucket = DEFAULT_SNAPSHOT_BUCKET,
-    options: { maxBytes?: number; chunkBytes?: number } = {},
+    options: { maxBytes?: number; chunkBytes?: number; replicas?: number } = {},
   ): Promise<Snapshots> {
     const values = await ChunkedValues.open(nc, bucket, {
       ...(options.chunkBytes === undefined ? {} : { chunkBytes: options.chunkBytes }),
+      ...(options.replicas === undefined ? {} : { replicas: options.replicas }),
     });
     return new Snapshots(values, bucket, options.maxBytes ?? Number.POSITIVE_INFINITY);
   }

@@ -8,7 +8,10 @@ export interface FleetSetup {
 
 /** Options of a Fleet measurement. */
 export interface FleetBenchOptions {
+  /** A server's URL, or a cluster's comma-separated. */
   readonly url: string;
+  /** Servers holding the bench's stream (default 1). */
+  readonly replicas?: number;
   /** The nats-server's pid, to read its CPU time. */
   readonly natsPid: number;
   readonly runs: number;

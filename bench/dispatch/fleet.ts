@@ -48,9 +48,14 @@ const PROJECT = ProjectId.parse('bench');
 export const benchFleet = async (setup: FleetSetup, o: FleetBenchOptions): Promise<FleetResult> => {
   const id = randomBytes(4).toString('hex');
   const noAsyncTraces = o.noAsyncTraces ?? false;
-  const actorsNc = await connect({ servers: o.url, name: 'bench-fleet-actors', noAsyncTraces });
-  const producerNc = await connect({ servers: o.url, name: 'bench-fleet-producer', noAsyncTraces });
-  const log = await EventLog.open(actorsNc, { stream: `BENCH_FLEET_${id}`, root: `bf${id}` });
+  const servers = o.url.split(',');
+  const actorsNc = await connect({ servers, name: 'bench-fleet-actors', noAsyncTraces });
+  const producerNc = await connect({ servers, name: 'bench-fleet-producer', noAsyncTraces });
+  const log = await EventLog.open(actorsNc, {
+    stream: `BENCH_FLEET_${id}`,
+    root: `bf${id}`,
+    ...(o.replicas === undefined ? {} : { replicas: o.replicas }),
+  });
   const root = log.subjects.root;
   let child: ChildLink | undefined;
   const stops: (() => Promise<unknown>)[] = [];

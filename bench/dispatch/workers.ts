@@ -26,7 +26,7 @@ interface Args {
 
 const args = JSON.parse(process.argv[2] ?? '{}') as Args;
 const nc = await connect({
-  servers: args.url,
+  servers: args.url.split(','),
   name: 'bench-fleet-workers',
   noAsyncTraces: args.noAsyncTraces ?? false,
 });

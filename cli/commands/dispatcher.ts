@@ -1,37 +1,60 @@
 import type { Command } from 'commander';
+import type { Dispatcher } from '../../actors/dispatcher/dispatcher.ts';
+import { InvalidInputError } from '../../events/errors.ts';
 import type { CliContext } from '../cli-context.ts';
 import { parseDuration } from '../parse-duration.ts';
-import { collect, parseInteger, parseWeights } from '../parse-options.ts';
+import { collect, parseInteger, parseList, parseWeights } from '../parse-options.ts';
 import { stopSignals } from '../stop-signals.ts';
 import { healLine } from '../../log/heal-line.ts';
 import { Readiness, startHealthServer } from '../health-server.ts';
 
 interface DispatcherOptions {
-  pool: string;
+  pool?: string;
+  pools?: string[];
   heartbeat: string;
   missedBeats: string;
   weight?: string[];
   healthPort?: string;
+  replicas?: string;
 }
 
-/** `fleet dispatcher`: runs the dispatcher of one pool until a signal. */
+/** `fleet dispatcher`: runs the dispatchers of one or more pools until a signal. */
 export const registerDispatcher = (program: Command, ctx: CliContext): void => {
   program
     .command('dispatcher')
-    .description('run the dispatcher of one pool (with snapshots) until SIGINT or SIGTERM')
-    .option('--pool <pool>', 'the pool to dispatch (required)')
+    .description(
+      'run the dispatcher of a pool (or of several: --pools) with snapshots until SIGINT or ' +
+        'SIGTERM; started twice, one serves each pool and the other stands by to take over',
+    )
+    .option('--pool <pool>', 'the pool to dispatch')
+    .option(
+      '--pools <a,b>',
+      'several pools in this process, to shard pools across dispatcher processes (repeatable)',
+      collect,
+    )
+    .option(
+      '--replicas <n>',
+      'servers holding the stream (and the buckets made for it), set when it is created or changed',
+    )
     .option('--heartbeat <duration>', 'the heartbeat period workers use', '1s')
     .option('--missed-beats <n>', 'heartbeats missed before a worker is lost', '2')
     .option('--weight <project=weight>', 'fair-share weight of a project (repeatable)', collect)
     .option(
       '--health-port <port>',
-      'serve GET /healthz on 127.0.0.1:<port>: 200 once ready, 503 with progress while catching up',
+      'serve GET /healthz on 127.0.0.1:<port>: 200 once ready (with each pool’s role, active ' +
+        'or standby), 503 with progress while catching up',
     )
     .action(async (o: DispatcherOptions, cmd: Command) => {
       const { EventLog } = await import('../../log/index.ts');
       const { serviceLogger } = await import('../service-logger.ts');
       const { poolName, startPoolDispatcher } = await import('../start-pool-dispatcher.ts');
-      const pool = poolName(o.pool);
+      const pools = [
+        ...new Set([
+          ...(o.pool === undefined ? [] : [poolName(o.pool)]),
+          ...parseList(o.pools).map((p) => poolName(p, '--pools')),
+        ]),
+      ];
+      if (pools.length === 0) throw new InvalidInputError('--pool', 'give --pool or --pools');
       const config = {
         heartbeatMs: parseDuration(o.heartbeat, '--heartbeat'),
         missedBeats: parseInteger(o.missedBeats, '--missed-beats', { min: 1 }),
@@ -48,32 +71,39 @@ export const registerDispatcher = (program: Command, ctx: CliContext): void => {
               parseInteger(o.healthPort, '--health-port', { min: 0, max: 65535 }),
             );
       if (health !== undefined) ctx.print(`health: http://127.0.0.1:${health.port}/healthz`);
-      const nc = await ctx.connect(g.nats, { longLived: true, name: `fleet-dispatcher-${pool}` });
+      const nc = await ctx.connect(g.nats, {
+        longLived: true,
+        name: `fleet-dispatcher-${pools.join('-')}`,
+      });
+      const dispatchers: Dispatcher[] = [];
       try {
-        const logger = serviceLogger(ctx, 'dispatcher', { pool });
+        const logger = serviceLogger(ctx, 'dispatcher', { pool: pools.join(',') });
         const log = await EventLog.open(nc, {
           stream: g.stream,
           root: g.root,
           read: { onHeal: (h) => logger.warn({ ...h }, healLine(h)) },
+          ...(o.replicas === undefined
+            ? {}
+            : { replicas: parseInteger(o.replicas, '--replicas', { min: 1, max: 5 }) }),
         });
-        const d = await startPoolDispatcher(ctx, log, pool, config, readiness);
-        // The host's position is the pool's last message: say so, and where the stream is.
-        const streamSeq = await log.lastSeq();
-        const n = (x: number) => x.toLocaleString('en-US');
-        ctx.print(
-          `dispatcher of pool ${pool} running on ${g.nats} (stream ${g.stream}, root ${g.root}); ` +
-            `pool ${pool}: folded ${n(d.host.stats.folded)} of the pool's messages up to stream ` +
-            `sequence ${n(Math.max(streamSeq, d.host.position))}`,
-        );
-        const outcome = await Promise.race([signals.first, d.failed]);
-        if (outcome instanceof Error) {
-          // It gave up (its log diverged): stop, and exit non-zero with why.
-          await d.stop();
-          throw outcome;
+        for (const pool of pools) {
+          const d = await startPoolDispatcher(ctx, log, pool, config, readiness);
+          dispatchers.push(d);
+          // The host's position is the pool's last message: say so, and where the stream is.
+          const streamSeq = await log.lastSeq();
+          const n = (x: number) => x.toLocaleString('en-US');
+          ctx.print(
+            `dispatcher of pool ${pool} running on ${g.nats} (stream ${g.stream}, root ${g.root}); ` +
+              `pool ${pool}: folded ${n(d.host.stats.folded)} of the pool's messages up to stream ` +
+              `sequence ${n(Math.max(streamSeq, d.host.position))}`,
+          );
         }
-        ctx.print(`${outcome}: stopping the dispatcher of pool ${pool}`);
-        await d.stop();
+        const outcome = await Promise.race([signals.first, ...dispatchers.map((d) => d.failed)]);
+        // It gave up (its log diverged): stop, and exit non-zero with why.
+        if (outcome instanceof Error) throw outcome;
+        ctx.print(`${outcome}: stopping the dispatcher of pool ${pools.join(', ')}`);
       } finally {
+        for (const d of dispatchers) await d.stop();
         signals.dispose();
         await health?.stop();
         await nc.drain();

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { CliContext } from '../cli-context.ts';
 import { errorMessage } from '../error-message.ts';
+import { parseInteger } from '../parse-options.ts';
 import { stopSignals } from '../stop-signals.ts';
 import { healLine } from '../../log/heal-line.ts';
 
@@ -9,7 +10,11 @@ export const registerRegistrar = (program: Command, ctx: CliContext): void => {
   program
     .command('registrar')
     .description('run the registrar, which enrolls workers with keys, until SIGINT or SIGTERM')
-    .action(async (_o: unknown, cmd: Command) => {
+    .option(
+      '--replicas <n>',
+      'servers holding the stream (and the buckets made for it), set when it is created or changed',
+    )
+    .action(async (o: { replicas?: string }, cmd: Command) => {
       const { EventLog } = await import('../../log/index.ts');
       const { serviceLogger } = await import('../service-logger.ts');
       const { startRegistrar } = await import('../../actors/registrar/index.ts');
@@ -22,6 +27,9 @@ export const registerRegistrar = (program: Command, ctx: CliContext): void => {
           stream: g.stream,
           root: g.root,
           read: { onHeal: (h) => logger.warn({ ...h }, healLine(h)) },
+          ...(o.replicas === undefined
+            ? {}
+            : { replicas: parseInteger(o.replicas, '--replicas', { min: 1, max: 5 }) }),
         });
         const registrar = await startRegistrar({
           log,

@@ -1,3 +1,4 @@
+import { join, resolve } from 'node:path';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Command } from 'commander';
 import type { Dispatcher } from '../../actors/dispatcher/dispatcher.ts';
@@ -7,6 +8,8 @@ import { DEFAULT_NATS_URL } from '../cli-context.ts';
 import type { CliContext } from '../cli-context.ts';
 import { errorMessage } from '../error-message.ts';
 import { collect, parseInteger, parseList } from '../parse-options.ts';
+import { InvalidInputError } from '../../events/errors.ts';
+import type { startNatsCluster } from '../../infra/nats-cluster.ts';
 import { stopSignals } from '../stop-signals.ts';
 import { healLine } from '../../log/heal-line.ts';
 import { Readiness, startHealthServer } from '../health-server.ts';
@@ -22,6 +25,23 @@ type UpOptions = {
   secure?: boolean;
   workerTtl: string;
   healthPort?: string;
+  cluster?: string;
+  replicas?: string;
+};
+
+/** Starts `size` clustered nats-servers under `<dataDir>/cluster`, as `fleet up` uses NATS. */
+const startCluster = async (
+  ctx: CliContext,
+  start: typeof startNatsCluster,
+  size: number,
+  dataDir: string,
+) => {
+  const storeDir = join(resolve(dataDir), 'cluster');
+  // Ctrl-C reaches only this process, which then stops its actors before the servers.
+  const cluster = await start({ size, dataDir: storeDir, detached: true });
+  for (const n of cluster.nodes)
+    ctx.warn(`nats: cluster node ${n.name} at ${n.url}, JetStream data in ${n.storeDir}`);
+  return { url: cluster.url, embedded: true, stop: () => cluster.stop() };
 };
 
 /** `fleet up`: NATS (embedded unless given), the stream, the registrar and pool dispatchers. */
@@ -43,6 +63,14 @@ export const registerUp = (program: Command, ctx: CliContext): void => {
     )
     .option('--worker-ttl <duration>', 'lifetime of workers’ credentials, with --secure', '1h')
     .option(
+      '--cluster <n>',
+      'run n nats-servers clustered on 127.0.0.1 (stores in <data-dir>/cluster) instead of one',
+    )
+    .option(
+      '--replicas <n>',
+      'servers holding the stream and buckets (default: the --cluster size, else 1)',
+    )
+    .option(
       '--health-port <port>',
       'serve GET /healthz on 127.0.0.1:<port>: 200 once every dispatcher is ready, 503 before',
     )
@@ -51,6 +79,7 @@ export const registerUp = (program: Command, ctx: CliContext): void => {
       const { EventLog } = await import('../../log/index.ts');
       const { startRegistrar } = await import('../../actors/registrar/index.ts');
       const { ensureNats } = await import('../../infra/embedded-nats.ts');
+      const { startNatsCluster } = await import('../../infra/nats-cluster.ts');
       const { prepareSecure } = await import('../../security/secure-setup.ts');
       const { poolName, startPoolDispatcher } = await import('../start-pool-dispatcher.ts');
       const { serviceLogger } = await import('../service-logger.ts');
@@ -65,17 +94,31 @@ export const registerUp = (program: Command, ctx: CliContext): void => {
               workerTtlMs: parseDuration(o.workerTtl, '--worker-ttl'),
             })
           : undefined;
+      const clusterSize =
+        o.cluster === undefined ? undefined : parseInteger(o.cluster, '--cluster', { min: 1 });
+      const replicas =
+        o.replicas === undefined
+          ? clusterSize
+          : parseInteger(o.replicas, '--replicas', { min: 1, max: 5 });
+      if (clusterSize !== undefined && (secure !== undefined || g.natsGiven !== undefined))
+        throw new InvalidInputError(
+          '--cluster',
+          '--cluster starts its own servers: not with --secure, --nats or NATS_URL',
+        );
       const signals = stopSignals(ctx.io);
-      const nats = await ensureNats({
-        ...secure?.nats,
-        url: g.natsGiven ?? '',
-        dataDir: o.dataDir,
-        // Ctrl-C reaches only this process, which then stops its actors before the server.
-        detached: true,
-        log: (line) => {
-          logger.info(line);
-        },
-      });
+      const nats =
+        clusterSize === undefined
+          ? await ensureNats({
+              ...secure?.nats,
+              url: g.natsGiven ?? '',
+              dataDir: o.dataDir,
+              // Ctrl-C reaches only this process, which then stops its actors before the server.
+              detached: true,
+              log: (line) => {
+                logger.info(line);
+              },
+            })
+          : await startCluster(ctx, startNatsCluster, clusterSize, o.dataDir);
       let nc: NatsConnection | undefined;
       let registrar: Registrar | undefined;
       const dispatchers: Dispatcher[] = [];
@@ -99,6 +142,7 @@ export const registerUp = (program: Command, ctx: CliContext): void => {
         const log = await EventLog.open(nc, {
           ...deployment,
           read: { onHeal: (h) => logger.warn({ ...h }, healLine(h)) },
+          ...(replicas === undefined ? {} : { replicas }),
         });
         registrar = await startRegistrar({
           log,
@@ -144,7 +188,9 @@ export const registerUp = (program: Command, ctx: CliContext): void => {
         for (const pool of pools)
           dispatchers.push(await startPoolDispatcher(ctx, dispatcherLog, pool, {}, readiness));
         ctx.print(`fleet is up on ${nats.url}${nats.embedded ? ' (embedded NATS)' : ''}`);
-        ctx.print(`  stream ${g.stream}, subjects ${g.root}.>`);
+        ctx.print(
+          `  stream ${g.stream}, subjects ${g.root}.>, ${log.replicas} replica${log.replicas === 1 ? '' : 's'}`,
+        );
         ctx.print('  registrar: enrolling workers');
         ctx.print(`  dispatchers: ${pools.join(', ')}`);
         for (const line of secure?.describe() ?? []) ctx.print(`  ${line}`);

@@ -20,6 +20,7 @@ interface WorkerOptions {
   exec: string;
   timeout?: string;
   heartbeat: string;
+  claimWait: string;
 }
 
 /**
@@ -116,6 +117,12 @@ export const registerWorker = (program: Command, ctx: CliContext): void => {
     )
     .option('--timeout <duration>', 'kill the command after this long (default: the lease)')
     .option('--heartbeat <duration>', 'heartbeat period; match the dispatcher', '1s')
+    .option(
+      '--claim-wait <duration>',
+      'longest a claim waits at the dispatcher for work (at most 60s); also how long a claim ' +
+        'held by a dispatcher that died can keep this worker waiting',
+      '10s',
+    )
     .action(async (o: WorkerOptions, cmd: Command) => {
       const { createWorker, execHandler } = await import('../../actors/worker/index.ts');
       const { Runtime } = await import('../../events/index.ts');
@@ -139,6 +146,7 @@ export const registerWorker = (program: Command, ctx: CliContext): void => {
       const labels = parseLabels(o.label);
       const capacity = parseInteger(o.capacity, '--capacity', { min: 1 });
       const heartbeatMs = parseDuration(o.heartbeat, '--heartbeat');
+      const claimWaitMs = parseDuration(o.claimWait, '--claim-wait');
       const timeoutMs = o.timeout === undefined ? undefined : parseDuration(o.timeout, '--timeout');
       const g = ctx.globals(cmd);
       // Secure: these are the shared enrollment credentials; the worker works on its own.
@@ -156,6 +164,7 @@ export const registerWorker = (program: Command, ctx: CliContext): void => {
           runtime: runtime.data,
           capacity,
           heartbeatMs,
+          claimWaitMs,
           root: g.root,
           handler: execHandler({
             command: o.exec,

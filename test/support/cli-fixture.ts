@@ -3,6 +3,7 @@ import { runCaptured } from '../../cli/run-captured.ts';
 import type { CapturedRun } from '../../cli/run-captured.ts';
 import { snapshotBucket } from '../../cli/snapshot-bucket.ts';
 import { projectionBucket } from '../../projections/index.ts';
+import { leaseBucket } from '../../events/index.ts';
 import { fleetFixture } from './fleet-fixture.ts';
 import type { FleetFixture } from './fleet-fixture.ts';
 
@@ -96,6 +97,7 @@ export const cliFixture = async (): Promise<CliFixture> => {
       for (const bucket of [
         snapshotBucket(stream, subjects.root),
         projectionBucket(stream, subjects.root),
+        leaseBucket(stream, subjects.root),
       ])
         await f.log.jsm.streams.delete(`KV_${bucket}`).catch(() => undefined);
       await f.close();
