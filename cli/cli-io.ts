@@ -10,7 +10,14 @@ export interface CliIo {
   readonly signal?: AbortSignal;
   /** Whether long-running commands listen to SIGINT and SIGTERM of this process. */
   readonly handleSignals: boolean;
+  /** Whether standard output is a terminal (`fleet top` redraws in place only then). */
+  readonly tty?: boolean;
+  /** Key presses, when standard input is a terminal (`fleet top` quits on `q`). */
+  readonly keys?: KeyInput;
 }
+
+/** A terminal's keyboard: a readable stream, put in raw mode while a command reads keys. */
+export type KeyInput = NodeJS.ReadableStream & { setRawMode?: (raw: boolean) => unknown };
 
 /** The real process: its streams, environment and signals. */
 export const processIo = (): CliIo => ({
@@ -18,4 +25,6 @@ export const processIo = (): CliIo => ({
   stderr: (text) => process.stderr.write(text),
   env: process.env,
   handleSignals: true,
+  tty: process.stdout.isTTY,
+  ...(process.stdin.isTTY ? { keys: process.stdin } : {}),
 });

@@ -1,4 +1,4 @@
-import type { CliIo } from './cli-io.ts';
+import type { CliIo, KeyInput } from './cli-io.ts';
 import { runCli } from './main.ts';
 
 /** A `fleet` command running in this process, its output captured. */
@@ -13,12 +13,19 @@ export interface CapturedRun {
 
 /**
  * Starts `fleet <argv>` in this process with captured output, no process signals and the given
- * environment (none by default); a long-running command stops when `signal` aborts. For tests
- * and for embedding the CLI.
+ * environment (none by default); a long-running command stops when `signal` aborts. `tty` and
+ * `keys` stand for a terminal. For tests and for embedding the CLI.
  */
 export const runCaptured = (
   argv: readonly string[],
-  options: { signal?: AbortSignal; env?: Record<string, string> } = {},
+  options: {
+    signal?: AbortSignal;
+    env?: Record<string, string>;
+    /** Act as if standard output were a terminal. */
+    tty?: boolean;
+    /** Key presses, as from a terminal's standard input. */
+    keys?: KeyInput;
+  } = {},
 ): CapturedRun => {
   let out = '';
   let err = '';
@@ -32,6 +39,8 @@ export const runCaptured = (
     env: options.env ?? {},
     handleSignals: false,
     ...(options.signal === undefined ? {} : { signal: options.signal }),
+    ...(options.tty === undefined ? {} : { tty: options.tty }),
+    ...(options.keys === undefined ? {} : { keys: options.keys }),
   };
   return { done: runCli(argv, io), stdout: () => out, stderr: () => err };
 };
