@@ -148,7 +148,15 @@ describe('fleet submit', () => {
   });
 
   it.each([
-    [['--label', 'gpu'], /^error \[invalid_input\]: --label "gpu": not a constraint; write k=v, /],
+    [
+      ['--label', 'gpu'],
+      /^error \[invalid_input\]: --label "gpu": not a constraint; a constraint is k=v, /,
+    ],
+    [
+      ['--require', 'vram => 40'],
+      /--require "vram => 40": "=>" is not an operator; a constraint is /,
+    ],
+    [['--require', 'gpu in a100, h100'], /"a100, h100" is not one value: .* a constraint is /],
     [['--require', 'vram>=lots'], /--require "vram>=lots": ">=" compares numbers/],
     [['--priority', 'high'], /--priority "high" must be a whole number/],
     [['--payload', '{oops'], /--payload: it is not JSON/],
