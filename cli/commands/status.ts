@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { CliContext } from '../cli-context.ts';
 import { parseDuration } from '../parse-duration.ts';
-import { printOutcome, waitAndPrint } from '../print-outcome.ts';
+import { followWaiting, printOutcome, standing, waitAndPrint } from '../print-outcome.ts';
 
 interface StatusOptions {
   project: string;
@@ -29,7 +29,8 @@ export const registerStatus = (program: Command, ctx: CliContext): void => {
         const ref = { project: o.project, pool: o.pool, taskId };
         const where = { root: g.root, stream: g.stream };
         if (o.wait === true) {
-          await waitAndPrint(ctx, () => awaitTask(nc, { ...ref, timeoutMs: waitMs }, where), {
+          const follow = { ...where, onWaiting: followWaiting(ctx) };
+          await waitAndPrint(ctx, () => awaitTask(nc, { ...ref, timeoutMs: waitMs }, follow), {
             json: o.json === true,
             extra: { taskId },
           });
@@ -44,8 +45,7 @@ export const registerStatus = (program: Command, ctx: CliContext): void => {
           return;
         }
         if (o.json === true) ctx.print(JSON.stringify(now));
-        else
-          ctx.print(`${now.status} after ${now.attempts} attempt${now.attempts === 1 ? '' : 's'}`);
+        else ctx.print(standing(now));
       });
     });
 };

@@ -4,7 +4,7 @@ import type { CliContext } from '../cli-context.ts';
 import { CONSTRAINT_FORMS } from '../constraint-forms.ts';
 import { parseDuration } from '../parse-duration.ts';
 import { collect, parseInteger, parsePayload, parseList } from '../parse-options.ts';
-import { waitAndPrint } from '../print-outcome.ts';
+import { followWaiting, waitAndPrint } from '../print-outcome.ts';
 
 interface SubmitOptions {
   project: string;
@@ -53,7 +53,7 @@ export const registerSubmit = (program: Command, ctx: CliContext): void => {
     .option('--timeout <duration>', 'lease of one attempt, e.g. 60s (default 60s)')
     .option('--payload <json>', "the task's input: inline JSON, or @file.json")
     .option('--id <taskId>', 'the task id (default a random UUID)')
-    .option('--wait', 'wait until the task ends and print its outcome')
+    .option('--wait', 'wait until the task ends and print its outcome (on stderr, why it waits)')
     .option('--wait-timeout <duration>', 'give up waiting after this long', '5m')
     .option('--json', 'print JSON')
     .action(async (o: SubmitOptions, cmd: Command) => {
@@ -93,7 +93,8 @@ export const registerSubmit = (program: Command, ctx: CliContext): void => {
         }
         if (o.json !== true) ctx.print(taskId);
         const ref = { project: o.project, pool: o.pool, taskId, timeoutMs: waitMs };
-        await waitAndPrint(ctx, () => awaitTask(nc, ref, { root: g.root, stream: g.stream }), {
+        const follow = { root: g.root, stream: g.stream, onWaiting: followWaiting(ctx) };
+        await waitAndPrint(ctx, () => awaitTask(nc, ref, follow), {
           json: o.json === true,
           extra: { taskId, seq },
         });

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { WaitingView } from '../../projections/index.ts';
+import { waitReasonText } from '../../domain/pool/wait-reason-text.ts';
 import type { HistogramView, ProjectionsSnapshot } from '../../projections/index.ts';
 import { boundedRead, DEFAULT_READ_WAIT, READ_WAIT_HELP } from '../bounded-read.ts';
 import type { CliContext } from '../cli-context.ts';
@@ -43,28 +43,6 @@ const ago = (ms: number | null): string => {
 const ms = (x: number | null) => (x === null ? '-' : x < 1000 ? `${x}ms` : ago(x));
 const quantiles = (h: HistogramView) => `p50 ${ms(h.p50Ms)}  p99 ${ms(h.p99Ms)}  (n=${h.count})`;
 
-const why = (w: WaitingView): string => {
-  const r = w.reason;
-  switch (r.kind) {
-    case 'no_workers':
-      return 'no active worker';
-    case 'unmet':
-      return `unmet ${r.unmet.kind}: ${r.unmet.detail}`;
-    case 'no_single_worker':
-      return `no one worker meets all of: ${r.unmet.map((u) => u.detail).join('; ')}`;
-    case 'workers_busy':
-      return `${r.eligibleWorkers} eligible, all busy`;
-    case 'awaiting_claim':
-      return `${r.freeWorkers} of ${r.eligibleWorkers} eligible free: starts at their next claim`;
-    case 'not_waiting':
-      return r.status;
-    default: {
-      const never: never = r;
-      return never;
-    }
-  }
-};
-
 /** One frame of `fleet top`: the essentials of a snapshot, as lines. */
 export const topFrame = (s: ProjectionsSnapshot, title: string): string[] => {
   const { fleet, costs, latency, rejections } = s;
@@ -104,7 +82,9 @@ export const topFrame = (s: ProjectionsSnapshot, title: string): string[] => {
       ),
     );
   for (const g of fleet.waiting.slice(0, ROWS))
-    lines.push(`  waiting: ${g.project}/${g.pool} ${g.queued} task(s), ${why(g)}`);
+    lines.push(
+      `  waiting: ${g.project}/${g.pool} ${g.queued} task(s), ${waitReasonText(g.reason)}`,
+    );
   lines.push('', 'COST PER TENANT');
   if (costs.byProject.length === 0) lines.push('  (no usage reported)');
   else
