@@ -89,7 +89,8 @@ export const buildProgram = (ctx: CliContext = new CliContext(processIo())): Com
 
 /**
  * Runs `fleet` with `argv` (the arguments after the program name) and returns the exit code:
- * 0 on success; 1 when a task waited for did not complete; 2 for errors, printed as
+ * 0 on success; 1 when a task waited for did not complete or what was named is not there
+ * (`not_found`); 2 for other errors, printed as
  * `error [code]: message` on stderr without a stack trace (set FLEET_DEBUG=1 for one when the
  * error is not one of Fleet's).
  */
@@ -111,8 +112,11 @@ export const runCli = async (argv: readonly string[], io: CliIo = processIo()): 
           )
         : undefined;
     if (denied !== undefined) ctx.warn(`error [${denied.code}]: ${denied.message}`);
-    else if (e instanceof FleetError) ctx.warn(`error [${e.code}]: ${e.message}`);
-    else {
+    else if (e instanceof FleetError) {
+      ctx.warn(`error [${e.code}]: ${e.message}`);
+      // Nothing there (an unknown task, no Fleet at the URL): an answer, not a failure to run.
+      if (e.code === 'not_found') return 1;
+    } else {
       ctx.warn(`error: ${e instanceof Error ? e.message : String(e)}`);
       if (io.env['FLEET_DEBUG'] !== undefined && e instanceof Error && e.stack !== undefined)
         ctx.warn(e.stack);

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
 import type { TaskInput } from '../../client/index.ts';
 import type { CliContext } from '../cli-context.ts';
@@ -22,6 +23,7 @@ interface SubmitOptions {
   wait?: boolean;
   waitTimeout: string;
   json?: boolean;
+  dispatcherCheck: boolean;
 }
 
 /** `fleet submit`: submits one task, and with `--wait` waits for its outcome. */
@@ -56,6 +58,10 @@ export const registerSubmit = (program: Command, ctx: CliContext): void => {
     .option('--wait', 'wait until the task ends and print its outcome (on stderr, why it waits)')
     .option('--wait-timeout <duration>', 'give up waiting after this long', '5m')
     .option('--json', 'print JSON')
+    .option(
+      '--no-dispatcher-check',
+      'store the task even when no dispatcher serves its pool now (default: refuse, exit 1)',
+    )
     .action(async (o: SubmitOptions, cmd: Command) => {
       const { awaitTask, submitTask } = await import('../../client/index.ts');
       const { parseConstraint } = await import('../parse-constraint.ts');
@@ -65,7 +71,7 @@ export const registerSubmit = (program: Command, ctx: CliContext): void => {
         ...(o.label ?? []).map((t) => parseConstraint(t, '--label')),
         ...(o.require ?? []).map((t) => parseConstraint(t, '--require')),
       ];
-      const input = {
+      let input = {
         project: o.project,
         pool: o.pool,
         requirements: {
@@ -86,6 +92,16 @@ export const registerSubmit = (program: Command, ctx: CliContext): void => {
       } as TaskInput;
       const waitMs = parseDuration(o.waitTimeout, '--wait-timeout');
       await ctx.withNats(cmd, async (nc, g) => {
+        // A pool nobody dispatches would keep the task queued forever: say so, store nothing.
+        if (o.dispatcherCheck) {
+          const { dispatcherServes } = await import('../dispatcher-check.ts');
+          const probe = o.id ?? randomUUID();
+          await dispatcherServes(nc, { project: o.project, pool: o.pool }, probe, {
+            root: g.root,
+            doing: 'nothing submitted (--no-dispatcher-check stores it anyway)',
+          });
+          input = { ...input, taskId: probe };
+        }
         const { taskId, seq } = await submitTask(nc, input, { root: g.root });
         if (o.wait !== true) {
           ctx.print(o.json === true ? JSON.stringify({ taskId, seq }) : taskId);
