@@ -133,18 +133,26 @@ describe('every fleet command connects to a secure server with --creds or NATS_C
   });
 
   it('lets the producer cancel in its project', async () => {
-    const r = await fleet([
+    const where = ['--project', 'health-prod', '--pool', 'gpu'];
+    // A model no worker serves: the task stays queued until cancelled.
+    const queued = await fleet([
       '--creds',
       producerCreds,
-      'cancel',
-      'job-never',
-      '--project',
-      'health-prod',
-      '--pool',
-      'gpu',
+      'submit',
+      ...where,
+      '--id',
+      'job-queued',
+      '--model',
+      'nobody-serves',
     ]);
+    expect(queued).toMatchObject({ code: 0, err: '' });
+    const r = await fleet(['--creds', producerCreds, 'cancel', 'job-queued', ...where]);
     expect(r.err).toBe('');
-    expect(r.out).toMatch(/^cancellation of task job-never stored \(seq \d+\)/);
+    expect(r.out).toMatch(/^cancellation of task job-queued stored \(seq \d+\)/);
+    // An id never submitted: nothing to cancel, exit 1.
+    const never = await fleet(['--creds', producerCreds, 'cancel', 'job-never', ...where]);
+    expect(never).toMatchObject({ code: 1, out: '' });
+    expect(never.err).toMatch(/^error \[not_found\]: no task job-never in project health-prod/);
   });
 
   it('takes the creds file from NATS_CREDS, and --creds over it', async () => {

@@ -96,9 +96,13 @@ export const registerSubmit = (program: Command, ctx: CliContext): void => {
         if (o.dispatcherCheck) {
           const { dispatcherServes } = await import('../dispatcher-check.ts');
           const probe = o.id ?? randomUUID();
+          const { RefusedError } = await import('../../events/index.ts');
           await dispatcherServes(nc, { project: o.project, pool: o.pool }, probe, {
             root: g.root,
             doing: 'nothing submitted (--no-dispatcher-check stores it anyway)',
+          }).catch((e: unknown) => {
+            // Credentials that may not ask may not store either: the submission says so.
+            if (!(e instanceof RefusedError && e.reason === 'permission_denied')) throw e;
           });
           input = { ...input, taskId: probe };
         }
