@@ -1,4 +1,5 @@
 import type { NatsConnection } from '@nats-io/transport-node';
+import type { CliContext, GlobalOptions } from './cli-context.ts';
 import type { EventLog } from '../log/index.ts';
 import { InvalidInputError, isId, isName, isReadable, NotFoundError } from '../events/index.ts';
 
@@ -85,17 +86,17 @@ export const locate = async (
 };
 
 /**
- * `locate`, on a connection: opens the log only when the id must be looked up (a producer that
- * passes `--project` and `--pool` never reads the stream).
+ * `locate`, on a connection: opens the log (never creating it) only when the id must be looked
+ * up — a producer that passes `--project` and `--pool` never reads the stream.
  */
 export const locateOn = async (
+  ctx: CliContext,
   nc: NatsConnection,
-  where: { readonly root: string; readonly stream: string },
+  g: GlobalOptions,
   sought: Sought,
   given: { readonly project?: string | undefined; readonly pool?: string | undefined },
 ): Promise<Place> => {
   if (given.project !== undefined && given.pool !== undefined)
     return { project: given.project, pool: given.pool };
-  const { EventLog } = await import('../log/index.ts');
-  return locate(await EventLog.open(nc, where), sought, given);
+  return locate(await ctx.openLog(nc, g), sought, given);
 };

@@ -53,12 +53,21 @@ export const buildProgram = (ctx: CliContext = new CliContext(processIo())): Com
         'on NATS JetStream.',
     )
     .version(version())
-    .option('--nats <url>', `NATS server URL (default: $NATS_URL, else ${DEFAULT_NATS_URL})`)
+    .option(
+      '--nats <url>',
+      `NATS server URL (default: $NATS_URL, else the context, else ${DEFAULT_NATS_URL})`,
+    )
     .option('--root <root>', 'subject root of the deployment', DEFAULT_ROOT)
     .option('--stream <name>', 'JetStream stream holding the log', DEFAULT_STREAM)
     .option(
       '--creds <file>',
-      'NATS user credentials (.creds) to connect with, for a secure server (default: $NATS_CREDS)',
+      'NATS user credentials (.creds) to connect with, for a secure server (default: ' +
+        '$NATS_CREDS, else the context’s)',
+    )
+    .option(
+      '--context <file>',
+      'the context fleet up wrote (URL, creds path, root, stream) to use when neither --nats ' +
+        'nor NATS_URL is given (default: $FLEET_HOME/context.json, else ~/.fleet/context.json)',
     )
     .hook('preAction', (_program, action) => {
       ctx.useGlobals(action);

@@ -207,6 +207,6 @@ describe('fleet submit', () => {
   it('reports an unreachable server as unavailable (exit 2)', async () => {
     const r = runCaptured(['--nats', 'nats://127.0.0.1:1', 'submit', ...task]);
     expect(await r.done).toBe(2);
-    expect(r.stderr()).toBe('error [unavailable]: cannot connect to NATS at nats://127.0.0.1:1\n');
+    expect(r.stderr()).toBe('error [unavailable]: cannot reach NATS at nats://127.0.0.1:1\n');
   });
 });

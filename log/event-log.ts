@@ -15,6 +15,7 @@ import {
   refusalSubject,
   streamConfig,
   subjects,
+  NotFoundError,
   UnavailableError,
 } from '../events/index.ts';
 import type { FleetEventInput, LogEntry, Subjects } from '../events/index.ts';
@@ -32,6 +33,11 @@ export interface LogLocation {
    * why a read paused.
    */
   readonly read?: ReadOptions;
+  /**
+   * Whether `open` creates the stream when it is missing (default true). A reader passes
+   * false: it must never make a deployment appear where there was none.
+   */
+  readonly create?: boolean;
 }
 
 const logHeal = (heal: Heal): void => {
@@ -109,7 +115,10 @@ export class EventLog {
     this.readOptions = { onHeal: logHeal, ...location.read };
   }
 
-  /** Opens the log, creating the stream when it does not exist yet. */
+  /**
+   * Opens the log, creating the stream when it does not exist yet — unless `location.create` is
+   * false: then `NotFoundError`.
+   */
   static async open(nc: NatsConnection, location: LogLocation = {}): Promise<EventLog> {
     const jsm = await jetstreamManager(nc);
     const log = new EventLog(nc, jsm, location);
@@ -120,6 +129,8 @@ export class EventLog {
     } catch (cause) {
       if (!(cause instanceof JetStreamApiError) || cause.code !== JetStreamApiCodes.StreamNotFound)
         throw new UnavailableError(`cannot reach stream ${log.stream}`, { cause });
+      if (location.create === false)
+        throw new NotFoundError(`no stream ${log.stream} on this server`, { cause });
       await jsm.streams.add(config);
       return log;
     }

@@ -334,6 +334,6 @@ describe('every fleet command connects to a secure server with --creds or NATS_C
     // And without any creds, the secure server is not reachable at all.
     const none = await fleet(status('health-prod'));
     expect(none.code).toBe(2);
-    expect(none.err).toMatch(/^error \[unavailable\]: cannot connect to NATS/);
+    expect(none.err).toMatch(/^error \[unavailable\]: cannot reach NATS/);
   });
 });

@@ -24,7 +24,7 @@ export const registerCancel = (program: Command, ctx: CliContext): void => {
         const { dispatcherServes } = await import('../dispatcher-check.ts');
         const { locateOn } = await import('../locate.ts');
         await ctx.withNats(cmd, async (nc, g) => {
-          const place = await locateOn(nc, g, { task: taskId }, o);
+          const place = await locateOn(ctx, nc, g, { task: taskId }, o);
           const doing = 'nothing cancelled';
           const now = await dispatcherServes(nc, place, taskId, { root: g.root, doing });
           if (now.status === 'unknown')

@@ -33,7 +33,7 @@ export const registerStatus = (program: Command, ctx: CliContext): void => {
       const waitMs = parseDuration(o.waitTimeout, '--wait-timeout');
       await ctx.withNats(cmd, async (nc, g) => {
         const where = { root: g.root, stream: g.stream };
-        const place = await locateOn(nc, where, { task: taskId }, o);
+        const place = await locateOn(ctx, nc, g, { task: taskId }, o);
         const ref = { ...place, taskId };
         const now = await dispatcherServes(nc, place, taskId, {
           root: g.root,

@@ -147,7 +147,7 @@ export const registerTop = (program: Command, ctx: CliContext): void => {
     .option('--prices <file>', 'price table JSON for tokens reported without a cost')
     .option('--wait <duration>', READ_WAIT_HELP, DEFAULT_READ_WAIT)
     .action(async (o: TopOptions, cmd: Command) => {
-      const { EventLog } = await import('../../log/index.ts');
+      const { readerCheckpoints } = await import('../reader-checkpoints.ts');
       const { DEFAULT_PRICE_TABLE, loadPriceTable, startProjections } =
         await import('../../projections/index.ts');
       const scope = scopeOf(o.project);
@@ -160,10 +160,11 @@ export const registerTop = (program: Command, ctx: CliContext): void => {
       const signals = once ? undefined : stopSignals(ctx.io);
       const nc = await ctx.connect(g.nats, { longLived: !once, name: 'fleet-top' });
       try {
-        const log = await EventLog.open(nc, { stream: g.stream, root: g.root });
+        const log = await ctx.openLog(nc, g);
         const projections = await startProjections({
           log,
           priceTable,
+          ...(await readerCheckpoints(log)),
           ...boundedRead(ctx, o.wait, signals?.aborted),
           onError: (e) => {
             if (!once) ctx.warn(`top: ${errorMessage(e)}`);
