@@ -83,6 +83,13 @@ describe('the context of fleet up', () => {
       other,
       JSON.stringify({ ...base, url: 'nats://127.0.0.1:1', pid: process.pid }),
     );
+    // A live context file too, which --context beats.
+    const file = join(home, 'context.json');
+    await writeFile(file, JSON.stringify({ ...base, url: 'nats://127.0.0.1:2', pid: process.pid }));
+    const fromFile = await run(['workers', 'list']);
+    expect(fromFile.err).toBe(
+      `error [unavailable]: cannot reach NATS at nats://127.0.0.1:2 (from the context in ${file})\n`,
+    );
     const r = await run(['--context', other, 'workers', 'list']);
     expect(r.code).toBe(2);
     expect(r.err).toBe(
