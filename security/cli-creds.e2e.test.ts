@@ -44,8 +44,8 @@ describe('every fleet command connects to a secure server with --creds or NATS_C
     const run = runCaptured([...globals(), ...args], { env });
     return run.done.then((code) => ({ code, out: run.stdout(), err: run.stderr() }));
   };
-  const start = (args: string[]) => {
-    const run = runCaptured([...globals(), ...args], { signal: stop.signal });
+  const start = (args: string[], env: Record<string, string> = {}) => {
+    const run = runCaptured([...globals(), ...args], { signal: stop.signal, env });
     running.push(run);
     return run;
   };
@@ -59,10 +59,24 @@ describe('every fleet command connects to a secure server with --creds or NATS_C
   ];
 
   it('runs the control plane, and a worker enrolled on the enrollment creds works on its own', async () => {
-    const up = start(['up', '--secure', '--data-dir', dataDir, '--pools', 'gpu', '--no-hud']);
+    const up = start(['up', '--secure', '--data-dir', dataDir, '--pools', 'gpu', '--no-hud'], {
+      FLEET_HOME: tmp,
+    });
     await expect.poll(() => up.stdout(), { timeout: 15_000 }).toMatch(/next: fleet/);
-    // What `up` tells the operator to run next carries the operator's creds.
-    expect(up.stdout()).toContain(`--creds ${fx.auth.credsPath('admin')} keys create`);
+    // The context names the operator's creds file (a path, no secret): the next command needs
+    // neither --nats nor --creds.
+    const context = await readFile(join(tmp, 'context.json'), 'utf8');
+    expect(JSON.parse(context)).toMatchObject({
+      url: fx.server.url,
+      creds: fx.auth.credsPath('admin'),
+    });
+    expect(context).not.toMatch(/SEED|NKEY|-----BEGIN/);
+    expect(up.stdout()).toContain('next: fleet keys create');
+    const viaContext = runCaptured(['keys', 'list', '--project', 'health-prod'], {
+      env: { FLEET_HOME: tmp },
+    });
+    expect(await viaContext.done).toBe(0);
+    expect(viaContext.stderr()).toBe('');
 
     // An operator tool on the admin creds: a one-shot command with the JetStream API.
     const key = await fleet([
