@@ -18,6 +18,11 @@ export const DEFAULT_NATS_URL = 'nats://127.0.0.1:4222';
 
 /** Commands that make the context rather than use one. */
 const MAKES_CONTEXT = new Set(['up']);
+/**
+ * Commands that never take the context's creds (the operator's): a worker, an untrusted party,
+ * connects on its own (`--creds` with the enrollment creds), never silently as the operator.
+ */
+const OWN_CREDS = new Set(['worker']);
 
 /** The options every command accepts. */
 export interface GlobalOptions {
@@ -109,7 +114,7 @@ export class CliContext {
         ? { path: o.creds, option: '--creds' }
         : credsEnv !== undefined && credsEnv !== ''
           ? { path: credsEnv, option: 'NATS_CREDS' }
-          : context?.creds === undefined
+          : context?.creds === undefined || OWN_CREDS.has(cmd.name())
             ? undefined
             : { path: context.creds, option: 'the context' };
     return {
