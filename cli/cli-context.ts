@@ -2,34 +2,56 @@ import type * as Nats from '@nats-io/transport-node';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Command } from 'commander';
 import type { EventLog } from '../log/index.ts';
-import { RefusedError, UnavailableError } from '../events/errors.ts';
+import { NotFoundError, RefusedError, UnavailableError } from '../events/errors.ts';
 import { DEFAULT_ROOT, DEFAULT_STREAM } from '../events/names.ts';
 import type { UserCredentials } from '../security/user-credentials.ts';
 import type { CliIo } from './cli-io.ts';
+import { contextFile, readChosenContext, readContext } from './fleet-context.ts';
+import type { FleetContext } from './fleet-context.ts';
 
 // Every command's module loads this one, and `fleet --help` loads every command's module: the
 // NATS client, the event log and the credentials reader are imported when first used, so that
 // the help (and a command that fails its option checks) starts without them.
 
-/** The URL used when neither `--nats` nor `NATS_URL` says otherwise. */
+/** The URL used when neither `--nats`, `NATS_URL` nor a context says otherwise. */
 export const DEFAULT_NATS_URL = 'nats://127.0.0.1:4222';
+
+/** Commands that make the context rather than use one. */
+const MAKES_CONTEXT = new Set(['up']);
+/**
+ * Commands that never take the context's creds (the operator's): a worker, an untrusted party,
+ * connects on its own (`--creds` with the enrollment creds), never silently as the operator.
+ */
+const OWN_CREDS = new Set(['worker']);
 
 /** The options every command accepts. */
 export interface GlobalOptions {
-  /** The NATS URL to use: `--nats`, else `NATS_URL`, else the default. */
+  /**
+   * The NATS URL to use: `--nats`, else `NATS_URL`, else the context (`--context`, else the
+   * context file `fleet up` wrote), else the default.
+   */
   readonly nats: string;
+  /** Which of those chose it, for messages: `--nats`, `NATS_URL`, a context file, `default`. */
+  readonly natsFrom: string;
   /** The URL the user chose (`--nats` or `NATS_URL`), if any. */
   readonly natsGiven: string | undefined;
+  /** The subject root: `--root`, else the context's, else the default. */
   readonly root: string;
+  /** The stream: `--stream`, else the context's, else the default. */
   readonly stream: string;
-  /** The `.creds` file connections authenticate with: `--creds`, else `NATS_CREDS`; else none. */
+  /**
+   * The `.creds` file connections authenticate with: `--creds`, else `NATS_CREDS`, else the
+   * context's (when the URL is the context's); else none.
+   */
   readonly creds: CredsChoice | undefined;
+  /** The context in use, when the URL came from one. */
+  readonly context: FleetContext | undefined;
 }
 
 /** A `.creds` file chosen for the connections, and which option chose it (for messages). */
 export interface CredsChoice {
   readonly path: string;
-  readonly option: '--creds' | 'NATS_CREDS';
+  readonly option: '--creds' | 'NATS_CREDS' | 'the context';
 }
 
 /** Whether `error`, or its cause, is the server refusing the credentials. */
@@ -48,6 +70,10 @@ export class CliContext {
   #creds: CredsChoice | undefined;
   /** Its credentials, read once. */
   #credentials: Promise<UserCredentials> | undefined;
+  /** Whether a stale context file was said already. */
+  #warnedStale = false;
+  /** Where the URL of the command being run came from, for the message when it is not there. */
+  #natsFrom = '';
 
   constructor(readonly io: CliIo) {}
 
@@ -68,23 +94,67 @@ export class CliContext {
       root?: string;
       stream?: string;
       creds?: string;
+      context?: string;
     }>();
     const env = this.io.env['NATS_URL'];
-    const natsGiven = o.nats ?? (env === undefined || env === '' ? undefined : env);
+    const fromEnv = env === undefined || env === '' ? undefined : env;
+    const natsGiven = o.nats ?? fromEnv;
+    const found =
+      natsGiven === undefined && !MAKES_CONTEXT.has(cmd.name())
+        ? this.#context(o.context)
+        : undefined;
+    const context = found?.context;
+    // An option the user typed beats the context; its default does not.
+    let program = cmd;
+    while (program.parent !== null) program = program.parent;
+    const typed = (name: string) => program.getOptionValueSource(name) === 'cli';
     const credsEnv = this.io.env['NATS_CREDS'];
     const creds: CredsChoice | undefined =
       o.creds !== undefined
         ? { path: o.creds, option: '--creds' }
-        : credsEnv === undefined || credsEnv === ''
-          ? undefined
-          : { path: credsEnv, option: 'NATS_CREDS' };
+        : credsEnv !== undefined && credsEnv !== ''
+          ? { path: credsEnv, option: 'NATS_CREDS' }
+          : context?.creds === undefined || OWN_CREDS.has(cmd.name())
+            ? undefined
+            : { path: context.creds, option: 'the context' };
     return {
-      nats: natsGiven ?? DEFAULT_NATS_URL,
+      nats: natsGiven ?? context?.url ?? DEFAULT_NATS_URL,
+      natsFrom:
+        o.nats !== undefined
+          ? '--nats'
+          : fromEnv !== undefined
+            ? 'NATS_URL'
+            : found === undefined
+              ? 'the default'
+              : `the context in ${found.file}`,
       natsGiven,
-      root: o.root ?? DEFAULT_ROOT,
-      stream: o.stream ?? DEFAULT_STREAM,
+      root: (typed('root') ? o.root : context?.root) ?? o.root ?? DEFAULT_ROOT,
+      stream: (typed('stream') ? o.stream : context?.stream) ?? o.stream ?? DEFAULT_STREAM,
       creds,
+      context,
     };
+  }
+
+  /**
+   * The context to use: the file named by `--context` (which must be live), else the context
+   * file of `fleet up` when there is a live one; a stale one is said once, then ignored.
+   */
+  #context(chosen: string | undefined): { file: string; context: FleetContext } | undefined {
+    if (chosen !== undefined) return { file: chosen, context: readChosenContext(chosen) };
+    const file = contextFile(this.io.env);
+    if (file === undefined) return undefined;
+    const r = readContext(file);
+    if (r.ok) return { file, context: r.context };
+    if (r.why !== 'missing' && !this.#warnedStale) {
+      this.#warnedStale = true;
+      this.warn(
+        `fleet: ignoring the context in ${file}: ` +
+          (r.why === 'stale'
+            ? `the fleet up that wrote it (pid ${r.pid ?? '?'}) is not running`
+            : 'not a Fleet context'),
+      );
+    }
+    return undefined;
   }
 
   /**
@@ -93,7 +163,9 @@ export class CliContext {
    * before each command's action, so no command can forget them.
    */
   useGlobals(cmd: Command): void {
-    const creds = this.globals(cmd).creds;
+    const g = this.globals(cmd);
+    this.#natsFrom = g.natsFrom;
+    const creds = g.creds;
     if (creds?.path !== this.#creds?.path) this.#credentials = undefined;
     this.#creds = creds;
   }
@@ -149,7 +221,8 @@ export class CliContext {
           { cause },
         );
       }
-      throw new UnavailableError(`cannot connect to NATS at ${url}`, { cause });
+      const from = this.#natsFrom.startsWith('the context') ? ` (from ${this.#natsFrom})` : '';
+      throw new UnavailableError(`cannot reach NATS at ${url}${from}`, { cause });
     }
   }
 
@@ -167,11 +240,40 @@ export class CliContext {
     }
   }
 
-  /** Runs `fn` with the event log (the stream is created when missing), closing it after. */
-  withLog<T>(cmd: Command, fn: (log: EventLog, g: GlobalOptions) => Promise<T>): Promise<T> {
-    return this.withNats(cmd, async (nc, g) => {
-      const { EventLog } = await import('../log/index.ts');
-      return fn(await EventLog.open(nc, { stream: g.stream, root: g.root }), g);
-    });
+  /**
+   * Runs `fn` with the event log, closing it after. A command that writes (`write: true`)
+   * creates the stream when missing; one that reads never does, and says there is no Fleet.
+   */
+  withLog<T>(
+    cmd: Command,
+    fn: (log: EventLog, g: GlobalOptions) => Promise<T>,
+    options: { readonly write: boolean } = { write: false },
+  ): Promise<T> {
+    return this.withNats(cmd, async (nc, g) =>
+      fn(await this.openLog(nc, g, { create: options.write }), g),
+    );
+  }
+
+  /**
+   * Opens the event log of `g` on `nc`. Unless `create`, a missing stream is
+   * `NotFoundError('no Fleet at <url>')`: a reader never makes a deployment appear.
+   */
+  async openLog(
+    nc: NatsConnection,
+    g: Pick<GlobalOptions, 'nats' | 'root' | 'stream'>,
+    options: { readonly create?: boolean } = {},
+  ): Promise<EventLog> {
+    const { EventLog } = await import('../log/index.ts');
+    const create = options.create ?? false;
+    try {
+      return await EventLog.open(nc, { stream: g.stream, root: g.root, create });
+    } catch (e) {
+      if (!(e instanceof NotFoundError)) throw e;
+      throw new NotFoundError(
+        `no Fleet at ${g.nats} (no stream ${g.stream}; start one with fleet up, or point ` +
+          '--nats, NATS_URL or --context at one)',
+        { cause: e },
+      );
+    }
   }
 }

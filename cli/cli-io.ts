@@ -14,7 +14,14 @@ export interface CliIo {
   readonly handleSignals: boolean;
   /** Standard input (`fleet submit --file -`); none when absent. */
   readonly stdin?: () => Readable;
+  /** Whether standard output is a terminal (`fleet top` redraws in place only then). */
+  readonly tty?: boolean;
+  /** Key presses, when standard input is a terminal (`fleet top` quits on `q`). */
+  readonly keys?: KeyInput;
 }
+
+/** A terminal's keyboard: a readable stream, put in raw mode while a command reads keys. */
+export type KeyInput = NodeJS.ReadableStream & { setRawMode?: (raw: boolean) => unknown };
 
 /** The real process: its streams, environment and signals. */
 export const processIo = (): CliIo => ({
@@ -23,4 +30,6 @@ export const processIo = (): CliIo => ({
   env: process.env,
   handleSignals: true,
   stdin: () => process.stdin,
+  tty: process.stdout.isTTY,
+  ...(process.stdin.isTTY ? { keys: process.stdin } : {}),
 });

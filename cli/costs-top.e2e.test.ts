@@ -1,4 +1,5 @@
 import { writeFile } from 'node:fs/promises';
+import { PassThrough } from 'node:stream';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -119,12 +120,37 @@ describe('fleet top', () => {
     expect(fin.out).toMatch(/WORKERS {2}idle 1 /);
   });
 
-  it('redraws in place until stopped', async () => {
+  it('prints one block per refresh, without terminal codes, when not on a terminal', async () => {
     await history();
     const r = await cli.start(['top', '--interval', '100ms']);
     await expect
-      .poll(() => r.stdout().split('\x1b[H\x1b[2J').length, { timeout: 10_000 })
+      .poll(() => r.stdout().match(/^fleet top /gm)?.length ?? 0, { timeout: 10_000 })
       .toBeGreaterThan(2);
     expect(await r.stop()).toBe(0);
+    expect(r.stdout()).not.toContain('\x1b');
+    // Each block whole, once: the title, then every section once.
+    for (const block of r
+      .stdout()
+      .trimEnd()
+      .split(/\n\n(?=fleet top )/))
+      expect(block.match(/^(WORKERS|TASKS|REJECTIONS) /gm)).toHaveLength(3);
+  });
+
+  it('redraws in place on a terminal, and quits on q', async () => {
+    await history();
+    const keys = new PassThrough();
+    const r = await cli.start(['top', '--interval', '100ms'], {
+      terminal: { tty: true, keys },
+      ready: /WORKERS/,
+    });
+    await expect
+      .poll(() => r.stdout().split('\x1b[H').length, { timeout: 10_000 })
+      .toBeGreaterThan(2);
+    keys.write('q');
+    expect(await r.done).toBe(0);
+    // The alternate screen, entered once and left on quitting, cursor shown again.
+    expect(r.stdout().startsWith('\x1b[?1049h')).toBe(true);
+    expect(r.stdout().endsWith('\x1b[?25h\x1b[?1049l')).toBe(true);
+    expect(r.stdout()).not.toContain('\x1b[2J');
   });
 });

@@ -10,7 +10,7 @@ export type { CapturedRun } from './run-captured.ts';
 export { CliContext, DEFAULT_NATS_URL } from './cli-context.ts';
 export type { CredsChoice, GlobalOptions } from './cli-context.ts';
 export { processIo } from './cli-io.ts';
-export type { CliIo } from './cli-io.ts';
+export type { CliIo, KeyInput } from './cli-io.ts';
 export { parseDuration } from './parse-duration.ts';
 export { parseConstraint, CONSTRAINT_FORMS } from './parse-constraint.ts';
 export { collect, parseInteger, parseList, parsePayload, parseWeights } from './parse-options.ts';

@@ -57,12 +57,21 @@ export const buildProgram = (ctx: CliContext = new CliContext(processIo())): Com
         'on NATS JetStream.',
     )
     .version(version())
-    .option('--nats <url>', `NATS server URL (default: $NATS_URL, else ${DEFAULT_NATS_URL})`)
+    .option(
+      '--nats <url>',
+      `NATS server URL (default: $NATS_URL, else the context, else ${DEFAULT_NATS_URL})`,
+    )
     .option('--root <root>', 'subject root of the deployment', DEFAULT_ROOT)
     .option('--stream <name>', 'JetStream stream holding the log', DEFAULT_STREAM)
     .option(
       '--creds <file>',
-      'NATS user credentials (.creds) to connect with, for a secure server (default: $NATS_CREDS)',
+      'NATS user credentials (.creds) to connect with, for a secure server (default: ' +
+        '$NATS_CREDS, else the context’s)',
+    )
+    .option(
+      '--context <file>',
+      'the context fleet up wrote (URL, creds path, root, stream) to use when neither --nats ' +
+        'nor NATS_URL is given (default: $FLEET_HOME/context.json, else ~/.fleet/context.json)',
     )
     .hook('preAction', (_program, action) => {
       ctx.useGlobals(action);
@@ -97,7 +106,8 @@ export const buildProgram = (ctx: CliContext = new CliContext(processIo())): Com
 
 /**
  * Runs `fleet` with `argv` (the arguments after the program name) and returns the exit code:
- * 0 on success; 1 when a task waited for did not complete; 2 for errors, printed as
+ * 0 on success; 1 when a task waited for did not complete or what was named is not there
+ * (`not_found`); 2 for other errors, printed as
  * `error [code]: message` on stderr without a stack trace (set FLEET_DEBUG=1 for one when the
  * error is not one of Fleet's).
  */
@@ -119,8 +129,11 @@ export const runCli = async (argv: readonly string[], io: CliIo = processIo()): 
           )
         : undefined;
     if (denied !== undefined) ctx.warn(`error [${denied.code}]: ${denied.message}`);
-    else if (e instanceof FleetError) ctx.warn(`error [${e.code}]: ${e.message}`);
-    else {
+    else if (e instanceof FleetError) {
+      ctx.warn(`error [${e.code}]: ${e.message}`);
+      // Nothing there (an unknown task, no Fleet at the URL): an answer, not a failure to run.
+      if (e.code === 'not_found') return 1;
+    } else {
       ctx.warn(`error: ${e instanceof Error ? e.message : String(e)}`);
       if (io.env['FLEET_DEBUG'] !== undefined && e instanceof Error && e.stack !== undefined)
         ctx.warn(e.stack);

@@ -21,7 +21,15 @@ describe('parseConstraint', () => {
   });
 
   it.each([
-    ['gpu', /not a constraint; write k=v/],
+    ['gpu', /not a constraint; a constraint is k=v, k!=v, k>=n/],
+    ['vram => 40', /"=>" is not an operator; a constraint is k=v/],
+    ['vram=>40', /"=>" is not an operator/],
+    ['vram =< 40', /"=<" is not an operator/],
+    ['vram == >40', /"==>" is not an operator/],
+    ['gpu in a100, h100', /"a100, h100" is not one value: separate a list's values with \|/],
+    ['gpu in a100 h100|l4', /"a100 h100" is not one value/],
+    ['gpu=a100,h100', /"a100,h100" is not one value \(for any of several, write "k in a\|b"\)/],
+    ['gpu!=a100 h100', /is not one value/],
     ['=a100', /not a constraint/],
     ['gpu=', /no value after "="/],
     ['vram>=lots', /">=" compares numbers, and "lots" is not one/],
@@ -38,5 +46,7 @@ describe('parseConstraint', () => {
     expect(error).toMatchObject({ code: 'invalid_input', path: '--label' });
     expect((error as Error).message).toMatch(/^--label "/);
     expect((error as Error).message).toMatch(why);
+    // Every refusal shows the grammar.
+    expect((error as Error).message).toMatch(/a constraint is k=v, .* "k in a\|b", .* or "!k"/);
   });
 });

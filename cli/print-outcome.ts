@@ -1,4 +1,5 @@
 import type { TaskOutcome } from '../client/index.ts';
+import type { TaskStatusReply } from '../events/index.ts';
 import { WaitTimeoutError } from '../client/wait-timeout-error.ts';
 import type { CliContext } from './cli-context.ts';
 
@@ -46,4 +47,24 @@ export const waitAndPrint = async (
     ctx.warn(`error [${e.code}]: ${e.message}`);
     ctx.exitCode = 1;
   }
+};
+
+/** Where a task that has not ended stands, in one line: `queued after 0 attempts; waiting: …`. */
+export const standing = (r: TaskStatusReply): string =>
+  `${r.status} after ${r.attempts} attempt${r.attempts === 1 ? '' : 's'}` +
+  (r.waiting === undefined ? '' : `; waiting: ${r.waiting.detail}`);
+
+/**
+ * What `--wait` shows while a task has not ended: a line on stderr each time where it stands,
+ * or why it waits, changes — the same words as `fleet top`.
+ */
+export const followWaiting = (ctx: CliContext): ((reply: TaskStatusReply) => void) => {
+  let last = '';
+  return (reply) => {
+    // Not folded by the dispatcher yet: nothing to explain.
+    if (reply.status === 'unknown') return;
+    const line = standing(reply);
+    if (line !== last) ctx.warn(line);
+    last = line;
+  };
 };

@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import type { CliIo } from './cli-io.ts';
+import type { CliIo, KeyInput } from './cli-io.ts';
 import { runCli } from './main.ts';
 
 /** A `fleet` command running in this process, its output captured. */
@@ -15,11 +15,20 @@ export interface CapturedRun {
 /**
  * Starts `fleet <argv>` in this process with captured output, no process signals, and the given
  * environment and standard input (none by default); a long-running command stops when `signal`
- * aborts. For tests and for embedding the CLI.
+ * aborts. `tty` and `keys` stand for a terminal. For tests and for embedding the CLI.
  */
 export const runCaptured = (
   argv: readonly string[],
-  options: { signal?: AbortSignal; env?: Record<string, string>; stdin?: string } = {},
+  options: {
+    signal?: AbortSignal;
+    env?: Record<string, string>;
+    /** What standard input holds. */
+    stdin?: string;
+    /** Act as if standard output were a terminal. */
+    tty?: boolean;
+    /** Key presses, as from a terminal's standard input. */
+    keys?: KeyInput;
+  } = {},
 ): CapturedRun => {
   let out = '';
   let err = '';
@@ -34,6 +43,8 @@ export const runCaptured = (
     handleSignals: false,
     ...(options.signal === undefined ? {} : { signal: options.signal }),
     ...(options.stdin === undefined ? {} : { stdin: () => Readable.from([options.stdin ?? '']) }),
+    ...(options.tty === undefined ? {} : { tty: options.tty }),
+    ...(options.keys === undefined ? {} : { keys: options.keys }),
   };
   return { done: runCli(argv, io), stdout: () => out, stderr: () => err };
 };

@@ -131,7 +131,7 @@ describe('fleet submit', () => {
     expect(id).toMatch(/^[0-9a-f-]{36}$/);
     expect(await cli.run('status', id, ...task)).toMatchObject({
       code: 0,
-      out: 'queued after 0 attempts\n',
+      out: 'queued after 0 attempts; waiting: no active worker\n',
     });
     expect((await cli.run('cancel', id, ...task, '--reason', 'no longer needed')).out).toMatch(
       /^cancellation of task .* stored \(seq 2\)\n$/,
@@ -143,12 +143,50 @@ describe('fleet submit', () => {
     const timeout = await cli.run('submit', ...task, '--wait', '--wait-timeout', '200ms');
     expect(timeout.code).toBe(1);
     expect(timeout.err).toMatch(
-      /^error \[timeout\]: task .* is still queued after 200 ms of waiting\n$/,
+      /^queued after 0 attempts; waiting: no active worker\nerror \[timeout\]: task .* is still queued after 200 ms of waiting: no active worker\n$/,
     );
   });
 
+  it('says why a task waits: in status, in its JSON, and while submit --wait waits', async () => {
+    await cli.f.enroll('w1', { models: ['mistral-7b'] });
+    const r = await cli.run(
+      'submit',
+      ...task,
+      '--id',
+      'why-1',
+      '--model',
+      'llama3-70b',
+      '--wait',
+      '--wait-timeout',
+      '300ms',
+    );
+    expect(r.code).toBe(1);
+    expect(r.out).toBe('why-1\n');
+    // While waiting, on stderr, in the words of fleet top; then the timeout says it again.
+    expect(r.err).toMatch(
+      /^queued after 0 attempts; waiting: unmet model: serves none of llama3-70b\nerror \[timeout\]: task why-1 is still queued after 300 ms of waiting: unmet model: serves none of llama3-70b\n$/,
+    );
+    expect(await cli.run('status', 'why-1', ...task)).toMatchObject({
+      code: 0,
+      out: 'queued after 0 attempts; waiting: unmet model: serves none of llama3-70b\n',
+    });
+    const json = await cli.run('status', 'why-1', ...task, '--json');
+    expect(JSON.parse(json.out)).toMatchObject({
+      status: 'queued',
+      waiting: { reason: 'unmet', detail: 'unmet model: serves none of llama3-70b' },
+    });
+  });
+
   it.each([
-    [['--label', 'gpu'], /^error \[invalid_input\]: --label "gpu": not a constraint; write k=v, /],
+    [
+      ['--label', 'gpu'],
+      /^error \[invalid_input\]: --label "gpu": not a constraint; a constraint is k=v, /,
+    ],
+    [
+      ['--require', 'vram => 40'],
+      /--require "vram => 40": "=>" is not an operator; a constraint is /,
+    ],
+    [['--require', 'gpu in a100, h100'], /"a100, h100" is not one value: .* a constraint is /],
     [['--require', 'vram>=lots'], /--require "vram>=lots": ">=" compares numbers/],
     [['--priority', 'high'], /--priority "high" must be a whole number/],
     [['--payload', '{oops'], /--payload: it is not JSON/],
@@ -169,6 +207,6 @@ describe('fleet submit', () => {
   it('reports an unreachable server as unavailable (exit 2)', async () => {
     const r = runCaptured(['--nats', 'nats://127.0.0.1:1', 'submit', ...task]);
     expect(await r.done).toBe(2);
-    expect(r.stderr()).toBe('error [unavailable]: cannot connect to NATS at nats://127.0.0.1:1\n');
+    expect(r.stderr()).toBe('error [unavailable]: cannot reach NATS at nats://127.0.0.1:1\n');
   });
 });

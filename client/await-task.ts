@@ -45,7 +45,15 @@ export interface TaskOutcome {
 export interface AwaitOptions extends ClientOptions {
   /** The stream holding the log, to read the ending report; `FLEET` by default. */
   readonly stream?: string;
+  /**
+   * Called with each answer while the task has not ended (its `waiting` says why a queued task
+   * waits); the dispatcher is then asked at least every {@link PROGRESS_POLL_MS}.
+   */
+  readonly onWaiting?: (reply: TaskStatusReply) => void;
 }
+
+/** Longest poll when the caller follows the wait (`onWaiting`): about a second per answer. */
+export const PROGRESS_POLL_MS = 1_000;
 
 /** Longest single long-poll the contract allows (`TaskStatusRequest.waitMs`); longer waits poll again. */
 const MAX_POLL_MS = 300_000;
@@ -83,7 +91,8 @@ export const awaitTask = async (
   let reply: TaskStatusReply;
   for (;;) {
     // The dispatcher holds the poll while the task is queued, assigned or not folded yet.
-    const waitMs = Math.max(0, Math.min(deadline - Date.now(), MAX_POLL_MS));
+    const longest = options.onWaiting === undefined ? MAX_POLL_MS : PROGRESS_POLL_MS;
+    const waitMs = Math.max(0, Math.min(deadline - Date.now(), longest));
     try {
       reply = await taskStatus(nc, { ...ref, waitMs, withReport }, { root });
     } catch (e) {
@@ -93,8 +102,14 @@ export const awaitTask = async (
       continue;
     }
     if (isEnded(reply.status)) break;
+    options.onWaiting?.(reply);
     if (Date.now() >= deadline)
-      throw new WaitTimeoutError(query.taskId, reply.status, query.timeoutMs);
+      throw new WaitTimeoutError(
+        query.taskId,
+        reply.status,
+        query.timeoutMs,
+        reply.waiting?.detail,
+      );
   }
   const outcome: TaskOutcome = {
     status: reply.status,

@@ -9,10 +9,13 @@ export class WaitTimeoutError extends FleetError {
     /** Where the task stood at the last answer: `queued`, `assigned` or `unknown`. */
     readonly lastStatus: TaskStatusReply['status'],
     waitedMs: number,
+    /** Why a queued task waits, as its dispatcher last said (`TaskStatusReply.waiting`). */
+    readonly waiting?: string,
   ) {
     super(
       ErrorCode.Timeout,
-      `task ${taskId} is still ${lastStatus} after ${waitedMs} ms of waiting`,
+      `task ${taskId} is still ${lastStatus} after ${waitedMs} ms of waiting` +
+        (waiting === undefined ? '' : `: ${waiting}`),
     );
   }
 }

@@ -32,6 +32,8 @@ export const ErrorCode = {
   InvalidInput: 'invalid_input',
   /** Waiting for something (a task's end) took longer than the caller allowed. */
   Timeout: 'timeout',
+  /** What a request names (a task, a worker, a deployment) does not exist where it looked. */
+  NotFound: 'not_found',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -89,6 +91,14 @@ export class UnavailableError extends FleetError {
   override readonly name = 'UnavailableError';
   constructor(message: string, options?: { cause?: unknown }) {
     super(ErrorCode.Unavailable, message, options);
+  }
+}
+
+/** Thrown when what a command names — a task, a worker, a Fleet at a URL — is not there. */
+export class NotFoundError extends FleetError {
+  override readonly name = 'NotFoundError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(ErrorCode.NotFound, message, options);
   }
 }
 

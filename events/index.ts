@@ -9,6 +9,7 @@ export {
   DecodeError,
   ConflictError,
   UnavailableError,
+  NotFoundError,
   RefusedError,
   InvalidInputError,
 } from './errors.ts';

@@ -256,6 +256,23 @@ export const TaskStatusReply = z
      * `unavailable`, the dispatcher could not read the message.
      */
     reportOmitted: z.enum(['too_large', 'unavailable']).optional(),
+    /**
+     * A queued task: why it has not started, as the dispatcher sees its pool — the reason's
+     * kind, and in words the text `fleet top` shows (`no active worker`, `unmet model: …`).
+     */
+    waiting: z
+      .object({
+        reason: z.enum([
+          'no_workers',
+          'unmet',
+          'no_single_worker',
+          'workers_busy',
+          'awaiting_claim',
+        ]),
+        detail: z.string().max(2_048),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 export type TaskStatusReply = z.infer<typeof TaskStatusReply>;

@@ -16,6 +16,7 @@ import {
   refusalSubject,
   streamConfig,
   subjects,
+  NotFoundError,
   UnavailableError,
 } from '../events/index.ts';
 import type { FleetEventInput, LogEntry, Subjects } from '../events/index.ts';
@@ -39,6 +40,11 @@ export interface LogLocation {
    * why a read paused.
    */
   readonly read?: ReadOptions;
+  /**
+   * Whether `open` creates the stream when it is missing (default true). A reader passes
+   * false: it must never make a deployment appear where there was none.
+   */
+  readonly create?: boolean;
 }
 
 const logHeal = (heal: Heal): void => {
@@ -145,7 +151,8 @@ export class EventLog {
   }
 
   /**
-   * Opens the log, creating the stream when it does not exist yet.
+   * Opens the log, creating the stream when it does not exist yet — unless `location.create` is
+   * false: then `NotFoundError`.
    *
    * @throws InvalidInputError when `replicas` is more than the servers JetStream has.
    */
@@ -164,6 +171,8 @@ export class EventLog {
     } catch (cause) {
       if (!(cause instanceof JetStreamApiError) || cause.code !== JetStreamApiCodes.StreamNotFound)
         throw new UnavailableError(`cannot reach stream ${log.stream}`, { cause });
+      if (location.create === false)
+        throw new NotFoundError(`no stream ${log.stream} on this server`, { cause });
       await withReplicas(log.stream, wanted, jsm.streams.add(config));
       log.replicas = config.num_replicas;
       return log;

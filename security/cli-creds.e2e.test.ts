@@ -44,8 +44,8 @@ describe('every fleet command connects to a secure server with --creds or NATS_C
     const run = runCaptured([...globals(), ...args], { env });
     return run.done.then((code) => ({ code, out: run.stdout(), err: run.stderr() }));
   };
-  const start = (args: string[]) => {
-    const run = runCaptured([...globals(), ...args], { signal: stop.signal });
+  const start = (args: string[], env: Record<string, string> = {}) => {
+    const run = runCaptured([...globals(), ...args], { signal: stop.signal, env });
     running.push(run);
     return run;
   };
@@ -59,10 +59,24 @@ describe('every fleet command connects to a secure server with --creds or NATS_C
   ];
 
   it('runs the control plane, and a worker enrolled on the enrollment creds works on its own', async () => {
-    const up = start(['up', '--secure', '--data-dir', dataDir, '--pools', 'gpu', '--no-hud']);
+    const up = start(['up', '--secure', '--data-dir', dataDir, '--pools', 'gpu', '--no-hud'], {
+      FLEET_HOME: tmp,
+    });
     await expect.poll(() => up.stdout(), { timeout: 15_000 }).toMatch(/next: fleet/);
-    // What `up` tells the operator to run next carries the operator's creds.
-    expect(up.stdout()).toContain(`--creds ${fx.auth.credsPath('admin')} keys create`);
+    // The context names the operator's creds file (a path, no secret): the next command needs
+    // neither --nats nor --creds.
+    const context = await readFile(join(tmp, 'context.json'), 'utf8');
+    expect(JSON.parse(context)).toMatchObject({
+      url: fx.server.url,
+      creds: fx.auth.credsPath('admin'),
+    });
+    expect(context).not.toMatch(/SEED|NKEY|-----BEGIN/);
+    expect(up.stdout()).toContain('next: fleet keys create');
+    const viaContext = runCaptured(['keys', 'list', '--project', 'health-prod'], {
+      env: { FLEET_HOME: tmp },
+    });
+    expect(await viaContext.done).toBe(0);
+    expect(viaContext.stderr()).toBe('');
 
     // An operator tool on the admin creds: a one-shot command with the JetStream API.
     const key = await fleet([
@@ -133,18 +147,26 @@ describe('every fleet command connects to a secure server with --creds or NATS_C
   });
 
   it('lets the producer cancel in its project', async () => {
-    const r = await fleet([
+    const where = ['--project', 'health-prod', '--pool', 'gpu'];
+    // A model no worker serves: the task stays queued until cancelled.
+    const queued = await fleet([
       '--creds',
       producerCreds,
-      'cancel',
-      'job-never',
-      '--project',
-      'health-prod',
-      '--pool',
-      'gpu',
+      'submit',
+      ...where,
+      '--id',
+      'job-queued',
+      '--model',
+      'nobody-serves',
     ]);
+    expect(queued).toMatchObject({ code: 0, err: '' });
+    const r = await fleet(['--creds', producerCreds, 'cancel', 'job-queued', ...where]);
     expect(r.err).toBe('');
-    expect(r.out).toMatch(/^cancellation of task job-never stored \(seq \d+\)/);
+    expect(r.out).toMatch(/^cancellation of task job-queued stored \(seq \d+\)/);
+    // An id never submitted: nothing to cancel, exit 1.
+    const never = await fleet(['--creds', producerCreds, 'cancel', 'job-never', ...where]);
+    expect(never).toMatchObject({ code: 1, out: '' });
+    expect(never.err).toMatch(/^error \[not_found\]: no task job-never in project health-prod/);
   });
 
   it('takes the creds file from NATS_CREDS, and --creds over it', async () => {
@@ -326,6 +348,6 @@ describe('every fleet command connects to a secure server with --creds or NATS_C
     // And without any creds, the secure server is not reachable at all.
     const none = await fleet(status('health-prod'));
     expect(none.code).toBe(2);
-    expect(none.err).toMatch(/^error \[unavailable\]: cannot connect to NATS/);
+    expect(none.err).toMatch(/^error \[unavailable\]: cannot reach NATS/);
   });
 });

@@ -73,9 +73,15 @@ describe('the packed package, installed in a fresh folder', () => {
     const token = 'package-e2e-operator-token';
     // The installed binary itself, not through npx, so that SIGTERM reaches it.
     const fleet = join(consumer, 'node_modules', '.bin', 'fleet');
-    const hud = spawn(fleet, ['--nats', inject('natsUrl'), 'hud', '--port', '0'], {
+    // The HUD only reads: a write (a key) makes the deployment first, on a stream of its own.
+    const where = ['--nats', inject('natsUrl'), '--root', 'pkgtest', '--stream', 'PKGTEST'];
+    await exec(fleet, [...where, 'keys', 'create', '--project', 'p1', '--pool', 'gpu'], {
       cwd: consumer,
-      env: { ...process.env, FLEET_HUD_OPERATOR_TOKEN: token },
+      env: { ...process.env, FLEET_HOME: consumer },
+    });
+    const hud = spawn(fleet, [...where, 'hud', '--port', '0'], {
+      cwd: consumer,
+      env: { ...process.env, FLEET_HOME: consumer, FLEET_HUD_OPERATOR_TOKEN: token },
     });
     const exited = new Promise((resolve) => hud.once('close', resolve));
     try {

@@ -1,7 +1,7 @@
 import type { Msg } from '@nats-io/transport-node';
 import { inboxOwner, inboxPrefix, isName, TaskStatusRequest } from '../../events/index.ts';
-import type { LogEntry, PoolId, TaskStatusReply } from '../../events/index.ts';
-import { taskKey } from '../../domain/pool/index.ts';
+import type { LogEntry, PoolId, ProjectId, TaskId, TaskStatusReply } from '../../events/index.ts';
+import { taskKey, waitReasonText, whyWaiting } from '../../domain/pool/index.ts';
 import type { DispatchState } from '../../domain/pool/index.ts';
 import type { EventLog } from '../../log/index.ts';
 import type { RequestGate } from './request-gate.ts';
@@ -51,6 +51,14 @@ const tasksNamed = (entry: LogEntry): string[] => {
   return ids.map((id) => taskKey(about.project, id));
 };
 
+/** Why a queued task waits, for its status reply: the words of `fleet top` and the HUD. */
+const waitingOf = (s: DispatchState, project: string, taskId: string) => {
+  const reason = whyWaiting(s, project as ProjectId, taskId as TaskId);
+  // Cut to the reply's bound: a requirement's detail lists values, and there may be many.
+  const detail = waitReasonText(reason).slice(0, 2_048);
+  return reason.kind === 'not_waiting' ? {} : { waiting: { reason: reason.kind, detail } };
+};
+
 /** Task status, long-polled until the task ends: how producers learn outcomes and refusals. */
 export const taskStatusService = (o: TaskStatusServiceOptions) => {
   const { gate, maxWaiting } = o;
@@ -79,6 +87,7 @@ export const taskStatusService = (o: TaskStatusServiceOptions) => {
         status: task.status,
         attempts: task.attempts,
         ...('endedSeq' in task ? { endedSeq: task.endedSeq } : {}),
+        ...(task.status === 'queued' ? waitingOf(s, project, taskId) : {}),
       };
     const refused = s.refusedTasks[key];
     if (refused !== undefined)

@@ -1,6 +1,8 @@
 import { access } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import type { PoolId, ProjectId, TaskId } from '../../events/index.ts';
+import { Assignment } from '../../events/index.ts';
+import type { PoolId, ProjectId, TaskId, WorkerId } from '../../events/index.ts';
+import { buildReport } from './build-report.ts';
 import { AbortedError } from './aborted-error.ts';
 import { execHandler } from './exec-handler.ts';
 import type { TaskContext } from './task-context.ts';
@@ -54,10 +56,37 @@ describe('execHandler', () => {
         'printf \'{"tokensIn":812,"tokensOut":190,"model":"llama3-70b"}\' > "$FLEET_USAGE_FILE"; ' +
         'echo "$FLEET_USAGE_FILE"',
     })(context());
-    expect(r).toMatchObject({ usage: { tokensIn: 812, tokensOut: 190, model: 'llama3-70b' } });
+    // Exactly what the command wrote: no `durationMs: 0` filled in, which would hide the
+    // duration the worker measures (see buildReport).
+    expect(r.usage).toEqual({ tokensIn: 812, tokensOut: 190, model: 'llama3-70b' });
     const path = typeof r.output === 'string' ? r.output : '';
     expect(path).toMatch(/fleet-usage-.+\.json$/);
     await expect(access(path)).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
+  it('leaves the duration to the worker when the usage file gives none, so reports carry it', async () => {
+    const r = await execHandler({
+      command: 'printf \'{"tokensIn":5}\' > "$FLEET_USAGE_FILE"',
+    })(context());
+    const report = buildReport({
+      assignment: Assignment.parse({
+        taskId: 't1',
+        project: 'health-prod',
+        pool: 'gpu',
+        attempt: 1,
+        leaseExpiresAt: 10_000,
+        timeoutMs: 5_000,
+        payload: {},
+      }),
+      workerId: 'w1' as WorkerId,
+      outcome: { ok: true, result: r },
+      durationMs: 37,
+      at: 1_000,
+    });
+    expect(report).toMatchObject({
+      type: 'task.completed',
+      data: { usage: { tokensIn: 5, durationMs: 37 } },
+    });
   });
 
   it('fails an attempt for good when its usage file is not a usage', async () => {

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { z } from 'zod';
 import { MAX_MESSAGE_BYTES, Usage } from '../../events/index.ts';
 import type { JsonValue, TaskHandler, TaskResult } from './task-context.ts';
 import { TaskError } from './task-error.ts';
@@ -29,8 +30,20 @@ const WITHHELD_ENV = ['FLEET_KEY'];
 
 /** Largest usage file read: a few numbers and a model name. */
 const MAX_USAGE_BYTES = 4_096;
-/** What a command may write to `FLEET_USAGE_FILE`: the usage fields, each optional. */
-const UsageFile = Usage.partial().strict();
+/**
+ * What a command may write to `FLEET_USAGE_FILE`: the usage fields, each optional. Not
+ * `Usage.partial()`: zod keeps a field's `.default(0)` under `.partial()`, so an absent
+ * `durationMs` would read as 0 and hide the duration the worker measured.
+ */
+const UsageFile = z
+  .object({
+    tokensIn: Usage.shape.tokensIn.unwrap().optional(),
+    tokensOut: Usage.shape.tokensOut.unwrap().optional(),
+    costUsd: Usage.shape.costUsd,
+    durationMs: Usage.shape.durationMs.unwrap().optional(),
+    model: Usage.shape.model,
+  })
+  .strict();
 
 /**
  * The usage the command wrote to `path`, if it wrote any. A file that is not JSON or not a

@@ -123,7 +123,6 @@ export const registerAudit = (program: Command, ctx: CliContext): void => {
     .action(async (o: AuditCliOptions, cmd: Command) => {
       const { Auditor, parseLogPoint, progressBar, readLog } =
         await import('../../projections/audit/index.ts');
-      const { EventLog } = await import('../../log/index.ts');
       const project = projectOption(o.project);
       const clockSkewMs = parseDuration(o.clockSkew, '--clock-skew');
       const from: LogPoint | undefined =
@@ -131,7 +130,7 @@ export const registerAudit = (program: Command, ctx: CliContext): void => {
       const to: LogPoint | undefined = o.to === undefined ? undefined : parseLogPoint(o.to, '--to');
       const operatorKey = await operatorKeyOption(o);
       const { report, where } = await ctx.withNats(cmd, async (nc, g) => {
-        const log = await EventLog.open(nc, { stream: g.stream, root: g.root });
+        const log = await ctx.openLog(nc, g);
         const filter = project === undefined ? log.subjects.all() : log.subjects.project(project);
         const auditor = new Auditor({
           clockSkewMs,

@@ -57,6 +57,7 @@ export const registerCosts = (program: Command, ctx: CliContext): void => {
     .option('--wait <duration>', READ_WAIT_HELP, DEFAULT_READ_WAIT)
     .option('--json', 'print JSON')
     .action(async (o: CostsOptions, cmd: Command) => {
+      const { readerCheckpoints } = await import('../reader-checkpoints.ts');
       const { DEFAULT_PRICE_TABLE, loadPriceTable, rollUpHours, startProjections, sumCosts } =
         await import('../../projections/index.ts');
       const scope = scopeOf(o.project);
@@ -68,7 +69,7 @@ export const registerCosts = (program: Command, ctx: CliContext): void => {
           log,
           priceTable,
           ...boundedRead(ctx, o.wait),
-          ...(o.fresh === true ? { checkpoints: false } : {}),
+          ...(o.fresh === true ? { checkpoints: false } : await readerCheckpoints(log)),
         });
         try {
           return projections.snapshot(scope);

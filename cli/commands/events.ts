@@ -71,7 +71,6 @@ export const registerEvents = (program: Command, ctx: CliContext): void => {
     .option('--follow', 'keep printing new events until interrupted (Ctrl-C)')
     .option('--json', 'print one JSON object per line')
     .action(async (o: EventsCliOptions, cmd: Command) => {
-      const { EventLog } = await import('../../log/index.ts');
       const { isReadable } = await import('../../events/index.ts');
       const { Auditor, describeEvent, mentions, readLog } =
         await import('../../projections/audit/index.ts');
@@ -133,7 +132,7 @@ export const registerEvents = (program: Command, ctx: CliContext): void => {
         // A followed read outlives a server restart; a one-shot read fails at once.
         const nc = await ctx.connect(g.nats, { longLived: signals !== undefined });
         try {
-          const log = await EventLog.open(nc, { stream: g.stream, root: g.root });
+          const log = await ctx.openLog(nc, g);
           await readLog(log, onItem, {
             filter: project === undefined ? log.subjects.all() : log.subjects.project(project),
             ...(signals === undefined

@@ -78,6 +78,8 @@ export const startHudService = async (
     readonly generated: string | undefined;
     readonly port: number | undefined;
     readonly host: string;
+    /** False: no checkpoints (a reader without the deployment's bucket; see readerCheckpoints). */
+    readonly checkpoints?: false;
   },
 ): Promise<HudService> => {
   const { startHud } = await import('../../hud/index.ts');
@@ -85,6 +87,7 @@ export const startHudService = async (
   const { startProjections } = await import('../../projections/index.ts');
   const projections = await startProjections({
     log,
+    ...(options.checkpoints === false ? { checkpoints: false } : {}),
     onProgress: (p) => {
       ctx.warn(projectionsProgressLine(p));
     },
@@ -149,7 +152,6 @@ export const registerHud = (program: Command, ctx: CliContext): void => {
       collect,
     )
     .action(async (o: HudFlags, cmd: Command) => {
-      const { EventLog } = await import('../../log/index.ts');
       const port =
         o.port === undefined ? undefined : parseInteger(o.port, '--port', { min: 0, max: 65535 });
       const { tokens, generated } = hudTokens(o, ctx.io.env);
@@ -158,8 +160,15 @@ export const registerHud = (program: Command, ctx: CliContext): void => {
       const nc = await ctx.connect(g.nats, { longLived: true, name: 'fleet-hud' });
       let service: HudService | undefined;
       try {
-        const log = await EventLog.open(nc, { stream: g.stream, root: g.root });
-        service = await startHudService(ctx, log, { tokens, generated, port, host: o.host });
+        const log = await ctx.openLog(nc, g);
+        const { readerCheckpoints } = await import('../reader-checkpoints.ts');
+        service = await startHudService(ctx, log, {
+          tokens,
+          generated,
+          port,
+          host: o.host,
+          ...(await readerCheckpoints(log)),
+        });
         ctx.print(`  reading ${g.nats} (stream ${g.stream}, root ${g.root})`);
         const name = await signals.first;
         ctx.print(`${name}: stopping the HUD`);

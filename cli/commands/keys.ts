@@ -55,7 +55,7 @@ export const registerKeys = (program: Command, ctx: CliContext): void => {
         ttlMs: parseDuration(o.ttl, '--ttl'),
         ...(o.name === undefined ? {} : { name: o.name }),
       };
-      const key = await ctx.withLog(cmd, (log) => issueKey(log, options));
+      const key = await ctx.withLog(cmd, (log) => issueKey(log, options), { write: true });
       if (o.json === true) {
         const { secret: _secret, ...rest } = key;
         ctx.print(JSON.stringify({ ...rest, project: o.project, pool: o.pool }));

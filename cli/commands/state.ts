@@ -88,7 +88,6 @@ export const registerState = (program: Command, ctx: CliContext): void => {
     .option('--project <project>', 'only this project’s events')
     .option('--json', 'print JSON')
     .action(async (o: StateCliOptions, cmd: Command) => {
-      const { EventLog } = await import('../../log/index.ts');
       const { Auditor, fleetStateOf, formatLogPoint, parseLogPoint, readLog } =
         await import('../../projections/audit/index.ts');
       const at = parseLogPoint(o.at, '--at');
@@ -96,7 +95,7 @@ export const registerState = (program: Command, ctx: CliContext): void => {
         throw new InvalidInputError('--project', `--project "${o.project}" is not a project name`);
       const project = o.project as ProjectId | undefined;
       const state = await ctx.withNats(cmd, async (nc, g) => {
-        const log = await EventLog.open(nc, { stream: g.stream, root: g.root });
+        const log = await ctx.openLog(nc, g);
         const auditor = new Auditor({ to: at, ...(project === undefined ? {} : { project }) });
         await readLog(log, (item) => auditor.add(item), {
           filter: project === undefined ? log.subjects.all() : log.subjects.project(project),

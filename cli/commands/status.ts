@@ -1,11 +1,11 @@
 import type { Command } from 'commander';
 import type { CliContext } from '../cli-context.ts';
 import { parseDuration } from '../parse-duration.ts';
-import { printOutcome, waitAndPrint } from '../print-outcome.ts';
+import { followWaiting, printOutcome, standing, waitAndPrint } from '../print-outcome.ts';
 
 interface StatusOptions {
-  project: string;
-  pool: string;
+  project?: string;
+  pool?: string;
   wait?: boolean;
   waitTimeout: string;
   json?: boolean;
@@ -15,27 +15,43 @@ interface StatusOptions {
 export const registerStatus = (program: Command, ctx: CliContext): void => {
   program
     .command('status')
-    .description('show where a task stands (with --wait, wait for its end: exit 0 if completed)')
+    .description(
+      'show where a task stands, and why it waits (with --wait, wait for its end: exit 0 if ' +
+        'completed); exit 1 when there is no such task',
+    )
     .argument('<taskId>', 'the task')
-    .requiredOption('--project <project>', 'the task’s project')
-    .requiredOption('--pool <pool>', 'the task’s pool')
-    .option('--wait', 'wait until the task ends')
+    .option('--project <project>', 'the task’s project (default: found from the id)')
+    .option('--pool <pool>', 'the task’s pool (default: found from the id)')
+    .option('--wait', 'wait until the task ends (on stderr, why it waits)')
     .option('--wait-timeout <duration>', 'give up waiting after this long', '5m')
     .option('--json', 'print JSON')
     .action(async (taskId: string, o: StatusOptions, cmd: Command) => {
-      const { awaitTask, EndStatus, taskStatus } = await import('../../client/index.ts');
+      const { awaitTask, EndStatus } = await import('../../client/index.ts');
+      const { NotFoundError } = await import('../../events/index.ts');
+      const { dispatcherServes } = await import('../dispatcher-check.ts');
+      const { locateOn } = await import('../locate.ts');
       const waitMs = parseDuration(o.waitTimeout, '--wait-timeout');
       await ctx.withNats(cmd, async (nc, g) => {
-        const ref = { project: o.project, pool: o.pool, taskId };
         const where = { root: g.root, stream: g.stream };
+        const place = await locateOn(ctx, nc, g, { task: taskId }, o);
+        const ref = { ...place, taskId };
+        const now = await dispatcherServes(nc, place, taskId, {
+          root: g.root,
+          doing: `cannot tell where task ${taskId} stands`,
+        });
+        // Not known to the dispatcher; with --wait, perhaps not folded yet: wait for it.
+        if (now.status === 'unknown' && o.wait !== true)
+          throw new NotFoundError(
+            `no task ${taskId} in project ${place.project}, pool ${place.pool}`,
+          );
         if (o.wait === true) {
-          await waitAndPrint(ctx, () => awaitTask(nc, { ...ref, timeoutMs: waitMs }, where), {
+          const follow = { ...where, onWaiting: followWaiting(ctx) };
+          await waitAndPrint(ctx, () => awaitTask(nc, { ...ref, timeoutMs: waitMs }, follow), {
             json: o.json === true,
             extra: { taskId },
           });
           return;
         }
-        const now = await taskStatus(nc, ref, where);
         if ((EndStatus as readonly string[]).includes(now.status)) {
           // Ended: read its report too, and exit as --wait would.
           const outcome = await awaitTask(nc, { ...ref, timeoutMs: 0 }, where);
@@ -43,9 +59,7 @@ export const registerStatus = (program: Command, ctx: CliContext): void => {
           ctx.exitCode = outcome.status === 'completed' ? 0 : 1;
           return;
         }
-        if (o.json === true) ctx.print(JSON.stringify(now));
-        else
-          ctx.print(`${now.status} after ${now.attempts} attempt${now.attempts === 1 ? '' : 's'}`);
+        ctx.print(o.json === true ? JSON.stringify(now) : standing(now));
       });
     });
 };

@@ -1,10 +1,11 @@
+import { randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
 import type { TaskInput } from '../../client/index.ts';
 import type { CliContext } from '../cli-context.ts';
 import { CONSTRAINT_FORMS } from '../constraint-forms.ts';
 import { parseDuration } from '../parse-duration.ts';
 import { collect, parseInteger, parsePayload, parseList } from '../parse-options.ts';
-import { waitAndPrint } from '../print-outcome.ts';
+import { followWaiting, waitAndPrint } from '../print-outcome.ts';
 import { requiredPlace, submitFromFile } from './submit-from-file.ts';
 import type { SubmitFileOptions } from './submit-from-file.ts';
 
@@ -24,6 +25,7 @@ interface SubmitOptions {
   wait?: boolean;
   waitTimeout: string;
   json?: boolean;
+  dispatcherCheck: boolean;
 }
 
 /** `fleet submit`: submits one task, and with `--wait` waits for its outcome. */
@@ -57,9 +59,13 @@ export const registerSubmit = (program: Command, ctx: CliContext): void => {
     .option('--timeout <duration>', 'lease of one attempt, e.g. 60s (default 60s)')
     .option('--payload <json>', "the task's input: inline JSON, or @file.json")
     .option('--id <taskId>', 'the task id (default a random UUID)')
-    .option('--wait', 'wait until the task ends and print its outcome')
+    .option('--wait', 'wait until the task ends and print its outcome (on stderr, why it waits)')
     .option('--wait-timeout <duration>', 'give up waiting after this long', '5m')
     .option('--json', 'print JSON')
+    .option(
+      '--no-dispatcher-check',
+      'store the task even when no dispatcher serves its pool now (default: refuse, exit 1)',
+    )
     .action(
       async (given: Omit<SubmitOptions, 'project' | 'pool'> & SubmitFileOptions, cmd: Command) => {
         if (given.file !== undefined) return submitFromFile(ctx, cmd, given.file, given);
@@ -72,7 +78,7 @@ export const registerSubmit = (program: Command, ctx: CliContext): void => {
           ...(o.label ?? []).map((t) => parseConstraint(t, '--label')),
           ...(o.require ?? []).map((t) => parseConstraint(t, '--require')),
         ];
-        const input = {
+        let input = {
           project: o.project,
           pool: o.pool,
           requirements: {
@@ -93,6 +99,20 @@ export const registerSubmit = (program: Command, ctx: CliContext): void => {
         } as TaskInput;
         const waitMs = parseDuration(o.waitTimeout, '--wait-timeout');
         await ctx.withNats(cmd, async (nc, g) => {
+          // A pool nobody dispatches would keep the task queued forever: say so, store nothing.
+          if (o.dispatcherCheck) {
+            const { dispatcherServes } = await import('../dispatcher-check.ts');
+            const probe = o.id ?? randomUUID();
+            const { RefusedError } = await import('../../events/index.ts');
+            await dispatcherServes(nc, { project: o.project, pool: o.pool }, probe, {
+              root: g.root,
+              doing: 'nothing submitted (--no-dispatcher-check stores it anyway)',
+            }).catch((e: unknown) => {
+              // Credentials that may not ask may not store either: the submission says so.
+              if (!(e instanceof RefusedError && e.reason === 'permission_denied')) throw e;
+            });
+            input = { ...input, taskId: probe };
+          }
           const { taskId, seq } = await submitTask(nc, input, { root: g.root });
           if (o.wait !== true) {
             ctx.print(o.json === true ? JSON.stringify({ taskId, seq }) : taskId);
@@ -100,7 +120,8 @@ export const registerSubmit = (program: Command, ctx: CliContext): void => {
           }
           if (o.json !== true) ctx.print(taskId);
           const ref = { project: o.project, pool: o.pool, taskId, timeoutMs: waitMs };
-          await waitAndPrint(ctx, () => awaitTask(nc, ref, { root: g.root, stream: g.stream }), {
+          const follow = { root: g.root, stream: g.stream, onWaiting: followWaiting(ctx) };
+          await waitAndPrint(ctx, () => awaitTask(nc, ref, follow), {
             json: o.json === true,
             extra: { taskId, seq },
           });

@@ -1,9 +1,10 @@
 import type { Command } from 'commander';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { WaitingView } from '../../projections/index.ts';
+import { waitReasonText } from '../../domain/pool/wait-reason-text.ts';
 import type { HistogramView, ProjectionsSnapshot } from '../../projections/index.ts';
 import { boundedRead, DEFAULT_READ_WAIT, READ_WAIT_HELP } from '../bounded-read.ts';
 import type { CliContext } from '../cli-context.ts';
+import type { KeyInput } from '../cli-io.ts';
 import { errorMessage } from '../error-message.ts';
 import { formatTable } from '../format-table.ts';
 import { parseDuration } from '../parse-duration.ts';
@@ -18,8 +19,15 @@ interface TopOptions {
   wait: string;
 }
 
-/** Cursor home, clear the screen: each frame replaces the last. */
-const CLEAR = '\x1b[H\x1b[2J';
+/** On a terminal: the alternate screen, without the cursor, as `top` does; and back. */
+const ENTER_SCREEN = '\x1b[?1049h\x1b[?25l';
+const LEAVE_SCREEN = '\x1b[?25h\x1b[?1049l';
+/** Cursor home; each line clears what was left of the last frame's, then all below. */
+const HOME = '\x1b[H';
+const CLEAR_LINE = '\x1b[K';
+const CLEAR_BELOW = '\x1b[J';
+/** Keys that quit: q, Q, and Ctrl-C (a key, not a signal, in raw mode). */
+const QUIT_KEYS = ['q', 'Q', '\x03'];
 /** Rows of the longer sections. */
 const ROWS = 8;
 
@@ -34,28 +42,6 @@ const ago = (ms: number | null): string => {
 };
 const ms = (x: number | null) => (x === null ? '-' : x < 1000 ? `${x}ms` : ago(x));
 const quantiles = (h: HistogramView) => `p50 ${ms(h.p50Ms)}  p99 ${ms(h.p99Ms)}  (n=${h.count})`;
-
-const why = (w: WaitingView): string => {
-  const r = w.reason;
-  switch (r.kind) {
-    case 'no_workers':
-      return 'no active worker';
-    case 'unmet':
-      return `unmet ${r.unmet.kind}: ${r.unmet.detail}`;
-    case 'no_single_worker':
-      return `no one worker meets all of: ${r.unmet.map((u) => u.detail).join('; ')}`;
-    case 'workers_busy':
-      return `${r.eligibleWorkers} eligible, all busy`;
-    case 'awaiting_claim':
-      return `${r.freeWorkers} of ${r.eligibleWorkers} eligible free: starts at their next claim`;
-    case 'not_waiting':
-      return r.status;
-    default: {
-      const never: never = r;
-      return never;
-    }
-  }
-};
 
 /** One frame of `fleet top`: the essentials of a snapshot, as lines. */
 export const topFrame = (s: ProjectionsSnapshot, title: string): string[] => {
@@ -96,7 +82,9 @@ export const topFrame = (s: ProjectionsSnapshot, title: string): string[] => {
       ),
     );
   for (const g of fleet.waiting.slice(0, ROWS))
-    lines.push(`  waiting: ${g.project}/${g.pool} ${g.queued} task(s), ${why(g)}`);
+    lines.push(
+      `  waiting: ${g.project}/${g.pool} ${g.queued} task(s), ${waitReasonText(g.reason)}`,
+    );
   lines.push('', 'COST PER TENANT');
   if (costs.byProject.length === 0) lines.push('  (no usage reported)');
   else
@@ -127,18 +115,39 @@ export const topFrame = (s: ProjectionsSnapshot, title: string): string[] => {
   return lines;
 };
 
-/** `fleet top`: the fleet at a glance in the terminal, redrawn until SIGINT. */
+/** Aborts `stop` when a quit key is pressed on `keys` (raw mode while it listens). */
+const quitOnKey = (keys: KeyInput | undefined, stop: AbortController) => {
+  const onData = (chunk: Buffer | string) => {
+    const text = chunk.toString();
+    if (QUIT_KEYS.some((k) => text.includes(k))) stop.abort();
+  };
+  keys?.setRawMode?.(true);
+  keys?.on('data', onData);
+  keys?.resume();
+  return {
+    dispose: () => {
+      keys?.off('data', onData);
+      keys?.setRawMode?.(false);
+      keys?.pause();
+    },
+  };
+};
+
+/** `fleet top`: the fleet at a glance in the terminal, redrawn until `q`, SIGINT or SIGTERM. */
 export const registerTop = (program: Command, ctx: CliContext): void => {
   program
     .command('top')
-    .description('the fleet at a glance — workers, queues, throughput, latency, cost, rejections')
+    .description(
+      'the fleet at a glance — workers, queues, throughput, latency, cost, rejections; ' +
+        'q quits (on a terminal; elsewhere, one block per refresh)',
+    )
     .option('--project <project>', 'only this project')
     .option('--interval <duration>', 'time between redraws', '1s')
     .option('--once', 'print one frame and exit')
     .option('--prices <file>', 'price table JSON for tokens reported without a cost')
     .option('--wait <duration>', READ_WAIT_HELP, DEFAULT_READ_WAIT)
     .action(async (o: TopOptions, cmd: Command) => {
-      const { EventLog } = await import('../../log/index.ts');
+      const { readerCheckpoints } = await import('../reader-checkpoints.ts');
       const { DEFAULT_PRICE_TABLE, loadPriceTable, startProjections } =
         await import('../../projections/index.ts');
       const scope = scopeOf(o.project);
@@ -151,10 +160,11 @@ export const registerTop = (program: Command, ctx: CliContext): void => {
       const signals = once ? undefined : stopSignals(ctx.io);
       const nc = await ctx.connect(g.nats, { longLived: !once, name: 'fleet-top' });
       try {
-        const log = await EventLog.open(nc, { stream: g.stream, root: g.root });
+        const log = await ctx.openLog(nc, g);
         const projections = await startProjections({
           log,
           priceTable,
+          ...(await readerCheckpoints(log)),
           ...boundedRead(ctx, o.wait, signals?.aborted),
           onError: (e) => {
             if (!once) ctx.warn(`top: ${errorMessage(e)}`);
@@ -168,9 +178,22 @@ export const registerTop = (program: Command, ctx: CliContext): void => {
           }
           const stop = new AbortController();
           void signals?.first.then(() => stop.abort());
-          while (!stop.signal.aborted) {
-            ctx.io.stdout(`${CLEAR}${frame()}\n`);
-            await sleep(interval, undefined, { signal: stop.signal }).catch(() => undefined);
+          const quit = quitOnKey(ctx.io.keys, stop);
+          const tty = ctx.io.tty === true;
+          if (tty) ctx.io.stdout(ENTER_SCREEN);
+          try {
+            while (!stop.signal.aborted) {
+              // A terminal redraws in place; a pipe or a file gets one block per refresh.
+              ctx.io.stdout(
+                tty
+                  ? `${HOME}${frame().split('\n').join(`${CLEAR_LINE}\n`)}${CLEAR_LINE}\n${CLEAR_BELOW}`
+                  : `${frame()}\n\n`,
+              );
+              await sleep(interval, undefined, { signal: stop.signal }).catch(() => undefined);
+            }
+          } finally {
+            quit.dispose();
+            if (tty) ctx.io.stdout(LEAVE_SCREEN);
           }
         } finally {
           await projections.stop();

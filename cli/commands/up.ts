@@ -12,10 +12,28 @@ import { InvalidInputError } from '../../events/errors.ts';
 import type { startNatsCluster } from '../../infra/nats-cluster.ts';
 import { stopSignals } from '../stop-signals.ts';
 import { healLine } from '../../log/heal-line.ts';
+import { contextFile, removeContext, writeContext } from '../fleet-context.ts';
+import type { FleetContext } from '../fleet-context.ts';
 import { Readiness, startHealthServer } from '../health-server.ts';
 import { parseDuration } from '../parse-duration.ts';
 import { hudTokens, startHudService } from './hud.ts';
 import type { HudService } from './hud.ts';
+
+/**
+ * Writes the context of a running `fleet up` where the other commands look for it (see
+ * `contextFile`); returns the file, or undefined when there is nowhere to write (no `HOME`).
+ */
+const writeUpContext = (ctx: CliContext, context: FleetContext): string | undefined => {
+  const file = contextFile(ctx.io.env);
+  if (file === undefined) return undefined;
+  try {
+    writeContext(file, context);
+    return file;
+  } catch (e) {
+    ctx.warn(`cannot write the context ${file}: ${errorMessage(e)}; pass --nats to commands`);
+    return undefined;
+  }
+};
 
 type UpOptions = {
   pools?: string[];
@@ -123,6 +141,7 @@ export const registerUp = (program: Command, ctx: CliContext): void => {
       let registrar: Registrar | undefined;
       const dispatchers: Dispatcher[] = [];
       let hud: HudService | undefined;
+      let contextAt: string | undefined;
       let gateway: Gateway | undefined;
       const readiness = new Readiness();
       let health: Awaited<ReturnType<typeof startHealthServer>> | undefined;
@@ -187,7 +206,18 @@ export const registerUp = (program: Command, ctx: CliContext): void => {
         const dispatcherLog = await serviceLog('dispatcher');
         for (const pool of pools)
           dispatchers.push(await startPoolDispatcher(ctx, dispatcherLog, pool, {}, readiness));
+        // Where the other commands find this fleet; removed when it stops.
+        const written = writeUpContext(ctx, {
+          url: nats.url,
+          ...(secure === undefined ? {} : { creds: resolve(secure.auth.credsPath('admin')) }),
+          dataDir: resolve(o.dataDir),
+          root: g.root,
+          stream: g.stream,
+          pid: process.pid,
+        });
+        contextAt = written;
         ctx.print(`fleet is up on ${nats.url}${nats.embedded ? ' (embedded NATS)' : ''}`);
+        if (written !== undefined) ctx.print(`  context: ${written} (what other commands use)`);
         ctx.print(
           `  stream ${g.stream}, subjects ${g.root}.>, ${log.replicas} replica${log.replicas === 1 ? '' : 's'}`,
         );
@@ -209,8 +239,10 @@ export const registerUp = (program: Command, ctx: CliContext): void => {
             host: '127.0.0.1',
           });
         const flag =
-          (nats.url === DEFAULT_NATS_URL ? '' : `--nats ${nats.url} `) +
-          (secure === undefined ? '' : `--creds ${secure.auth.credsPath('admin')} `);
+          written !== undefined
+            ? ''
+            : (nats.url === DEFAULT_NATS_URL ? '' : `--nats ${nats.url} `) +
+              (secure === undefined ? '' : `--creds ${secure.auth.credsPath('admin')} `);
         ctx.print(
           `next: fleet ${flag}keys create --project <project> --pool ${pools[0] ?? 'default'}`,
         );
@@ -223,6 +255,7 @@ export const registerUp = (program: Command, ctx: CliContext): void => {
         if (outcome instanceof Error) throw outcome;
         ctx.print(`${outcome}: stopping`);
       } finally {
+        if (contextAt !== undefined) removeContext(contextAt, process.pid);
         signals.dispose();
         await health?.stop();
         const failedStop = (e: unknown) => {

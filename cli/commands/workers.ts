@@ -46,21 +46,21 @@ export const registerWorkers = (program: Command, ctx: CliContext): void => {
     .command('revoke')
     .description('lock a worker out: its claims are refused and its tasks requeued')
     .argument('<workerId>', 'the worker to revoke')
-    .requiredOption('--project <project>', 'the worker’s project')
-    .requiredOption('--pool <pool>', 'the worker’s pool')
+    .option('--project <project>', 'the worker’s project (default: found from the id)')
+    .option('--pool <pool>', 'the worker’s pool (default: found from the id)')
     .option('--reason <text>', 'why, for the record')
     .action(
       async (
         workerId: string,
-        o: { project: string; pool: string; reason?: string },
+        o: { project?: string; pool?: string; reason?: string },
         cmd: Command,
       ) => {
         const { revokeWorker } = await import('../revoke-worker.ts');
-        const { seq } = await ctx.withLog(cmd, (log) =>
+        const { locate } = await import('../locate.ts');
+        const { seq } = await ctx.withLog(cmd, async (log) =>
           revokeWorker(log, {
             workerId,
-            project: o.project,
-            pool: o.pool,
+            ...(await locate(log, { worker: workerId }, o)),
             ...(o.reason === undefined ? {} : { reason: o.reason }),
           }),
         );

@@ -30,4 +30,5 @@ export { labelHolds, unmetRequirements } from './matching.ts';
 export type { Unmet } from './matching.ts';
 export { demandSignature, capabilitySignature } from './signatures.ts';
 export { whyWaiting, whyDemandWaits, waitingReport } from './why-waiting.ts';
+export { waitReasonText } from './wait-reason-text.ts';
 export type { WaitReason, WaitingGroup } from './why-waiting.ts';

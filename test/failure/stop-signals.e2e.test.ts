@@ -1,3 +1,6 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startNatsServer, uniqueName } from '../harness/index.ts';
 import type { NatsServerHandle } from '../harness/index.ts';
@@ -81,6 +84,24 @@ describe('a long-running command and SIGTERM', { timeout: 180_000 }, () => {
         command: c.name,
         within: true,
       });
+    }
+  });
+
+  it('stops within 5 s when the nats-server it embeds is gone', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'fleet-sig-'));
+    try {
+      const up = spawnFleet(['up', '--no-hud', '--data-dir', dataDir]);
+      spawned.push(up);
+      await up.waitFor(/fleet is up/);
+      // The embedded server's pid, as `fleet up` records it for the commands that follow.
+      const { pid } = JSON.parse(await readFile(join(dataDir, 'nats.json'), 'utf8')) as {
+        pid: number;
+      };
+      process.kill(pid, 'SIGKILL');
+      const { ms } = await terminate(up);
+      expect(ms).toBeLessThan(STOP_WITHIN_MS);
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
     }
   });
 

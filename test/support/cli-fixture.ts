@@ -1,6 +1,7 @@
 import { expect, inject } from 'vitest';
 import { runCaptured } from '../../cli/run-captured.ts';
 import type { CapturedRun } from '../../cli/run-captured.ts';
+import type { KeyInput } from '../../cli/cli-io.ts';
 import { snapshotBucket } from '../../cli/snapshot-bucket.ts';
 import { projectionBucket } from '../../projections/index.ts';
 import { leaseBucket } from '../../events/index.ts';
@@ -35,7 +36,12 @@ export interface CliFixture {
    */
   start(
     args: readonly string[],
-    options?: { readonly ready?: RegExp; readonly env?: Record<string, string> },
+    options?: {
+      readonly ready?: RegExp;
+      readonly env?: Record<string, string>;
+      /** As if on a terminal: `runCaptured`'s `tty` and `keys`. */
+      readonly terminal?: { readonly tty?: boolean; readonly keys?: KeyInput };
+    },
   ): Promise<StartedCommand>;
   /** Stops the commands still running, one by one in the order they started; returns them. */
   stopAll(): Promise<StartedCommand[]>;
@@ -76,6 +82,7 @@ export const cliFixture = async (): Promise<CliFixture> => {
       const r = runCaptured([...globals(), ...args], {
         signal: abort.signal,
         env: options.env ?? {},
+        ...options.terminal,
       });
       const command: StartedCommand = {
         ...r,

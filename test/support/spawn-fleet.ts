@@ -1,7 +1,14 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+
+let home: string | undefined;
+/** This test process's `FLEET_HOME`, where a spawned `fleet up` writes its context. */
+const testHome = (): string => (home ??= mkdtempSync(join(tmpdir(), 'fleet-home-')));
 
 /** The installed `fleet` binary, as an operator runs it. */
 const BIN = fileURLToPath(new URL('../../bin/fleet.mjs', import.meta.url));
@@ -23,7 +30,8 @@ export const spawnFleet = (
   env: Record<string, string> = {},
 ): SpawnedFleet => {
   const child = spawn(process.execPath, [BIN, ...args], {
-    env: { ...process.env, ...env },
+    // A context file of its own: never the user's ~/.fleet, never another test run's.
+    env: { ...process.env, FLEET_HOME: testHome(), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
