@@ -34,7 +34,7 @@ describe('completionScript', () => {
     const bash = completionScript(program, 'bash');
     expect(bash).toMatch(/^ {4}'completion'\) echo 'bash zsh fish' ;;$/m);
     expect(bash).toMatch(
-      /^ {4}''\) echo '--version -V --nats --root --stream --creds --help' ;;$/m,
+      /^ {4}''\) echo '--version -V --nats --root --stream --creds --context --help' ;;$/m,
     );
     expect(bash).toMatch(/^complete -F _fleet fleet$/m);
     expect(completionScript(program, 'zsh')).toMatch(
