@@ -64,7 +64,7 @@ describe('--config', () => {
       return r.err.replace(file, 'FILE');
     };
     expect(await refused({ dispatcher: { pool: POOL, heartbeet: '1s' } }, 'dispatcher')).toBe(
-      'error [invalid_input]: FILE: dispatcher.heartbeet: unknown option (known: pool, ' +
+      'error [invalid_input]: FILE: dispatcher.heartbeet: unknown option (known: pool, pools, replicas, ' +
         'heartbeat, missedBeats, weight, healthPort)\n',
     );
     expect(await refused({ workers: {} }, 'dispatcher', '--pool', POOL)).toBe(
@@ -85,7 +85,7 @@ describe('--config', () => {
       /^error \[invalid_input\]: --config: FILE is not a readable JSON file/,
     );
     expect(await refused({ dispatcher: { heartbeat: '1s' } }, 'dispatcher')).toMatch(
-      /required option '--pool <pool>' not specified \(on the command line or in --config\)/,
+      /required option '--pool <pool>' or '--pools <a,b>' not specified \(on the command line or in --config\)/,
     );
   });
 });

@@ -80,11 +80,12 @@ const applyConfig = async (
 
 /**
  * Gives each command named in `commands` a `--config <file>` option, read before its action; the
- * options listed for it (attribute names) must then come from the command line or the file.
+ * options listed for it (attribute names; a list means any one of them) must then come from the
+ * command line or the file.
  */
 export const withConfigFiles = (
   program: Command,
-  commands: Readonly<Record<string, readonly string[]>>,
+  commands: Readonly<Record<string, readonly (string | readonly string[])[]>>,
 ): void => {
   const sections = Object.keys(commands);
   for (const [name, required] of Object.entries(commands)) {
@@ -99,11 +100,14 @@ export const withConfigFiles = (
       .hook('preAction', async () => {
         const file = cmd.getOptionValue('config') as string | undefined;
         if (file !== undefined) await applyConfig(cmd, file, sections);
-        for (const key of required) {
-          if (cmd.getOptionValue(key) !== undefined) continue;
-          const flags = cmd.options.find((o) => o.attributeName() === key)?.flags ?? key;
+        for (const need of required) {
+          const keys = typeof need === 'string' ? [need] : need;
+          if (keys.some((key) => cmd.getOptionValue(key) !== undefined)) continue;
+          const flags = keys
+            .map((key) => `'${cmd.options.find((o) => o.attributeName() === key)?.flags ?? key}'`)
+            .join(' or ');
           cmd.error(
-            `error: required option '${flags}' not specified (on the command line or in --config)`,
+            `error: required option ${flags} not specified (on the command line or in --config)`,
           );
         }
       });

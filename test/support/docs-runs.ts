@@ -18,6 +18,8 @@ export const NOT_RUN: Readonly<Record<string, string>> = {
     'its own nats-server on JWT auth; security/secure-cli.e2e.test.ts starts and stops it',
   'fleet up --secure [--worker-ttl 1h]':
     'its own nats-server on JWT auth; security/secure-cli.e2e.test.ts starts and stops it',
+  'fleet up --cluster 3':
+    'its own three clustered nats-servers; cli/up-cluster.e2e.test.ts starts and stops them',
   'fleet creds producer --project P':
     'secure mode only; security/creds-revoke.e2e.test.ts issues producer credentials',
   'fleet creds producer --project health-prod --out health-prod.creds [--ttl 24h]':
@@ -73,7 +75,12 @@ export const LONG_RUNNING: Readonly<
 
 /** Exit codes other than 0 that a shown command has where the docs test runs it, and why. */
 export const EXIT_CODES: Readonly<Record<string, { readonly code: number; readonly why: string }>> =
-  {};
+  {
+    'fleet cancel TASKID [--project health-prod --pool gpu]': {
+      code: 1,
+      why: 'the task the docs submitted just before with --wait has completed, and cancelling an ended task exits 1, as documented',
+    },
+  };
 
 /** `[a]` as `a`, and `[a | b]` as `b`: the optional parts of a synopsis, given. */
 const expandBrackets = (text: string): string => {
