@@ -13,6 +13,7 @@ const ROOMS = [
   'projections',
   'security',
   'client',
+  'runtimes',
   'cli',
   'hud',
   'examples',
@@ -88,15 +89,24 @@ const RULES: IForbiddenRuleType[] = [
     name: 'faces-are-leaves',
     comment: 'the CLI and the HUD are faces: the product underneath imports neither',
     severity: 'error',
-    from: { path: '^(events|domain|actors|log|infra|projections|security|client)/' },
+    from: { path: '^(events|domain|actors|log|infra|projections|security|client|runtimes)/' },
     to: { path: '^(cli|hud)/' },
   },
   {
     name: 'production-never-imports-tests',
     comment: 'test fixtures live in test/, and only tests and tools use them',
     severity: 'error',
-    from: { path: '^(events|domain|actors|log|infra|projections|security|client|cli|hud)/' },
+    from: {
+      path: '^(events|domain|actors|log|infra|projections|security|client|runtimes|cli|hud)/',
+    },
     to: { path: '^test/' },
+  },
+  {
+    name: 'launchers-stay-out-of-the-actors',
+    comment: 'runtimes/ builds on the worker SDK; no actor or reader depends on a launcher',
+    severity: 'error',
+    from: { path: '^(events|domain|actors|log|projections|security|client)/' },
+    to: { path: '^runtimes/' },
   },
 ];
 

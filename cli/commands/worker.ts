@@ -16,7 +16,9 @@ interface WorkerOptions {
   maxDuration?: string;
   memory?: string;
   capacity: string;
-  exec: string;
+  exec?: string;
+  image?: string;
+  cpus?: string;
   timeout?: string;
   heartbeat: string;
 }
@@ -84,7 +86,8 @@ export const registerWorker = (program: Command, ctx: CliContext): void => {
   program
     .command('worker')
     .description(
-      'enroll with a key and run a shell command per task until SIGINT or SIGTERM (then drain); ' +
+      'enroll with a key and run a shell command (or a container) per task until SIGINT or ' +
+        'SIGTERM (then drain); ' +
         'on a secure server, with --creds <the enrollment creds>: it then works on its own',
     )
     .option('--key <token>', 'the enrollment key (default $FLEET_KEY; prefer it: flags show in ps)')
@@ -94,15 +97,19 @@ export const registerWorker = (program: Command, ctx: CliContext): void => {
     .option('--max-duration <duration>', 'longest a task may run in this runtime')
     .option('--memory <mb>', 'memory available to one task, in MB')
     .option('--capacity <n>', 'tasks run at once', '1')
-    .requiredOption(
+    .option(
       '--exec <command>',
       'shell command per task: the task as JSON on stdin, its stdout the output, its usage ' +
-        '(tokens, cost, model) as JSON in the file $FLEET_USAGE_FILE names',
+        '(tokens, cost, model) as JSON in the file $FLEET_USAGE_FILE names; with --runtime ' +
+        'docker, the command in the container (task JSON in the file $FLEET_TASK_FILE names)',
     )
+    .option('--image <image>', 'with --runtime docker: a fresh container of it per task')
+    .option('--cpus <n>', 'with --runtime docker: CPUs of one task (0.5 is half a core)')
     .option('--timeout <duration>', 'kill the command after this long (default: the lease)')
     .option('--heartbeat <duration>', 'heartbeat period; match the dispatcher', '1s')
     .action(async (o: WorkerOptions, cmd: Command) => {
-      const { createWorker, execHandler } = await import('../../actors/worker/index.ts');
+      const { createWorker } = await import('../../actors/worker/index.ts');
+      const { workerHandler } = await import('../worker-handler.ts');
       const { Runtime } = await import('../../events/index.ts');
       const { parseLabels } = await import('../parse-labels.ts');
       const key = o.key ?? ctx.io.env['FLEET_KEY'];
@@ -124,6 +131,18 @@ export const registerWorker = (program: Command, ctx: CliContext): void => {
       const capacity = parseInteger(o.capacity, '--capacity', { min: 1 });
       const heartbeatMs = parseDuration(o.heartbeat, '--heartbeat');
       const timeoutMs = o.timeout === undefined ? undefined : parseDuration(o.timeout, '--timeout');
+      const cpus = o.cpus === undefined ? undefined : Number(o.cpus);
+      if (cpus !== undefined && !(cpus > 0))
+        throw new InvalidInputError('--cpus', 'a positive number of CPUs, e.g. 0.5');
+      const run = await workerHandler({
+        runtime: runtime.data,
+        exec: o.exec,
+        image: o.image,
+        cpus,
+        timeoutMs,
+      });
+      const reaped = await run.prepare();
+      if (reaped !== undefined) ctx.print(reaped);
       const g = ctx.globals(cmd);
       // Secure: these are the shared enrollment credentials; the worker works on its own.
       const secure = (await ctx.credentials()) !== undefined;
@@ -139,10 +158,7 @@ export const registerWorker = (program: Command, ctx: CliContext): void => {
           capacity,
           heartbeatMs,
           root: g.root,
-          handler: execHandler({
-            command: o.exec,
-            ...(timeoutMs === undefined ? {} : { timeoutMs }),
-          }),
+          handler: run.handler,
           onEvent: (e) => {
             tell(ctx, e);
           },
