@@ -11,3 +11,5 @@ export type { LauncherHandlerOptions } from './launcher-handler.ts';
 export { CappedText } from './capped-text.ts';
 export { dockerLauncher, ContainerLabel, TASK_FILE } from './docker/index.ts';
 export type { DockerLauncherOptions, ContainerOwner } from './docker/index.ts';
+export { kubernetesLauncher, jobManifest, jobEnding, JobLabel } from './kubernetes/index.ts';
+export type { KubernetesLauncherOptions } from './kubernetes/index.ts';
