@@ -13,3 +13,10 @@ export { dockerLauncher, ContainerLabel, TASK_FILE } from './docker/index.ts';
 export type { DockerLauncherOptions, ContainerOwner } from './docker/index.ts';
 export { kubernetesLauncher, jobManifest, jobEnding, JobLabel } from './kubernetes/index.ts';
 export type { KubernetesLauncherOptions } from './kubernetes/index.ts';
+export {
+  lambdaLauncher,
+  lambdaTaskHandler,
+  functionEnding,
+  MAX_LAMBDA_PAYLOAD_BYTES,
+} from './lambda/index.ts';
+export type { LambdaContext, LambdaLauncherOptions } from './lambda/index.ts';
