@@ -38,7 +38,9 @@ export const workerHandler = async (o: WorkerHandlerOptions): Promise<WorkerHand
     case 'docker': {
       if (o.image === undefined)
         throw new InvalidInputError('--image', 'the docker runtime needs --image <image>');
-      const { dockerLauncher, launcherHandler } = await import('../runtimes/index.ts');
+      // The docker launcher alone: the Kubernetes and AWS clients load only where they are used.
+      const { dockerLauncher } = await import('../runtimes/docker/index.ts');
+      const { launcherHandler } = await import('../runtimes/launcher-handler.ts');
       const launcher = dockerLauncher({
         image: o.image,
         ...(o.exec === undefined ? {} : { command: ['sh', '-c', o.exec] }),
