@@ -110,7 +110,9 @@ describe('fleet worker --runtime docker', { timeout: 120_000 }, () => {
       ready: /claiming work/,
     });
     expect(second.stdout()).toMatch(/removed 1 orphaned container/);
-    expect(await containersOf(taskId)).toEqual([]);
+    // The orphan is gone (the requeued attempt 2 may already have a container of its own).
+    const attempts = (await containersOf(taskId)).map((c) => c.Labels[ContainerLabel.attempt]);
+    expect(attempts).not.toContain('1');
     await expect
       .poll(() => second.stdout(), { timeout: 30_000 })
       .toMatch(new RegExp(`task ${taskId} attempt 2: completed`));

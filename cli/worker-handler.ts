@@ -1,75 +1,93 @@
 import type { TaskHandler } from '../actors/worker/index.ts';
 import { InvalidInputError } from '../client/invalid-input-error.ts';
 import type { Runtime } from '../events/index.ts';
+import type { Launcher } from '../runtimes/launcher.ts';
 
 /** What `fleet worker` says about how its attempts run. */
 export interface WorkerHandlerOptions {
   readonly runtime: Runtime;
   readonly exec: string | undefined;
   readonly image: string | undefined;
+  readonly namespace: string | undefined;
+  readonly functionName: string | undefined;
   readonly cpus: number | undefined;
   readonly timeoutMs: number | undefined;
 }
 
-/** A handler, and what the worker must do before it claims (reap a dead worker's containers). */
+/** A handler, and what the worker must do before it claims (reap a dead worker's leftovers). */
 export interface WorkerHandler {
   readonly handler: TaskHandler;
   readonly prepare: () => Promise<string | undefined>;
 }
 
 /**
- * The handler of `fleet worker`: `--exec` as a local process (runtime `process`), or a fresh
- * container per attempt from `--image` (runtime `docker`, the engine at `DOCKER_HOST`), with
- * `--exec` as its command through `sh -c` when given. Kubernetes and Lambda are launched from
- * the SDK (`fleet/runtimes`), not from this command.
+ * The launcher `fleet worker` runs attempts through, if any: a container of `--image` (docker),
+ * a Job of `--image` in `--namespace` (kubernetes), an invocation of `--function` (lambda). Each
+ * launcher's module loads only when it is used: they bring their clients.
  */
-export const workerHandler = async (o: WorkerHandlerOptions): Promise<WorkerHandler> => {
-  const timeout = o.timeoutMs === undefined ? {} : { timeoutMs: o.timeoutMs };
+const launcherOf = async (o: WorkerHandlerOptions): Promise<Launcher | undefined> => {
+  const command = o.exec === undefined ? {} : { command: ['sh', '-c', o.exec] };
   switch (o.runtime.kind) {
-    case 'process': {
-      if (o.exec === undefined)
-        throw new InvalidInputError('--exec', 'the process runtime needs --exec <command>');
-      const { execHandler } = await import('../actors/worker/index.ts');
-      return {
-        handler: execHandler({ command: o.exec, ...timeout }),
-        prepare: () => Promise.resolve(undefined),
-      };
-    }
     case 'docker': {
-      if (o.image === undefined)
-        throw new InvalidInputError('--image', 'the docker runtime needs --image <image>');
-      // The docker launcher alone: the Kubernetes and AWS clients load only where they are used.
+      if (o.image === undefined) return undefined;
       const { dockerLauncher } = await import('../runtimes/docker/index.ts');
-      const { launcherHandler } = await import('../runtimes/launcher-handler.ts');
-      const launcher = dockerLauncher({
-        image: o.image,
-        ...(o.exec === undefined ? {} : { command: ['sh', '-c', o.exec] }),
-      });
-      return {
-        handler: launcherHandler(launcher, {
-          ...timeout,
-          ...(o.runtime.memoryMb === undefined ? {} : { memoryMb: o.runtime.memoryMb }),
-          ...(o.cpus === undefined ? {} : { cpus: o.cpus }),
-        }),
-        prepare: async () => {
-          const removed = await launcher.reapOrphans();
-          return removed === 0
-            ? undefined
-            : `removed ${removed} orphaned container(s) of a worker that died on this host`;
-        },
-      };
+      return dockerLauncher({ image: o.image, ...command });
     }
-    case 'kubernetes':
-    case 'lambda':
-      if (o.exec === undefined)
-        throw new InvalidInputError(
-          '--exec',
-          `fleet worker runs ${o.runtime.kind} tasks with --exec as a process; launch them from the SDK`,
-        );
-      return workerHandler({ ...o, runtime: { ...o.runtime, kind: 'process' } });
+    case 'kubernetes': {
+      if (o.image === undefined) return undefined;
+      const { kubernetesLauncher } = await import('../runtimes/kubernetes/index.ts');
+      return kubernetesLauncher({
+        image: o.image,
+        namespace: o.namespace ?? 'default',
+        ...command,
+      });
+    }
+    case 'lambda': {
+      if (o.functionName === undefined) return undefined;
+      const { lambdaLauncher } = await import('../runtimes/lambda/index.ts');
+      return lambdaLauncher({ functionName: o.functionName });
+    }
+    case 'process':
+      return undefined;
     default: {
       const never: never = o.runtime.kind;
       return never;
     }
   }
+};
+
+/**
+ * The handler of `fleet worker`: through the runtime's launcher when one is configured (see
+ * `launcherOf`; `--exec` is then the container's command through `sh -c`), else `--exec` as a
+ * local process, whatever runtime the worker declares.
+ */
+export const workerHandler = async (o: WorkerHandlerOptions): Promise<WorkerHandler> => {
+  const timeout = o.timeoutMs === undefined ? {} : { timeoutMs: o.timeoutMs };
+  const launcher = await launcherOf(o);
+  if (launcher === undefined) {
+    if (o.exec === undefined)
+      throw new InvalidInputError(
+        '--exec',
+        'a command is needed: --exec <command> (or, per runtime, --image or --function)',
+      );
+    const { execHandler } = await import('../actors/worker/index.ts');
+    return {
+      handler: execHandler({ command: o.exec, ...timeout }),
+      prepare: () => Promise.resolve(undefined),
+    };
+  }
+  const { launcherHandler } = await import('../runtimes/launcher-handler.ts');
+  return {
+    handler: launcherHandler(launcher, {
+      ...timeout,
+      ...(o.runtime.memoryMb === undefined ? {} : { memoryMb: o.runtime.memoryMb }),
+      ...(o.cpus === undefined ? {} : { cpus: o.cpus }),
+    }),
+    prepare: async () => {
+      const removed = await launcher.reapOrphans();
+      return removed === 0
+        ? undefined
+        : `removed ${removed} orphaned ${launcher.kind === 'docker' ? 'container' : 'Job'}(s) of a worker that died`;
+    },
+  };
 };

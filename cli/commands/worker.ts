@@ -18,6 +18,8 @@ interface WorkerOptions {
   capacity: string;
   exec?: string;
   image?: string;
+  namespace?: string;
+  function?: string;
   cpus?: string;
   timeout?: string;
   heartbeat: string;
@@ -101,10 +103,15 @@ export const registerWorker = (program: Command, ctx: CliContext): void => {
       '--exec <command>',
       'shell command per task: the task as JSON on stdin, its stdout the output, its usage ' +
         '(tokens, cost, model) as JSON in the file $FLEET_USAGE_FILE names; with --runtime ' +
-        'docker, the command in the container (task JSON in the file $FLEET_TASK_FILE names)',
+        'docker or kubernetes and --image, the command in the container',
     )
-    .option('--image <image>', 'with --runtime docker: a fresh container of it per task')
-    .option('--cpus <n>', 'with --runtime docker: CPUs of one task (0.5 is half a core)')
+    .option(
+      '--image <image>',
+      'with --runtime docker: a fresh container of it per task; kubernetes: a Job of it per task',
+    )
+    .option('--namespace <ns>', 'with --runtime kubernetes: where the Jobs run', 'default')
+    .option('--function <name>', 'with --runtime lambda: the function invoked per task')
+    .option('--cpus <n>', 'with --image: CPUs of one task (0.5 is half a core)')
     .option('--timeout <duration>', 'kill the command after this long (default: the lease)')
     .option('--heartbeat <duration>', 'heartbeat period; match the dispatcher', '1s')
     .action(async (o: WorkerOptions, cmd: Command) => {
@@ -138,6 +145,8 @@ export const registerWorker = (program: Command, ctx: CliContext): void => {
         runtime: runtime.data,
         exec: o.exec,
         image: o.image,
+        namespace: o.namespace,
+        functionName: o.function,
         cpus,
         timeoutMs,
       });
