@@ -12,6 +12,7 @@ set -euo pipefail
 SOCK="${FLEET_ENGINE_SOCKET:-/run/fleet-engine.sock}"
 PIDFILE="${SOCK%.sock}.pid"
 LOG="${SOCK%.sock}.log"
+WORKDIR="${SOCK%.sock}.d"
 
 # Whether the engine answers its ping (Node, which the project has anyway, rather than curl).
 up() {
@@ -33,6 +34,10 @@ case "${1:-}" in
       exit 1
     fi
     rm -f "$SOCK"
+    # Its own working directory: conmon writes a file named `oom` into it when the kernel's OOM
+    # killer ends a container, which must not land in the checkout.
+    mkdir -p "$WORKDIR"
+    cd "$WORKDIR"
     # Podman 4.3 on a host with both cgroup hierarchies sees the cgroup2 mount and then cannot
     # create a container; in a private mount namespace that mount is hidden from it alone (the
     # machine's own mounts are untouched) and it uses cgroup v1. setsid: it outlives this shell.
@@ -56,7 +61,7 @@ case "${1:-}" in
       kill "$(cat "$PIDFILE")" 2>/dev/null || true
       rm -f "$PIDFILE"
     fi
-    rm -f "$SOCK"
+    rm -rf "$SOCK" "$WORKDIR"
     echo "container engine stopped"
     ;;
   status)
