@@ -118,16 +118,19 @@ describe('the docker launcher on a real engine', { timeout: 60_000 }, () => {
         command: ['sleep', '60'],
         owner: o,
         stopGraceMs: 0,
-      })
-        .run(spec({ signal: abort.signal }))
-        .catch(() => undefined),
+      }).run(spec({ signal: abort.signal })),
     );
-    await expect.poll(async () => (await leftOver()).length).toBe(2);
+    // Both running: a launcher is then waiting on its container (no longer setting it up).
+    await expect
+      .poll(async () => (await leftOver()).filter((c) => c.State === 'running').length)
+      .toBe(2);
     const reaper = launcher('true', { isAlive: (pid) => pid === alive.pid });
     expect(await reaper.reapOrphans()).toBe(1);
     const kept = await leftOver();
     expect(kept.map((c) => c.Labels[ContainerLabel.pid])).toEqual([String(alive.pid)]);
+    // The reaped container's launcher, had it still run, finds it gone: lost, not an error.
+    expect((await runs[0])?.outcome).toBe('lost');
     abort.abort();
-    await Promise.all(runs);
+    expect((await runs[1])?.outcome).toBe('aborted');
   });
 });

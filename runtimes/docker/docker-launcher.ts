@@ -129,6 +129,13 @@ export const dockerLauncher = (options: DockerLauncherOptions): Launcher => {
     (docker.modem as Demuxer).demuxStream(stream, out, err);
     const streamEnded = finished(stream).catch(() => undefined);
 
+    const lost = (detail: string): LaunchResult => ({
+      outcome: LaunchOutcome.lost,
+      stdout: stdout.text(),
+      stderr: stderr.text(),
+      truncated: stdout.truncated,
+      detail,
+    });
     let stoppedBy: 'timeout' | 'abort' | undefined;
     const stop = (why: 'timeout' | 'abort') => {
       if (stoppedBy !== undefined) return;
@@ -150,13 +157,7 @@ export const dockerLauncher = (options: DockerLauncherOptions): Launcher => {
       try {
         await container.wait();
       } catch (error) {
-        return {
-          outcome: LaunchOutcome.lost,
-          stdout: stdout.text(),
-          stderr: stderr.text(),
-          truncated: stdout.truncated,
-          detail: `the container was lost: ${message(error)}`,
-        };
+        return lost(`the container was lost: ${message(error)}`);
       }
       let trail: NodeJS.Timeout | undefined;
       await Promise.race([
@@ -164,7 +165,13 @@ export const dockerLauncher = (options: DockerLauncherOptions): Launcher => {
         new Promise((resolve) => (trail = setTimeout(resolve, STREAM_TRAIL_MS))),
       ]);
       clearTimeout(trail);
-      const state = (await container.inspect()).State;
+      let state: Docker.ContainerInspectInfo['State'];
+      try {
+        state = (await container.inspect()).State;
+      } catch (error) {
+        // Removed under it (by hand, or by the reap of a worker that took it for an orphan).
+        return lost(`the container was removed while it ran: ${message(error)}`);
+      }
       const ending = containerEnding({
         exitCode: state.ExitCode,
         oomKilled: state.OOMKilled,

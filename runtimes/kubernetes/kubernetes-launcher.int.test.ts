@@ -136,8 +136,10 @@ describe('the kubernetes launcher against a fake API server', () => {
     const kept = cluster.created.find((j) => j.metadata?.labels?.['fleet.owner'] === 'worker-b');
     expect(await start('worker-a').reapOrphans()).toBe(1);
     expect(cluster.jobNames()).toEqual([kept?.metadata?.name]);
+    // The reaped Job's launcher, had it still run, finds it gone: lost, not an error.
+    expect((await runs[0])?.outcome).toBe('lost');
     abort.abort();
-    await Promise.all(runs);
+    expect((await runs[1])?.outcome).toBe('aborted');
   });
 
   it('refuses with a typed error when the cluster cannot be reached', async () => {

@@ -96,6 +96,12 @@ export const kubernetesLauncher = (options: KubernetesLauncherOptions): Launcher
       try {
         job = await batch.readNamespacedJob({ name, namespace });
       } catch (error) {
+        // Deleted under it (by hand, or by the reap of a worker that took it for an orphan).
+        if (error instanceof ApiException && error.code === 404)
+          return {
+            ending: { outcome: LaunchOutcome.lost, detail: `Job ${name} was deleted while it ran` },
+            pod: undefined,
+          };
         throw unavailable(`cannot read Job ${name}`, error);
       }
       const ended = jobEnding(job, undefined);
