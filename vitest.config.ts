@@ -6,12 +6,23 @@ import {
   browserTierOffLine,
   chromiumFound,
 } from './test/harness/browser-tier.ts';
+import {
+  ENGINE_TESTS,
+  engineFound,
+  engineRequired,
+  engineTierMissingError,
+  engineTierOffLine,
+} from './test/harness/engine-tier.ts';
 
 // The browser tier runs only where a Chromium is found (test/harness/browser-tier.ts); the global
 // setup announces which tiers ran. Where the browser tier is required (CI), its absence fails here.
 const browser = chromiumFound();
 if (!browser && browserRequired()) throw new Error(browserTierMissingError());
 if (!browser) process.stderr.write(browserTierOffLine());
+// The container tier likewise runs only where a container engine is found (engine-tier.ts).
+const engine = engineFound();
+if (!engine && engineRequired()) throw new Error(engineTierMissingError('no engine found'));
+if (!engine) process.stderr.write(engineTierOffLine());
 
 /** The global setup starts the nats-server the int and e2e tiers share, and tells the tiers. */
 const SERVER = ['test/harness/global-setup.ts'];
@@ -43,8 +54,13 @@ export default defineConfig({
         test: {
           name: 'e2e',
           include: ['**/*.e2e.test.ts'],
-          exclude: ['node_modules/**', 'dist/**', ...(browser ? [] : [BROWSER_TESTS])],
-          globalSetup: SERVER,
+          exclude: [
+            'node_modules/**',
+            'dist/**',
+            ...(browser ? [] : [BROWSER_TESTS]),
+            ...(engine ? [] : [ENGINE_TESTS]),
+          ],
+          globalSetup: engine ? [...SERVER, 'test/harness/engine-setup.ts'] : SERVER,
         },
       },
     ],

@@ -100,7 +100,7 @@ export const buildProgram = (ctx: CliContext = new CliContext(processIo())): Com
   registerCosts(program, ctx);
   registerTop(program, ctx);
   registerCompletion(program, ctx);
-  withConfigFiles(program, { dispatcher: [['pool', 'pools']], worker: ['exec'] });
+  withConfigFiles(program, { dispatcher: [['pool', 'pools']], worker: [] });
   return program;
 };
 

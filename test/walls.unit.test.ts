@@ -13,6 +13,7 @@ const ROOMS = [
   'projections',
   'security',
   'client',
+  'runtimes',
   'cli',
   'hud',
   'telemetry',
@@ -96,7 +97,9 @@ const RULES: IForbiddenRuleType[] = [
     name: 'faces-are-leaves',
     comment: 'the CLI and the HUD are faces: the product underneath imports neither',
     severity: 'error',
-    from: { path: '^(events|domain|actors|log|infra|projections|security|client|telemetry)/' },
+    from: {
+      path: '^(events|domain|actors|log|infra|projections|security|client|runtimes|telemetry)/',
+    },
     to: { path: '^(cli|hud)/' },
   },
   {
@@ -104,9 +107,16 @@ const RULES: IForbiddenRuleType[] = [
     comment: 'test fixtures live in test/, and only tests and tools use them',
     severity: 'error',
     from: {
-      path: '^(events|domain|actors|log|infra|projections|security|client|cli|hud|telemetry)/',
+      path: '^(events|domain|actors|log|infra|projections|security|client|runtimes|cli|hud|telemetry)/',
     },
     to: { path: '^test/' },
+  },
+  {
+    name: 'launchers-stay-out-of-the-actors',
+    comment: 'runtimes/ builds on the worker SDK; no actor or reader depends on a launcher',
+    severity: 'error',
+    from: { path: '^(events|domain|actors|log|projections|security|client)/' },
+    to: { path: '^runtimes/' },
   },
 ];
 

@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { MAX_MESSAGE_BYTES, Usage } from '../../events/index.ts';
-import type { JsonValue, TaskHandler, TaskResult } from './task-context.ts';
+import { outputOf } from './output-of.ts';
+import type { TaskHandler, TaskResult } from './task-context.ts';
 import { TaskError } from './task-error.ts';
 
 /** Options of `execHandler`. */
@@ -74,15 +75,6 @@ const usageIn = async (path: string): Promise<TaskResult['usage']> => {
     );
   }
   return usage.data;
-};
-
-const outputOf = (stdout: string): JsonValue | undefined => {
-  if (stdout.trim() === '') return undefined;
-  try {
-    return JSON.parse(stdout) as JsonValue;
-  } catch {
-    return stdout.endsWith('\n') ? stdout.slice(0, -1) : stdout;
-  }
 };
 
 /**

@@ -9,6 +9,7 @@ export type { WorkerOptions } from './worker-options.ts';
 export type { WorkerPhase } from './worker-phase.ts';
 export { execHandler } from './exec-handler.ts';
 export type { ExecHandlerOptions } from './exec-handler.ts';
+export { outputOf } from './output-of.ts';
 export { enroll, enrollment, renewCredentials } from './enroll.ts';
 export type { Enrollment, WorkerIdentity } from './enroll.ts';
 export { TaskError } from './task-error.ts';

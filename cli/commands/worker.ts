@@ -17,7 +17,11 @@ interface WorkerOptions {
   maxDuration?: string;
   memory?: string;
   capacity: string;
-  exec: string;
+  exec?: string;
+  image?: string;
+  namespace?: string;
+  function?: string;
+  cpus?: string;
   timeout?: string;
   heartbeat: string;
   claimWait: string;
@@ -100,7 +104,8 @@ export const registerWorker = (program: Command, ctx: CliContext): void => {
   program
     .command('worker')
     .description(
-      'enroll with a key and run a shell command per task until SIGINT or SIGTERM (then drain); ' +
+      'enroll with a key and run a shell command (or a container) per task until SIGINT or ' +
+        'SIGTERM (then drain); ' +
         'on a secure server, with --creds <the enrollment creds>: it then works on its own',
     )
     .option('--key <token>', 'the enrollment key (default $FLEET_KEY; prefer it: flags show in ps)')
@@ -112,9 +117,17 @@ export const registerWorker = (program: Command, ctx: CliContext): void => {
     .option('--capacity <n>', 'tasks run at once', '1')
     .option(
       '--exec <command>',
-      'shell command per task (required): the task as JSON on stdin, its stdout the output, ' +
-        'its usage (tokens, cost, model) as JSON in the file $FLEET_USAGE_FILE names',
+      'shell command per task: the task as JSON on stdin, its stdout the output, its usage ' +
+        '(tokens, cost, model) as JSON in the file $FLEET_USAGE_FILE names; with --runtime ' +
+        'docker or kubernetes and --image, the command in the container',
     )
+    .option(
+      '--image <image>',
+      'with --runtime docker: a fresh container of it per task; kubernetes: a Job of it per task',
+    )
+    .option('--namespace <ns>', 'with --runtime kubernetes: where the Jobs run', 'default')
+    .option('--function <name>', 'with --runtime lambda: the function invoked per task')
+    .option('--cpus <n>', 'with --image: CPUs of one task (0.5 is half a core)')
     .option('--timeout <duration>', 'kill the command after this long (default: the lease)')
     .option('--heartbeat <duration>', 'heartbeat period; match the dispatcher', '1s')
     .option(
@@ -124,7 +137,8 @@ export const registerWorker = (program: Command, ctx: CliContext): void => {
       '10s',
     )
     .action(async (o: WorkerOptions, cmd: Command) => {
-      const { createWorker, execHandler } = await import('../../actors/worker/index.ts');
+      const { createWorker } = await import('../../actors/worker/index.ts');
+      const { workerHandler } = await import('../worker-handler.ts');
       const { Runtime } = await import('../../events/index.ts');
       const { serviceLogger } = await import('../service-logger.ts');
       const { parseLabels } = await import('../parse-labels.ts');
@@ -148,6 +162,20 @@ export const registerWorker = (program: Command, ctx: CliContext): void => {
       const heartbeatMs = parseDuration(o.heartbeat, '--heartbeat');
       const claimWaitMs = parseDuration(o.claimWait, '--claim-wait');
       const timeoutMs = o.timeout === undefined ? undefined : parseDuration(o.timeout, '--timeout');
+      const cpus = o.cpus === undefined ? undefined : Number(o.cpus);
+      if (cpus !== undefined && !(cpus > 0))
+        throw new InvalidInputError('--cpus', 'a positive number of CPUs, e.g. 0.5');
+      const run = await workerHandler({
+        runtime: runtime.data,
+        exec: o.exec,
+        image: o.image,
+        namespace: o.namespace,
+        functionName: o.function,
+        cpus,
+        timeoutMs,
+      });
+      const reaped = await run.prepare();
+      if (reaped !== undefined) ctx.print(reaped);
       const g = ctx.globals(cmd);
       // Secure: these are the shared enrollment credentials; the worker works on its own.
       const secure = (await ctx.credentials()) !== undefined;
@@ -166,10 +194,7 @@ export const registerWorker = (program: Command, ctx: CliContext): void => {
           heartbeatMs,
           claimWaitMs,
           root: g.root,
-          handler: execHandler({
-            command: o.exec,
-            ...(timeoutMs === undefined ? {} : { timeoutMs }),
-          }),
+          handler: run.handler,
           onEvent: (e) => {
             if (e.type === 'enrolled') {
               const { workerId, project, pool } = e.identity;
