@@ -169,6 +169,7 @@ describe('the HUD page', () => {
   });
 
   it('draws the recent past at once when opened late: the history comes from the server', async () => {
+    const opened = Date.now();
     const page = await open(fleet.operatorToken);
     const d = await expect
       .poll(() => page.locator('#chart-throughput path.series').getAttribute('d'), {
@@ -176,14 +177,10 @@ describe('the HUD page', () => {
       })
       .toMatch(/^M/)
       .then(() => page.locator('#chart-throughput path.series').getAttribute('d'));
-    // A page with only its own samples starts its series at the right edge ("now"); with the
-    // server's history, the series starts where the first test began, at the left.
-    const width = Number(
-      await page.evaluate("document.getElementById('chart-throughput').clientWidth"),
-    );
-    const firstX = Number(/^M([\d.]+),/.exec(d ?? '')?.[1] ?? 'NaN');
-    expect(firstX).toBeLessThan(width * 0.75);
-    expect((d ?? '').split('L').length).toBeGreaterThan(5);
+    // A page with only its own samples draws one point per second it has been open; with the
+    // server's history, its series reaches back to where the first test began.
+    const ownSeconds = Math.ceil((Date.now() - opened) / 1000);
+    expect((d ?? '').split('L').length).toBeGreaterThan(ownSeconds + 3);
     expect(await page.locator('#chart-latency path.series').count()).toBeGreaterThan(0);
     // Lost and revoked are told apart in the workers' figures; runtimes by their names.
     expect(await page.textContent('#kpi-workers-hint')).not.toMatch(/lost|revoked/);
