@@ -23,15 +23,8 @@ const STATUSES = new Set([
   'dead_lettered',
 ]);
 const WORKER_STATUSES = new Set(['active', 'draining', 'left', 'lost', 'revoked']);
-const ENDED_FIELDS = new Set([
-  'id',
-  'key',
-  'demand',
-  'submittedSeq',
-  'attempts',
-  'status',
-  'endedSeq',
-]);
+// Own fields: what tasks share (demand, priority, ...) is the spec's, and the id is the key's.
+const ENDED_FIELDS = new Set(['key', 'spec', 'submittedSeq', 'attempts', 'status', 'endedSeq']);
 
 // Demands and capabilities are shared by reference across states: derive from each once.
 const signatures = new WeakMap<Demand, string>();
@@ -89,6 +82,13 @@ export const checkDispatchState = (s: DispatchState): void => {
     fail(`${s.rejections.recent.length} recent rejections kept`);
   if (Object.keys(s.refusedTasks).length > s.config.refusedTasksKept)
     fail(`${Object.keys(s.refusedTasks).length} refused tasks kept`);
+  if (s.endedOrder.length > s.config.endedTasksKept)
+    fail(`${s.endedOrder.length} ended tasks kept, over ${s.config.endedTasksKept}`);
+  for (const k of s.endedOrder)
+    if (s.tasks[k]?.status === 'queued' || s.tasks[k]?.status === 'assigned')
+      fail(`ended task ${k} is live`);
+  for (const k of Object.keys(s.ended))
+    if (s.tasks[k] !== undefined) fail(`task ${k} left for the ended index but has a record`);
   for (const [reason, n] of Object.entries(s.rejections.byReason))
     if (!Number.isSafeInteger(n) || n <= 0) fail(`rejection count ${reason} is ${n}`);
 

@@ -1,5 +1,5 @@
 import type { FleetEvent, ProjectId } from '../../events/index.ts';
-import { taskKey, unmetRequirements } from '../../domain/pool/index.ts';
+import { QueuedTask, taskKey, unmetRequirements } from '../../domain/pool/index.ts';
 import type { AssignedTask, TaskState } from '../../domain/pool/index.ts';
 import {
   POOL,
@@ -326,23 +326,21 @@ export class Forger extends HistoryEvents {
 }
 
 /** A task that no log ever submitted. */
-const ghostTask = (): TaskState => ({
-  status: 'queued',
-  id: 'ghost-task' as TaskState['id'],
-  key: taskKey('ops', 'ghost-task'),
-  demand: {
+const ghostTask = (): TaskState => {
+  const demand = {
     project: 'ops' as ProjectId,
     pool: POOL,
     requirements: { labels: [] },
     timeoutMs: 1000,
-  },
-  reqSig: '',
-  priority: 0,
-  payload: null,
-  maxAttempts: 1,
-  submittedSeq: 0,
-  attempts: 0,
-});
+  };
+  return new QueuedTask(
+    taskKey('ops', 'ghost-task'),
+    { demand, reqSig: '', priority: 0, maxAttempts: 1 },
+    0,
+    0,
+    null,
+  );
+};
 const ghostWorker = (n: number) => ({
   id: `ghost-worker-${n}`,
   capability: { project: 'ops' },
