@@ -6,6 +6,7 @@ import type {
   Subjects,
 } from '../../events/index.ts';
 import type { ActorLogic, Route } from '../host/actor-host.ts';
+import { decodeState, encodeState } from './snapshot-format.ts';
 import {
   decide,
   evolveEntryInPlace,
@@ -16,7 +17,7 @@ import type { DispatcherConfig, DispatchState, PlainState } from '../../domain/p
 
 /** Bump when DispatchState changes shape, so old snapshots are ignored. */
 // 6: workers keep their public key (whose inbox alone their requests are answered on).
-// 7: tasks share specs; ended tasks leave for the ended index.
+// 7: tasks share specs; ended tasks leave for the ended index; columns, not JSON lines.
 const SNAPSHOT_VERSION = 7;
 
 /** Where each decision goes: exclusive decisions to the project's dispatch subject. */
@@ -45,6 +46,9 @@ const looksLikeState = (raw: unknown, pool: PoolId): raw is PlainState => {
   );
 };
 
+/** States read by the snapshot format (snapshot-format.ts): already checked whole. */
+const decoded = new WeakSet<object>();
+
 /** The dispatcher of one pool as an actor: the pure core plus where its decisions go. */
 export const dispatcherLogic = (
   subjects: Subjects,
@@ -61,7 +65,17 @@ export const dispatcherLogic = (
   route: (e) => route(subjects, e),
   // Settings come from the running configuration, not from the snapshot.
   restore: (raw) =>
-    looksLikeState(raw, config.pool)
-      ? fromPlainState({ ...raw, config: initialState(config).config })
-      : undefined,
+    decoded.has(raw as object)
+      ? (raw as DispatchState)
+      : looksLikeState(raw, config.pool)
+        ? fromPlainState({ ...raw, config: initialState(config).config })
+        : undefined,
+  stateCodec: {
+    encode: encodeState,
+    decode: (bytes) => {
+      const s = decodeState(bytes, initialState(config).config);
+      if (s !== undefined) decoded.add(s);
+      return s;
+    },
+  },
 });

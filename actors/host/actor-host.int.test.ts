@@ -255,4 +255,25 @@ describe('snapshots of the actor host', () => {
     ]);
     await host.stop();
   });
+
+  it('of an older version are ignored with a line saying so, never mis-read', async () => {
+    const logic = dispatcherLogic(f.log.subjects, { pool: POOL as PoolId });
+    const store = await Snapshots.open(f.nc, uniqueName('snap'));
+    await f.submit({ taskId: 't1' });
+    const last = await f.log.lastSeq();
+    // A snapshot of the previous format at the current position: its state says nothing queued.
+    const old = { version: logic.snapshotVersion - 1, position: last, subjectSeqs: {} };
+    await store.save(logic.name, { ...old, state: logic.initialState() });
+    const errors: unknown[] = [];
+    const host = await ActorHost.start(f.log, logic, {
+      snapshots: store,
+      onError: (e) => errors.push(e),
+    });
+    expect(host.stats.restoredFrom).toBeUndefined();
+    expect(Object.keys(host.state.tasks)).toContain('health-prod/t1');
+    expect(errors.map(String)).toEqual([
+      expect.stringMatching(/snapshot of dispatcher\.gpu is ignored \(it is of version \d+,/),
+    ]);
+    await host.stop();
+  });
 });
