@@ -251,8 +251,9 @@ const decodeChecked = (bytes: Uint8Array, config: DispatchState['config']): Disp
     for (const [reqSig, queue] of Object.entries(byDemand)) {
       const d: Record<string, TaskKey[]> = (p[reqSig] = {});
       for (const [priority, count] of Object.entries(queue)) {
-        const bucket: TaskKey[] = (d[priority] = new Array<TaskKey>(count));
-        for (let j = 0; j < count; j += 1) bucket[j] = at(keys, at(queued, q++)) as TaskKey;
+        // Pushed, not preallocated: `new Array(n)` of a large n is a slow dictionary array.
+        const bucket: TaskKey[] = (d[priority] = []);
+        for (let j = 0; j < count; j += 1) bucket.push(at(keys, at(queued, q++)) as TaskKey);
       }
     }
   }
