@@ -9,6 +9,7 @@ interface DispatcherOptions {
   pool: string;
   heartbeat: string;
   missedBeats: string;
+  endedKept: string;
   weight?: string[];
   healthPort?: string;
 }
@@ -21,6 +22,11 @@ export const registerDispatcher = (program: Command, ctx: CliContext): void => {
     .requiredOption('--pool <pool>', 'the pool to dispatch')
     .option('--heartbeat <duration>', 'the heartbeat period workers use', '1s')
     .option('--missed-beats <n>', 'heartbeats missed before a worker is lost', '2')
+    .option(
+      '--ended-kept <n>',
+      'ended tasks that keep their record; older ones leave for the compact ended index',
+      '10000',
+    )
     .option('--weight <project=weight>', 'fair-share weight of a project (repeatable)', collect)
     .option(
       '--health-port <port>',
@@ -33,6 +39,7 @@ export const registerDispatcher = (program: Command, ctx: CliContext): void => {
       const config = {
         heartbeatMs: parseDuration(o.heartbeat, '--heartbeat'),
         missedBeats: parseInteger(o.missedBeats, '--missed-beats', { min: 1 }),
+        endedTasksKept: parseInteger(o.endedKept, '--ended-kept', { min: 0 }),
         weights: parseWeights(o.weight),
       };
       const g = ctx.globals(cmd);
