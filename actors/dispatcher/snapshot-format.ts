@@ -1,3 +1,4 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { AssignedTask, EndedTask, QueuedTask } from '../../domain/pool/index.ts';
 import type {
   Demand,
@@ -57,21 +58,43 @@ const section = (bytes: Uint8Array): Uint8Array[] => {
 const typed = (a: ArrayBufferView): Uint8Array =>
   new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
 
-/** The state as byte parts (a snapshot of this instant: it does not keep `s`). */
-export const encodeState = (s: DispatchState): Uint8Array[] => {
+/** Tasks encoded between two turns of the event loop. */
+const TASKS_PER_TURN = 50_000;
+
+/**
+ * The state as byte parts, as it is at the call: what changes in place (workers, queues, the
+ * ended index) is copied at once, and task records are never changed in place (a change
+ * replaces them), so holding them is holding this instant. The columns are then built a slice at
+ * a time between turns of the event loop, so the dispatcher keeps serving meanwhile.
+ */
+export const encodeState = async (
+  s: DispatchState,
+  tasksPerTurn = TASKS_PER_TURN,
+): Promise<Uint8Array[]> => {
   const keys = Object.keys(s.tasks);
+  const records = keys.map((k) => s.tasks[k] as TaskState);
+  const buckets: [string, string, string, TaskKey[]][] = [];
+  for (const [project, byDemand] of Object.entries(s.queues))
+    for (const [reqSig, queue] of Object.entries(byDemand))
+      for (const [priority, bucket] of Object.entries(queue))
+        buckets.push([project, reqSig, priority, bucket.slice()]);
+  const endedOrder = s.endedOrder.slice();
+  const ended = Object.entries(s.ended);
+  const { tasks: _t, queues: _q, specs: _s, endedOrder: _o, ended: _e, ...rest } = s;
+  const state = JSON.parse(JSON.stringify(rest)) as Head['state'];
   const n = keys.length;
-  const index = new Map<string, number>();
   const specIndex = new Map<TaskSpec, number>();
   const specs: Head['specs'] = [];
   const add = (k: string, spec: TaskSpec): number => {
     specIndex.set(spec, specs.length);
     const row: Head['specs'][number] = [k, spec.reqSig, spec.priority, spec.maxAttempts];
-    if (s.demands[spec.reqSig] !== spec.demand) row.push(spec.demand);
+    if (state.demands[spec.reqSig] === undefined) row.push(spec.demand);
     specs.push(row);
     return specs.length - 1;
   };
   for (const [k, spec] of Object.entries(s.specs)) add(k, spec);
+  // From here on, nothing of `s` is read: the fold may move on.
+  const index = new Map<string, number>();
   const status = new Uint8Array(n);
   const specOf = new Uint32Array(n);
   const submitted = new Float64Array(n);
@@ -80,8 +103,9 @@ export const encodeState = (s: DispatchState): Uint8Array[] => {
   const assigned: Head['assigned'] = [];
   const payloads: unknown[] = [];
   for (let i = 0; i < n; i += 1) {
+    if (i % tasksPerTurn === tasksPerTurn - 1) await nextTurn();
     const key = keys[i] as string;
-    const t = s.tasks[key] as TaskState;
+    const t = records[i] as TaskState;
     index.set(key, i);
     status[i] = STATUSES.indexOf(t.status);
     // A spec not listed (never the case for the fold's own records) is kept all the same.
@@ -95,26 +119,21 @@ export const encodeState = (s: DispatchState): Uint8Array[] => {
   }
   const queueCounts: Head['queues'] = {};
   const queued: number[] = [];
-  for (const [project, byDemand] of Object.entries(s.queues)) {
-    const p: Record<string, Record<string, number>> = (queueCounts[project] = {});
-    for (const [reqSig, queue] of Object.entries(byDemand)) {
-      const q: Record<string, number> = (p[reqSig] = {});
-      for (const [priority, bucket] of Object.entries(queue)) {
-        q[priority] = bucket.length;
-        for (const k of bucket) queued.push(index.get(k) ?? n);
-      }
-    }
+  for (const [project, reqSig, priority, bucket] of buckets) {
+    ((queueCounts[project] ??= {})[reqSig] ??= {})[priority] = bucket.length;
+    for (const k of bucket) queued.push(index.get(k) ?? n);
+    await nextTurn();
   }
-  const endedKeys = Object.keys(s.ended);
   const payloadParts: Uint8Array[] = [];
-  for (let i = 0; i < payloads.length; i += PAYLOADS_PER_SECTION)
+  for (let i = 0; i < payloads.length; i += PAYLOADS_PER_SECTION) {
+    await nextTurn();
     payloadParts.push(
       encoder.encode(JSON.stringify(payloads.slice(i, i + PAYLOADS_PER_SECTION), nullish)),
     );
-  const { tasks: _t, queues: _q, specs: _s, endedOrder: _o, ended: _e, ...rest } = s;
+  }
   const head: Head = {
     format: FORMAT,
-    state: rest,
+    state,
     specs,
     queues: queueCounts,
     assigned,
@@ -130,9 +149,9 @@ export const encodeState = (s: DispatchState): Uint8Array[] => {
     attempts,
     typed(Float64Array.from(endedSeqs)),
     typed(Uint32Array.from(queued)),
-    typed(Uint32Array.from(s.endedOrder, (k) => index.get(k) ?? n)),
-    encoder.encode(endedKeys.join('\n')),
-    typed(Float64Array.from(endedKeys, (k) => s.ended[k] ?? 0)),
+    typed(Uint32Array.from(endedOrder, (k) => index.get(k) ?? n)),
+    encoder.encode(ended.map(([k]) => k).join('\n')),
+    typed(Float64Array.from(ended, ([, v]) => v)),
     ...payloadParts,
   ].flatMap(section);
 };

@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { ev, enrolled, log, P, POOL, submitted } from '../../test/support/builders.ts';
 import type { PoolId } from '../../events/index.ts';
-import { evolveEntries, initialState, taskKey } from '../../domain/pool/index.ts';
+import {
+  evolveEntries,
+  evolveEntryInPlace,
+  initialState,
+  taskKey,
+} from '../../domain/pool/index.ts';
 import type { DispatchState } from '../../domain/pool/index.ts';
 import { decodeState, encodeState } from './snapshot-format.ts';
 
@@ -49,11 +54,11 @@ const sample = (): DispatchState =>
   );
 
 describe('the dispatcher snapshot format', () => {
-  it('reads back the state it wrote: records, queues in order, ended index, shared specs', () => {
+  it('reads back the state it wrote: records, queues in order, ended index, shared specs', async () => {
     const s = sample();
     expect(Object.keys(s.ended)).toEqual([taskKey(P.health, 't1')]);
     expect(s.queues[P.health]).toBeDefined();
-    const back = decodeState(concat(encodeState(s)), s.config);
+    const back = decodeState(concat(await encodeState(s)), s.config);
     expect(back).toEqual(s);
     expect(back?.tasks[taskKey(P.health, 't4')]?.constructor).toBe(
       s.tasks[taskKey(P.health, 't4')]?.constructor,
@@ -62,19 +67,32 @@ describe('the dispatcher snapshot format', () => {
     for (const t of Object.values(back?.tasks ?? {})) expect(specs.has(t.spec)).toBe(true);
   });
 
-  it('reads back an empty state and one of many tasks', () => {
+  it('reads back an empty state and one of many tasks', async () => {
     const empty = initialState({ pool });
-    expect(decodeState(concat(encodeState(empty)), empty.config)).toEqual(empty);
+    expect(decodeState(concat(await encodeState(empty)), empty.config)).toEqual(empty);
     const many = evolveEntries(
       initialState({ pool }),
       log([Array.from({ length: 1000 }, (_, i) => submitted(`m${i}`, { payload: { n: i } }))]),
     );
-    expect(decodeState(concat(encodeState(many)), many.config)).toEqual(many);
+    expect(decodeState(concat(await encodeState(many)), many.config)).toEqual(many);
   });
 
-  it('never reads a torn value or another pool’s: it reads nothing instead', () => {
+  it('holds the state as it was at the call, though the fold moves on while it is built', async () => {
+    // A state of its own (the sample is frozen), as a restored dispatcher has it.
+    const s = decodeState(concat(await encodeState(sample())), sample().config);
+    if (s === undefined) throw new Error('the sample did not read back');
+    const before = decodeState(concat(await encodeState(s)), s.config);
+    // Two tasks a turn: the fold below runs while the columns are built.
+    const pending = encodeState(s, 2);
+    for (const entry of log([at('t5', 'w2'), submitted('t9'), done('t3', 'w2')], { from: 16 }))
+      evolveEntryInPlace(s, entry);
+    expect(s.tasks[taskKey(P.health, 't9')]).toBeDefined();
+    expect(decodeState(concat(await pending), s.config)).toEqual(before);
+  });
+
+  it('never reads a torn value or another pool’s: it reads nothing instead', async () => {
     const s = sample();
-    const bytes = concat(encodeState(s));
+    const bytes = concat(await encodeState(s));
     for (let cut = 0; cut < bytes.length; cut += 7)
       expect(decodeState(bytes.subarray(0, cut), s.config)).toBeUndefined();
     const flipped = bytes.slice();

@@ -35,7 +35,8 @@ export interface ActorLogic<S, C> {
 
 /** How an actor writes its state into a snapshot and reads it back. */
 export interface StateCodec<S> {
-  encode(state: S): Uint8Array[];
+  /** Takes what it needs of `state` before it first awaits: the state moves on meanwhile. */
+  encode(state: S): Promise<Uint8Array[]>;
   decode(bytes: Uint8Array): S | undefined;
 }
 

@@ -102,18 +102,20 @@ export class Snapshots {
   }
 
   /**
-   * Saves a snapshot, serialised at once (one instant, even if the state moves on); returns its
-   * size. Throws an `UnavailableError` saying the size when it is over `maxBytes` or cannot be
+   * Saves a snapshot of the state as it is at the call (one instant, even if the state moves
+   * on); returns its size. Throws an `UnavailableError` saying the size when it is over `maxBytes` or cannot be
    * written.
    */
   async save<S>(key: string, snapshot: Snapshot<S>, codec?: StateCodec<S>): Promise<number> {
+    // Taken at the call, before any await; a codec then builds its bytes between turns.
+    const state = codec?.encode(snapshot.state);
     const parts =
-      codec === undefined
+      state === undefined
         ? writeLines(snapshot as unknown as Record<string, unknown>)
         : [
             encoder.encode(`${JSON.stringify({ ...snapshot, state: {} })}\n`),
             Uint8Array.of(STATE_BYTES),
-            ...codec.encode(snapshot.state),
+            ...(await state),
           ];
     const bytes = parts.reduce((n, p) => n + p.length, 0);
     if (bytes > this.maxBytes)
