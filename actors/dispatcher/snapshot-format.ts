@@ -71,8 +71,8 @@ export const encodeState = async (
   s: DispatchState,
   tasksPerTurn = TASKS_PER_TURN,
 ): Promise<Uint8Array[]> => {
-  const keys = Object.keys(s.tasks);
-  const records = keys.map((k) => s.tasks[k] as TaskState);
+  const keys = [...s.tasks.keys()];
+  const records = keys.map((k) => s.tasks.get(k) as TaskState);
   const buckets: [string, string, string, TaskKey[]][] = [];
   for (const [project, byDemand] of Object.entries(s.queues))
     for (const [reqSig, queue] of Object.entries(byDemand))
@@ -221,7 +221,7 @@ const decodeChecked = (bytes: Uint8Array, config: DispatchState['config']): Disp
   const s: DispatchState = {
     ...head.state,
     config,
-    tasks: {},
+    tasks: new Map(),
     queues: {},
     specs: {},
     endedOrder: [],
@@ -260,7 +260,7 @@ const decodeChecked = (bytes: Uint8Array, config: DispatchState['config']): Disp
         status: code,
         endedSeq: at(endedSeqs, ended++),
       });
-    s.tasks[key] = t;
+    s.tasks.set(key, t);
   }
   // Queues and the ended order hold the records' own key strings.
   const queued = new Uint32Array(part(7).buffer);

@@ -60,11 +60,11 @@ describe('the dispatcher snapshot format', () => {
     expect(s.queues[P.health]).toBeDefined();
     const back = decodeState(concat(await encodeState(s)), s.config);
     expect(back).toEqual(s);
-    expect(back?.tasks[taskKey(P.health, 't4')]?.constructor).toBe(
-      s.tasks[taskKey(P.health, 't4')]?.constructor,
+    expect(back?.tasks.get(taskKey(P.health, 't4'))?.constructor).toBe(
+      s.tasks.get(taskKey(P.health, 't4'))?.constructor,
     );
     const specs = new Set(Object.values(back?.specs ?? {}));
-    for (const t of Object.values(back?.tasks ?? {})) expect(specs.has(t.spec)).toBe(true);
+    for (const t of back?.tasks.values() ?? []) expect(specs.has(t.spec)).toBe(true);
   });
 
   it('reads back an empty state and one of many tasks', async () => {
@@ -86,7 +86,7 @@ describe('the dispatcher snapshot format', () => {
     const pending = encodeState(s, 2);
     for (const entry of log([at('t5', 'w2'), submitted('t9'), done('t3', 'w2')], { from: 16 }))
       evolveEntryInPlace(s, entry);
-    expect(s.tasks[taskKey(P.health, 't9')]).toBeDefined();
+    expect(s.tasks.get(taskKey(P.health, 't9'))).toBeDefined();
     expect(decodeState(concat(await pending), s.config)).toEqual(before);
   });
 

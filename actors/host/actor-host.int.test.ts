@@ -49,7 +49,7 @@ describe('the actor host', () => {
     expect(host.stats.restarts).toBe(1);
     expect(errors).toHaveLength(1);
     expect(host.state).toEqual(evolveEntries(initialState({ pool: POOL as PoolId }), seen));
-    expect(Object.keys(host.state.tasks)).toHaveLength(3);
+    expect([...host.state.tasks.keys()]).toHaveLength(3);
     await host.stop();
   });
 
@@ -83,7 +83,7 @@ describe('the actor host', () => {
     await expect.poll(() => host.position).toBe(3);
     expect(delays).toEqual([1, 2, 3, 4]);
     expect(host.stats.restarts).toBe(4);
-    expect(Object.keys(host.state.tasks)).toHaveLength(2);
+    expect([...host.state.tasks.keys()]).toHaveLength(2);
     // Commands work again, on the recovered state.
     const out = await host.execute({
       type: 'check_liveness',
@@ -138,7 +138,7 @@ describe('the actor host', () => {
       'snapshot store unreachable',
       'snapshot store unreachable',
     ]);
-    expect(Object.keys(host.state.tasks)).toHaveLength(1);
+    expect([...host.state.tasks.keys()]).toHaveLength(1);
     await host.stop();
   });
 
@@ -235,7 +235,7 @@ describe('snapshots of the actor host', () => {
     await host.stop();
     const again = await ActorHost.start(f.log, logic, { snapshots: store });
     expect(again.stats.restoredFrom).toBe(3);
-    expect(Object.keys(again.state.tasks)).toEqual(Object.keys(host.state.tasks));
+    expect([...again.state.tasks.keys()]).toEqual([...host.state.tasks.keys()]);
     await again.stop();
   });
 
@@ -270,7 +270,7 @@ describe('snapshots of the actor host', () => {
       onError: (e) => errors.push(e),
     });
     expect(host.stats.restoredFrom).toBeUndefined();
-    expect(Object.keys(host.state.tasks)).toContain('health-prod/t1');
+    expect([...host.state.tasks.keys()]).toContain('health-prod/t1');
     expect(errors.map(String)).toEqual([
       expect.stringMatching(/snapshot of dispatcher\.gpu is ignored \(it is of version \d+,/),
     ]);

@@ -37,10 +37,10 @@ export const retireEnded = (s: DispatchState, key: TaskKey): void => {
   s.endedOrder.push(key);
   while (s.endedOrder.length > s.config.endedTasksKept) {
     const old = s.endedOrder.shift();
-    const task = old === undefined ? undefined : s.tasks[old];
+    const task = old === undefined ? undefined : s.tasks.get(old);
     if (old === undefined || task === undefined || !(task instanceof EndedTask)) continue;
     s.ended[old] = packEnded(task);
-    delete s.tasks[old];
+    s.tasks.delete(old);
   }
 };
 
@@ -49,7 +49,7 @@ export const retireEnded = (s: DispatchState, key: TaskKey): void => {
  * (its demand holds only project and pool, its submission sequence is unknown: 0).
  */
 export const taskAt = (s: DispatchState, key: string): TaskState | undefined => {
-  const task = s.tasks[key];
+  const task = s.tasks.get(key);
   if (task !== undefined) return task;
   const packed = s.ended[key];
   if (packed === undefined) return undefined;

@@ -34,10 +34,10 @@ describe('ended tasks past the kept count', () => {
       initialState({ pool: POOL as PoolId, endedTasksKept: 1 }),
       log([enrolled('w1'), submitted('t1'), assign('t1'), completed('t1'), submitted('t2')]),
     );
-    expect(s.tasks[k('t1')]).toMatchObject({ status: 'completed' });
+    expect(s.tasks.get(k('t1'))).toMatchObject({ status: 'completed' });
     const after = evolveEntries(s, log([assign('t2'), completed('t2')], { from: 6 }));
     // t1 left for the index; t2 is the one ended record kept.
-    expect(after.tasks[k('t1')]).toBeUndefined();
+    expect(after.tasks.get(k('t1'))).toBeUndefined();
     expect(after.endedOrder).toEqual([k('t2')]);
     expect(taskAt(after, k('t1'))).toMatchObject({ status: 'completed', attempts: 1, endedSeq: 4 });
     const refusal = (e: Parameters<typeof log>[0][number]) =>

@@ -1,4 +1,4 @@
-import { isDraft, original, produce } from 'immer';
+import { enableMapSet, isDraft, original, produce } from 'immer';
 import type { EventOf, FleetEvent } from '../../events/index.ts';
 import { activate, charge, weightOf } from './fair-share.ts';
 import { dequeue, enqueue } from './queue.ts';
@@ -20,6 +20,9 @@ import type {
 } from './state.ts';
 
 type Refused = Verdict & { kind: 'refused' };
+
+// The state keeps its tasks in a Map, which immer drafts only with its MapSet plugin.
+enableMapSet();
 
 /** The object itself, not an immer draft of it (a draft dies with its `produce`). */
 const undrafted = <T extends object>(v: T): T => {
@@ -60,7 +63,7 @@ const submitted = (s: DispatchState, e: EventOf<'task.submitted'>, seq: number):
   const d = e.data;
   if (d.pool !== s.config.pool) return refuse('wrong_pool', `task is for pool ${d.pool}`);
   const key = taskKey(d.project, d.taskId);
-  if (s.tasks[key] !== undefined || s.ended[key] !== undefined)
+  if (s.tasks.get(key) !== undefined || s.ended[key] !== undefined)
     return refuse('duplicate', `task ${d.taskId} exists`);
   delete s.refusedTasks[key]; // a valid resubmission supersedes an earlier refusal
   const demand: Demand = {
@@ -81,7 +84,7 @@ const submitted = (s: DispatchState, e: EventOf<'task.submitted'>, seq: number):
     }),
   );
   const task = new QueuedTask(key, spec, seq, 0, d.payload);
-  s.tasks[key] = task;
+  s.tasks.set(key, task);
   queueTask(s, task);
   return applied;
 };
@@ -133,12 +136,15 @@ const assigned = (s: DispatchState, e: EventOf<'task.assigned'>, seq: number): V
   if (!eligible(task.reqSig, task.demand, w.capSig, w.capability))
     return refuse('constraint_unmet', `worker ${w.id} does not meet task ${task.id}`);
   dequeue(s, task);
-  s.tasks[task.key] = new AssignedTask(task.key, task.spec, task.submittedSeq, task.payload, {
-    workerId: w.id,
-    attempt: d.attempt,
-    leaseExpiresAt: d.leaseExpiresAt,
-    assignedSeq: seq,
-  });
+  s.tasks.set(
+    task.key,
+    new AssignedTask(task.key, task.spec, task.submittedSeq, task.payload, {
+      workerId: w.id,
+      attempt: d.attempt,
+      leaseExpiresAt: d.leaseExpiresAt,
+      assignedSeq: seq,
+    }),
+  );
   changeWorker(s, w, () => w.held.push(task.key));
   charge(s.fair, task.demand.project, weightOf(s.config.weights, task.demand.project));
   return applied;
@@ -196,15 +202,18 @@ const end = (
       task.attempts,
       task.payload,
     );
-    s.tasks[task.key] = queued;
+    s.tasks.set(task.key, queued);
     queueTask(s, queued);
     return;
   }
   // An ended task keeps only what identifies it, and leaves after a while (ended-index.ts).
-  s.tasks[task.key] = new EndedTask(task.key, task.spec, task.submittedSeq, task.attempts, {
-    status: to,
-    endedSeq: seq,
-  });
+  s.tasks.set(
+    task.key,
+    new EndedTask(task.key, task.spec, task.submittedSeq, task.attempts, {
+      status: to,
+      endedSeq: seq,
+    }),
+  );
   retireEnded(s, task.key);
 };
 

@@ -19,7 +19,7 @@ export type {
 export type { TaskSpec, EndedStatus } from './task-records.ts';
 export { AssignedTask, EndedTask, QueuedTask, specKey } from './task-records.ts';
 export { packEnded, unpackEnded, taskAt } from './ended-index.ts';
-export { fromPlainState } from './plain-state.ts';
+export { fromPlainState, toPlainState } from './plain-state.ts';
 export type { PlainState, PlainTask } from './plain-state.ts';
 export type { LogPosition } from './log-position.ts';
 export { applied, refuse } from './verdict.ts';

@@ -29,6 +29,12 @@ export type PlainState = Omit<DispatchState, 'tasks' | 'specs' | 'endedOrder' | 
   ended?: Record<string, number> | undefined;
 };
 
+/** The state as plain JSON would hold it: its tasks as a record (a Map writes as `{}`). */
+export const toPlainState = (s: DispatchState): PlainState => ({
+  ...s,
+  tasks: Object.fromEntries(s.tasks),
+});
+
 /**
  * The state a plain one (a JSON checkpoint) stands for: tasks as records sharing one spec per
  * kind and the state's demand objects. Plain input is trusted to be validated already.
@@ -36,7 +42,7 @@ export type PlainState = Omit<DispatchState, 'tasks' | 'specs' | 'endedOrder' | 
 export const fromPlainState = (plain: PlainState): DispatchState => {
   const s: DispatchState = {
     ...plain,
-    tasks: {},
+    tasks: new Map(),
     specs: {},
     endedOrder: [],
     ended: plain.ended ?? {},
@@ -72,21 +78,21 @@ export const fromPlainState = (plain: PlainState): DispatchState => {
               status: t.status,
               endedSeq: t.endedSeq ?? 0,
             });
-    s.tasks[k] = record;
+    s.tasks.set(k, record);
   }
   // Queues hold the tasks' own key strings, not copies.
   for (const byDemand of Object.values(s.queues))
     for (const queue of Object.values(byDemand))
       for (const bucket of Object.values(queue))
         bucket.forEach((k, i) => {
-          bucket[i] = s.tasks[k]?.key ?? k;
+          bucket[i] = s.tasks.get(k)?.key ?? k;
         });
   const endedOrder =
     plain.endedOrder ??
-    Object.values(s.tasks)
+    [...s.tasks.values()]
       .filter((t): t is EndedTask => t instanceof EndedTask)
       .sort((a, b) => a.endedSeq - b.endedSeq)
       .map((t) => t.key);
-  s.endedOrder = endedOrder.filter((k) => s.tasks[k] instanceof EndedTask) as TaskKey[];
+  s.endedOrder = endedOrder.filter((k) => s.tasks.get(k) instanceof EndedTask) as TaskKey[];
   return s;
 };

@@ -37,7 +37,9 @@ export class Forger extends HistoryEvents {
     // (Ids are per project, so where it does exist the event would name that project's task.)
     const foreign = (t: TaskState, n: number) =>
       pick(
-        PROJECTS.filter((q) => q !== t.demand.project && s.tasks[taskKey(q, t.id)] === undefined),
+        PROJECTS.filter(
+          (q) => q !== t.demand.project && s.tasks.get(taskKey(q, t.id)) === undefined,
+        ),
         n,
       );
     const outcome = (['completed', 'retryable', 'fatal'] as const)[x % 3] ?? 'completed';
@@ -65,7 +67,7 @@ export class Forger extends HistoryEvents {
         const inWorkers =
           x % 2 === 1 &&
           w !== undefined &&
-          s.tasks[taskKey(w.capability.project, t.id)] === undefined;
+          s.tasks.get(taskKey(w.capability.project, t.id)) === undefined;
         return this.assignment(t, w, {
           project: inWorkers ? w.capability.project : t.demand.project,
         });
@@ -128,7 +130,7 @@ export class Forger extends HistoryEvents {
           ws.filter(
             (w) =>
               w.capability.project !== t.demand.project &&
-              s.tasks[taskKey(w.capability.project, t.id)] === undefined,
+              s.tasks.get(taskKey(w.capability.project, t.id)) === undefined,
           ),
           j,
         );
