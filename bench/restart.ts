@@ -12,6 +12,9 @@
  * 3. snapshot: its stop saves a snapshot (time, size);
  * 4. from snapshot: a dispatcher starts from that snapshot (time to ready), and its heap.
  *
+ * Beside each wall time, the CPU time this process spent (user and system): on a shared, loaded
+ * machine the wall time is several times what an idle one gives, the CPU time is not.
+ *
  * Flags: --tasks=N (default 1000000)
  */
 import { performance } from 'node:perf_hooks';
@@ -42,6 +45,11 @@ const heap = (): number => {
   return process.memoryUsage().heapUsed;
 };
 const seconds = (ms: number): string => (ms / 1000).toFixed(2);
+/** CPU time of this process since `from` (user and system), in ms: what the load does not scale. */
+const cpuMs = (from: NodeJS.CpuUsage): number => {
+  const d = process.cpuUsage(from);
+  return (d.user + d.system) / 1000;
+};
 
 const main = async () => {
   const server = await startNatsServer();
@@ -76,27 +84,43 @@ const main = async () => {
 
     const snapshots = await Snapshots.open(nc, `bench_restart_${Date.now()}`);
     const rows: string[][] = [];
-    const header = ['restart', 'time (s)', 'messages folded', 'heap B/task'];
+    const header = ['restart', 'time (s)', 'CPU (s)', 'messages folded', 'heap B/task'];
     /** Starts a dispatcher and measures it to ready; it is stopped and dropped before returning. */
     const measure = async (label: string, save: boolean) => {
       // What a stopped dispatcher let go of is collectable once its last timers have run.
       await sleep(1_000);
       const base = heap();
       let t = performance.now();
+      let cpu = process.cpuUsage();
       const d = await startDispatcher({ log, pool: POOL, snapshots });
       const readyMs = performance.now() - t;
+      const readyCpu = cpuMs(cpu);
       const held = heap() - base;
       const { folded, restoredFrom } = d.host.stats;
       const from = restoredFrom === undefined ? '' : ` (restored at ${num(restoredFrom)})`;
-      rows.push([`${label}${from}`, seconds(readyMs), num(folded), num(held / TASKS)]);
+      rows.push([
+        `${label}${from}`,
+        seconds(readyMs),
+        seconds(readyCpu),
+        num(folded),
+        num(held / TASKS),
+      ]);
       console.log(formatTable(header, rows.slice(-1)).split('\n').at(-1));
       if (save) {
         t = performance.now();
+        cpu = process.cpuUsage();
         const saved = await d.host.snapshot();
         const saveMs = performance.now() - t;
+        const saveCpu = cpuMs(cpu);
         const kv = await log.jsm.streams.info(`KV_${snapshots.bucket}`);
         const size = `${num(kv.state.bytes / 1024 / 1024, 1)} MiB in KV`;
-        rows.push([`snapshot save (${saved ? size : 'NOT saved'})`, seconds(saveMs), '-', '-']);
+        rows.push([
+          `snapshot save (${saved ? size : 'NOT saved'})`,
+          seconds(saveMs),
+          seconds(saveCpu),
+          '-',
+          '-',
+        ]);
         console.log(formatTable(header, rows.slice(-1)).split('\n').at(-1));
       }
       await d.stop();

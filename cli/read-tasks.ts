@@ -1,4 +1,10 @@
-import { evolveEntryInPlace, initialState, labelHolds, taskKey } from '../domain/pool/index.ts';
+import {
+  evolveEntryInPlace,
+  initialState,
+  labelHolds,
+  taskAt,
+  taskKey,
+} from '../domain/pool/index.ts';
 import type { DispatchState, TaskStatus } from '../domain/pool/index.ts';
 import type { EventLog } from '../log/index.ts';
 import { isReadable, parseSubject } from '../events/index.ts';
@@ -137,7 +143,8 @@ export const readTasks = async (log: EventLog, filter: TaskFilter): Promise<Task
           endedAt: null,
         });
       const row = rows.get(id);
-      const task = state.tasks[key];
+      // A task past the pool's kept ended tasks is read from its packed index.
+      const task = taskAt(state, key);
       if (row === undefined || task === undefined) return;
       row.status = task.status;
       row.attempts = task.attempts;

@@ -87,7 +87,7 @@ describe('fleet submit', () => {
       '',
     ]);
     // The submission as stored (the fold keeps only what identifies an ended task).
-    expect(d.host.state.tasks[taskKey(P.health, 'cli-1')]?.status).toBe('completed');
+    expect(d.host.state.tasks.get(taskKey(P.health, 'cli-1'))?.status).toBe('completed');
     const message = await cli.f.log.jsm.streams.getMessage(cli.f.log.stream, {
       last_by_subj: cli.f.log.subjects.submit(P.health as ProjectId, POOL as PoolId),
     });

@@ -146,7 +146,9 @@ describe('a producer speaking the raw NATS protocol', () => {
       }),
     );
     await raw.flush();
-    await expect.poll(() => d.host.state.tasks[taskKey(P.health, 'raw-1')]?.status).toBe('queued');
+    await expect
+      .poll(() => d.host.state.tasks.get(taskKey(P.health, 'raw-1'))?.status)
+      .toBe('queued');
 
     // A fake worker claims and completes it.
     const claimed = await f.claim('w1');
@@ -204,6 +206,6 @@ describe('a producer speaking the raw NATS protocol', () => {
     expect((await taskStatus(f.nc, ref, where())).reason).toMatch(/schema_invalid.*timeoutMs/);
     // Neither message became a task; both were recorded as refused.
     await expect.poll(() => d.host.state.rejections.byReason['unreadable']).toBe(2);
-    expect(Object.keys(d.host.state.tasks)).toEqual([]);
+    expect([...d.host.state.tasks.keys()]).toEqual([]);
   });
 });

@@ -35,8 +35,10 @@ describe('submitTask', () => {
     });
     expect(taskId).toMatch(/^[0-9a-f-]{36}$/);
     expect(seq).toBe(1);
-    await expect.poll(() => d.host.state.tasks[taskKey(P.health, taskId)]?.status).toBe('queued');
-    expect(d.host.state.tasks[taskKey(P.health, taskId)]).toMatchObject({
+    await expect
+      .poll(() => d.host.state.tasks.get(taskKey(P.health, taskId))?.status)
+      .toBe('queued');
+    expect(d.host.state.tasks.get(taskKey(P.health, taskId))).toMatchObject({
       priority: 5,
       payload: { n: 1 },
       maxAttempts: 3,
@@ -76,7 +78,7 @@ describe('submitTasks', () => {
     expect(result.filter((r) => r.seq === result[0]?.seq)).toHaveLength(1_000);
     expect(await stored()).toBe(3);
     await expect
-      .poll(() => Object.values(d.host.state.tasks).filter((t) => t.status === 'queued').length)
+      .poll(() => [...d.host.state.tasks.values()].filter((t) => t.status === 'queued').length)
       .toBe(2_500);
   });
 

@@ -107,7 +107,7 @@ export const verifyIsolation = (
     );
     for (const [reason, n] of Object.entries(state.claimsRefused))
       refusedClaims[reason] = (refusedClaims[reason] ?? 0) + n;
-    for (const task of Object.values(state.tasks)) {
+    for (const task of [...state.tasks.values()]) {
       const { project } = task.demand;
       const t = tenant(project);
       t.tasks += 1;

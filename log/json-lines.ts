@@ -12,6 +12,9 @@ export const SPREAD_OVER = 256;
 
 type Obj = Record<string, unknown>;
 const isRecord = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+/** A Map is written as the record of its entries (keys are strings in every state we keep). */
+const plain = (v: unknown): unknown => (v instanceof Map ? Object.fromEntries(v) : v);
+const replacer = (_: string, v: unknown): unknown => plain(v);
 
 /** True when `r` has more than {@link SPREAD_OVER} keys (counted no further). */
 const isLarge = (r: Obj): boolean => {
@@ -27,7 +30,8 @@ const isLarge = (r: Obj): boolean => {
 const largeRecords = (root: Obj): [string[], Obj][] => {
   const out: [string[], Obj][] = [];
   const visit = (node: Obj, path: readonly string[]) => {
-    for (const [k, v] of Object.entries(node)) {
+    for (const [k, m] of Object.entries(node)) {
+      const v = plain(m);
       if (!isRecord(v)) continue;
       if (isLarge(v)) out.push([[...path, k], v]);
       else visit(v, [...path, k]);
@@ -95,6 +99,7 @@ export const writeLines = (root: Obj, partBytes = 1024 * 1024): Uint8Array[] => 
         root,
         large.map(([p]) => p),
       ),
+      replacer,
     ),
   );
   // No array of a million entries: one line at a time.
@@ -103,7 +108,7 @@ export const writeLines = (root: Obj, partBytes = 1024 * 1024): Uint8Array[] => 
       const value = record[key];
       // JSON.stringify leaves such an entry out; a line of its own would turn it into null.
       if (value === undefined || typeof value === 'function' || typeof value === 'symbol') continue;
-      push(JSON.stringify([path, key, value]));
+      push(JSON.stringify([path, key, value], replacer));
     }
   if (pending.length > 0) parts.push(encoder.encode(pending.join('')));
   return parts;

@@ -26,10 +26,10 @@ const workerId = 'w1' as WorkerId;
 const taskIds = ['t1', 't2', 't3'] as TaskId[];
 
 /** A task of the (single) test project by id, however the state keys its tasks. */
-const task = (s: DispatchState, id: string) => Object.values(s.tasks).find((t) => t.id === id);
+const task = (s: DispatchState, id: string) => [...s.tasks.values()].find((t) => t.id === id);
 /** Ids of the tasks a worker holds. */
 const heldIds = (s: DispatchState, w: string) =>
-  (s.workers[w]?.held ?? []).map((k) => s.tasks[k]?.id);
+  (s.workers[w]?.held ?? []).map((k) => s.tasks.get(k)?.id);
 
 /** A stored message as the fold sees it: readable events, or the codec's refusal. */
 const toEntry = (m: JsMsg, root: string): LogEntry => {
@@ -135,7 +135,7 @@ describe('smoke: contract + core on a real JetStream', () => {
     const s = before.state;
     expect(s.position).toBe(4);
     expect(Object.values(s.workers).map((w) => [w.id, w.status])).toEqual([[workerId, 'active']]);
-    expect(Object.values(s.tasks).map((t) => [t.id, t.status])).toEqual(
+    expect([...s.tasks.values()].map((t) => [t.id, t.status])).toEqual(
       taskIds.map((id) => [id, 'queued']),
     );
     expect(s.rejections.byReason).toEqual({ unreadable: 2 });

@@ -42,7 +42,7 @@ export interface ClaimServiceOptions {
 
 /** The assignment a folded `task.assigned` gives its worker, or nothing if the fold refused it. */
 const assignmentOf = (s: DispatchState, e: EventOf<'task.assigned'>): Assignment | undefined => {
-  const task = s.tasks[taskKey(e.data.project, e.data.taskId)];
+  const task = s.tasks.get(taskKey(e.data.project, e.data.taskId));
   // Only what the fold accepted is real; a decision that lost to a concurrent event is not sent.
   if (
     task?.status !== 'assigned' ||

@@ -6,12 +6,19 @@ import type {
   Subjects,
 } from '../../events/index.ts';
 import type { ActorLogic, Route } from '../host/actor-host.ts';
-import { decide, evolveEntryInPlace, initialState } from '../../domain/pool/index.ts';
-import type { Demand, DispatcherConfig, DispatchState } from '../../domain/pool/index.ts';
+import { decodeState, encodeState } from './snapshot-format.ts';
+import {
+  decide,
+  evolveEntryInPlace,
+  fromPlainState,
+  initialState,
+} from '../../domain/pool/index.ts';
+import type { DispatcherConfig, DispatchState, PlainState } from '../../domain/pool/index.ts';
 
 /** Bump when DispatchState changes shape, so old snapshots are ignored. */
 // 6: workers keep their public key (whose inbox alone their requests are answered on).
-const SNAPSHOT_VERSION = 6;
+// 7: tasks share specs; ended tasks leave for the ended index; columns, not JSON lines.
+const SNAPSHOT_VERSION = 7;
 
 /** Where each decision goes: exclusive decisions to the project's dispatch subject. */
 const route = (subjects: Subjects, e: FleetEvent): Route => {
@@ -28,9 +35,9 @@ const route = (subjects: Subjects, e: FleetEvent): Route => {
   }
 };
 
-const looksLikeState = (raw: unknown, pool: PoolId): raw is DispatchState => {
+const looksLikeState = (raw: unknown, pool: PoolId): raw is PlainState => {
   if (typeof raw !== 'object' || raw === null) return false;
-  const s = raw as Partial<Record<keyof DispatchState, unknown>>;
+  const s = raw as Partial<Record<keyof PlainState, unknown>>;
   const records = [s.workers, s.tasks, s.queues, s.demands, s.capabilities, s.fair, s.rejections];
   return (
     records.every((r) => typeof r === 'object' && r !== null) &&
@@ -39,29 +46,8 @@ const looksLikeState = (raw: unknown, pool: PoolId): raw is DispatchState => {
   );
 };
 
-/**
- * A restored state sharing what the fold shares: each live task's demand and signature are the
- * one object and string of its signature, and a queue holds its tasks' own key strings. A
- * snapshot holds a copy of each per task; restored as they are, they take far more memory.
- */
-const shareRestored = (s: DispatchState): DispatchState => {
-  const sigs = new Map(Object.keys(s.demands).map((k) => [k, k]));
-  for (const t of Object.values(s.tasks)) {
-    if (!('reqSig' in t)) continue;
-    const shared = s.demands[t.reqSig];
-    // Fresh from the snapshot's JSON and nobody else's yet: set in place.
-    const live = t as { demand: Demand; reqSig: string };
-    if (shared !== undefined) live.demand = shared;
-    live.reqSig = sigs.get(t.reqSig) ?? t.reqSig;
-  }
-  for (const byDemand of Object.values(s.queues))
-    for (const queue of Object.values(byDemand))
-      for (const bucket of Object.values(queue))
-        bucket.forEach((k, i) => {
-          bucket[i] = s.tasks[k]?.key ?? k;
-        });
-  return s;
-};
+/** States read by the snapshot format (snapshot-format.ts): already checked whole. */
+const decoded = new WeakSet<object>();
 
 /** The dispatcher of one pool as an actor: the pure core plus where its decisions go. */
 export const dispatcherLogic = (
@@ -79,7 +65,17 @@ export const dispatcherLogic = (
   route: (e) => route(subjects, e),
   // Settings come from the running configuration, not from the snapshot.
   restore: (raw) =>
-    looksLikeState(raw, config.pool)
-      ? shareRestored({ ...raw, config: initialState(config).config })
-      : undefined,
+    decoded.has(raw as object)
+      ? (raw as DispatchState)
+      : looksLikeState(raw, config.pool)
+        ? fromPlainState({ ...raw, config: initialState(config).config })
+        : undefined,
+  stateCodec: {
+    encode: encodeState,
+    decode: (bytes) => {
+      const s = decodeState(bytes, initialState(config).config);
+      if (s !== undefined) decoded.add(s);
+      return s;
+    },
+  },
 });

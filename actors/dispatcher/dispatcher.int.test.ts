@@ -6,7 +6,7 @@ import type { FleetFixture } from '../../test/support/fleet-fixture.ts';
 import { P, POOL } from '../../test/support/builders.ts';
 import { startDispatcher } from './dispatcher.ts';
 import type { Dispatcher } from './dispatcher.ts';
-import { taskKey } from '../../domain/pool/index.ts';
+import { taskKey, toPlainState } from '../../domain/pool/index.ts';
 import { Kvm } from '@nats-io/kv';
 import { Snapshots } from '../host/snapshots.ts';
 import { uniqueName } from '../../test/harness/index.ts';
@@ -66,7 +66,7 @@ describe('the dispatcher on JetStream', () => {
     expect(assignments(reply)).toMatchObject([
       { taskId: 't1', attempt: 1, payload: { prompt: 'hello' } },
     ]);
-    expect(d.host.state.tasks[taskKey(P.health, 't1')]?.status).toBe('assigned');
+    expect(d.host.state.tasks.get(taskKey(P.health, 't1'))?.status).toBe('assigned');
   });
 
   it('answers an empty claim after its wait when nothing matches', async () => {
@@ -83,7 +83,7 @@ describe('the dispatcher on JetStream', () => {
     const reply = await f.claim('w1', { project: P.fin });
     expect(reply).toMatchObject({ refused: { reason: 'cross_project' } });
     expect(d.host.state.claimsRefused).toEqual({ cross_project: 1 });
-    expect(d.host.state.tasks[taskKey(P.fin, 'f1')]?.status).toBe('queued');
+    expect(d.host.state.tasks.get(taskKey(P.fin, 'f1'))?.status).toBe('queued');
   });
 
   it('never assigns one attempt twice with two dispatchers on one pool', async () => {
@@ -111,7 +111,7 @@ describe('the dispatcher on JetStream', () => {
     await b.host.waitFor(a.host.position);
     // Both folds agree, and every refusal (a lost race) was a no-op, not an effect.
     expect(a.host.state.tasks).toEqual(b.host.state.tasks);
-    const assigned = Object.values(a.host.state.tasks).filter((t) => t.status === 'assigned');
+    const assigned = [...a.host.state.tasks.values()].filter((t) => t.status === 'assigned');
     expect(assigned).toHaveLength(60);
   });
 
@@ -177,14 +177,16 @@ describe('the dispatcher on JetStream', () => {
     for (let b = 0; b < 3; b += 1)
       await f.submit(...Array.from({ length: 1_000 }, (_, i) => ({ taskId: `t${b}-${i}` })));
     const first = await start({}, snapshots);
-    const size = new TextEncoder().encode(JSON.stringify(first.host.state)).byteLength;
+    const size = new TextEncoder().encode(
+      JSON.stringify(toPlainState(first.host.state)),
+    ).byteLength;
     expect(size).toBeGreaterThan(20 * 4096);
     await first.stop(); // saves a snapshot
     running.splice(running.indexOf(first), 1);
     await f.submit({ taskId: 'late' });
     const second = await start({}, snapshots);
     expect(second.host.stats).toMatchObject({ restoredFrom: first.host.position, folded: 1 });
-    expect(Object.keys(second.host.state.tasks)).toHaveLength(3_001);
+    expect([...second.host.state.tasks.keys()]).toHaveLength(3_001);
     await second.stop();
     running.splice(running.indexOf(second), 1);
 
@@ -197,7 +199,7 @@ describe('the dispatcher on JetStream', () => {
     for (const chunk of chunks) await kv.purge(chunk);
     const third = await start({}, snapshots);
     expect(third.host.stats.restoredFrom).toBeUndefined();
-    expect(Object.keys(third.host.state.tasks)).toHaveLength(3_001);
+    expect([...third.host.state.tasks.keys()]).toHaveLength(3_001);
   });
 
   it('restarts from a snapshot, folding only the tail', async () => {
@@ -212,10 +214,10 @@ describe('the dispatcher on JetStream', () => {
     await f.submit({ taskId: 'late' });
     const second = await start({}, snapshots);
     expect(second.host.stats).toMatchObject({ restoredFrom: first.host.position, folded: 1 });
-    expect(second.host.state.tasks[taskKey(P.health, 't0')]).toEqual(
-      before.tasks[taskKey(P.health, 't0')],
+    expect(second.host.state.tasks.get(taskKey(P.health, 't0'))).toEqual(
+      before.tasks.get(taskKey(P.health, 't0')),
     );
-    expect(second.host.state.tasks[taskKey(P.health, 'late')]?.status).toBe('queued');
+    expect(second.host.state.tasks.get(taskKey(P.health, 'late'))?.status).toBe('queued');
     expect(assignments(await f.claim('w1', { max: 10 }))).toHaveLength(4);
   });
 
@@ -244,7 +246,7 @@ describe('the dispatcher on JetStream', () => {
     } as never);
     // Refused twice over: the attempt is stale and the worker is lost.
     await expect.poll(() => d.host.state.rejections.byReason['stale_attempt']).toBe(1);
-    expect(d.host.state.tasks[taskKey(P.health, 't1')]).toMatchObject({
+    expect(d.host.state.tasks.get(taskKey(P.health, 't1'))).toMatchObject({
       status: 'assigned',
       workerId: 'w2',
     });
@@ -260,7 +262,9 @@ describe('the dispatcher on JetStream', () => {
     for (let round = 0; round < 10; round += 1) {
       const taskId = `t${round}`;
       await f.submit({ taskId });
-      await expect.poll(() => d.host.state.tasks[taskKey(P.health, taskId)]?.status).toBe('queued');
+      await expect
+        .poll(() => d.host.state.tasks.get(taskKey(P.health, taskId))?.status)
+        .toBe('queued');
       // A burst that keeps this dispatcher's fold busy, then the assignment another dispatcher of
       // the pool made, and at once the worker's heartbeat naming it.
       const burst = fillerBurst(`${round}`);
@@ -319,7 +323,9 @@ describe('the dispatcher on JetStream', () => {
       data: { taskId: 'r1', project: P.health, pool: POOL, workerId: 'w1', attempt: 1, output: 7 },
       meta: { at: Date.now() },
     } as never);
-    await expect.poll(() => d.host.state.tasks[taskKey(P.health, 'r1')]?.status).toBe('completed');
+    await expect
+      .poll(() => d.host.state.tasks.get(taskKey(P.health, 'r1'))?.status)
+      .toBe('completed');
     const m = await f.nc.request(
       s.status(P.health as ProjectId, POOL as PoolId),
       new TextEncoder().encode(JSON.stringify({ taskId: 'r1', withReport: true })),

@@ -76,7 +76,7 @@ export const livenessTracker = (o: LivenessTrackerOptions) => {
       const v = host.state.workers[workerId];
       const isKnown = v !== undefined && v.capability.project === project;
       const abort = body.attempts.filter(({ taskId, attempt }) => {
-        const t = host.state.tasks[taskKey(project, taskId)];
+        const t = host.state.tasks.get(taskKey(project, taskId));
         return !(
           isKnown &&
           t?.status === 'assigned' &&

@@ -1,7 +1,7 @@
 import type { Msg } from '@nats-io/transport-node';
 import { inboxOwner, inboxPrefix, isName, TaskStatusRequest } from '../../events/index.ts';
 import type { LogEntry, PoolId, ProjectId, TaskId, TaskStatusReply } from '../../events/index.ts';
-import { taskKey, waitReasonText, whyWaiting } from '../../domain/pool/index.ts';
+import { taskAt, taskKey, waitReasonText, whyWaiting } from '../../domain/pool/index.ts';
 import type { DispatchState } from '../../domain/pool/index.ts';
 import type { EventLog } from '../../log/index.ts';
 import type { RequestGate } from './request-gate.ts';
@@ -79,7 +79,8 @@ export const taskStatusService = (o: TaskStatusServiceOptions) => {
   const statusOf = (project: string, taskId: string): TaskStatusReply => {
     const s = o.state();
     const key = taskKey(project, taskId);
-    const task = s.tasks[key];
+    // A task that left the working state is answered from the ended index, exactly.
+    const task = taskAt(s, key);
     const base = { taskId, project, pool: o.pool } as TaskStatusReply;
     if (task !== undefined)
       return {

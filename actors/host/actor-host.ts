@@ -215,6 +215,7 @@ export class ActorHost<S, C> {
         state: this.#state,
       },
       this.options.onError,
+      this.logic.stateCodec,
     ).finally(() => {
       this.#saving = undefined;
     });

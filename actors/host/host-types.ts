@@ -25,6 +25,19 @@ export interface ActorLogic<S, C> {
   route(event: FleetEvent): Route;
   /** Checks a snapshot's state before the host trusts it. */
   restore(raw: unknown): S | undefined;
+  /**
+   * The state's own snapshot format (both or neither): bytes instead of JSON lines, for states
+   * too large for one JSON object per entry. `decodeState` answers undefined for bytes it
+   * cannot read whole.
+   */
+  readonly stateCodec?: StateCodec<S>;
+}
+
+/** How an actor writes its state into a snapshot and reads it back. */
+export interface StateCodec<S> {
+  /** Takes what it needs of `state` before it first awaits: the state moves on meanwhile. */
+  encode(state: S): Promise<Uint8Array[]>;
+  decode(bytes: Uint8Array): S | undefined;
 }
 
 /** Options of a host. */

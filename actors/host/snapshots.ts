@@ -2,6 +2,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { z } from 'zod';
 import { UnavailableError } from '../../events/index.ts';
 import { ChunkedValues, readLines, writeLines } from '../../log/index.ts';
+import type { StateCodec } from './host-types.ts';
 
 import { DEFAULT_SNAPSHOT_BUCKET } from '../../events/index.ts';
 
@@ -23,6 +24,17 @@ const SnapshotEnvelope = z.object({
   subjectSeqs: z.record(z.string(), z.number().int().nonnegative()),
   state: z.record(z.string(), z.unknown()),
 });
+
+/** First byte of a state in its own format, after the envelope's line: never JSON's. */
+const STATE_BYTES = 0;
+const encoder = new TextEncoder();
+const parseLine = (bytes: Uint8Array): unknown => {
+  try {
+    return JSON.parse(new TextDecoder().decode(bytes));
+  } catch {
+    return undefined;
+  }
+};
 
 const MIB = 1024 * 1024;
 /** A size for people: `312.4 MiB`. */
@@ -68,21 +80,44 @@ export class Snapshots {
     key: string,
     version: number,
     validate: (state: unknown) => S | undefined,
+    options: { codec?: StateCodec<S>; onIgnored?: (why: string) => void } = {},
   ): Promise<Snapshot<S> | undefined> {
     const bytes = await this.values.get(key);
-    const envelope = SnapshotEnvelope.safeParse(bytes === undefined ? undefined : readLines(bytes));
-    if (!envelope.success || envelope.data.version !== version) return undefined;
-    const state = validate(envelope.data.state);
-    return state === undefined ? undefined : { ...envelope.data, state };
+    if (bytes === undefined) return undefined;
+    const ignored = (why: string): Snapshot<S> | undefined => {
+      options.onIgnored?.(why);
+      return undefined;
+    };
+    // A state in its own format follows one line of envelope; otherwise all of it is lines.
+    const newline = bytes.indexOf(10);
+    const coded = options.codec !== undefined && bytes[newline + 1] === STATE_BYTES;
+    const envelope = SnapshotEnvelope.safeParse(
+      coded ? parseLine(bytes.subarray(0, newline)) : readLines(bytes),
+    );
+    if (!envelope.success) return ignored('it is not readable');
+    if (envelope.data.version !== version)
+      return ignored(`it is of version ${envelope.data.version}, this code reads ${version}`);
+    const raw = coded ? options.codec?.decode(bytes.subarray(newline + 2)) : envelope.data.state;
+    const state = raw === undefined ? undefined : validate(raw);
+    return state === undefined ? ignored('its state is not readable') : { ...envelope.data, state };
   }
 
   /**
-   * Saves a snapshot, serialised at once (one instant, even if the state moves on); returns its
-   * size. Throws an `UnavailableError` saying the size when it is over `maxBytes` or cannot be
+   * Saves a snapshot of the state as it is at the call (one instant, even if the state moves
+   * on); returns its size. Throws an `UnavailableError` saying the size when it is over `maxBytes` or cannot be
    * written.
    */
-  async save<S>(key: string, snapshot: Snapshot<S>): Promise<number> {
-    const parts = writeLines(snapshot as unknown as Record<string, unknown>);
+  async save<S>(key: string, snapshot: Snapshot<S>, codec?: StateCodec<S>): Promise<number> {
+    // Taken at the call, before any await; a codec then builds its bytes between turns.
+    const state = codec?.encode(snapshot.state);
+    const parts =
+      state === undefined
+        ? writeLines(snapshot as unknown as Record<string, unknown>)
+        : [
+            encoder.encode(`${JSON.stringify({ ...snapshot, state: {} })}\n`),
+            Uint8Array.of(STATE_BYTES),
+            ...(await state),
+          ];
     const bytes = parts.reduce((n, p) => n + p.length, 0);
     if (bytes > this.maxBytes)
       throw new UnavailableError(
@@ -109,9 +144,10 @@ export const saveLoudly = async <S>(
   key: string,
   snapshot: Snapshot<S>,
   onError: ((error: unknown) => void) | undefined,
+  codec?: StateCodec<S>,
 ): Promise<boolean> => {
   try {
-    await store.save(key, snapshot);
+    await store.save(key, snapshot, codec);
     return true;
   } catch (e) {
     const why = e instanceof Error ? e.message : String(e);
@@ -133,11 +169,27 @@ export const saveLoudly = async <S>(
 export const loadSnapshot = async <S>(
   store: Snapshots | undefined,
   log: { lastSeq(): Promise<number> },
-  logic: { name: string; snapshotVersion: number; restore(raw: unknown): S | undefined },
+  logic: {
+    name: string;
+    snapshotVersion: number;
+    restore(raw: unknown): S | undefined;
+    stateCodec?: StateCodec<S>;
+  },
   onError: ((error: unknown) => void) | undefined,
 ): Promise<{ snapshot: Snapshot<S> | undefined; last: number }> => {
-  const snapshot = await store?.load(logic.name, logic.snapshotVersion, (raw) =>
-    logic.restore(raw),
+  const snapshot = await store?.load(
+    logic.name,
+    logic.snapshotVersion,
+    (raw) => logic.restore(raw),
+    {
+      ...(logic.stateCodec === undefined ? {} : { codec: logic.stateCodec }),
+      onIgnored: (why) =>
+        onError?.(
+          new UnavailableError(
+            `the snapshot of ${logic.name} is ignored (${why}): folding the log from the start`,
+          ),
+        ),
+    },
   );
   const last = await log.lastSeq();
   if (snapshot === undefined || snapshot.position <= last) return { snapshot, last };

@@ -49,7 +49,7 @@ export const matchingPools = (w: Workload): Pool[] => {
 export const poolInputs = (pools: readonly Pool[]): PoolInputs[] =>
   pools.map(({ state }) => {
     const workers = Object.values(state.workers);
-    const queued = Object.values(state.tasks).filter((t) => t.status === 'queued');
+    const queued = [...state.tasks.values()].filter((t) => t.status === 'queued');
     const commands: DispatchCommand[] = Array.from({ length: SAMPLES }, () => {
       const w = pick(workers);
       return {

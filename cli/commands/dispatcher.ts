@@ -13,6 +13,7 @@ interface DispatcherOptions {
   pools?: string[];
   heartbeat: string;
   missedBeats: string;
+  endedKept: string;
   weight?: string[];
   healthPort?: string;
   replicas?: string;
@@ -38,6 +39,11 @@ export const registerDispatcher = (program: Command, ctx: CliContext): void => {
     )
     .option('--heartbeat <duration>', 'the heartbeat period workers use', '1s')
     .option('--missed-beats <n>', 'heartbeats missed before a worker is lost', '2')
+    .option(
+      '--ended-kept <n>',
+      'ended tasks that keep their record; older ones leave for the compact ended index',
+      '10000',
+    )
     .option('--weight <project=weight>', 'fair-share weight of a project (repeatable)', collect)
     .option(
       '--health-port <port>',
@@ -58,6 +64,7 @@ export const registerDispatcher = (program: Command, ctx: CliContext): void => {
       const config = {
         heartbeatMs: parseDuration(o.heartbeat, '--heartbeat'),
         missedBeats: parseInteger(o.missedBeats, '--missed-beats', { min: 1 }),
+        endedTasksKept: parseInteger(o.endedKept, '--ended-kept', { min: 0 }),
         weights: parseWeights(o.weight),
       };
       const g = ctx.globals(cmd);

@@ -132,7 +132,7 @@ const serveClaims = (s: DispatchState, cmd: ServeClaims): FleetEvent[] => {
       if (!c.claimers.some((cl) => cl.slots > 0)) continue;
       const h = head(c);
       if (h === undefined) continue;
-      const task = s.tasks[h.id];
+      const task = s.tasks.get(h.id);
       if (task === undefined) continue;
       const tag = startTag(fair, c.project);
       const better =
@@ -143,7 +143,7 @@ const serveClaims = (s: DispatchState, cmd: ServeClaims): FleetEvent[] => {
       if (better) best = { c, id: h.id, priority: h.priority, tag, seq: task.submittedSeq };
     }
     if (best === undefined) break;
-    const task = s.tasks[best.id];
+    const task = s.tasks.get(best.id);
     // The claimer with the most room takes it, spreading a round's work.
     const taker = best.c.claimers.reduce<Claimer | undefined>(
       (a, cl) => (cl.slots > 0 && (a === undefined || cl.slots > a.slots) ? cl : a),
@@ -199,7 +199,7 @@ const checkLiveness = (s: DispatchState, cmd: CheckLiveness): FleetEvent[] => {
   }
   for (const w of Object.values(s.workers)) {
     for (const id of w.held) {
-      const task = s.tasks[id];
+      const task = s.tasks.get(id);
       if (task?.status !== 'assigned') continue;
       const reason: RequeueReason | undefined =
         gone.get(w.id) ?? (now >= task.leaseExpiresAt ? 'lease_expired' : undefined);

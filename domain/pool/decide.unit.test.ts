@@ -363,7 +363,7 @@ describe('liveness and leases', () => {
     const events = g.when(liveness(1_000, {}, 1_000)).events;
     expect(events).toMatchObject([{ type: 'task.requeued', data: { reason: 'worker_revoked' } }]);
     const after = evolveEntries(g.state, log([events], { from: history.length + 1 }));
-    expect(after.tasks[k('t1')]?.status).toBe('queued');
+    expect(after.tasks.get(k('t1'))?.status).toBe('queued');
     expect(after.rejections.byReason).toEqual({});
   });
 });

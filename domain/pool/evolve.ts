@@ -1,9 +1,11 @@
-import { produce } from 'immer';
+import { enableMapSet, isDraft, original, produce } from 'immer';
 import type { EventOf, FleetEvent } from '../../events/index.ts';
 import { activate, charge, weightOf } from './fair-share.ts';
 import { dequeue, enqueue } from './queue.ts';
 import { capabilitySignature, demandSignature, eligible } from './signatures.ts';
 import { taskKey } from './state.ts';
+import { retireEnded, taskAt } from './ended-index.ts';
+import { AssignedTask, EndedTask, QueuedTask, specKey } from './task-records.ts';
 import type { LogPosition } from './log-position.ts';
 import { recordRefused } from './record-refused.ts';
 import { applied, refuse } from './verdict.ts';
@@ -13,12 +15,21 @@ import type {
   Demand,
   DispatchState,
   LiveTask,
-  QueuedTask,
   TaskState,
   WorkerState,
 } from './state.ts';
 
 type Refused = Verdict & { kind: 'refused' };
+
+// The state keeps its tasks in a Map, which immer drafts only with its MapSet plugin.
+enableMapSet();
+
+/** The object itself, not an immer draft of it (a draft dies with its `produce`). */
+const undrafted = <T extends object>(v: T): T => {
+  if (!isDraft(v)) return v;
+  const itself: unknown = original(v as never);
+  return itself as T;
+};
 
 /** Queues a task; a project that had nothing queued re-enters fair share at the clock. */
 const queueTask = (s: DispatchState, task: LiveTask) => {
@@ -52,7 +63,8 @@ const submitted = (s: DispatchState, e: EventOf<'task.submitted'>, seq: number):
   const d = e.data;
   if (d.pool !== s.config.pool) return refuse('wrong_pool', `task is for pool ${d.pool}`);
   const key = taskKey(d.project, d.taskId);
-  if (s.tasks[key] !== undefined) return refuse('duplicate', `task ${d.taskId} exists`);
+  if (s.tasks.get(key) !== undefined || s.ended[key] !== undefined)
+    return refuse('duplicate', `task ${d.taskId} exists`);
   delete s.refusedTasks[key]; // a valid resubmission supersedes an earlier refusal
   const demand: Demand = {
     project: d.project,
@@ -61,21 +73,18 @@ const submitted = (s: DispatchState, e: EventOf<'task.submitted'>, seq: number):
     timeoutMs: d.timeoutMs,
   };
   const reqSig = demandSignature(demand);
-  // Tasks of one signature share one demand object: a queue of a million alike tasks keeps one.
-  const shared = (s.demands[reqSig] ??= demand);
-  const task: TaskState = {
-    status: 'queued',
-    id: d.taskId,
-    key,
-    demand: shared,
-    reqSig,
-    priority: d.priority,
-    payload: d.payload,
-    maxAttempts: d.maxAttempts,
-    submittedSeq: seq,
-    attempts: 0,
-  };
-  s.tasks[key] = task;
+  // Tasks of one kind share one spec: a queue of a million alike tasks keeps one demand. Under
+  // immer the shared objects are read through drafts: records keep the objects themselves.
+  const spec = undrafted(
+    (s.specs[specKey(reqSig, d.priority, d.maxAttempts)] ??= {
+      demand: undrafted((s.demands[reqSig] ??= demand)),
+      reqSig,
+      priority: d.priority,
+      maxAttempts: d.maxAttempts,
+    }),
+  );
+  const task = new QueuedTask(key, spec, seq, 0, d.payload);
+  s.tasks.set(key, task);
   queueTask(s, task);
   return applied;
 };
@@ -86,7 +95,7 @@ const taskFor = (
   d: { taskId: string; project: string; pool: string },
 ): TaskState | Refused => {
   // Keyed by project: another project's task of the same id is simply not found.
-  const task = s.tasks[taskKey(d.project, d.taskId)];
+  const task = taskAt(s, taskKey(d.project, d.taskId));
   if (task === undefined)
     return refuse('unknown_task', `no task ${d.taskId} in project ${d.project}`);
   // An event naming another pool is about that pool's task of the same id, not this one.
@@ -127,15 +136,15 @@ const assigned = (s: DispatchState, e: EventOf<'task.assigned'>, seq: number): V
   if (!eligible(task.reqSig, task.demand, w.capSig, w.capability))
     return refuse('constraint_unmet', `worker ${w.id} does not meet task ${task.id}`);
   dequeue(s, task);
-  s.tasks[task.key] = {
-    ...task,
-    status: 'assigned',
-    workerId: w.id,
-    attempt: d.attempt,
-    attempts: d.attempt,
-    leaseExpiresAt: d.leaseExpiresAt,
-    assignedSeq: seq,
-  };
+  s.tasks.set(
+    task.key,
+    new AssignedTask(task.key, task.spec, task.submittedSeq, task.payload, {
+      workerId: w.id,
+      attempt: d.attempt,
+      leaseExpiresAt: d.leaseExpiresAt,
+      assignedSeq: seq,
+    }),
+  );
   changeWorker(s, w, () => w.held.push(task.key));
   charge(s.fair, task.demand.project, weightOf(s.config.weights, task.demand.project));
   return applied;
@@ -185,33 +194,27 @@ const end = (
   to: 'queued' | 'completed' | 'failed' | 'cancelled' | 'dead_lettered',
   seq: number,
 ) => {
-  const common = {
-    id: task.id,
-    key: task.key,
-    demand: task.demand,
-    reqSig: task.reqSig,
-    priority: task.priority,
-    payload: task.payload,
-    maxAttempts: task.maxAttempts,
-    submittedSeq: task.submittedSeq,
-    attempts: task.attempts,
-  };
   if (to === 'queued') {
-    const queued: QueuedTask = { ...common, status: 'queued' };
-    s.tasks[task.key] = queued;
+    const queued = new QueuedTask(
+      task.key,
+      task.spec,
+      task.submittedSeq,
+      task.attempts,
+      task.payload,
+    );
+    s.tasks.set(task.key, queued);
     queueTask(s, queued);
-  } else {
-    // An ended task keeps only what identifies it: the fold's memory is for work still to do.
-    s.tasks[task.key] = {
-      id: task.id,
-      key: task.key,
-      demand: { project: task.demand.project, pool: task.demand.pool },
-      submittedSeq: task.submittedSeq,
-      attempts: task.attempts,
+    return;
+  }
+  // An ended task keeps only what identifies it, and leaves after a while (ended-index.ts).
+  s.tasks.set(
+    task.key,
+    new EndedTask(task.key, task.spec, task.submittedSeq, task.attempts, {
       status: to,
       endedSeq: seq,
-    };
-  }
+    }),
+  );
+  retireEnded(s, task.key);
 };
 
 const reported = (

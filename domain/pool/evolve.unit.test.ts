@@ -42,7 +42,11 @@ const lastRefusal = (s: DispatchState) => {
 describe('the fold', () => {
   it('queues a submission and makes an assignment effective', () => {
     given(log([enrolled('w1'), submitted('t1'), assign('t1', 'w1')])).thenState((s) => {
-      expect(s.tasks[k('t1')]).toMatchObject({ status: 'assigned', workerId: 'w1', attempt: 1 });
+      expect(s.tasks.get(k('t1'))).toMatchObject({
+        status: 'assigned',
+        workerId: 'w1',
+        attempt: 1,
+      });
       expect(s.workers['w1']?.held).toEqual([k('t1')]);
       expect(s.queues).toEqual({});
       expect(s.rejections.byReason).toEqual({});
@@ -204,8 +208,8 @@ describe('the fold', () => {
 
   it('lets two projects use the same task id without ever meeting', () => {
     given(log([submitted('t1'), submitted('t1', { project: P.fin })])).thenState((s) => {
-      expect(s.tasks[k('t1')]?.demand.project).toBe(P.health);
-      expect(s.tasks[k('t1', P.fin)]?.demand.project).toBe(P.fin);
+      expect(s.tasks.get(k('t1'))?.demand.project).toBe(P.health);
+      expect(s.tasks.get(k('t1', P.fin))?.demand.project).toBe(P.fin);
       expect(s.rejections.byReason).toEqual({});
     });
   });
@@ -221,7 +225,7 @@ describe('the fold', () => {
       ...log(history),
       ...log([requeued('t1', 1, 'lease_expired')], { from: 4, at: () => 1_000 }),
     ]);
-    expect(late.tasks[k('t1')]).toMatchObject({ status: 'queued', attempts: 1 });
+    expect(late.tasks.get(k('t1'))).toMatchObject({ status: 'queued', attempts: 1 });
     expect(late.workers['w1']?.held).toEqual([]);
   });
 
@@ -233,7 +237,9 @@ describe('the fold', () => {
         assign('t1', 'w1'),
         failed('t1', 'w1', 1, true),
       ]),
-    ).thenState((s) => expect(s.tasks[k('t1')]).toMatchObject({ status: 'queued', attempts: 1 }));
+    ).thenState((s) =>
+      expect(s.tasks.get(k('t1'))).toMatchObject({ status: 'queued', attempts: 1 }),
+    );
     given(
       log([
         enrolled('w1'),
@@ -244,14 +250,14 @@ describe('the fold', () => {
         failed('t1', 'w1', 2, true),
       ]),
     ).thenState((s) =>
-      expect(s.tasks[k('t1')]).toMatchObject({ status: 'dead_lettered', attempts: 2 }),
+      expect(s.tasks.get(k('t1'))).toMatchObject({ status: 'dead_lettered', attempts: 2 }),
     );
   });
 
   it('fails a non-retryable failure at once', () => {
     given(
       log([enrolled('w1'), submitted('t1'), assign('t1', 'w1'), failed('t1', 'w1', 1, false)]),
-    ).thenState((s) => expect(s.tasks[k('t1')]?.status).toBe('failed'));
+    ).thenState((s) => expect(s.tasks.get(k('t1'))?.status).toBe('failed'));
   });
 
   it('accepts reports from a draining worker: it finishes what it holds', () => {
@@ -264,7 +270,7 @@ describe('the fold', () => {
         completed('t1', 'w1'),
       ]),
     ).thenState((s) => {
-      expect(s.tasks[k('t1')]?.status).toBe('completed');
+      expect(s.tasks.get(k('t1'))?.status).toBe('completed');
       expect(s.workers['w1']?.status).toBe('draining');
     });
   });
@@ -282,8 +288,8 @@ describe('the fold', () => {
         cancel('t2'),
       ]),
     ).thenState((s) => {
-      expect(s.tasks[k('t1')]?.status).toBe('cancelled');
-      expect(s.tasks[k('t2')]?.status).toBe('cancelled');
+      expect(s.tasks.get(k('t1'))?.status).toBe('cancelled');
+      expect(s.tasks.get(k('t2'))?.status).toBe('cancelled');
       expect(s.workers['w1']?.held).toEqual([]);
       expect(s.queues).toEqual({});
     });
@@ -312,7 +318,7 @@ describe('the fold', () => {
       { seq: 2, at: 2, refused: { code: 'malformed_json', message: 'body is not UTF-8 JSON' } },
     ];
     given(entries).thenState((s) => {
-      expect(Object.keys(s.tasks)).toEqual([k('t1'), k('t2')]);
+      expect([...s.tasks.keys()]).toEqual([k('t1'), k('t2')]);
       expect(s.rejections.byReason).toEqual({ unreadable: 1 });
       expect(s.position).toBe(2);
     });

@@ -12,13 +12,15 @@ export type {
   TaskState,
   TaskStatus,
   LiveTask,
-  QueuedTask,
-  AssignedTask,
-  EndedTask,
   Capability,
   Demand,
   RefusedEvent,
 } from './state.ts';
+export type { TaskSpec, EndedStatus } from './task-records.ts';
+export { AssignedTask, EndedTask, QueuedTask, specKey } from './task-records.ts';
+export { packEnded, unpackEnded, taskAt } from './ended-index.ts';
+export { fromPlainState, toPlainState } from './plain-state.ts';
+export type { PlainState, PlainTask } from './plain-state.ts';
 export type { LogPosition } from './log-position.ts';
 export { applied, refuse } from './verdict.ts';
 export type { Verdict } from './verdict.ts';

@@ -9,7 +9,7 @@ export const enqueue = (state: DispatchState, task: LiveTask): void => {
   const queue = (byDemand[task.reqSig] ??= {});
   const bucket = (queue[bucketOf(task.priority)] ??= []);
   const last = bucket.at(-1);
-  const lastTask = last === undefined ? undefined : state.tasks[last];
+  const lastTask = last === undefined ? undefined : state.tasks.get(last);
   // A fresh submission is the newest task, but a batch's tasks share one sequence: it goes
   // last even on a tie, so a batch keeps its order.
   if (lastTask === undefined || task.attempts === 0 || lastTask.submittedSeq < task.submittedSeq) {
@@ -22,7 +22,7 @@ export const enqueue = (state: DispatchState, task: LiveTask): void => {
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
     const id = bucket[mid];
-    const seq = id === undefined ? Infinity : (state.tasks[id]?.submittedSeq ?? Infinity);
+    const seq = id === undefined ? Infinity : (state.tasks.get(id)?.submittedSeq ?? Infinity);
     if (seq < task.submittedSeq) lo = mid + 1;
     else hi = mid;
   }

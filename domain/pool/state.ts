@@ -1,3 +1,4 @@
+import type { AssignedTask, EndedTask, QueuedTask, TaskSpec } from './task-records.ts';
 import type {
   KeyId,
   Labels,
@@ -6,7 +7,6 @@ import type {
   ProjectId,
   Requirements,
   Runtime,
-  TaskId,
   WorkerId,
 } from '../../events/index.ts';
 
@@ -63,47 +63,9 @@ export interface Demand {
   readonly timeoutMs: number;
 }
 
-interface TaskCommon {
-  readonly id: TaskId;
-  readonly key: TaskKey;
-  readonly demand: Demand;
-  readonly reqSig: string;
-  readonly priority: number;
-  readonly payload: unknown;
-  readonly maxAttempts: number;
-  /** Sequence of the submission: the task's age. */
-  readonly submittedSeq: number;
-  /** Attempts started so far; the next assignment is attempt `attempts + 1`. */
-  readonly attempts: number;
-}
+export type { AssignedTask, EndedTask, QueuedTask, TaskSpec } from './task-records.ts';
 
-/** A task waiting for a worker. */
-export interface QueuedTask extends TaskCommon {
-  readonly status: 'queued';
-}
-/** A task whose attempt `attempt` a worker holds. */
-export interface AssignedTask extends TaskCommon {
-  readonly status: 'assigned';
-  readonly workerId: WorkerId;
-  readonly attempt: number;
-  readonly leaseExpiresAt: number;
-  readonly assignedSeq: number;
-}
-/**
- * A task that will not run again: only what identifies it and how it ended. Its requirements,
- * signature and payload are dropped — a pool's state is for work still to do, and ended tasks
- * are most of it after a while (the stream keeps the whole history).
- */
-export interface EndedTask {
-  readonly id: TaskId;
-  readonly key: TaskKey;
-  readonly demand: Pick<Demand, 'project' | 'pool'>;
-  readonly submittedSeq: number;
-  readonly attempts: number;
-  readonly status: 'completed' | 'failed' | 'cancelled' | 'dead_lettered';
-  readonly endedSeq: number;
-}
-/** A task: queued, assigned or ended — nothing else. */
+/** A task: queued, assigned or ended — nothing else (records in task-records.ts). */
 export type TaskState = QueuedTask | AssignedTask | EndedTask;
 /** A task that may still run: all of it is kept. */
 export type LiveTask = QueuedTask | AssignedTask;
@@ -135,6 +97,11 @@ export interface DispatcherConfig {
   readonly recentRejections: number;
   /** How many refused submissions to remember for their producers. */
   readonly refusedTasksKept: number;
+  /**
+   * How many ended tasks keep their record; older ones leave for the ended index (a number
+   * each: how it ended, its attempts and the sequence it ended on).
+   */
+  readonly endedTasksKept: number;
 }
 
 /** The folded state of one pool. */
@@ -143,12 +110,21 @@ export interface DispatchState {
   /** Last stream sequence folded. */
   position: number;
   workers: Record<string, WorkerState>;
-  /** Tasks by `taskKey(project, taskId)`. */
-  tasks: Record<string, TaskState>;
+  /**
+   * Tasks by `taskKey(project, taskId)`. A Map, not an object: a million keys cost an object
+   * about twice a Map's time to insert (each key is interned, the table is a dictionary).
+   */
+  tasks: Map<string, TaskState>;
   /** Queued tasks: project → demand signature → priority → ids. */
   queues: Record<string, Record<string, DemandQueue>>;
   /** Demand signature → demand. */
   demands: Record<string, Demand>;
+  /** What tasks of one kind share, by `specKey` (task-records.ts). */
+  specs: Record<string, TaskSpec>;
+  /** Keys of the ended tasks that still have a record, oldest end first. */
+  endedOrder: TaskKey[];
+  /** Tasks that ended and left `tasks`: their key → `packEnded` (ended-index.ts). */
+  ended: Record<string, number>;
   /**
    * Capability signature → the capability, the workers that have it, and how many of them are
    * active and active with free capacity (kept by the fold, so explaining a wait never walks
@@ -176,6 +152,7 @@ export const defaultConfig = {
   clockSkewMs: 1000,
   recentRejections: 50,
   refusedTasksKept: 1000,
+  endedTasksKept: 10_000,
 } as const satisfies Omit<DispatcherConfig, 'pool'>;
 
 /** The state of a pool before any event. */
@@ -185,9 +162,12 @@ export const initialState = (
   config: { ...defaultConfig, ...config },
   position: 0,
   workers: {},
-  tasks: {},
+  tasks: new Map(),
   queues: {},
   demands: {},
+  specs: {},
+  endedOrder: [],
+  ended: {},
   capabilities: {},
   fair: { clock: 0, tags: {} },
   rejections: { byReason: {}, recent: [] },

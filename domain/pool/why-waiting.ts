@@ -60,7 +60,7 @@ export const whyDemandWaits = (s: DispatchState, reqSig: string, demand: Demand)
 
 /** Explains why one task of a project waits (or says it is not waiting). */
 export const whyWaiting = (s: DispatchState, project: ProjectId, taskId: TaskId): WaitReason => {
-  const task = s.tasks[taskKey(project, taskId)];
+  const task = s.tasks.get(taskKey(project, taskId));
   if (task === undefined) return { kind: 'not_waiting', status: 'unknown' };
   if (task.status !== 'queued') return { kind: 'not_waiting', status: task.status };
   return whyDemandWaits(s, task.reqSig, task.demand);
@@ -84,7 +84,7 @@ export const waitingReport = (s: DispatchState): WaitingGroup[] => {
       const demand = s.demands[reqSig];
       if (demand === undefined) continue;
       const ids = Object.values(queue).flat();
-      const oldestSeq = Math.min(...ids.map((id) => s.tasks[id]?.submittedSeq ?? Infinity));
+      const oldestSeq = Math.min(...ids.map((id) => s.tasks.get(id)?.submittedSeq ?? Infinity));
       out.push({
         project,
         demand,

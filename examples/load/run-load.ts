@@ -158,7 +158,7 @@ export const runLoad = async (options: LoadOptions): Promise<LoadResult> => {
     for (const t of inputs) perPool.set(t.pool as PoolId, (perPool.get(t.pool as PoolId) ?? 0) + 1);
     const allEnded = () =>
       dispatchers.every((d) => {
-        const tasks = Object.values(d.host.state.tasks);
+        const tasks = [...d.host.state.tasks.values()];
         return (
           tasks.length === perPool.get(d.host.state.config.pool) &&
           tasks.every((task) => task.status !== 'queued' && task.status !== 'assigned')

@@ -1,5 +1,10 @@
 import { z } from 'zod';
-import { defaultConfig, initialState, WorkerStatus } from '../../domain/pool/index.ts';
+import {
+  defaultConfig,
+  fromPlainState,
+  initialState,
+  WorkerStatus,
+} from '../../domain/pool/index.ts';
 import type { DispatchState, TaskKey } from '../../domain/pool/index.ts';
 import {
   KeyId,
@@ -57,7 +62,10 @@ const TaskState = z.union([
   z.object({
     id: TaskId,
     key: Key,
-    demand: z.object({ project: ProjectId, pool: PoolId }),
+    demand: z.object({ project: ProjectId, pool: PoolId }).loose(),
+    reqSig: z.string().optional(),
+    priority: z.number().int().optional(),
+    maxAttempts: z.number().int().positive().optional(),
     submittedSeq: Count,
     attempts: Count,
     status: z.enum(['completed', 'failed', 'cancelled', 'dead_lettered']),
@@ -101,8 +109,11 @@ export const DispatchStateSchema: z.ZodType<DispatchState> = z
     }),
     claimsRefused: z.record(z.string(), Count),
     refusedTasks: z.record(z.string(), z.object({ seq: Count, reason: z.string() })),
+    endedOrder: z.array(z.string()).optional(),
+    ended: z.record(z.string(), Count).optional(),
   })
-  .transform((s) => ({ ...s, config: { ...defaultConfig, pool: s.config.pool } }));
+  // Tasks come back as the fold's records, sharing one spec per kind.
+  .transform((s) => fromPlainState({ ...s, config: { ...defaultConfig, pool: s.config.pool } }));
 
 /** The state the projection folds a pool with before any event: the dispatcher's defaults. */
 export const initialPoolState = (pool: string): DispatchState =>

@@ -166,7 +166,7 @@ const oldestQueued = (ps: DispatchState, project: string): number | undefined =>
   for (const queue of Object.values(ps.queues[project] ?? {}))
     for (const ids of Object.values(queue)) {
       const head = ids[0];
-      const seq = head === undefined ? undefined : ps.tasks[head]?.submittedSeq;
+      const seq = head === undefined ? undefined : ps.tasks.get(head)?.submittedSeq;
       if (seq !== undefined && (oldest === undefined || seq < oldest)) oldest = seq;
     }
   return oldest;

@@ -20,11 +20,11 @@ const ENDED: ReadonlySet<TaskStatus> = new Set([
 /** Folds one event into a pool under the pool's rule, and says what it made of it. */
 const judgeEvent = (ps: DispatchState, e: FleetEvent, entry: LogPosition): TaskVerdict => {
   const key = 'taskId' in e.data ? taskKey(e.data.project, e.data.taskId) : undefined;
-  const from = key === undefined ? undefined : ps.tasks[key]?.status;
+  const from = key === undefined ? undefined : ps.tasks.get(key)?.status;
   // One event at a time, so the task's status is read around each event of a batch.
   const verdict = evolveInPlace(ps, e, entry);
   if (verdict.kind === 'refused') return verdict;
-  const to = key === undefined ? undefined : ps.tasks[key]?.status;
+  const to = key === undefined ? undefined : ps.tasks.get(key)?.status;
   return {
     kind: 'applied',
     ...(from === undefined ? {} : { from }),
@@ -106,7 +106,7 @@ const track = (
 const release = (s: FleetState, pool: string, ps: DispatchState, e: FleetEvent, v: TaskVerdict) => {
   if (v.kind !== 'applied' || v.to === undefined || !ENDED.has(v.to) || !('taskId' in e.data))
     return;
-  const task = ps.tasks[taskKey(e.data.project, e.data.taskId)];
+  const task = ps.tasks.get(taskKey(e.data.project, e.data.taskId));
   const subs = s.submissions[pool];
   const key = task === undefined ? undefined : String(task.submittedSeq);
   const m = key === undefined ? undefined : subs?.[key];

@@ -130,7 +130,7 @@ describe('a backlog far larger than the server buffers per connection', () => {
         expect(p).toMatchObject({ actor: `dispatcher.${POOL}`, target: last });
         expect(p.position).toBeLessThanOrEqual(last);
       }
-      const tasks = Object.values(dispatcher.host.state.tasks);
+      const tasks = [...dispatcher.host.state.tasks.values()];
       expect(tasks.length).toBe(TASKS);
       expect(tasks.every((t) => t.status === 'queued')).toBe(true);
 

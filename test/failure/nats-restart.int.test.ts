@@ -103,9 +103,9 @@ describe('a nats-server restart in the middle of a run', () => {
           })),
           { root: deployment.root },
         );
-      const status = (id: string) => dispatcher.host.state.tasks[taskKey(PROJECT, id)]?.status;
+      const status = (id: string) => dispatcher.host.state.tasks.get(taskKey(PROJECT, id))?.status;
       const completed = () =>
-        Object.values(dispatcher.host.state.tasks).filter((t) => t.status === 'completed').length;
+        [...dispatcher.host.state.tasks.values()].filter((t) => t.status === 'completed').length;
 
       await submit(0, 60);
       await expect.poll(completed).toBeGreaterThanOrEqual(10);

@@ -37,7 +37,7 @@ describe('bad input to a running dispatcher and registrar', () => {
     await submitTasks(f.nc, [task('in-batch-1', 60), task('in-batch-2', 60)], { root: s.root });
     await d.host.catchUp(s.submit(health, pool));
     for (const id of ['alone', 'in-batch-1', 'in-batch-2'])
-      expect(d.host.state.tasks[`${health}/${id}`]?.status).toBe('queued');
+      expect(d.host.state.tasks.get(`${health}/${id}`)?.status).toBe('queued');
     expect(d.host.state.rejections.byReason).toEqual({});
   });
 });

@@ -83,7 +83,7 @@ export class World {
   }
 
   tasks() {
-    return Object.values(this.state.tasks);
+    return [...this.state.tasks.values()];
   }
 
   run(step: Step): void {
@@ -295,7 +295,7 @@ export class World {
       status: w.status,
       held: w.held
         .map((k) => {
-          const t = this.state.tasks[k];
+          const t = this.state.tasks.get(k);
           return t === undefined ? k : auditTaskKey(t.demand.project, t.demand.pool, t.id);
         })
         .sort(),

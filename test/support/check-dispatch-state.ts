@@ -23,15 +23,8 @@ const STATUSES = new Set([
   'dead_lettered',
 ]);
 const WORKER_STATUSES = new Set(['active', 'draining', 'left', 'lost', 'revoked']);
-const ENDED_FIELDS = new Set([
-  'id',
-  'key',
-  'demand',
-  'submittedSeq',
-  'attempts',
-  'status',
-  'endedSeq',
-]);
+// Own fields: what tasks share (demand, priority, ...) is the spec's, and the id is the key's.
+const ENDED_FIELDS = new Set(['key', 'spec', 'submittedSeq', 'attempts', 'status', 'endedSeq']);
 
 // Demands and capabilities are shared by reference across states: derive from each once.
 const signatures = new WeakMap<Demand, string>();
@@ -72,7 +65,6 @@ const plain = (what: string, o: unknown): void => {
 export const checkDispatchState = (s: DispatchState): void => {
   for (const [what, o] of Object.entries({
     workers: s.workers,
-    tasks: s.tasks,
     queues: s.queues,
     demands: s.demands,
     capabilities: s.capabilities,
@@ -82,6 +74,7 @@ export const checkDispatchState = (s: DispatchState): void => {
     refusedTasks: s.refusedTasks,
   }))
     plain(what, o);
+  if (!(s.tasks instanceof Map)) fail('tasks is not a Map');
   if (!Number.isFinite(s.fair.clock)) fail(`fair clock is ${s.fair.clock}`);
   for (const [p, tag] of Object.entries(s.fair.tags))
     if (!Number.isFinite(tag)) fail(`fair tag of ${p} is ${tag}`);
@@ -89,6 +82,13 @@ export const checkDispatchState = (s: DispatchState): void => {
     fail(`${s.rejections.recent.length} recent rejections kept`);
   if (Object.keys(s.refusedTasks).length > s.config.refusedTasksKept)
     fail(`${Object.keys(s.refusedTasks).length} refused tasks kept`);
+  if (s.endedOrder.length > s.config.endedTasksKept)
+    fail(`${s.endedOrder.length} ended tasks kept, over ${s.config.endedTasksKept}`);
+  for (const k of s.endedOrder)
+    if (s.tasks.get(k)?.status === 'queued' || s.tasks.get(k)?.status === 'assigned')
+      fail(`ended task ${k} is live`);
+  for (const k of Object.keys(s.ended))
+    if (s.tasks.get(k) !== undefined) fail(`task ${k} left for the ended index but has a record`);
   for (const [reason, n] of Object.entries(s.rejections.byReason))
     if (!Number.isSafeInteger(n) || n <= 0) fail(`rejection count ${reason} is ${n}`);
 
@@ -115,7 +115,7 @@ export const checkDispatchState = (s: DispatchState): void => {
       holders.set(t, id);
     }
   }
-  for (const [id, t] of Object.entries(s.tasks)) {
+  for (const [id, t] of [...s.tasks.entries()]) {
     if (t.key !== id || id !== taskKey(t.demand.project, t.id))
       fail(`task keyed ${id} is ${t.demand.project}/${t.id} with key ${t.key}`);
     if (t.demand.pool !== s.config.pool) fail(`task ${id} is in pool ${t.demand.pool}`);
@@ -152,7 +152,7 @@ export const checkDispatchState = (s: DispatchState): void => {
     }
   }
   for (const [id] of holders)
-    if (s.tasks[id] === undefined) fail(`[3] a worker holds unknown task ${id}`);
+    if (s.tasks.get(id) === undefined) fail(`[3] a worker holds unknown task ${id}`);
   const seen = new Set<string>();
   for (const [project, byDemand] of Object.entries(s.queues)) {
     plain(`queues of ${project}`, byDemand);
@@ -162,7 +162,7 @@ export const checkDispatchState = (s: DispatchState): void => {
         if (ids.length === 0) fail(`[4] empty priority bucket ${priority} left in ${project}`);
         let last = -Infinity;
         for (const id of ids) {
-          const t = s.tasks[id];
+          const t = s.tasks.get(id);
           if (t === undefined) return fail(`[4] unknown task ${id} is queued`);
           if (t.status !== 'queued') return fail(`[4] task ${id} is ${t.status} but in a queue`);
           if (t.demand.project !== project) fail(`[4] task ${id} is queued under ${project}`);
@@ -177,6 +177,6 @@ export const checkDispatchState = (s: DispatchState): void => {
       }
     }
   }
-  for (const t of Object.values(s.tasks))
+  for (const t of [...s.tasks.values()])
     if (t.status === 'queued' && !seen.has(t.key)) fail(`[4] queued task ${t.key} is in no queue`);
 };

@@ -29,7 +29,7 @@ export const checkBatchOrder = (s: DispatchState): void => {
       for (const [priority, keys] of Object.entries(queue)) {
         let prev: TaskState | undefined;
         for (const key of keys) {
-          const t = s.tasks[key];
+          const t = s.tasks.get(key);
           if (t === undefined || t.attempts > 0) continue;
           if (prev?.submittedSeq === t.submittedSeq && ordinal(prev) > ordinal(t))
             fail(`[4] batch order lost in bucket ${priority}: ${t.key} queued after ${prev.key}`);
@@ -104,7 +104,7 @@ export const checkServed = (
     if (!served.has(e.data.workerId))
       fail(`[8] ${e.data.workerId} got ${e.data.taskId} without an accepted claim`);
     const w = s.workers[e.data.workerId];
-    const t = s.tasks[taskKey(e.data.project, e.data.taskId)];
+    const t = s.tasks.get(taskKey(e.data.project, e.data.taskId));
     if (w?.capability.project !== e.data.project || t?.demand.project !== e.data.project)
       fail(`[1] decision assigns ${e.data.taskId} across projects to ${e.data.workerId}`);
   }

@@ -1,5 +1,5 @@
 import type { FleetEvent, ProjectId } from '../../events/index.ts';
-import { taskKey, unmetRequirements } from '../../domain/pool/index.ts';
+import { QueuedTask, taskKey, unmetRequirements } from '../../domain/pool/index.ts';
 import type { AssignedTask, TaskState } from '../../domain/pool/index.ts';
 import {
   POOL,
@@ -37,7 +37,9 @@ export class Forger extends HistoryEvents {
     // (Ids are per project, so where it does exist the event would name that project's task.)
     const foreign = (t: TaskState, n: number) =>
       pick(
-        PROJECTS.filter((q) => q !== t.demand.project && s.tasks[taskKey(q, t.id)] === undefined),
+        PROJECTS.filter(
+          (q) => q !== t.demand.project && s.tasks.get(taskKey(q, t.id)) === undefined,
+        ),
         n,
       );
     const outcome = (['completed', 'retryable', 'fatal'] as const)[x % 3] ?? 'completed';
@@ -65,7 +67,7 @@ export class Forger extends HistoryEvents {
         const inWorkers =
           x % 2 === 1 &&
           w !== undefined &&
-          s.tasks[taskKey(w.capability.project, t.id)] === undefined;
+          s.tasks.get(taskKey(w.capability.project, t.id)) === undefined;
         return this.assignment(t, w, {
           project: inWorkers ? w.capability.project : t.demand.project,
         });
@@ -128,7 +130,7 @@ export class Forger extends HistoryEvents {
           ws.filter(
             (w) =>
               w.capability.project !== t.demand.project &&
-              s.tasks[taskKey(w.capability.project, t.id)] === undefined,
+              s.tasks.get(taskKey(w.capability.project, t.id)) === undefined,
           ),
           j,
         );
@@ -326,23 +328,21 @@ export class Forger extends HistoryEvents {
 }
 
 /** A task that no log ever submitted. */
-const ghostTask = (): TaskState => ({
-  status: 'queued',
-  id: 'ghost-task' as TaskState['id'],
-  key: taskKey('ops', 'ghost-task'),
-  demand: {
+const ghostTask = (): TaskState => {
+  const demand = {
     project: 'ops' as ProjectId,
     pool: POOL,
     requirements: { labels: [] },
     timeoutMs: 1000,
-  },
-  reqSig: '',
-  priority: 0,
-  payload: null,
-  maxAttempts: 1,
-  submittedSeq: 0,
-  attempts: 0,
-});
+  };
+  return new QueuedTask(
+    taskKey('ops', 'ghost-task'),
+    { demand, reqSig: '', priority: 0, maxAttempts: 1 },
+    0,
+    0,
+    null,
+  );
+};
 const ghostWorker = (n: number) => ({
   id: `ghost-worker-${n}`,
   capability: { project: 'ops' },

@@ -19,7 +19,7 @@ export class HistoryEvents {
     return Object.values(this.state.workers);
   }
   protected get tasks(): TaskState[] {
-    return Object.values(this.state.tasks);
+    return [...this.state.tasks.values()];
   }
 
   // -- event builders -------------------------------------------------------------------------

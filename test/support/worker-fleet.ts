@@ -99,7 +99,7 @@ export const workerFleet = async (): Promise<WorkerFleet> => {
     if (!decoded.ok) throw decoded.error;
     return decoded.value.events;
   };
-  const task = (taskId: string) => d.host.state.tasks[taskKey(project, taskId)];
+  const task = (taskId: string) => d.host.state.tasks.get(taskKey(project, taskId));
 
   return {
     f,

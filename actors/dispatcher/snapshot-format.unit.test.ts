@@ -1,0 +1,113 @@
+import { describe, expect, it } from 'vitest';
+import { ev, enrolled, log, P, POOL, submitted } from '../../test/support/builders.ts';
+import type { PoolId } from '../../events/index.ts';
+import {
+  evolveEntries,
+  evolveEntryInPlace,
+  initialState,
+  taskKey,
+} from '../../domain/pool/index.ts';
+import type { DispatchState } from '../../domain/pool/index.ts';
+import { decodeState, encodeState } from './snapshot-format.ts';
+
+const pool = POOL as PoolId;
+const at = (taskId: string, workerId: string, attempt = 1) =>
+  ev('task.assigned', {
+    taskId,
+    project: P.health,
+    pool: POOL,
+    workerId,
+    attempt,
+    leaseExpiresAt: 1_000,
+  });
+const done = (taskId: string, workerId: string) =>
+  ev('task.completed', { taskId, project: P.health, pool: POOL, workerId, attempt: 1 });
+const requeued = (taskId: string) =>
+  ev('task.requeued', {
+    taskId,
+    project: P.health,
+    pool: POOL,
+    attempt: 1,
+    reason: 'worker_left',
+  });
+
+/** Queued tasks of two kinds and priorities, one assigned, one requeued, ended ones in and out. */
+const sample = (): DispatchState =>
+  evolveEntries(
+    initialState({ pool, endedTasksKept: 1 }),
+    log([
+      enrolled('w1', { capacity: 4 }),
+      [submitted('t1'), submitted('t2', { payload: { deep: [1, 'two', null] } })],
+      submitted('t3', { priority: 5, requirements: { models: ['llama'], labels: [] } }),
+      submitted('t4', { payload: undefined }),
+      at('t1', 'w1'),
+      done('t1', 'w1'),
+      at('t2', 'w1'),
+      done('t2', 'w1'),
+      at('t4', 'w1'),
+      submitted('t5'),
+      ev('worker.left', { workerId: 'w1', project: P.health, pool: POOL }),
+      requeued('t4'),
+      enrolled('w2'),
+      at('t3', 'w2'),
+    ]),
+  );
+
+describe('the dispatcher snapshot format', () => {
+  it('reads back the state it wrote: records, queues in order, ended index, shared specs', async () => {
+    const s = sample();
+    expect(Object.keys(s.ended)).toEqual([taskKey(P.health, 't1')]);
+    expect(s.queues[P.health]).toBeDefined();
+    const back = decodeState(concat(await encodeState(s)), s.config);
+    expect(back).toEqual(s);
+    expect(back?.tasks.get(taskKey(P.health, 't4'))?.constructor).toBe(
+      s.tasks.get(taskKey(P.health, 't4'))?.constructor,
+    );
+    const specs = new Set(Object.values(back?.specs ?? {}));
+    for (const t of back?.tasks.values() ?? []) expect(specs.has(t.spec)).toBe(true);
+  });
+
+  it('reads back an empty state and one of many tasks', async () => {
+    const empty = initialState({ pool });
+    expect(decodeState(concat(await encodeState(empty)), empty.config)).toEqual(empty);
+    const many = evolveEntries(
+      initialState({ pool }),
+      log([Array.from({ length: 1000 }, (_, i) => submitted(`m${i}`, { payload: { n: i } }))]),
+    );
+    expect(decodeState(concat(await encodeState(many)), many.config)).toEqual(many);
+  });
+
+  it('holds the state as it was at the call, though the fold moves on while it is built', async () => {
+    // A state of its own (the sample is frozen), as a restored dispatcher has it.
+    const s = decodeState(concat(await encodeState(sample())), sample().config);
+    if (s === undefined) throw new Error('the sample did not read back');
+    const before = decodeState(concat(await encodeState(s)), s.config);
+    // Two tasks a turn: the fold below runs while the columns are built.
+    const pending = encodeState(s, 2);
+    for (const entry of log([at('t5', 'w2'), submitted('t9'), done('t3', 'w2')], { from: 16 }))
+      evolveEntryInPlace(s, entry);
+    expect(s.tasks.get(taskKey(P.health, 't9'))).toBeDefined();
+    expect(decodeState(concat(await pending), s.config)).toEqual(before);
+  });
+
+  it('never reads a torn value or another pool’s: it reads nothing instead', async () => {
+    const s = sample();
+    const bytes = concat(await encodeState(s));
+    for (let cut = 0; cut < bytes.length; cut += 7)
+      expect(decodeState(bytes.subarray(0, cut), s.config)).toBeUndefined();
+    const flipped = bytes.slice();
+    flipped[flipped.length - 20] = 0xff;
+    expect(decodeState(flipped, s.config)).toBeUndefined();
+    expect(decodeState(bytes, { ...s.config, pool: 'other' as PoolId })).toBeUndefined();
+  });
+});
+
+const concat = (parts: Uint8Array[]): Uint8Array => {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+};

@@ -1,0 +1,71 @@
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import type { ValidateFunction } from 'ajv/dist/2020.js';
+import { z } from 'zod';
+import { EventSchemas } from './fleet-event.ts';
+import { ID, INHERITED, NAME } from './names.ts';
+
+/**
+ * The event types checked first by a validator compiled from their own zod schema: those that
+ * come by the thousand (a batch submission holds 1,000 tasks, and every fold reads them all
+ * again after a restart). zod walks each one through its schema objects; the compiled check is
+ * straight-line code, about ten times faster.
+ */
+const COMPILED = ['task.submitted'] as const;
+export type CompiledType = (typeof COMPILED)[number];
+
+const isCompiled = (type: string): type is CompiledType =>
+  (COMPILED as readonly string[]).includes(type);
+
+type Json = Record<string, unknown>;
+
+/**
+ * The JSON Schema of an event as a producer writes it (defaults optional, as `schemas/` has
+ * it), plus what zod checks in code and a JSON Schema cannot say: ids and names are never an
+ * inherited property name (`INHERITED`, checked by refinement in ids.ts).
+ */
+const jsonSchema = (type: CompiledType): Json => {
+  const schema = z.toJSONSchema(EventSchemas[type], {
+    io: 'input',
+    target: 'draft-2020-12',
+  }) as Json;
+  const refined = new Set([NAME.source, ID.source]);
+  const visit = (node: unknown): void => {
+    if (Array.isArray(node)) for (const x of node) visit(x);
+    if (typeof node !== 'object' || node === null) return;
+    const n = node as Json;
+    if (typeof n['pattern'] === 'string' && refined.has(n['pattern']))
+      n['not'] = { enum: [...INHERITED] };
+    for (const v of Object.values(n)) visit(v);
+  };
+  visit(schema);
+  return schema;
+};
+
+// zod's semantics: lengths in UTF-16 code units, patterns without the `u` flag; defaults are
+// filled in as zod fills them (the producer's input becomes the event).
+const ajv = new Ajv2020({
+  strict: false,
+  useDefaults: true,
+  // eslint-disable-next-line @typescript-eslint/no-deprecated -- deprecated, still honoured: zod's lengths
+  unicode: false,
+  unicodeRegExp: false,
+  allErrors: false,
+  // `unicode: false` is deprecated but honoured; its warning would be printed at every start.
+  logger: false,
+});
+const compiled = new Map<CompiledType, ValidateFunction>();
+
+/**
+ * For a compiled type, whether `raw` is valid, with its defaults filled in place (then it is
+ * the event zod would give); undefined for other types. Never the last word on a refusal: a
+ * message it does not accept goes through zod, whose verdict and message are the contract's.
+ */
+export const compiledCheck = (type: string, raw: unknown): boolean | undefined => {
+  if (!isCompiled(type)) return undefined;
+  let check = compiled.get(type);
+  if (check === undefined) {
+    check = ajv.compile(jsonSchema(type));
+    compiled.set(type, check);
+  }
+  return check(raw);
+};
