@@ -132,7 +132,7 @@ export class FleetMeter {
   /** Why a run timed out: where its tasks were left. */
   #stuck(ms: number): string {
     const statuses: Record<string, number> = {};
-    for (const task of Object.values(this.#dispatcher?.host.state.tasks ?? {}))
+    for (const task of this.#dispatcher?.host.state.tasks.values() ?? [])
       statuses[task.status] = (statuses[task.status] ?? 0) + 1;
     return (
       `completed within ${ms} ms; ` +
