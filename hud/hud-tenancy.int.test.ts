@@ -65,6 +65,23 @@ const firstEvent = async (token: string): Promise<string> => {
   return text;
 };
 
+const act = (action: string, token: string | undefined, body: unknown, type = 'application/json') =>
+  fetch(new URL(`/api/actions/${action}`, fleet.hud.url), {
+    method: 'POST',
+    headers: {
+      'content-type': type,
+      ...(token === undefined ? {} : { authorization: `Bearer ${token}` }),
+    },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+
+/** The type and subject of the event stored at `seq`. */
+const storedAt = async (seq: number) => {
+  const m = await fleet.log.jsm.streams.getMessage(fleet.log.stream, { seq });
+  const text = new TextDecoder().decode(m?.data);
+  return { subject: m?.subject, text };
+};
+
 describe('the HUD over a real fleet', () => {
   it('shows an operator every tenant’s workers, tasks, costs and refusals', async () => {
     const s = (await (await get('/api/snapshot', fleet.operatorToken)).json()) as HudSnapshot;
@@ -141,15 +158,8 @@ describe('the HUD over a real fleet', () => {
   });
 
   it('takes a cancel from an operator only, checked, and stores it as task.cancelled', async () => {
-    const post = (token: string | undefined, body: unknown, type = 'application/json') =>
-      fetch(new URL('/api/actions/cancel', fleet.hud.url), {
-        method: 'POST',
-        headers: {
-          'content-type': type,
-          ...(token === undefined ? {} : { authorization: `Bearer ${token}` }),
-        },
-        body: typeof body === 'string' ? body : JSON.stringify(body),
-      });
+    const post = (token: string | undefined, body: unknown, type?: string) =>
+      act('cancel', token, body, type);
     const ref = { project: 'alpha', pool: 'gpu', taskId: 'never-run' };
     const alpha = fleet.projectTokens['alpha'] ?? '';
     expect((await post(undefined, ref)).status).toBe(401);
@@ -184,4 +194,42 @@ describe('the HUD over a real fleet', () => {
       }
     }
   });
+
+  it.each([
+    ['drain', 'worker.draining', 'alpha', () => alphaIds[0] ?? '', 'left'],
+    ['revoke', 'worker.revoked', 'beta', () => betaIds[0] ?? '', 'revoked'],
+  ] as const)(
+    'takes a %s from an operator only, checked, and stores it as %s',
+    async (action, type, project, workerOf, after) => {
+      const workerId = workerOf();
+      const ref = { project, pool: 'gpu', workerId };
+      const own = fleet.projectTokens[project] ?? '';
+      expect((await act(action, undefined, ref)).status).toBe(401);
+      expect((await act(action, own, ref)).status).toBe(403);
+      expect((await get(`/api/actions/${action}`, fleet.operatorToken)).status).toBe(405);
+      expect((await act(action, fleet.operatorToken, 'x', 'text/plain')).status).toBe(415);
+      expect((await act(action, fleet.operatorToken, 'x'.repeat(5_000))).status).toBe(413);
+      expect((await act(action, fleet.operatorToken, '{')).status).toBe(400);
+      const bad = await act(action, fleet.operatorToken, { ...ref, workerId: '' });
+      expect(bad.status).toBe(400);
+      expect(await bad.json()).toMatchObject({ error: 'invalid_request' });
+      expect((await act(action, fleet.operatorToken, { ...ref, extra: 1 })).status).toBe(400);
+      const unknown = await act(action, fleet.operatorToken, { ...ref, workerId: 'w-nobody' });
+      expect(unknown.status).toBe(409);
+      expect(await unknown.json()).toMatchObject({ error: 'unknown_worker' });
+
+      const ok = await act(action, fleet.operatorToken, ref);
+      expect(ok.status).toBe(202);
+      const { seq } = (await ok.json()) as { action: string; seq: number };
+      const stored = await storedAt(seq);
+      expect(stored.subject).toMatch(new RegExp(`\\.${project}\\.gpu\\.`));
+      expect(JSON.parse(stored.text)).toMatchObject({
+        type,
+        data: { workerId, project, pool: 'gpu' },
+      });
+      await fleet.until(
+        (s) => s.fleet.workers.find((w) => w.workerId === workerId)?.status === after,
+      );
+    },
+  );
 });

@@ -205,9 +205,9 @@ describe('the HUD page', () => {
     // The first test's gemma-2b tasks wait forever: no worker serves the model.
     await page.fill('#act-project', 'media-prod');
     await page.fill('#act-pool', 'cpu');
-    await page.fill('#act-task', 'b4-0');
+    await page.fill('#act-target', 'b4-0');
     await page.fill('#act-reason', 'from the HUD');
-    await page.click('#act-cancel');
+    await page.click('#act-submit');
     await expect
       .poll(() => page.textContent('#act-result'), { timeout: 10_000 })
       .toMatch(/^cancellation stored at seq \d+/);
@@ -216,6 +216,45 @@ describe('the HUD page', () => {
       (s) =>
         s.fleet.pools.find((p) => p.project === 'media-prod' && p.pool === 'cpu')?.tasks
           .cancelled === 1,
+    );
+    await page.close();
+    expectCleanPages();
+  });
+
+  it('lets an operator drain a worker, confirmed first, stored as an event on the stream', async () => {
+    const page = await open(fleet.operatorToken);
+    const worker = fleet.workers.find(
+      (w) => w.identity.project === 'media-prod' && w.identity.pool === 'gpu',
+    );
+    if (worker === undefined) throw new Error('no media-prod gpu worker');
+    const asked: string[] = [];
+    let answer = false;
+    page.on('dialog', (d) => {
+      asked.push(d.message());
+      void (answer ? d.accept() : d.dismiss());
+    });
+    await page.click('#act-open');
+    await page.selectOption('#act-kind', 'drain');
+    expect(await page.textContent('#act-submit')).toBe('drain the worker');
+    expect(await page.locator('#act-reason').isVisible()).toBe(false);
+    await page.fill('#act-project', 'media-prod');
+    await page.fill('#act-pool', 'gpu');
+    await page.fill('#act-target', worker.id);
+    // Declined: nothing is sent.
+    await page.click('#act-submit');
+    expect(asked).toHaveLength(1);
+    expect(await page.textContent('#act-result')).toBe('');
+    answer = true;
+    await page.click('#act-submit');
+    await expect
+      .poll(() => page.textContent('#act-result'), { timeout: 10_000 })
+      .toMatch(/^drain stored at seq \d+/);
+    expect(asked).toEqual([
+      `Drain worker ${worker.id} of media-prod · gpu? It takes no new work.`,
+      `Drain worker ${worker.id} of media-prod · gpu? It takes no new work.`,
+    ]);
+    await fleet.until(
+      (s) => s.fleet.workers.find((w) => w.workerId === worker.id)?.status === 'left',
     );
     await page.close();
     expectCleanPages();
