@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClaimReply, PoolId, ProjectId, WorkerId } from '../events/index.ts';
-import type { HudSnapshot } from './index.ts';
+import type { HudSnapshot, TaskListEntry } from './index.ts';
+import { waitReasonText } from '../domain/pool/index.ts';
 import { startLiveFleet } from '../test/support/live-fleet.ts';
 import type { LiveFleet } from '../test/support/live-fleet.ts';
 
@@ -183,7 +184,14 @@ describe('the HUD over a real fleet', () => {
 
   it('answers 401 without a token, with a wrong one, and with a project token’s prefix', async () => {
     const alpha = fleet.projectTokens['alpha'] ?? '';
-    for (const path of ['/', '/api/snapshot', '/api/history', '/api/events', '/metrics']) {
+    for (const path of [
+      '/',
+      '/api/snapshot',
+      '/api/history',
+      '/api/tasks',
+      '/api/events',
+      '/metrics',
+    ]) {
       for (const token of [undefined, 'wrong-token-0123456789', alpha.slice(0, -1)]) {
         const res = await get(path, token);
         expect(res.status, `${path} ${String(token)}`).toBe(401);
@@ -232,4 +240,52 @@ describe('the HUD over a real fleet', () => {
       );
     },
   );
+
+  it('lists the scope’s tasks, searched by id, status and label, a bounded page', async () => {
+    const tasks = async (query: string, token: string | undefined = fleet.operatorToken) => {
+      const res = await get(`/api/tasks?${query}`, token);
+      return {
+        status: res.status,
+        body: (await res.json()) as { rows: TaskListEntry[]; total: number },
+      };
+    };
+    expect((await get('/api/tasks')).status).toBe(401);
+    expect((await fetch(new URL('/api/tasks', fleet.hud.url), { method: 'POST' })).status).toBe(
+      405,
+    );
+    for (const bad of ['status=done', 'limit=0', 'limit=201', 'limit=x', 'label=zone'])
+      expect((await tasks(bad)).status, bad).toBe(400);
+
+    const done = await tasks('status=completed');
+    expect(done.body.total).toBe(10);
+    const two = await tasks('status=completed&limit=2');
+    expect(two.body.total).toBe(10);
+    expect(two.body.rows.map((r) => r.submittedSeq)).toEqual(
+      done.body.rows.slice(0, 2).map((r) => r.submittedSeq),
+    );
+    expect(two.body.rows[0]?.submittedSeq).toBeGreaterThanOrEqual(
+      two.body.rows[1]?.submittedSeq ?? 0,
+    );
+    // A project's token reads its own tasks only, whatever it searches for.
+    const alpha = fleet.projectTokens['alpha'] ?? '';
+    const own = await tasks('', alpha);
+    expect(new Set(own.body.rows.map((r) => r.project))).toEqual(new Set(['alpha']));
+    expect(own.body.total).toBe(7);
+    expect((await tasks('id=b2-', alpha)).body.total).toBe(0);
+    expect((await tasks('id=b2-')).body.total).toBe(4);
+    expect((await tasks('status=cancelled,failed&id=b3')).body.rows.map((r) => r.taskId)).toEqual([
+      'b3-0',
+    ]);
+    expect((await tasks('label=zone=eu')).body.total).toBe(0);
+
+    // A queued task says why it waits, as the projection's waiting groups do.
+    await fleet.submit('alpha', 'gpu', 'no-such-model', 1);
+    await fleet.until((s) => s.fleet.waiting.some((w) => w.project === 'alpha'));
+    const snap = (await (await get('/api/snapshot', fleet.operatorToken)).json()) as HudSnapshot;
+    const group = snap.fleet.waiting.find((w) => w.project === 'alpha');
+    const queued = await tasks('status=queued', alpha);
+    expect(queued.body.rows.map((r) => [r.taskId, r.waiting])).toEqual([
+      ['b4-0', group === undefined ? 'no group' : waitReasonText(group.reason)],
+    ]);
+  });
 });

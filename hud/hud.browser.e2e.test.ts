@@ -4,6 +4,7 @@ import { chromium } from 'playwright-core';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PoolId, ProjectId } from '../events/index.ts';
+import { waitReasonText } from '../domain/pool/index.ts';
 import { chromiumPath } from '../test/harness/browser-tier.ts';
 import { startLiveFleet } from '../test/support/live-fleet.ts';
 import type { LiveFleet } from '../test/support/live-fleet.ts';
@@ -274,6 +275,47 @@ describe('the HUD page', () => {
     // fin-prod sees that its work was claimed, not by whom.
     expect(await page.textContent('#rejections')).toMatch(/cross_project.*outside this project/s);
     await page.close();
+    expectCleanPages();
+  });
+
+  it('finds tasks by id and status, a queued one saying why it waits, within the scope', async () => {
+    const page = await open(fleet.operatorToken);
+    await page.click('#tasks-open');
+    // The newest tasks are listed at once.
+    await expect
+      .poll(() => page.locator('#tasks tbody tr').count(), { timeout: 10_000 })
+      .toBeGreaterThan(0);
+    await page.fill('#task-id', 'b4-');
+    await page.selectOption('#task-status', 'queued');
+    await page.click('#task-find');
+    await expect
+      .poll(() => page.textContent('#task-count'), { timeout: 10_000 })
+      .toBe('2 of 2, newest first');
+    const ids = await page.locator('#tasks tbody td.who').allTextContents();
+    expect(ids).toEqual(['b4-2', 'b4-1']);
+    const group = fleet.projections
+      .snapshot({ kind: 'operator' })
+      .fleet.waiting.find((w) => w.project === 'media-prod' && w.pool === 'cpu');
+    expect(group).toBeDefined();
+    expect(await page.locator('#tasks tbody tr .why').first().textContent()).toBe(
+      group === undefined ? '' : waitReasonText(group.reason),
+    );
+    await page.close();
+    // A tenant's search never finds another tenant's tasks.
+    const tenant = await open(fleet.projectTokens['fin-prod'] ?? '');
+    await tenant.click('#tasks-open');
+    await tenant.fill('#task-id', 'b4-');
+    await tenant.click('#task-find');
+    await expect
+      .poll(() => tenant.textContent('#task-count'), { timeout: 10_000 })
+      .toBe('no task matches');
+    await tenant.fill('#task-id', '');
+    await tenant.click('#task-find');
+    await expect
+      .poll(() => tenant.textContent('#task-count'), { timeout: 10_000 })
+      .toMatch(/newest first$/);
+    expect(await tenant.textContent('#tasks')).not.toMatch(/health-prod|media-prod/);
+    await tenant.close();
     expectCleanPages();
   });
 });

@@ -86,6 +86,7 @@ export const startHudService = async (
   const { cancelTask } = await import('../../client/cancel-task.ts');
   const { drainWorker } = await import('../drain-worker.ts');
   const { revokeWorker } = await import('../revoke-worker.ts');
+  const { readTasks } = await import('../read-tasks.ts');
   const { startProjections } = await import('../../projections/index.ts');
   const projections = await startProjections({
     log,
@@ -108,6 +109,8 @@ export const startHudService = async (
         drain: (ref) => drainWorker(log, ref),
         revoke: (ref) => revokeWorker(log, ref),
       },
+      // The page's task list is `fleet tasks`'s read: each pool's own rule over the log.
+      tasks: (query) => readTasks(log, query),
       onError: (e) => {
         ctx.warn(`hud: ${errorMessage(e)}`);
       },

@@ -18,6 +18,7 @@ import type { Projections, ProjectionsSnapshot } from '../../projections/index.t
 import { startHud } from '../../hud/index.ts';
 import { drainWorker } from '../../cli/drain-worker.ts';
 import { revokeWorker } from '../../cli/revoke-worker.ts';
+import { readTasks } from '../../cli/read-tasks.ts';
 import type { Hud } from '../../hud/index.ts';
 import { uniqueName } from '../harness/index.ts';
 
@@ -109,6 +110,7 @@ export const startLiveFleet = async (options: {
         drain: (ref) => drainWorker(log, ref),
         revoke: (ref) => revokeWorker(log, ref),
       },
+      tasks: (query) => readTasks(log, query),
     });
     const taskMs = options.taskMs ?? 20;
     const active: Promise<void>[] = [];
