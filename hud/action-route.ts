@@ -1,17 +1,47 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { RefusedError } from '../events/index.ts';
 import type { Scope } from '../projections/index.ts';
-import { ActionRefusedError, parseCancel, readActionBody } from './operator-actions.ts';
+import {
+  ActionRefusedError,
+  CancelRequest,
+  DrainRequest,
+  parseAction,
+  readActionBody,
+  RevokeRequest,
+} from './operator-actions.ts';
 import type { OperatorActions } from './operator-actions.ts';
 
+/** Each action's path, what its request is called in refusals, and how it is carried out. */
+const ACTIONS = {
+  '/api/actions/cancel': {
+    action: 'cancel',
+    what: 'cancellation',
+    run: (actions: OperatorActions, body: unknown) =>
+      actions.cancel(parseAction(CancelRequest, 'cancellation', body)),
+  },
+  '/api/actions/drain': {
+    action: 'drain',
+    what: 'drain',
+    run: (actions: OperatorActions, body: unknown) =>
+      actions.drain(parseAction(DrainRequest, 'drain', body)),
+  },
+  '/api/actions/revoke': {
+    action: 'revoke',
+    what: 'revocation',
+    run: (actions: OperatorActions, body: unknown) =>
+      actions.revoke(parseAction(RevokeRequest, 'revocation', body)),
+  },
+} as const;
+
 /** The paths of the operators' actions. */
-export const ACTION_PATHS = new Set(['/api/actions/cancel']);
+export const ACTION_PATHS: ReadonlySet<string> = new Set(Object.keys(ACTIONS));
 
 type SendJson = (res: ServerResponse, status: number, body: unknown) => void;
 
 /**
  * Serves one action request: POST, an operator's token (a project token is refused 403),
  * a JSON body naming what to act on; answered 202 with the stream sequence of the event the
- * action stored, or with why not.
+ * action stored, 409 when the fleet refused it (no such worker, already revoked…), or why not.
  */
 export const serveAction = (
   req: IncomingMessage,
@@ -20,6 +50,8 @@ export const serveAction = (
   actions: OperatorActions | undefined,
   sendJson: SendJson,
 ): void => {
+  const route =
+    ACTIONS[new URL(req.url ?? '/', 'http://hud.invalid').pathname as keyof typeof ACTIONS];
   if (req.method !== 'POST') {
     res.setHeader('allow', 'POST');
     sendJson(res, 405, { error: 'method_not_allowed', message: 'an action is a POST' });
@@ -34,19 +66,20 @@ export const serveAction = (
     return;
   }
   void readActionBody(req)
-    .then(parseCancel)
-    .then((ref) => actions.cancel(ref))
+    .then((body) => route.run(actions, body))
     .then(
       ({ seq }) => {
-        sendJson(res, 202, { action: 'cancel', seq });
+        sendJson(res, 202, { action: route.action, seq });
       },
       (error: unknown) => {
         if (error instanceof ActionRefusedError)
           sendJson(res, error.status, { error: error.code, message: error.message });
+        else if (error instanceof RefusedError)
+          sendJson(res, 409, { error: error.reason, message: error.message });
         else
           sendJson(res, 502, {
             error: 'unavailable',
-            message: `the cancellation was not stored: ${error instanceof Error ? error.message : String(error)}`,
+            message: `the ${route.what} was not stored: ${error instanceof Error ? error.message : String(error)}`,
           });
       },
     );

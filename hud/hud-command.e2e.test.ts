@@ -51,6 +51,21 @@ describe('fleet hud', () => {
     expect(await scopeOf(url, operator)).toEqual({ kind: 'operator' });
     expect(await scopeOf(url, alpha)).toEqual({ kind: 'project', project: 'alpha' });
     expect(hud.stdout() + hud.stderr()).not.toMatch(/0123456789/);
+    // The command hands the HUD the CLI's task read and worker actions (without them: 501).
+    const tasks = await fetch(new URL('/api/tasks', url), {
+      headers: { authorization: `Bearer ${alpha}` },
+    });
+    expect(tasks.status).toBe(200);
+    expect(await tasks.json()).toMatchObject({ scope: { project: 'alpha' }, total: 0 });
+    for (const action of ['drain', 'revoke']) {
+      const res = await fetch(new URL(`/api/actions/${action}`, url), {
+        method: 'POST',
+        headers: { authorization: `Bearer ${operator}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ project: 'alpha', pool: 'gpu', workerId: 'w-nobody' }),
+      });
+      expect(res.status, action).toBe(409);
+      expect(await res.json()).toMatchObject({ error: 'unknown_worker' });
+    }
   });
 
   it('refuses malformed tokens without echoing them', async () => {

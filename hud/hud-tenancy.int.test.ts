@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClaimReply, PoolId, ProjectId, WorkerId } from '../events/index.ts';
-import type { HudSnapshot } from './index.ts';
+import type { HudSnapshot, TaskListEntry } from './index.ts';
+import { waitReasonText } from '../domain/pool/index.ts';
 import { startLiveFleet } from '../test/support/live-fleet.ts';
 import type { LiveFleet } from '../test/support/live-fleet.ts';
 
@@ -63,6 +64,23 @@ const firstEvent = async (token: string): Promise<string> => {
   }
   await reader.cancel();
   return text;
+};
+
+const act = (action: string, token: string | undefined, body: unknown, type = 'application/json') =>
+  fetch(new URL(`/api/actions/${action}`, fleet.hud.url), {
+    method: 'POST',
+    headers: {
+      'content-type': type,
+      ...(token === undefined ? {} : { authorization: `Bearer ${token}` }),
+    },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+
+/** The type and subject of the event stored at `seq`. */
+const storedAt = async (seq: number) => {
+  const m = await fleet.log.jsm.streams.getMessage(fleet.log.stream, { seq });
+  const text = new TextDecoder().decode(m?.data);
+  return { subject: m?.subject, text };
 };
 
 describe('the HUD over a real fleet', () => {
@@ -141,15 +159,8 @@ describe('the HUD over a real fleet', () => {
   });
 
   it('takes a cancel from an operator only, checked, and stores it as task.cancelled', async () => {
-    const post = (token: string | undefined, body: unknown, type = 'application/json') =>
-      fetch(new URL('/api/actions/cancel', fleet.hud.url), {
-        method: 'POST',
-        headers: {
-          'content-type': type,
-          ...(token === undefined ? {} : { authorization: `Bearer ${token}` }),
-        },
-        body: typeof body === 'string' ? body : JSON.stringify(body),
-      });
+    const post = (token: string | undefined, body: unknown, type?: string) =>
+      act('cancel', token, body, type);
     const ref = { project: 'alpha', pool: 'gpu', taskId: 'never-run' };
     const alpha = fleet.projectTokens['alpha'] ?? '';
     expect((await post(undefined, ref)).status).toBe(401);
@@ -173,7 +184,14 @@ describe('the HUD over a real fleet', () => {
 
   it('answers 401 without a token, with a wrong one, and with a project token’s prefix', async () => {
     const alpha = fleet.projectTokens['alpha'] ?? '';
-    for (const path of ['/', '/api/snapshot', '/api/history', '/api/events', '/metrics']) {
+    for (const path of [
+      '/',
+      '/api/snapshot',
+      '/api/history',
+      '/api/tasks',
+      '/api/events',
+      '/metrics',
+    ]) {
       for (const token of [undefined, 'wrong-token-0123456789', alpha.slice(0, -1)]) {
         const res = await get(path, token);
         expect(res.status, `${path} ${String(token)}`).toBe(401);
@@ -183,5 +201,91 @@ describe('the HUD over a real fleet', () => {
         });
       }
     }
+  });
+
+  it.each([
+    ['drain', 'worker.draining', 'alpha', () => alphaIds[0] ?? '', 'left'],
+    ['revoke', 'worker.revoked', 'beta', () => betaIds[0] ?? '', 'revoked'],
+  ] as const)(
+    'takes a %s from an operator only, checked, and stores it as %s',
+    async (action, type, project, workerOf, after) => {
+      const workerId = workerOf();
+      const ref = { project, pool: 'gpu', workerId };
+      const own = fleet.projectTokens[project] ?? '';
+      expect((await act(action, undefined, ref)).status).toBe(401);
+      expect((await act(action, own, ref)).status).toBe(403);
+      expect((await get(`/api/actions/${action}`, fleet.operatorToken)).status).toBe(405);
+      expect((await act(action, fleet.operatorToken, 'x', 'text/plain')).status).toBe(415);
+      expect((await act(action, fleet.operatorToken, 'x'.repeat(5_000))).status).toBe(413);
+      expect((await act(action, fleet.operatorToken, '{')).status).toBe(400);
+      const bad = await act(action, fleet.operatorToken, { ...ref, workerId: '' });
+      expect(bad.status).toBe(400);
+      expect(await bad.json()).toMatchObject({ error: 'invalid_request' });
+      expect((await act(action, fleet.operatorToken, { ...ref, extra: 1 })).status).toBe(400);
+      const unknown = await act(action, fleet.operatorToken, { ...ref, workerId: 'w-nobody' });
+      expect(unknown.status).toBe(409);
+      expect(await unknown.json()).toMatchObject({ error: 'unknown_worker' });
+
+      const ok = await act(action, fleet.operatorToken, ref);
+      expect(ok.status).toBe(202);
+      const { seq } = (await ok.json()) as { action: string; seq: number };
+      const stored = await storedAt(seq);
+      expect(stored.subject).toMatch(new RegExp(`\\.${project}\\.gpu\\.`));
+      expect(JSON.parse(stored.text)).toMatchObject({
+        type,
+        data: { workerId, project, pool: 'gpu' },
+      });
+      await fleet.until(
+        (s) => s.fleet.workers.find((w) => w.workerId === workerId)?.status === after,
+      );
+    },
+  );
+
+  it('lists the scope’s tasks, searched by id, status and label, a bounded page', async () => {
+    const tasks = async (query: string, token: string | undefined = fleet.operatorToken) => {
+      const res = await get(`/api/tasks?${query}`, token);
+      return {
+        status: res.status,
+        body: (await res.json()) as { rows: TaskListEntry[]; total: number },
+      };
+    };
+    expect((await get('/api/tasks')).status).toBe(401);
+    expect((await fetch(new URL('/api/tasks', fleet.hud.url), { method: 'POST' })).status).toBe(
+      405,
+    );
+    for (const bad of ['status=done', 'limit=0', 'limit=201', 'limit=x', 'label=zone'])
+      expect((await tasks(bad)).status, bad).toBe(400);
+
+    const done = await tasks('status=completed');
+    expect(done.body.total).toBe(10);
+    const two = await tasks('status=completed&limit=2');
+    expect(two.body.total).toBe(10);
+    expect(two.body.rows.map((r) => r.submittedSeq)).toEqual(
+      done.body.rows.slice(0, 2).map((r) => r.submittedSeq),
+    );
+    expect(two.body.rows[0]?.submittedSeq).toBeGreaterThanOrEqual(
+      two.body.rows[1]?.submittedSeq ?? 0,
+    );
+    // A project's token reads its own tasks only, whatever it searches for.
+    const alpha = fleet.projectTokens['alpha'] ?? '';
+    const own = await tasks('', alpha);
+    expect(new Set(own.body.rows.map((r) => r.project))).toEqual(new Set(['alpha']));
+    expect(own.body.total).toBe(7);
+    expect((await tasks('id=b2-', alpha)).body.total).toBe(0);
+    expect((await tasks('id=b2-')).body.total).toBe(4);
+    expect((await tasks('status=cancelled,failed&id=b3')).body.rows.map((r) => r.taskId)).toEqual([
+      'b3-0',
+    ]);
+    expect((await tasks('label=zone=eu')).body.total).toBe(0);
+
+    // A queued task says why it waits, as the projection's waiting groups do.
+    await fleet.submit('alpha', 'gpu', 'no-such-model', 1);
+    await fleet.until((s) => s.fleet.waiting.some((w) => w.project === 'alpha'));
+    const snap = (await (await get('/api/snapshot', fleet.operatorToken)).json()) as HudSnapshot;
+    const group = snap.fleet.waiting.find((w) => w.project === 'alpha');
+    const queued = await tasks('status=queued', alpha);
+    expect(queued.body.rows.map((r) => [r.taskId, r.waiting])).toEqual([
+      ['b4-0', group === undefined ? 'no group' : waitReasonText(group.reason)],
+    ]);
   });
 });

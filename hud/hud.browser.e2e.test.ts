@@ -4,6 +4,7 @@ import { chromium } from 'playwright-core';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PoolId, ProjectId } from '../events/index.ts';
+import { waitReasonText } from '../domain/pool/index.ts';
 import { chromiumPath } from '../test/harness/browser-tier.ts';
 import { startLiveFleet } from '../test/support/live-fleet.ts';
 import type { LiveFleet } from '../test/support/live-fleet.ts';
@@ -202,9 +203,9 @@ describe('the HUD page', () => {
     // The first test's gemma-2b tasks wait forever: no worker serves the model.
     await page.fill('#act-project', 'media-prod');
     await page.fill('#act-pool', 'cpu');
-    await page.fill('#act-task', 'b4-0');
+    await page.fill('#act-target', 'b4-0');
     await page.fill('#act-reason', 'from the HUD');
-    await page.click('#act-cancel');
+    await page.click('#act-submit');
     await expect
       .poll(() => page.textContent('#act-result'), { timeout: 10_000 })
       .toMatch(/^cancellation stored at seq \d+/);
@@ -213,6 +214,45 @@ describe('the HUD page', () => {
       (s) =>
         s.fleet.pools.find((p) => p.project === 'media-prod' && p.pool === 'cpu')?.tasks
           .cancelled === 1,
+    );
+    await page.close();
+    expectCleanPages();
+  });
+
+  it('lets an operator drain a worker, confirmed first, stored as an event on the stream', async () => {
+    const page = await open(fleet.operatorToken);
+    const worker = fleet.workers.find(
+      (w) => w.identity.project === 'media-prod' && w.identity.pool === 'gpu',
+    );
+    if (worker === undefined) throw new Error('no media-prod gpu worker');
+    const asked: string[] = [];
+    let answer = false;
+    page.on('dialog', (d) => {
+      asked.push(d.message());
+      void (answer ? d.accept() : d.dismiss());
+    });
+    await page.click('#act-open');
+    await page.selectOption('#act-kind', 'drain');
+    expect(await page.textContent('#act-submit')).toBe('drain the worker');
+    expect(await page.locator('#act-reason').isVisible()).toBe(false);
+    await page.fill('#act-project', 'media-prod');
+    await page.fill('#act-pool', 'gpu');
+    await page.fill('#act-target', worker.id);
+    // Declined: nothing is sent.
+    await page.click('#act-submit');
+    expect(asked).toHaveLength(1);
+    expect(await page.textContent('#act-result')).toBe('');
+    answer = true;
+    await page.click('#act-submit');
+    await expect
+      .poll(() => page.textContent('#act-result'), { timeout: 10_000 })
+      .toMatch(/^drain stored at seq \d+/);
+    expect(asked).toEqual([
+      `Drain worker ${worker.id} of media-prod · gpu? It takes no new work.`,
+      `Drain worker ${worker.id} of media-prod · gpu? It takes no new work.`,
+    ]);
+    await fleet.until(
+      (s) => s.fleet.workers.find((w) => w.workerId === worker.id)?.status === 'left',
     );
     await page.close();
     expectCleanPages();
@@ -232,6 +272,47 @@ describe('the HUD page', () => {
     // fin-prod sees that its work was claimed, not by whom.
     expect(await page.textContent('#rejections')).toMatch(/cross_project.*outside this project/s);
     await page.close();
+    expectCleanPages();
+  });
+
+  it('finds tasks by id and status, a queued one saying why it waits, within the scope', async () => {
+    const page = await open(fleet.operatorToken);
+    await page.click('#tasks-open');
+    // The newest tasks are listed at once.
+    await expect
+      .poll(() => page.locator('#tasks tbody tr').count(), { timeout: 10_000 })
+      .toBeGreaterThan(0);
+    await page.fill('#task-id', 'b4-');
+    await page.selectOption('#task-status', 'queued');
+    await page.click('#task-find');
+    await expect
+      .poll(() => page.textContent('#task-count'), { timeout: 10_000 })
+      .toBe('2 of 2, newest first');
+    const ids = await page.locator('#tasks tbody td.who').allTextContents();
+    expect(ids).toEqual(['b4-2', 'b4-1']);
+    const group = fleet.projections
+      .snapshot({ kind: 'operator' })
+      .fleet.waiting.find((w) => w.project === 'media-prod' && w.pool === 'cpu');
+    expect(group).toBeDefined();
+    expect(await page.locator('#tasks tbody tr .why').first().textContent()).toBe(
+      group === undefined ? '' : waitReasonText(group.reason),
+    );
+    await page.close();
+    // A tenant's search never finds another tenant's tasks.
+    const tenant = await open(fleet.projectTokens['fin-prod'] ?? '');
+    await tenant.click('#tasks-open');
+    await tenant.fill('#task-id', 'b4-');
+    await tenant.click('#task-find');
+    await expect
+      .poll(() => tenant.textContent('#task-count'), { timeout: 10_000 })
+      .toBe('no task matches');
+    await tenant.fill('#task-id', '');
+    await tenant.click('#task-find');
+    await expect
+      .poll(() => tenant.textContent('#task-count'), { timeout: 10_000 })
+      .toMatch(/newest first$/);
+    expect(await tenant.textContent('#tasks')).not.toMatch(/health-prod|media-prod/);
+    await tenant.close();
     expectCleanPages();
   });
 });

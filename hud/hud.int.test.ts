@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { ProjectId } from '../events/index.ts';
 import type { ProjectionsSnapshot, Scope } from '../projections/index.ts';
 import { renderMetrics, startHud } from './index.ts';
-import type { Hud, SnapshotSource } from './index.ts';
+import type { Hud, SnapshotSource, TaskQuery } from './index.ts';
 
 // Rendering and serialisation only: a fake snapshot provider stands in for the projections
 // here. The HUD over real projections is tested in hud-tenancy.int.test.ts and the browser test.
@@ -323,5 +323,39 @@ describe('the HUD server', () => {
     await expect(startHud({ projections: fakeSource(), tokens, port })).rejects.toThrow(
       /cannot listen/,
     );
+  });
+
+  it('reads at most two task searches at once, and answers a failed read 502', async () => {
+    const asked: TaskQuery[] = [];
+    const held: (() => void)[] = [];
+    const errors: unknown[] = [];
+    let fail = false;
+    hud = await startHud({
+      projections: fakeSource(),
+      tokens,
+      tasks: (query) => {
+        asked.push(query);
+        if (fail) return Promise.reject(new Error('read failed'));
+        return new Promise((resolve) => held.push(() => resolve([])));
+      },
+      onError: (e) => errors.push(e),
+    });
+    const auth = { authorization: `Bearer ${ALPHA}` };
+    const first = [get('/api/tasks', auth), get('/api/tasks?status=queued', auth)];
+    await expect.poll(() => held.length).toBe(2);
+    const busy = await get('/api/tasks', auth);
+    expect(busy.status).toBe(503);
+    expect(busy.headers.get('retry-after')).toBe('1');
+    for (const release of held) release();
+    expect((await Promise.all(first)).map((r) => r.status)).toEqual([200, 200]);
+    expect(asked).toEqual([
+      { project: 'alpha' },
+      { project: 'alpha', statuses: new Set(['queued']) },
+    ]);
+    fail = true;
+    const failed = await get('/api/tasks', auth);
+    expect(failed.status).toBe(502);
+    expect(await failed.json()).toMatchObject({ error: 'unavailable' });
+    expect(errors).toHaveLength(1);
   });
 });

@@ -10,3 +10,11 @@ export type { HudTokens } from './hud-tokens.ts';
 export { METRICS_CONTENT_TYPE, metricsRegistry, renderMetrics } from './render-metrics.ts';
 export { loadPageAssets } from './page-assets.ts';
 export type { PageAssets } from './page-assets.ts';
+export { parseTaskSearch, taskListPage, TASK_PAGE } from './task-list.ts';
+export type { TaskListEntry, TaskListRow, TaskQuery, TaskSearch, TaskSource } from './task-list.ts';
+export type {
+  CancelRequest,
+  DrainRequest,
+  OperatorActions,
+  RevokeRequest,
+} from './operator-actions.ts';

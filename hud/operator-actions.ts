@@ -1,14 +1,18 @@
 import type { IncomingMessage } from 'node:http';
 import { z } from 'zod';
-import { PoolId, ProjectId, TaskId } from '../events/index.ts';
+import { PoolId, ProjectId, TaskId, WorkerId } from '../events/index.ts';
 
 /**
  * What the HUD's operators may do from the page. Each is an event on the stream, appended by
- * the service the HUD runs in: `cancel` stores `task.cancelled`. The contract has no redrive
- * of a dead-lettered task, so the page offers none.
+ * the service the HUD runs in: `cancel` stores `task.cancelled`, `drain` stores
+ * `worker.draining` on the worker's report subject, `revoke` stores `worker.revoked` on its
+ * member subject (as `fleet workers drain` and `fleet keys revoke-worker` do). The contract
+ * has no redrive of a dead-lettered task, so the page offers none.
  */
 export interface OperatorActions {
   cancel(ref: CancelRequest): Promise<{ readonly seq: number }>;
+  drain(ref: DrainRequest): Promise<{ readonly seq: number }>;
+  revoke(ref: RevokeRequest): Promise<{ readonly seq: number }>;
 }
 
 /** A cancellation asked from the page. */
@@ -19,6 +23,23 @@ export const CancelRequest = z.strictObject({
   reason: z.string().min(1).max(200).optional(),
 });
 export type CancelRequest = z.infer<typeof CancelRequest>;
+
+/** A worker to drain, asked from the page. */
+export const DrainRequest = z.strictObject({
+  project: ProjectId,
+  pool: PoolId,
+  workerId: WorkerId,
+});
+export type DrainRequest = z.infer<typeof DrainRequest>;
+
+/** A worker to lock out, asked from the page. */
+export const RevokeRequest = z.strictObject({
+  project: ProjectId,
+  pool: PoolId,
+  workerId: WorkerId,
+  reason: z.string().min(1).max(200).optional(),
+});
+export type RevokeRequest = z.infer<typeof RevokeRequest>;
 
 /** Largest action body read; a larger one is refused unread. */
 const MAX_BODY_BYTES = 4_096;
@@ -61,15 +82,15 @@ export const readActionBody = async (req: IncomingMessage): Promise<unknown> => 
   }
 };
 
-/** The cancellation `body` asks for, checked against the contract's names. */
-export const parseCancel = (body: unknown): CancelRequest => {
-  const parsed = CancelRequest.safeParse(body);
+/** What `body` asks for under `schema`, checked against the contract's names. */
+export const parseAction = <T>(schema: z.ZodType<T>, what: string, body: unknown): T => {
+  const parsed = schema.safeParse(body);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw new ActionRefusedError(
       400,
       'invalid_request',
-      `invalid cancellation: ${issue?.path.join('.') ?? ''} ${issue?.message ?? ''}`.trim(),
+      `invalid ${what}: ${issue?.path.join('.') ?? ''} ${issue?.message ?? ''}`.trim(),
     );
   }
   return parsed.data;

@@ -10,6 +10,8 @@ import { loadPageAssets } from './page-assets.ts';
 import { ACTION_PATHS, serveAction } from './action-route.ts';
 import type { OperatorActions } from './operator-actions.ts';
 import { scopeHistory } from './scope-history.ts';
+import { taskRoute } from './task-route.ts';
+import type { TaskSource } from './task-list.ts';
 
 /** What the HUD reads: the projections, or anything that answers the same two calls. */
 export type SnapshotSource = Pick<Projections, 'snapshot' | 'onChange'>;
@@ -32,6 +34,8 @@ export interface HudOptions {
   readonly historyMs?: number;
   /** The operators' actions from the page; none when absent (the HUD is then read-only). */
   readonly actions?: OperatorActions;
+  /** Where the task list comes from; `GET /api/tasks` answers 501 without one. */
+  readonly tasks?: TaskSource;
   /** Told of errors the server survived (a snapshot that could not be built). */
   readonly onError?: (error: unknown) => void;
 }
@@ -80,13 +84,20 @@ const unauthorized = (res: ServerResponse): void => {
   });
 };
 
-const ROUTES = new Set(['/', '/api/snapshot', '/api/history', '/api/events', '/metrics']);
+const ROUTES = new Set([
+  '/',
+  '/api/snapshot',
+  '/api/history',
+  '/api/tasks',
+  '/api/events',
+  '/metrics',
+]);
 
 /**
  * Starts the mission-control HUD on node:http: `GET /` (the page), `GET /api/snapshot`
- * (JSON), `GET /api/history` (the scope's recent points for the charts, so a page starts full), `GET /api/events` (Server-Sent Events: a `snapshot` event on connect and after
+ * (JSON), `GET /api/history` (the scope's recent points for the charts, so a page starts full), `GET /api/tasks` (a search of the scope's tasks, see `TaskSource`), `GET /api/events` (Server-Sent Events: a `snapshot` event on connect and after
  * changes, at most one per `coalesceMs`, keep-alive comments between) and `GET /metrics`
- * (Prometheus text); `POST /api/actions/cancel` (operators only, see `OperatorActions`). Every route needs a token (`Authorization: Bearer`, or `?token=`): an
+ * (Prometheus text); `POST /api/actions/cancel`, `drain` and `revoke` (operators only, see `OperatorActions`). Every route needs a token (`Authorization: Bearer`, or `?token=`): an
  * operator token sees the whole fleet, a project token only its project, on every route.
  *
  * @throws UnavailableError when the port cannot be bound.
@@ -137,6 +148,7 @@ export const startHud = async (options: HudOptions): Promise<Hud> => {
   }, heartbeatMs);
   heartbeat.unref();
   const history = scopeHistory({ projections });
+  const serveTasks = taskRoute(options.tasks, projections, sendJson, options.onError);
   const takeSample = () => {
     try {
       history.sample();
@@ -208,6 +220,9 @@ export const startHud = async (options: HudOptions): Promise<Hud> => {
         return;
       case '/api/history':
         sendJson(res, 200, { scope, points: history.points(scope) });
+        return;
+      case '/api/tasks':
+        serveTasks(res, url.searchParams, scope);
         return;
       case '/api/events':
         openStream(req, res, scope);

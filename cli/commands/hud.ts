@@ -84,6 +84,9 @@ export const startHudService = async (
 ): Promise<HudService> => {
   const { startHud } = await import('../../hud/index.ts');
   const { cancelTask } = await import('../../client/cancel-task.ts');
+  const { drainWorker } = await import('../drain-worker.ts');
+  const { revokeWorker } = await import('../revoke-worker.ts');
+  const { readTasks } = await import('../read-tasks.ts');
   const { startProjections } = await import('../../projections/index.ts');
   const projections = await startProjections({
     log,
@@ -100,8 +103,14 @@ export const startHudService = async (
       host: options.host,
       port: options.port ?? DEFAULT_HUD_PORT,
       portFallback: options.port === undefined,
-      // An operator's cancel from the page is a `task.cancelled` stored like the CLI's.
-      actions: { cancel: (ref) => cancelTask(log.nc, ref, { root: log.subjects.root }) },
+      // An operator's action from the page is the event the CLI's own command stores.
+      actions: {
+        cancel: (ref) => cancelTask(log.nc, ref, { root: log.subjects.root }),
+        drain: (ref) => drainWorker(log, ref),
+        revoke: (ref) => revokeWorker(log, ref),
+      },
+      // The page's task list is `fleet tasks`'s read: each pool's own rule over the log.
+      tasks: (query) => readTasks(log, query),
       onError: (e) => {
         ctx.warn(`hud: ${errorMessage(e)}`);
       },

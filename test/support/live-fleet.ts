@@ -16,6 +16,9 @@ import type { PoolId, ProjectId, RuntimeKind } from '../../events/index.ts';
 import { startProjections } from '../../projections/index.ts';
 import type { Projections, ProjectionsSnapshot } from '../../projections/index.ts';
 import { startHud } from '../../hud/index.ts';
+import { drainWorker } from '../../cli/drain-worker.ts';
+import { revokeWorker } from '../../cli/revoke-worker.ts';
+import { readTasks } from '../../cli/read-tasks.ts';
 import type { Hud } from '../../hud/index.ts';
 import { uniqueName } from '../harness/index.ts';
 
@@ -102,7 +105,12 @@ export const startLiveFleet = async (options: {
           Object.entries(projectTokens).map(([p, t]) => [t, p as ProjectId]),
         ),
       },
-      actions: { cancel: (ref) => cancelTask(nc, ref, { root: log.subjects.root }) },
+      actions: {
+        cancel: (ref) => cancelTask(nc, ref, { root: log.subjects.root }),
+        drain: (ref) => drainWorker(log, ref),
+        revoke: (ref) => revokeWorker(log, ref),
+      },
+      tasks: (query) => readTasks(log, query),
     });
     const taskMs = options.taskMs ?? 20;
     const active: Promise<void>[] = [];
