@@ -63,9 +63,9 @@ describe('--config', () => {
       expect(r.code).toBe(2);
       return r.err.replace(file, 'FILE');
     };
-    expect(await refused({ dispatcher: { pool: POOL, heartbeet: '1s' } }, 'dispatcher')).toBe(
-      'error [invalid_input]: FILE: dispatcher.heartbeet: unknown option (known: pool, pools, replicas, ' +
-        'heartbeat, missedBeats, weight, healthPort)\n',
+    // The known keys are the command's options, whatever they are now: a few of them suffice.
+    expect(await refused({ dispatcher: { pool: POOL, heartbeet: '1s' } }, 'dispatcher')).toMatch(
+      /^error \[invalid_input\]: FILE: dispatcher\.heartbeet: unknown option \(known: pool, .*\bheartbeat, .*\bhealthPort\)\n$/,
     );
     expect(await refused({ workers: {} }, 'dispatcher', '--pool', POOL)).toBe(
       'error [invalid_input]: FILE: unknown section "workers" (known: dispatcher, worker)\n',

@@ -170,6 +170,28 @@ describe('the HUD page', () => {
   });
 
   it('draws the recent past at once when opened late: the history comes from the server', async () => {
+    // The server's history must reach back further than the page could sample by itself.
+    const historySpan = async () => {
+      const r = await fetch(
+        `${fleet.hud.url}api/history?token=${encodeURIComponent(fleet.operatorToken)}`,
+      );
+      const points = ((await r.json()) as { points: { t: number }[] }).points;
+      return (points.at(-1)?.t ?? 0) - (points[0]?.t ?? 0);
+    };
+    // The server samples only a fleet that changes: keep it busy meanwhile with short tasks.
+    let failed: unknown;
+    const busy = setInterval(() => {
+      fleet.submit('health-prod', 'gpu', 'llama3-70b', 1, 50).catch((e: unknown) => {
+        failed = e;
+      });
+    }, 500);
+    await expect
+      .poll(historySpan, { timeout: 20_000 })
+      .toBeGreaterThanOrEqual(8_000)
+      .finally(() => {
+        clearInterval(busy);
+      });
+    expect(failed).toBeUndefined();
     const opened = Date.now();
     const page = await open(fleet.operatorToken);
     const d = await expect
