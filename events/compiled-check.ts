@@ -1,4 +1,4 @@
-import { Ajv2020 } from 'ajv/dist/2020.js';
+import { _, Ajv2020 } from 'ajv/dist/2020.js';
 import type { ValidateFunction } from 'ajv/dist/2020.js';
 import { z } from 'zod';
 import { EventSchemas } from './fleet-event.ts';
@@ -18,10 +18,14 @@ const isCompiled = (type: string): type is CompiledType =>
 
 type Json = Record<string, unknown>;
 
+/** zod's string lengths, in UTF-16 code units; JSON Schema's `minLength`/`maxLength` count code points. */
+const LENGTHS = { minLength: 'utf16MinLength', maxLength: 'utf16MaxLength' } as const;
+
 /**
  * The JSON Schema of an event as a producer writes it (defaults optional, as `schemas/` has
  * it), plus what zod checks in code and a JSON Schema cannot say: ids and names are never an
- * inherited property name (`INHERITED`, checked by refinement in ids.ts).
+ * inherited property name (`INHERITED`, checked by refinement in ids.ts), and lengths are
+ * measured as zod measures them (`LENGTHS`).
  */
 const jsonSchema = (type: CompiledType): Json => {
   const schema = z.toJSONSchema(EventSchemas[type], {
@@ -35,23 +39,40 @@ const jsonSchema = (type: CompiledType): Json => {
     const n = node as Json;
     if (typeof n['pattern'] === 'string' && refined.has(n['pattern']))
       n['not'] = { enum: [...INHERITED] };
+    for (const [standard, utf16] of Object.entries(LENGTHS)) {
+      if (typeof n[standard] !== 'number') continue;
+      n[utf16] = n[standard];
+      delete n[standard];
+    }
     for (const v of Object.values(n)) visit(v);
   };
   visit(schema);
   return schema;
 };
 
-// zod's semantics: lengths in UTF-16 code units, patterns without the `u` flag; defaults are
-// filled in as zod fills them (the producer's input becomes the event).
+// zod's semantics: patterns without the `u` flag, lengths in UTF-16 code units (`LENGTHS`);
+// defaults are filled in as zod fills them (the producer's input becomes the event).
 const ajv = new Ajv2020({
   strict: false,
   useDefaults: true,
-  // eslint-disable-next-line @typescript-eslint/no-deprecated -- deprecated, still honoured: zod's lengths
-  unicode: false,
   unicodeRegExp: false,
   allErrors: false,
-  // `unicode: false` is deprecated but honoured; its warning would be printed at every start.
-  logger: false,
+});
+ajv.addKeyword({
+  keyword: LENGTHS.minLength,
+  type: 'string',
+  schemaType: 'number',
+  code: (cxt) => {
+    cxt.fail(_`${cxt.data}.length < ${cxt.schema as number}`);
+  },
+});
+ajv.addKeyword({
+  keyword: LENGTHS.maxLength,
+  type: 'string',
+  schemaType: 'number',
+  code: (cxt) => {
+    cxt.fail(_`${cxt.data}.length > ${cxt.schema as number}`);
+  },
 });
 const compiled = new Map<CompiledType, ValidateFunction>();
 
