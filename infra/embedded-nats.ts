@@ -1,11 +1,14 @@
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
-import { jetstreamManager } from '@nats-io/jetstream';
-import { connect } from '@nats-io/transport-node';
 import type { Authenticator } from '@nats-io/transport-node';
 import { z } from 'zod';
-import { NatsServerStartError, startNatsServer, WELL_KNOWN_PORT } from './nats-server.ts';
+import {
+  isJetStreamReady,
+  NatsServerStartError,
+  startNatsServer,
+  WELL_KNOWN_PORT,
+} from './nats-server.ts';
 import type { NatsServerHandle } from './nats-server.ts';
 
 /** Options of {@link ensureNats}. */
@@ -73,31 +76,6 @@ const isAlive = (pid: number): boolean => {
   }
 };
 
-const answersJetStream = async (
-  url: string,
-  authenticator: Authenticator | undefined,
-): Promise<boolean> => {
-  let nc;
-  try {
-    nc = await connect({
-      servers: url,
-      reconnect: false,
-      timeout: 1_000,
-      ...(authenticator === undefined ? {} : { authenticator }),
-    });
-  } catch {
-    return false;
-  }
-  try {
-    await (await jetstreamManager(nc, { timeout: 1_000 })).getAccountInfo();
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await nc.close();
-  }
-};
-
 const readState = async (stateFile: string): Promise<RunningServer | undefined> => {
   try {
     const parsed = RunningServer.safeParse(JSON.parse(await readFile(stateFile, 'utf8')));
@@ -114,7 +92,7 @@ const runningServer = async (
 ): Promise<RunningServer | undefined> => {
   const state = await readState(stateFile);
   if (state === undefined || !isAlive(state.pid)) return undefined;
-  return (await answersJetStream(state.url, authenticator)) ? state : undefined;
+  return (await isJetStreamReady(state.url, undefined, authenticator)) ? state : undefined;
 };
 
 /**

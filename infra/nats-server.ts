@@ -185,7 +185,7 @@ function describeExit(info: ExitInfo): string {
  * `serverName` is given, the server reached must carry that name: this guards against probing
  * some other server that grabbed the port while ours failed to bind it.
  */
-async function isJetStreamReady(
+export async function isJetStreamReady(
   url: string,
   serverName: string | undefined,
   authenticator: Authenticator | undefined,
