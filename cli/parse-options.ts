@@ -29,6 +29,14 @@ export const parseInteger = (
   return n;
 };
 
+/** `--replicas` of a service that may create the stream: what `EventLog.open` takes. */
+export const REPLICAS_HELP =
+  'servers holding the stream (and the buckets made for it), set when it is created or changed';
+
+/** `--replicas <n>` read as `EventLog.open`'s `replicas`, absent when not given. */
+export const replicasOption = (value: string | undefined): { replicas?: number } =>
+  value === undefined ? {} : { replicas: parseInteger(value, '--replicas', { min: 1, max: 5 }) };
+
 /** Parses `project=weight` fair-share weights (repeatable). */
 export const parseWeights = (values: readonly string[] | undefined): Record<string, number> => {
   const weights: Record<string, number> = {};

@@ -30,6 +30,8 @@ describe('fleet up --cluster 3', () => {
     const { run, dataDir } = await up('--cluster', '3', '--pools', 'gpu');
     await run.waitFor(/dispatcher of pool gpu: active/);
     await run.waitFor(/fleet is up on/);
+    // Lines of the child's stdout arrive in chunks: wait for this one rather than expect it now.
+    await run.waitFor(/stream FLEET, subjects fleet\.>, 3 replicas/);
     expect(run.stdout()).toMatch(/stream FLEET, subjects fleet\.>, 3 replicas/);
     for (const n of [1, 2, 3])
       expect(run.stderr()).toContain(`JetStream data in ${join(dataDir, 'cluster', `n${n}`)}`);

@@ -3,7 +3,14 @@ import type { Dispatcher } from '../../actors/dispatcher/dispatcher.ts';
 import { InvalidInputError } from '../../events/errors.ts';
 import type { CliContext } from '../cli-context.ts';
 import { parseDuration } from '../parse-duration.ts';
-import { collect, parseInteger, parseList, parseWeights } from '../parse-options.ts';
+import {
+  collect,
+  parseInteger,
+  parseList,
+  parseWeights,
+  REPLICAS_HELP,
+  replicasOption,
+} from '../parse-options.ts';
 import { stopSignals } from '../stop-signals.ts';
 import { healLine } from '../../log/heal-line.ts';
 import { Readiness, startHealthServer } from '../health-server.ts';
@@ -33,10 +40,7 @@ export const registerDispatcher = (program: Command, ctx: CliContext): void => {
       'several pools in this process, to shard pools across dispatcher processes (repeatable)',
       collect,
     )
-    .option(
-      '--replicas <n>',
-      'servers holding the stream (and the buckets made for it), set when it is created or changed',
-    )
+    .option('--replicas <n>', REPLICAS_HELP)
     .option('--heartbeat <duration>', 'the heartbeat period workers use', '1s')
     .option('--missed-beats <n>', 'heartbeats missed before a worker is lost', '2')
     .option(
@@ -89,9 +93,7 @@ export const registerDispatcher = (program: Command, ctx: CliContext): void => {
           stream: g.stream,
           root: g.root,
           read: { onHeal: (h) => logger.warn({ ...h }, healLine(h)) },
-          ...(o.replicas === undefined
-            ? {}
-            : { replicas: parseInteger(o.replicas, '--replicas', { min: 1, max: 5 }) }),
+          ...replicasOption(o.replicas),
         });
         for (const pool of pools) {
           const d = await startPoolDispatcher(ctx, log, pool, config, readiness);

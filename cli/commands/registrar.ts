@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { CliContext } from '../cli-context.ts';
 import { errorMessage } from '../error-message.ts';
-import { parseInteger } from '../parse-options.ts';
+import { REPLICAS_HELP, replicasOption } from '../parse-options.ts';
 import { stopSignals } from '../stop-signals.ts';
 import { healLine } from '../../log/heal-line.ts';
 
@@ -10,10 +10,7 @@ export const registerRegistrar = (program: Command, ctx: CliContext): void => {
   program
     .command('registrar')
     .description('run the registrar, which enrolls workers with keys, until SIGINT or SIGTERM')
-    .option(
-      '--replicas <n>',
-      'servers holding the stream (and the buckets made for it), set when it is created or changed',
-    )
+    .option('--replicas <n>', REPLICAS_HELP)
     .action(async (o: { replicas?: string }, cmd: Command) => {
       const { EventLog } = await import('../../log/index.ts');
       const { serviceLogger } = await import('../service-logger.ts');
@@ -27,9 +24,7 @@ export const registerRegistrar = (program: Command, ctx: CliContext): void => {
           stream: g.stream,
           root: g.root,
           read: { onHeal: (h) => logger.warn({ ...h }, healLine(h)) },
-          ...(o.replicas === undefined
-            ? {}
-            : { replicas: parseInteger(o.replicas, '--replicas', { min: 1, max: 5 }) }),
+          ...replicasOption(o.replicas),
         });
         const registrar = await startRegistrar({
           log,
