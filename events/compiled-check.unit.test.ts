@@ -76,7 +76,8 @@ describe('the compiled check of hot event types', () => {
         id,
         id,
         fc.option(fc.integer({ min: -1100, max: 1100 })),
-        fc.option(fc.jsonValue()),
+        // The codec refuses a `__proto__` key before this check sees a message (events/codec.ts).
+        fc.option(fc.jsonValue().filter((v) => !JSON.stringify(v).includes('"__proto__"'))),
         fc.option(fc.string({ maxLength: 300, unit: 'binary' })),
         (taskId, project, priority, payload, label) => {
           const e = base();
