@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ClaimRejected } from './claim-events.ts';
 import { KeyIssued, KeyRevoked, KeyUsed } from './key-events.ts';
+import { LimitCleared, LimitRefused, LimitSet, TaskOverLimit } from './limit-events.ts';
 import { RetentionPoint } from './retention-events.ts';
 import {
   TaskAssigned,
@@ -38,6 +39,10 @@ export const EventSchemas = {
   'task.failed': TaskFailed,
   'claim.rejected': ClaimRejected,
   'retention.point': RetentionPoint,
+  'limit.set': LimitSet,
+  'limit.cleared': LimitCleared,
+  'limit.refused': LimitRefused,
+  'task.over_limit': TaskOverLimit,
 } as const;
 
 /** The name of an event type. */
@@ -62,6 +67,10 @@ export const FleetEvent = z.discriminatedUnion('type', [
   TaskFailed,
   ClaimRejected,
   RetentionPoint,
+  LimitSet,
+  LimitCleared,
+  LimitRefused,
+  TaskOverLimit,
 ]);
 /** Any Fleet event after validation (defaults filled in). */
 export type FleetEvent = z.infer<typeof FleetEvent>;

@@ -268,6 +268,7 @@ export const TaskStatusReply = z
           'no_single_worker',
           'workers_busy',
           'awaiting_claim',
+          'over_limit',
         ]),
         detail: z.string().max(2_048),
       })

@@ -18,13 +18,14 @@ export const SubjectKind = {
   member: 'member',
   key: 'key',
   retention: 'retention',
+  limits: 'limits',
 } as const;
 export type SubjectKind = (typeof SubjectKind)[keyof typeof SubjectKind];
 
 /** A stored subject, parsed. */
 export type ParsedSubject =
   | {
-      readonly kind: 'submit' | 'cancel' | 'dispatch' | 'rejected';
+      readonly kind: 'submit' | 'cancel' | 'dispatch' | 'rejected' | 'limits';
       readonly project: ProjectId;
       readonly pool: PoolId;
     }
@@ -57,6 +58,10 @@ export const subjects = (root: string = DEFAULT_ROOT) => {
     dispatch: (project: ProjectId, pool: PoolId) => `${root}.${project}.${pool}.dispatch`,
     /** Claims the dispatcher refused. */
     rejected: (project: ProjectId, pool: PoolId) => `${root}.${project}.${pool}.rejected`,
+    /** The operator's limits of a project in a pool (budgets, rates, concurrency caps). */
+    limits: (project: ProjectId, pool: PoolId) => `${root}.${project}.${pool}.limits`,
+    /** Every limit of the deployment. */
+    allLimits: () => `${root}.*.*.limits`,
     /** A worker's own reports: outcomes, draining, leaving. */
     report: (project: ProjectId, pool: PoolId, worker: WorkerId) =>
       `${root}.${project}.${pool}.worker.${worker}.report`,
@@ -130,6 +135,7 @@ export const parseSubject = (
     case 'cancel':
     case 'dispatch':
     case 'rejected':
+    case 'limits':
       if (t.length !== 4) return bad(subject, `has extra tokens after "${third}"`);
       return ok({ kind: third, project: p, pool });
     case 'member':
@@ -149,12 +155,19 @@ export const parseSubject = (
 export const allowedTypes: Readonly<Record<SubjectKind, readonly EventType[]>> = {
   submit: ['task.submitted'],
   cancel: ['task.cancelled'],
-  dispatch: ['task.assigned', 'task.requeued', 'task.dead_lettered', 'worker.lost'],
+  dispatch: [
+    'task.assigned',
+    'task.requeued',
+    'task.dead_lettered',
+    'worker.lost',
+    'task.over_limit',
+  ],
   rejected: ['claim.rejected'],
   report: ['task.completed', 'task.failed', 'worker.draining', 'worker.left'],
   member: ['worker.enrolled', 'worker.revoked'],
   key: ['key.issued', 'key.used', 'key.revoked'],
   retention: ['retention.point'],
+  limits: ['limit.set', 'limit.cleared', 'limit.refused'],
 };
 
 /** A request/reply subject of a worker, parsed. */

@@ -95,6 +95,28 @@ export const sampleEvents: { readonly [T in EventType]: Extract<FleetEventInput,
     },
     meta,
   },
+  'limit.set': {
+    type: 'limit.set',
+    data: {
+      project,
+      pool,
+      budget: { usd: 42, period: { kind: 'month', timeZone: 'UTC' } },
+      rate: { tasksPerMinute: 120 },
+      concurrency: 5,
+    },
+    meta,
+  },
+  'limit.cleared': { type: 'limit.cleared', data: { project, pool }, meta },
+  'limit.refused': {
+    type: 'limit.refused',
+    data: { project, pool, input: '--budget-usd -5', reason: 'a budget is positive' },
+    meta,
+  },
+  'task.over_limit': {
+    type: 'task.over_limit',
+    data: { ...task, reason: 'budget: $42.00 of $42.00 used this month' },
+    meta,
+  },
 };
 
 const s = subjects();
@@ -118,6 +140,10 @@ export const sampleSubjects: { readonly [T in EventType]: string } = {
   'task.failed': s.report(project, pool, workerId),
   'claim.rejected': s.rejected(project, pool),
   'retention.point': s.retention(),
+  'limit.set': s.limits(project, pool),
+  'limit.cleared': s.limits(project, pool),
+  'limit.refused': s.limits(project, pool),
+  'task.over_limit': s.dispatch(project, pool),
 };
 
 /** UTF-8 JSON of any value, for feeding `decode` hand-written bodies. */

@@ -1,5 +1,5 @@
 import { enableMapSet, isDraft, original, produce } from 'immer';
-import type { EventOf, FleetEvent } from '../../events/index.ts';
+import type { EventOf, FleetEvent, Usage } from '../../events/index.ts';
 import { activate, charge, weightOf } from './fair-share.ts';
 import { dequeue, enqueue } from './queue.ts';
 import { capabilitySignature, demandSignature, eligible } from './signatures.ts';
@@ -8,6 +8,8 @@ import { retireEnded, taskAt } from './ended-index.ts';
 import { AssignedTask, EndedTask, QueuedTask, specKey } from './task-records.ts';
 import type { LogPosition } from './log-position.ts';
 import { recordRefused } from './record-refused.ts';
+import { advance, settle } from '../limits/index.ts';
+import { admit, declare, foldLimit, overLimit } from './limits-fold.ts';
 import { applied, refuse } from './verdict.ts';
 import type { Verdict } from './verdict.ts';
 import type {
@@ -52,7 +54,9 @@ const changeWorker = (s: DispatchState, w: WorkerState, change: () => void) => {
   count(s, w, 1);
 };
 
-const releaseHold = (s: DispatchState, task: TaskState & { status: 'assigned' }) => {
+/** Ends an attempt's hold on its worker and its limits (limits/ledger.ts: `settle`). */
+const releaseHold = (s: DispatchState, task: TaskState & { status: 'assigned' }, usage?: Usage) => {
+  settle(s.limits, task.key, usage);
   const w = s.workers[task.workerId];
   if (w === undefined) return;
   const i = w.held.indexOf(task.key);
@@ -65,6 +69,8 @@ const submitted = (s: DispatchState, e: EventOf<'task.submitted'>, seq: number):
   const key = taskKey(d.project, d.taskId);
   if (s.tasks.get(key) !== undefined || s.ended[key] !== undefined)
     return refuse('duplicate', `task ${d.taskId} exists`);
+  const declared = declare(s, e, key);
+  if (declared.kind === 'refused') return declared;
   delete s.refusedTasks[key]; // a valid resubmission supersedes an earlier refusal
   const demand: Demand = {
     project: d.project,
@@ -120,7 +126,8 @@ const workerFor = (
 
 const isRefused = (x: object): x is Refused => 'kind' in x;
 
-const assigned = (s: DispatchState, e: EventOf<'task.assigned'>, seq: number): Verdict => {
+const assigned = (s: DispatchState, e: EventOf<'task.assigned'>, entry: LogPosition): Verdict => {
+  const seq = entry.seq;
   const d = e.data;
   const task = taskFor(s, d);
   if (isRefused(task)) return task;
@@ -135,6 +142,8 @@ const assigned = (s: DispatchState, e: EventOf<'task.assigned'>, seq: number): V
   if (w.held.length >= w.capacity) return refuse('no_capacity', `worker holds ${w.held.length}`);
   if (!eligible(task.reqSig, task.demand, w.capSig, w.capability))
     return refuse('constraint_unmet', `worker ${w.id} does not meet task ${task.id}`);
+  const admitted = admit(s, task, d.attempt, entry.at);
+  if (admitted.kind === 'refused') return admitted;
   dequeue(s, task);
   s.tasks.set(
     task.key,
@@ -206,6 +215,7 @@ const end = (
     queueTask(s, queued);
     return;
   }
+  delete s.limits.declared[task.key];
   // An ended task keeps only what identifies it, and leaves after a while (ended-index.ts).
   s.tasks.set(
     task.key,
@@ -231,7 +241,7 @@ const reported = (
     return refuse('not_holder', `attempt ${task.attempt} is held by ${task.workerId}`);
   if (w.status !== 'active' && w.status !== 'draining')
     return refuse('worker_not_active', `worker is ${w.status}`);
-  releaseHold(s, task);
+  releaseHold(s, task, e.data.usage);
   if (e.type === 'task.completed') end(s, task, 'completed', seq);
   else if (!e.data.retryable) end(s, task, 'failed', seq);
   else end(s, task, task.attempt < task.maxAttempts ? 'queued' : 'dead_lettered', seq);
@@ -317,7 +327,7 @@ const apply = (s: DispatchState, e: FleetEvent, entry: LogPosition): Verdict => 
     case 'task.cancelled':
       return cancelled(s, e, entry.seq);
     case 'task.assigned':
-      return assigned(s, e, entry.seq);
+      return assigned(s, e, entry);
     case 'task.requeued':
     case 'task.dead_lettered':
       return abandoned(s, e, entry);
@@ -334,6 +344,15 @@ const apply = (s: DispatchState, e: FleetEvent, entry: LogPosition): Verdict => 
     case 'claim.rejected':
       s.claimsRefused[e.data.reason] = (s.claimsRefused[e.data.reason] ?? 0) + 1;
       return applied;
+    case 'limit.set':
+    case 'limit.cleared':
+    case 'limit.refused':
+      return foldLimit(s, e);
+    case 'task.over_limit': {
+      const task = taskFor(s, e.data);
+      const finish = (t: LiveTask) => end(s, t, 'failed', entry.seq);
+      return isRefused(task) ? task : overLimit(s, task, entry.at, finish);
+    }
     case 'key.issued':
     case 'key.used':
     case 'key.revoked':
@@ -361,6 +380,9 @@ export const evolveInPlace = (
   draft.position = position.seq;
   const verdict = apply(draft, event, position);
   if (verdict.kind === 'refused') recordRefused(draft, position.seq, event.type, verdict);
+  // The limits' clock: the stream time of the latest event of the pool that took effect.
+  else if (event.type !== 'retention.point' && !event.type.startsWith('key.'))
+    advance(draft.limits, position.at);
   return verdict;
 };
 

@@ -1,3 +1,5 @@
+import { initialLimits } from '../limits/index.ts';
+import type { LimitsState } from '../limits/index.ts';
 import type { AssignedTask, EndedTask, QueuedTask, TaskSpec } from './task-records.ts';
 import type {
   KeyId,
@@ -142,6 +144,8 @@ export interface DispatchState {
   claimsRefused: Record<string, number>;
   /** Refused submissions whose task could be made out, so its producer can be told (latest only). */
   refusedTasks: Record<string, { seq: number; reason: string }>;
+  /** Budgets, rates and caps in force, what running attempts reserve, what was spent. */
+  limits: LimitsState;
 }
 
 /** Defaults for every setting but the pool. */
@@ -173,4 +177,5 @@ export const initialState = (
   rejections: { byReason: {}, recent: [] },
   claimsRefused: {},
   refusedTasks: {},
+  limits: initialLimits(),
 });

@@ -1,3 +1,4 @@
+import { limitText } from '../limits/index.ts';
 import type { WaitReason } from './why-waiting.ts';
 
 /**
@@ -16,6 +17,8 @@ export const waitReasonText = (r: WaitReason): string => {
       return `${r.eligibleWorkers} eligible, all busy`;
     case 'awaiting_claim':
       return `${r.freeWorkers} of ${r.eligibleWorkers} eligible free: starts at their next claim`;
+    case 'over_limit':
+      return limitText(r.block);
     case 'not_waiting':
       return r.status;
     default: {

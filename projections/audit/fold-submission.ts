@@ -16,6 +16,9 @@ const submitted = (
   const key = auditTaskKey(d.project, d.pool, d.taskId);
   // The first submission of an id wins; a producer's retry is refused, not a second task.
   if (s.tasks.has(key)) return 'duplicate_submission';
+  const models = d.requirements.models;
+  const subject = { key, project: d.project, pool: d.pool, models, maxSpend: d.maxSpend };
+  if (s.limits.tooLarge(subject) !== undefined) return 'over_limit';
   s.tasks.set(key, {
     key,
     taskId: d.taskId,

@@ -94,6 +94,10 @@ const track = (
     case 'key.issued':
     case 'key.used':
     case 'key.revoked':
+    case 'limit.set':
+    case 'limit.cleared':
+    case 'limit.refused':
+    case 'task.over_limit':
       break;
     default: {
       const never: never = e;

@@ -35,6 +35,10 @@ export const TYPES: readonly EventType[] = [
   'key.used',
   'key.revoked',
   'retention.point',
+  'limit.set',
+  'limit.cleared',
+  'limit.refused',
+  'task.over_limit',
 ];
 export const REQUEUE_REASONS = [
   'lease_expired',
