@@ -20,6 +20,7 @@ import { registerDispatcher } from './commands/dispatcher.ts';
 import { registerEvents } from './commands/events.ts';
 import { registerHud } from './commands/hud.ts';
 import { registerKeys } from './commands/keys.ts';
+import { registerLimits } from './commands/limits.ts';
 import { registerRegistrar } from './commands/registrar.ts';
 import { registerGateway } from './commands/gateway.ts';
 import { registerState } from './commands/state.ts';
@@ -81,6 +82,7 @@ export const buildProgram = (ctx: CliContext = new CliContext(processIo())): Com
     .showHelpAfterError('(run with --help for usage)');
   registerUp(program, ctx);
   registerKeys(program, ctx);
+  registerLimits(program, ctx);
   registerWorkers(program, ctx);
   registerWorkersDrain(program, ctx);
   registerSubmit(program, ctx);

@@ -1,4 +1,4 @@
-import { waitingReport } from '../../domain/pool/index.ts';
+import { waitingReport, waitReasonText } from '../../domain/pool/index.ts';
 import type { DispatchState, TaskStatus, WaitReason } from '../../domain/pool/index.ts';
 import type { Labels, Requirements, RuntimeKind } from '../../events/index.ts';
 import type { ViewContext } from '../projection.ts';
@@ -84,6 +84,8 @@ export interface WaitingView {
   readonly timeoutMs: number;
   /** The dispatcher's explanation: unmet constraint, or how many eligible workers are busy. */
   readonly reason: WaitReason;
+  /** The same in the words of `fleet top` and `fleet status` (`budget: $41.90 of $42.00 …`). */
+  readonly text: string;
 }
 
 /** Accepted reports in the last minute before `now`, by stream time. */
@@ -257,7 +259,7 @@ export const fleetView = (state: FleetState, context: ViewContext): FleetView =>
       const seq = oldestQueued(ps, project);
       row.oldestQueuedAt = seq === undefined ? null : atOf(pool, seq);
     }
-    for (const group of waitingReport(ps)) {
+    for (const group of waitingReport(ps, now)) {
       if (!inScope(scope, group.project)) continue;
       const at = atOf(pool, group.oldestSeq);
       waiting.push({
@@ -270,6 +272,7 @@ export const fleetView = (state: FleetState, context: ViewContext): FleetView =>
         requirements: structuredClone(group.demand.requirements),
         timeoutMs: group.demand.timeoutMs,
         reason: structuredClone(group.reason),
+        text: waitReasonText(group.reason),
       });
     }
   }
