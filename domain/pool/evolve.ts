@@ -69,7 +69,7 @@ const submitted = (s: DispatchState, e: EventOf<'task.submitted'>, seq: number):
   const key = taskKey(d.project, d.taskId);
   if (s.tasks.get(key) !== undefined || s.ended[key] !== undefined)
     return refuse('duplicate', `task ${d.taskId} exists`);
-  const declared = declare(s, e, key);
+  const declared = declare(s, e, key, seq);
   if (declared.kind === 'refused') return declared;
   delete s.refusedTasks[key]; // a valid resubmission supersedes an earlier refusal
   const demand: Demand = {

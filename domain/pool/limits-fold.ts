@@ -12,6 +12,7 @@ import {
 } from '../limits/index.ts';
 import type { LimitBlock, LimitedTask, LimitsState, Pending } from '../limits/index.ts';
 import { dequeue } from './queue.ts';
+import { rememberRefusedTasks } from './record-refused.ts';
 import type { DispatchState, LiveTask, TaskState } from './state.ts';
 import { applied, refuse } from './verdict.ts';
 import type { Verdict } from './verdict.ts';
@@ -100,11 +101,20 @@ export const declaredTooLarge = (
 
 /**
  * Keeps what a submission declared about its spend, if anything; refuses one whose declared
- * maximum is more than a whole budget (it could never run).
+ * maximum is more than a whole budget (it could never run), remembering it for its producer.
  */
-export const declare = (s: DispatchState, e: EventOf<'task.submitted'>, key: string): Verdict => {
+export const declare = (
+  s: DispatchState,
+  e: EventOf<'task.submitted'>,
+  key: string,
+  seq: number,
+): Verdict => {
   const tooLarge = declaredTooLarge(s.limits, e, key);
-  if (tooLarge !== undefined) return refuse('over_limit', tooLarge);
+  if (tooLarge !== undefined) {
+    // Its producer is told (`fleet submit --wait`, `fleet status`): it could never run.
+    rememberRefusedTasks(s, [key], seq, tooLarge);
+    return refuse('over_limit', tooLarge);
+  }
   const { maxSpend, onLimit } = e.data;
   if (maxSpend === undefined && onLimit === undefined) return applied;
   s.limits.declared[key] = { ...maxSpend, ...(onLimit === undefined ? {} : { onLimit }) };
