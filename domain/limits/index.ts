@@ -12,3 +12,5 @@ export type { LimitBlock, LimitKind, Pending } from './limit-block.ts';
 export { advance, clearRule, reserve, setRule, settle } from './ledger.ts';
 export { calendarPeriod, periodWindow, wallText } from './calendar.ts';
 export { durationText, limitText } from './limit-text.ts';
+export { limitUsage } from './limit-usage.ts';
+export type { LimitUsage } from './limit-usage.ts';

@@ -6,6 +6,7 @@ import { decide, evolve, initialState, waitReasonText, whyWaiting } from '../poo
 import type { DispatchState } from '../pool/index.ts';
 import { calendarPeriod } from './calendar.ts';
 import { limitText } from './limit-text.ts';
+import { limitUsage } from './limit-usage.ts';
 
 const pool = POOL as never;
 const claim = (workerId: string, now: number) =>
@@ -174,5 +175,47 @@ describe('limits in the pool', () => {
     expect(waitReasonText(whyWaiting(s, P.health as never, 'c' as never))).toBe(
       'concurrency: 1 of 1 running',
     );
+  });
+});
+
+describe('limit usage', () => {
+  it('reports used against each maximum, with a budget’s reset and burn per hour', () => {
+    const t0 = Date.UTC(2026, 11, 31, 12);
+    const s = fold([
+      [
+        ev('limit.set', {
+          project: P.health,
+          pool: POOL,
+          budget: { usd: 1, period: { kind: 'day', timeZone: 'UTC' } },
+          rate: { tasksPerMinute: 10 },
+          concurrency: 3,
+        }),
+        t0,
+      ],
+      [enrolled('w1', { capacity: 4 }), t0],
+      [submitted('a', { maxSpend: { usd: 0.24 } }), t0],
+      [
+        ev('task.assigned', {
+          taskId: 'a',
+          project: P.health,
+          pool: POOL,
+          workerId: 'w1',
+          attempt: 1,
+          leaseExpiresAt: t0 + 60_000,
+        }),
+        t0,
+      ],
+    ]);
+    const rows = limitUsage(s.limits, t0 + 1000);
+    expect(rows.map((r) => [r.kind, r.used, r.limit])).toEqual([
+      ['concurrency', 1, 3],
+      ['tasks_rate', 1, 10],
+      ['budget_usd', 0.24, 1],
+    ]);
+    // Twelve hours and a second into the day: about $0.02 an hour.
+    expect(rows[2]).toMatchObject({
+      resetsAt: Date.UTC(2027, 0, 1),
+      burnPerHour: 0.24 / (12 + 1 / 3600),
+    });
   });
 });
