@@ -4,6 +4,8 @@
  */
 export { runMultiTenant } from './multi-tenant.ts';
 export type { MultiTenantOptions, MultiTenantResult } from './multi-tenant.ts';
+export { runBudgets } from './budgets.ts';
+export type { BudgetsOptions, BudgetsResult } from './budgets.ts';
 export { readStream } from './read-stream.ts';
 export { verifyIsolation } from './verify-isolation.ts';
 export type { IsolationReport, TenantSummary, UnfinishedTask } from './verify-isolation.ts';
