@@ -91,6 +91,11 @@ describe('fleet limits', () => {
     expect('assignments' in reply ? reply.assignments.map((a) => a.taskId) : reply).toEqual(['a']);
     const status = await cli.run('status', 'b', ...scope);
     expect(status.out).toMatch(/concurrency: 1 of 1 running/);
+    const top = await cli.run('top', '--once');
+    expect(top.out).toMatch(/waiting: health-prod\/gpu 1 task\(s\), concurrency: 1 of 1 running/);
+    expect(top.out).toMatch(
+      /health-prod\/gpu budget: \$0\.\d\d of \$1\.00 used this month, resets .* UTC, burning \$/,
+    );
     const big = await cli.run(
       'submit',
       ...scope,
