@@ -1,4 +1,5 @@
-import { limitText } from '../limits/index.ts';
+// Straight from its file: `fleet top` loads this text at start-up, before zod (startup.e2e).
+import { limitText } from '../limits/limit-text.ts';
 import type { WaitReason } from './why-waiting.ts';
 
 /**
