@@ -219,3 +219,44 @@ describe('limit usage', () => {
     });
   });
 });
+
+describe('a model’s limit', () => {
+  it('binds only tasks that may run on the model, and charges nothing once one ran on another', () => {
+    const t0 = Date.UTC(2026, 11, 31, 12);
+    const models = ['llama3-8b', 'mistral-7b'];
+    let s = fold([
+      [
+        ev('limit.set', {
+          project: P.health,
+          pool: POOL,
+          model: 'llama3-8b',
+          concurrency: 1,
+          budget: { tokens: 100_000, period: { kind: 'month', timeZone: 'UTC' } },
+        }),
+        t0,
+      ],
+      [enrolled('w1', { capacity: 4, models }), t0],
+      [submitted('a', { requirements: { models } }), t0],
+      [submitted('b', { requirements: { models: ['llama3-8b'] } }), t0],
+      [submitted('c', { requirements: { models: ['mistral-7b'] } }), t0],
+    ]);
+    const out = decide(s, claim('w1', t0));
+    // a takes the model's one slot; b waits on it; c, which cannot run on it, is not bound.
+    expect(out.map((e) => ('taskId' in e.data ? e.data.taskId : ''))).toEqual(['a', 'c']);
+    s = fold(
+      out.map((e) => [e, t0] as const),
+      s,
+    );
+    expect(waitReasonText(whyWaiting(s, P.health as never, 'b' as never))).toBe(
+      'concurrency of llama3-8b: 1 of 1 running',
+    );
+    const usage = { tokensIn: 1, tokensOut: 1, durationMs: 1, model: 'mistral-7b' };
+    const done = ev('task.completed', {
+      ...{ taskId: 'a', project: P.health, pool: POOL, workerId: 'w1', attempt: 1 },
+      usage,
+    });
+    s = fold([[done, t0 + 1]], s);
+    const charge = s.limits.ledgers[`${P.health}|llama3-8b`]?.charges[0];
+    expect(charge).toMatchObject({ usd: 0, tokens: 0, held: false });
+  });
+});
