@@ -46,6 +46,8 @@ import {
   redisVersion,
 } from './dispatch/index.ts';
 import type { BullmqResult, FleetResult, RawResult } from './dispatch/index.ts';
+import { writeResult } from './picture/index.ts';
+import type { DispatchResult } from './picture/index.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Knobs
@@ -369,6 +371,33 @@ if (bullmq !== undefined) {
     `BullMQ CPU ms per 1,000 jobs: main ${num(c.main)} / worker ${num(c.worker)} / redis ${num(c.redis)}`,
   );
 }
+// For the picture: BullMQ's one Worker and raw publish have no worker count, so they are drawn
+// as flat references across Fleet's.
+const counts = ok.length > 0 ? ok.map((f) => f.workers) : WORKERS;
+const flat = (system: string, rate: number) =>
+  counts.map((workers) => ({ system, workers, tasksPerSecond: rate }));
+const picture: DispatchResult = {
+  at: new Date(began).toISOString(),
+  machine: `${facts.cpu}, ${facts.cores} cores, load ${facts.load.toFixed(1)}`,
+  throughput: [
+    ...ok.map((f) => ({
+      system: 'Fleet',
+      workers: f.workers,
+      tasksPerSecond: median(f.result.rates),
+    })),
+    ...(bullmq === undefined
+      ? []
+      : flat(`BullMQ (1 Worker × ${CONCURRENCY})`, median(bullmq.rates))),
+    ...(raw === undefined ? [] : flat('raw JetStream publish', median(raw.pipelinedRates))),
+  ],
+  latency: [
+    ...ok.map((f) => ({ system: `Fleet ${column(f)}`, ...f.result.latency })),
+    ...(bullmq === undefined ? [] : [{ system: 'BullMQ', ...bullmq.latency }]),
+    ...(raw === undefined ? [] : [{ system: 'raw publish → ack', ...raw.syncLatency }]),
+  ],
+};
+await writeResult('dispatch', picture);
+
 out.push('');
 out.push(`total ${((Date.now() - began) / 1000).toFixed(1)} s`);
 process.stdout.write(`${out.join('\n')}\n`);
