@@ -7,7 +7,7 @@
  */
 import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -98,10 +98,16 @@ describe('the packed package, installed in a fresh folder', () => {
       });
       const page = await fetch(url, { headers: { authorization: `Bearer ${token}` } });
       expect(page.status).toBe(200);
-      // Its script and stylesheet inlined: read from dist/hud/ of the installed package.
+      // Its script and stylesheet inlined: read from dist/hud/ of the installed package, and
+      // the charting library's from its package, installed beside it as a dependency.
       const html = await page.text();
       expect(html).toContain('<script>');
       expect(html).toContain('<style>');
+      const installed = (path: string) =>
+        readFile(join(consumer, 'node_modules', 'uplot', 'dist', path), 'utf8');
+      expect(html).toContain(await installed('uPlot.iife.min.js'));
+      expect(html).toContain(await installed('uPlot.min.css'));
+      expect(html).toContain(await readFile(join(repo, 'hud', 'page', 'charts.js'), 'utf8'));
     } finally {
       hud.kill('SIGTERM');
       await exited;
