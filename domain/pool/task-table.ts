@@ -1,0 +1,249 @@
+import type { TaskKey, TaskState } from './state.ts';
+import { QueuedTask } from './task-records.ts';
+import type { TaskSpec } from './task-records.ts';
+
+/**
+ * Queued tasks as columns, one row each (what a snapshot restores): a record is built only
+ * when one is read. Rows hold every task of the snapshot, in its order; a row that is not a
+ * queued task has its record in the table from the start.
+ */
+export interface QueuedColumns {
+  readonly keys: readonly TaskKey[];
+  readonly specs: readonly TaskSpec[];
+  /** Index in `specs` of each row's spec. */
+  readonly specOf: Uint32Array;
+  readonly submitted: Float64Array;
+  readonly attempts: Uint8Array;
+  /** The rows' payloads as UTF-8 JSON texts, end to end: row `i`'s from `payloadAt[i]` to `payloadAt[i + 1]`. */
+  readonly payloads: Uint8Array;
+  readonly payloadAt: Uint32Array;
+}
+
+/** Where a row's task is: still only its row, its record in the Map, or gone. */
+const ROW = { cold: 0, record: 1, gone: 2 } as const;
+
+const decoder = new TextDecoder();
+
+/** FNV-1a over the UTF-16 code units: the row index of the columns' keys. */
+const hashOf = (key: string): number => {
+  let h = 0x811c9dc5;
+  for (let j = 0; j < key.length; j += 1) h = Math.imul(h ^ key.charCodeAt(j), 0x01000193);
+  return h >>> 0;
+};
+
+/** Open addressing over row numbers + 1 (0: empty), at most half full. */
+const indexRows = (keys: readonly string[]): Int32Array => {
+  let size = 2;
+  while (size < keys.length * 2) size *= 2;
+  const table = new Int32Array(size);
+  const mask = size - 1;
+  for (let row = 0; row < keys.length; row += 1) {
+    let slot = hashOf(keys[row] as string) & mask;
+    while (table[slot] !== 0) slot = (slot + 1) & mask;
+    table[slot] = row + 1;
+  }
+  return table;
+};
+
+/**
+ * A pool's tasks after a restore: a Map in every respect (order of insertion included), whose
+ * queued tasks stay in the restored columns until they are read or replaced. Restoring a
+ * million queued tasks then builds no million records nor a million Map entries: the columns
+ * are typed arrays and one string of keys, indexed by a table of row numbers. A task read from
+ * its row is built anew at each read (its records are equal, never changed in place); one that
+ * is set or deleted leaves its row for the Map's own storage. Once three quarters of the rows
+ * are gone, the rest move to the Map and the columns are let go.
+ *
+ * Live-built states keep a plain Map: this is the restore's representation only.
+ */
+export class TaskTable extends Map<string, TaskState> {
+  #columns: QueuedColumns | undefined;
+  #index: Int32Array = new Int32Array(0);
+  /** Per row: {@link ROW}. */
+  #rows: Uint8Array = new Uint8Array(0);
+  /** Rows still only rows. */
+  #cold = 0;
+  /** Iterations under way: the columns are not let go under them. */
+  #reading = 0;
+
+  /**
+   * The table of `columns`, with the records of the rows that are not queued tasks (or whose
+   * record the caller built): each keeps its row's place in the order.
+   */
+  static restore(
+    columns: QueuedColumns,
+    records: Iterable<readonly [row: number, record: TaskState]>,
+  ): TaskTable {
+    const t = new TaskTable();
+    const n = columns.keys.length;
+    t.#columns = columns;
+    t.#index = indexRows(columns.keys);
+    t.#rows = new Uint8Array(n);
+    t.#cold = n;
+    for (const [row, record] of records) {
+      if (t.#rows[row] !== ROW.cold) continue;
+      t.#rows[row] = ROW.record;
+      t.#cold -= 1;
+      Map.prototype.set.call(t, columns.keys[row] as string, record);
+    }
+    t.#compactIfSparse();
+    return t;
+  }
+
+  /** The row of `key` in the columns, or -1. */
+  #rowOf(key: string): number {
+    const columns = this.#columns;
+    if (columns === undefined) return -1;
+    const mask = this.#index.length - 1;
+    for (let slot = hashOf(key) & mask; ; slot = (slot + 1) & mask) {
+      const entry = this.#index[slot] as number;
+      if (entry === 0) return -1;
+      if (columns.keys[entry - 1] === key) return entry - 1;
+    }
+  }
+
+  /** The record of a cold row, built now. */
+  #record(row: number): TaskState {
+    const c = this.#columns as QueuedColumns;
+    const text = c.payloads.subarray(c.payloadAt[row], c.payloadAt[row + 1]);
+    return new QueuedTask(
+      c.keys[row] as TaskKey,
+      c.specs[c.specOf[row] as number] as TaskSpec,
+      c.submitted[row] as number,
+      c.attempts[row] as number,
+      JSON.parse(decoder.decode(text)) as unknown,
+    );
+  }
+
+  /** The cold row of `key`, or -1. */
+  #coldRow(key: string): number {
+    const row = this.#rowOf(key);
+    return row >= 0 && this.#rows[row] === ROW.cold ? row : -1;
+  }
+
+  override get size(): number {
+    // The Map's storage holds the rows' records and the keys set since: each once.
+    return this.#cold + super.size;
+  }
+
+  override has(key: string): boolean {
+    return super.has(key) || this.#coldRow(key) >= 0;
+  }
+
+  override get(key: string): TaskState | undefined {
+    const own = super.get(key);
+    if (own !== undefined || this.#columns === undefined) return own;
+    const row = this.#coldRow(key);
+    return row < 0 ? undefined : this.#record(row);
+  }
+
+  override set(key: string, value: TaskState): this {
+    const row = this.#rowOf(key);
+    // A row's task keeps its place; a key that left and comes back goes last, as in a Map.
+    if (row >= 0 && this.#rows[row] === ROW.cold) {
+      this.#rows[row] = ROW.record;
+      this.#cold -= 1;
+    }
+    super.set(key, value);
+    this.#compactIfSparse();
+    return this;
+  }
+
+  override delete(key: string): boolean {
+    const row = this.#rowOf(key);
+    const state = row < 0 ? undefined : this.#rows[row];
+    if (state === ROW.cold || state === ROW.record) {
+      this.#rows[row] = ROW.gone;
+      if (state === ROW.cold) this.#cold -= 1;
+      super.delete(key);
+      this.#compactIfSparse();
+      return true;
+    }
+    return super.delete(key);
+  }
+
+  override clear(): void {
+    this.#drop();
+    super.clear();
+  }
+
+  override *entries(): MapIterator<[string, TaskState]> {
+    this.#reading += 1;
+    try {
+      const columns = this.#columns;
+      if (columns !== undefined)
+        for (let row = 0; row < this.#rows.length; row += 1) {
+          const key = columns.keys[row] as string;
+          if (this.#rows[row] === ROW.cold) yield [key, this.#record(row)];
+          else if (this.#rows[row] === ROW.record) yield [key, super.get(key) as TaskState];
+        }
+      // Then the keys set since the restore, in their order (those of rows are listed above).
+      for (const entry of super.entries())
+        if (this.#rows[this.#rowOf(entry[0])] !== ROW.record) yield entry;
+    } finally {
+      this.#reading -= 1;
+    }
+  }
+
+  override [Symbol.iterator](): MapIterator<[string, TaskState]> {
+    return this.entries();
+  }
+
+  override *keys(): MapIterator<string> {
+    for (const [k] of this.entries()) yield k;
+  }
+
+  override *values(): MapIterator<TaskState> {
+    for (const [, v] of this.entries()) yield v;
+  }
+
+  override forEach(
+    f: (value: TaskState, key: string, map: Map<string, TaskState>) => void,
+    thisArg?: unknown,
+  ): void {
+    for (const [k, v] of this.entries()) f.call(thisArg, v, k, this);
+  }
+
+  /**
+   * What a snapshot writes, as it is at the call: in the table's order, each task's key and
+   * either its record or its row in `columns` (rows never change: holding them is holding now).
+   */
+  rowsNow(): { columns: QueuedColumns | undefined; keys: string[]; items: (TaskState | number)[] } {
+    const keys: string[] = [];
+    const items: (TaskState | number)[] = [];
+    const columns = this.#columns;
+    if (columns !== undefined)
+      for (let row = 0; row < this.#rows.length; row += 1) {
+        const key = columns.keys[row] as string;
+        if (this.#rows[row] === ROW.gone) continue;
+        keys.push(key);
+        items.push(this.#rows[row] === ROW.cold ? row : (super.get(key) as TaskState));
+      }
+    for (const [k, v] of super.entries())
+      if (this.#rows[this.#rowOf(k)] !== ROW.record) {
+        keys.push(k);
+        items.push(v);
+      }
+    return { columns, keys, items };
+  }
+
+  /**
+   * Once few rows are left, they become records and the columns go (keeping the order); not
+   * under an iteration, which would then see the Map's storage cleared and filled again.
+   */
+  #compactIfSparse(): void {
+    if (this.#columns === undefined || this.#cold * 4 > this.#rows.length || this.#reading > 0)
+      return;
+    const entries = [...this.entries()];
+    this.#drop();
+    super.clear();
+    for (const [k, v] of entries) super.set(k, v);
+  }
+
+  #drop(): void {
+    this.#columns = undefined;
+    this.#index = new Int32Array(0);
+    this.#rows = new Uint8Array(0);
+    this.#cold = 0;
+  }
+}
