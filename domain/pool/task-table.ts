@@ -23,6 +23,8 @@ export interface QueuedColumns {
 const ROW = { cold: 0, record: 1, gone: 2 } as const;
 
 const decoder = new TextDecoder();
+/** Records of cold rows kept once read. */
+const RECENT = 1024;
 
 /** FNV-1a over the UTF-16 code units: the row index of the columns' keys. */
 const hashOf = (key: string): number => {
@@ -50,9 +52,10 @@ const indexRows = (keys: readonly string[]): Int32Array => {
  * queued tasks stay in the restored columns until they are read or replaced. Restoring a
  * million queued tasks then builds no million records nor a million Map entries: the columns
  * are typed arrays and one string of keys, indexed by a table of row numbers. A task read from
- * its row is built anew at each read (its records are equal, never changed in place); one that
- * is set or deleted leaves its row for the Map's own storage. Once three quarters of the rows
- * are gone, the rest move to the Map and the columns are let go.
+ * its row is built then (the last {@link RECENT} read are kept); one that is set or deleted
+ * leaves its row for the Map's own storage. Once three quarters of the rows are gone, the rest
+ * move to the Map and the columns are let go. `structuredClone` and `util.inspect` see the
+ * Map's own storage only: copy a table through its iterator (`new Map(table)`).
  *
  * Live-built states keep a plain Map: this is the restore's representation only.
  */
@@ -65,6 +68,11 @@ export class TaskTable extends Map<string, TaskState> {
   #cold = 0;
   /** Iterations under way: the columns are not let go under them. */
   #reading = 0;
+  /**
+   * Records of cold rows read lately, so the queue heads a round of claims reads again and again
+   * have their payload parsed once (and one identity, as in a Map).
+   */
+  #recent = new Map<number, TaskState>();
 
   /**
    * The table of `columns`, with the records of the rows that are not queued tasks (or whose
@@ -102,8 +110,20 @@ export class TaskTable extends Map<string, TaskState> {
     }
   }
 
-  /** The record of a cold row, built now. */
+  /** The record of a cold row, kept among the recent ones. */
+  #read(row: number): TaskState {
+    const kept = this.#recent.get(row);
+    if (kept !== undefined) return kept;
+    const record = this.#record(row);
+    this.#recent.set(row, record);
+    if (this.#recent.size > RECENT) this.#recent.delete(this.#recent.keys().next().value ?? row);
+    return record;
+  }
+
+  /** The record of a cold row: a recent one, or built now. */
   #record(row: number): TaskState {
+    const kept = this.#recent.get(row);
+    if (kept !== undefined) return kept;
     const c = this.#columns as QueuedColumns;
     const text = c.payloads.subarray(c.payloadAt[row], c.payloadAt[row + 1]);
     return new QueuedTask(
@@ -134,7 +154,7 @@ export class TaskTable extends Map<string, TaskState> {
     const own = super.get(key);
     if (own !== undefined || this.#columns === undefined) return own;
     const row = this.#coldRow(key);
-    return row < 0 ? undefined : this.#record(row);
+    return row < 0 ? undefined : this.#read(row);
   }
 
   override set(key: string, value: TaskState): this {
@@ -143,6 +163,7 @@ export class TaskTable extends Map<string, TaskState> {
     if (row >= 0 && this.#rows[row] === ROW.cold) {
       this.#rows[row] = ROW.record;
       this.#cold -= 1;
+      this.#recent.delete(row);
     }
     super.set(key, value);
     this.#compactIfSparse();
@@ -154,6 +175,7 @@ export class TaskTable extends Map<string, TaskState> {
     const state = row < 0 ? undefined : this.#rows[row];
     if (state === ROW.cold || state === ROW.record) {
       this.#rows[row] = ROW.gone;
+      this.#recent.delete(row);
       if (state === ROW.cold) this.#cold -= 1;
       super.delete(key);
       this.#compactIfSparse();
@@ -245,5 +267,6 @@ export class TaskTable extends Map<string, TaskState> {
     this.#index = new Int32Array(0);
     this.#rows = new Uint8Array(0);
     this.#cold = 0;
+    this.#recent.clear();
   }
 }

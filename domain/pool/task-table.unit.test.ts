@@ -116,6 +116,8 @@ describe('a task table restored from rows', () => {
     expect(t).toBeInstanceOf(QueuedTask);
     expect(t).toEqual(records[3]);
     expect(t?.spec).toBe(SPECS[1]);
+    // Read again, it is the same record (as a Map gives), not parsed twice.
+    expect(table.get(key(3))).toBe(t);
     expect((table.get(key(0)) as QueuedTask).payload).toEqual({ n: 0, s: 'été ✓' });
     expect(table.get('p/t5')).toBeUndefined();
   });
