@@ -224,8 +224,8 @@ const sections = (bytes: Uint8Array): Uint8Array[] => {
     if (at + 4 > bytes.byteLength) throw new Torn('a section length is cut');
     const length = view.getUint32(at, true);
     if (at + 4 + length > bytes.byteLength) throw new Torn('a section is cut');
-    // A copy: typed arrays need their own aligned buffer.
-    out.push(bytes.slice(at + 4, at + 4 + length));
+    // A copy: typed arrays need their own aligned buffer (a Buffer's slice would be a view).
+    out.push(new Uint8Array(bytes.subarray(at + 4, at + 4 + length)));
     at += 4 + length;
   }
   return out;

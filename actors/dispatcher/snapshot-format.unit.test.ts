@@ -63,6 +63,9 @@ describe('the dispatcher snapshot format', () => {
     expect(back?.tasks).toBeInstanceOf(TaskTable);
     expect(asLive(back)).toEqual(s);
     expect([...(back?.tasks.keys() ?? [])]).toEqual([...s.tasks.keys()]);
+    // A Buffer too, whose small slices are views of a shared pool.
+    const fromBuffer = decodeState(Buffer.concat(await encodeState(s)), s.config);
+    expect(asLive(fromBuffer)).toEqual(s);
     expect(back?.tasks.get(taskKey(P.health, 't4'))?.constructor).toBe(
       s.tasks.get(taskKey(P.health, 't4'))?.constructor,
     );
