@@ -1,3 +1,4 @@
+import { randomInt } from 'node:crypto';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { AssignedTask, EndedTask, TaskTable } from '../../domain/pool/index.ts';
 import type {
@@ -325,9 +326,11 @@ const decodeChecked = (bytes: Uint8Array, config: DispatchState['config']): Disp
         }),
       ]);
   }
+  // The index of the keys is seeded at random: task ids are the producers' choice.
   s.tasks = TaskTable.restore(
     { keys, specs, specOf, submitted, attempts, payloads, payloadAt },
     records,
+    randomInt(2 ** 32),
   );
   // Queues and the ended order hold the tasks' own key strings.
   const queued = new Uint32Array(part(7).buffer);

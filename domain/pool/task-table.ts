@@ -26,21 +26,27 @@ const decoder = new TextDecoder();
 /** Records of cold rows kept once read. */
 const RECENT = 1024;
 
-/** FNV-1a over the UTF-16 code units: the row index of the columns' keys. */
-const hashOf = (key: string): number => {
-  let h = 0x811c9dc5;
+/**
+ * FNV-1a over the UTF-16 code units from a seeded start, then Murmur3's finaliser (so the low
+ * bits, the slot, depend on every bit): the row index of the columns' keys. Task ids are the
+ * producers' choice: with a seed they cannot know, they cannot choose ids that collide.
+ */
+const hashOf = (key: string, seed: number): number => {
+  let h = seed ^ 0x811c9dc5;
   for (let j = 0; j < key.length; j += 1) h = Math.imul(h ^ key.charCodeAt(j), 0x01000193);
-  return h >>> 0;
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
 };
 
 /** Open addressing over row numbers + 1 (0: empty), at most half full. */
-const indexRows = (keys: readonly string[]): Int32Array => {
+const indexRows = (keys: readonly string[], seed: number): Int32Array => {
   let size = 2;
   while (size < keys.length * 2) size *= 2;
   const table = new Int32Array(size);
   const mask = size - 1;
   for (let row = 0; row < keys.length; row += 1) {
-    let slot = hashOf(keys[row] as string) & mask;
+    let slot = hashOf(keys[row] as string, seed) & mask;
     while (table[slot] !== 0) slot = (slot + 1) & mask;
     table[slot] = row + 1;
   }
@@ -62,6 +68,7 @@ const indexRows = (keys: readonly string[]): Int32Array => {
 export class TaskTable extends Map<string, TaskState> {
   #columns: QueuedColumns | undefined;
   #index: Int32Array = new Int32Array(0);
+  #seed = 0;
   /** Per row: {@link ROW}. */
   #rows: Uint8Array = new Uint8Array(0);
   /** Rows still only rows. */
@@ -76,16 +83,19 @@ export class TaskTable extends Map<string, TaskState> {
 
   /**
    * The table of `columns`, with the records of the rows that are not queued tasks (or whose
-   * record the caller built): each keeps its row's place in the order.
+   * record the caller built): each keeps its row's place in the order. `seed` (any 32 bits,
+   * random: what the table holds never depends on it) seeds the hash of the keys' index.
    */
   static restore(
     columns: QueuedColumns,
     records: Iterable<readonly [row: number, record: TaskState]>,
+    seed: number,
   ): TaskTable {
     const t = new TaskTable();
     const n = columns.keys.length;
     t.#columns = columns;
-    t.#index = indexRows(columns.keys);
+    t.#seed = seed;
+    t.#index = indexRows(columns.keys, seed);
     t.#rows = new Uint8Array(n);
     t.#cold = n;
     for (const [row, record] of records) {
@@ -103,7 +113,7 @@ export class TaskTable extends Map<string, TaskState> {
     const columns = this.#columns;
     if (columns === undefined) return -1;
     const mask = this.#index.length - 1;
-    for (let slot = hashOf(key) & mask; ; slot = (slot + 1) & mask) {
+    for (let slot = hashOf(key, this.#seed) & mask; ; slot = (slot + 1) & mask) {
       const entry = this.#index[slot] as number;
       if (entry === 0) return -1;
       if (columns.keys[entry - 1] === key) return entry - 1;

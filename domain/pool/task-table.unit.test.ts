@@ -83,10 +83,11 @@ describe('a task table restored from rows', () => {
         fc.integer({ min: 0, max: 30 }),
         fc.uniqueArray(fc.nat(29)),
         fc.array(Op, { maxLength: 60 }),
-        (n, recorded, ops) => {
+        fc.nat(2 ** 32 - 1),
+        (n, recorded, ops, seed) => {
           const { columns, records } = rows(n);
           const given = recorded.filter((r) => r < n).map((r) => [r, ended(r)] as const);
-          const table = TaskTable.restore(columns, given);
+          const table = TaskTable.restore(columns, given, seed);
           const map = new Map<string, TaskState>(records.map((r) => [r.key, r]));
           for (const [r, t] of given) map.set(key(r), t);
           const probe = Array.from({ length: 42 }, (_, i) => key(i));
@@ -111,7 +112,7 @@ describe('a task table restored from rows', () => {
 
   it('builds a queued task’s record when it is read, equal to the one it was written from', () => {
     const { columns, records } = rows(5);
-    const table = TaskTable.restore(columns, []);
+    const table = TaskTable.restore(columns, [], 7);
     const t = table.get(key(3));
     expect(t).toBeInstanceOf(QueuedTask);
     expect(t).toEqual(records[3]);
@@ -124,7 +125,7 @@ describe('a task table restored from rows', () => {
 
   it('lets its rows go once most are gone, keeping the order and every entry', () => {
     const { columns, records } = rows(8);
-    const table = TaskTable.restore(columns, []);
+    const table = TaskTable.restore(columns, [], 7);
     table.set('p/new', ended(100));
     for (const i of [0, 1, 2, 3, 4, 5]) table.delete(key(i));
     // Six of eight rows are gone: the table is now a Map of its own entries.
@@ -139,7 +140,7 @@ describe('a task table restored from rows', () => {
 
   it('keeps its rows while they are iterated, so an iteration sees each entry once', () => {
     const { columns } = rows(8);
-    const table = TaskTable.restore(columns, []);
+    const table = TaskTable.restore(columns, [], 7);
     const keys: string[] = [];
     for (const [k] of table) {
       keys.push(k);
