@@ -51,12 +51,11 @@ interface Head {
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
-/** A section of one or more parts: its length, then its bytes. */
-const section = (...parts: Uint8Array[]): Uint8Array[] => {
+/** A section: its length, then its bytes. */
+const section = (bytes: Uint8Array): Uint8Array[] => {
   const length = new Uint8Array(4);
-  const bytes = parts.reduce((n, p) => n + p.byteLength, 0);
-  new DataView(length.buffer).setUint32(0, bytes, true);
-  return [length, ...parts];
+  new DataView(length.buffer).setUint32(0, bytes.byteLength, true);
+  return [length, bytes];
 };
 const typed = (a: ArrayBufferView): Uint8Array =>
   new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
@@ -79,7 +78,7 @@ const tasksNow = (
  * encoded a batch at a time.
  */
 class PayloadWriter {
-  readonly parts: Uint8Array[] = [];
+  #parts: Uint8Array[] = [];
   bytes = 0;
   #texts: string[] = [];
   #run: [from: number, to: number] | undefined;
@@ -100,19 +99,26 @@ class PayloadWriter {
     }
     this.bytes += to - from;
   }
-  end(): Uint8Array[] {
+  /** All of them in one array: runs and batches alternate as often as rows and records do. */
+  end(): Uint8Array {
     this.#endTexts();
     this.#endRun();
-    return this.parts;
+    const out = new Uint8Array(this.bytes);
+    let at = 0;
+    for (const part of this.#parts) {
+      out.set(part, at);
+      at += part.byteLength;
+    }
+    return out;
   }
   #endTexts(): void {
     if (this.#texts.length === 0) return;
-    this.parts.push(encoder.encode(this.#texts.join('')));
+    this.#parts.push(encoder.encode(this.#texts.join('')));
     this.#texts = [];
   }
   #endRun(): void {
     if (this.#run === undefined || this.restored === undefined) return;
-    this.parts.push(this.restored.subarray(this.#run[0], this.#run[1]));
+    this.#parts.push(this.restored.subarray(this.#run[0], this.#run[1]));
     this.#run = undefined;
   }
 }
@@ -208,7 +214,7 @@ export const encodeState = async (
     ...section(encoder.encode(ended.map(([k]) => k).join('\n'))),
     ...section(typed(Float64Array.from(ended, ([, v]) => v))),
     ...section(typed(payloadAt)),
-    ...section(...payloads.end()),
+    ...section(payloads.end()),
   ];
 };
 

@@ -86,6 +86,19 @@ describe('the dispatcher snapshot format', () => {
     // Written again untouched, its rows are copied as they are: the same bytes.
     if (back === undefined) throw new Error('the tasks did not read back');
     expect(concat(await encodeState(back))).toEqual(concat(await encodeState(many)));
+    // Rows and records alternating (every other task assigned, half of those done): the
+    // payloads are written from rows and records both, in order.
+    const enrolment = log([enrolled('w1', { capacity: 1000 })], { from: 2 });
+    const churn = Array.from({ length: 500 }, (_, i) => `m${i * 2}`);
+    const moves = log(
+      [churn.map((id) => at(id, 'w1')), churn.slice(250).map((id) => done(id, 'w1'))],
+      { from: 3 },
+    );
+    const live = evolveEntries(many, [...enrolment, ...moves]);
+    for (const entry of [...enrolment, ...moves]) evolveEntryInPlace(back, entry);
+    const again = decodeState(concat(await encodeState(back)), many.config);
+    expect(asLive(again)).toEqual(live);
+    expect([...(again?.tasks.keys() ?? [])]).toEqual([...live.tasks.keys()]);
   });
 
   it('holds the state as it was at the call, though the fold moves on while it is built', async () => {
