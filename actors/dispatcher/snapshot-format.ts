@@ -1,6 +1,13 @@
 import { randomInt } from 'node:crypto';
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { AssignedTask, EndedTask, TaskTable } from '../../domain/pool/index.ts';
+import {
+  AssignedTask,
+  EndedTask,
+  TaskTable,
+  emptyRowIndex,
+  fitsRows,
+  indexRows,
+} from '../../domain/pool/index.ts';
 import type {
   Demand,
   DispatchState,
@@ -22,10 +29,12 @@ import type { WorkerId } from '../../events/index.ts';
  * (u32), submission sequences (f64), attempts (u8), ended sequences of ended tasks (f64), the
  * queues' task indexes in their order (u32), the ended order (u32), the ended index's keys and
  * packed values (f64), where each task's payload starts in the next section (u32, one more
- * than the tasks: ended tasks have none), and the live tasks' payloads as JSON texts, end to end.
+ * than the tasks: ended tasks have none), the live tasks' payloads as JSON texts, end to end,
+ * and the index of the keys (i32 slots, `RowIndex` of domain/pool/task-table.ts, seeded at
+ * random per snapshot: the seed is in section 0).
  */
 const FORMAT = 'dispatch-columns/2';
-const SECTIONS = 13;
+const SECTIONS = 14;
 const STATUSES = [
   'queued',
   'assigned',
@@ -46,6 +55,8 @@ interface Head {
   /** [task index, worker, attempt, lease expiry, assigned sequence] of each assigned task. */
   readonly assigned: [number, string, number, number, number][];
   readonly tasks: number;
+  /** Seed of the keys' index. */
+  readonly seed: number;
 }
 
 const encoder = new TextEncoder();
@@ -200,7 +211,21 @@ export const encodeState = async (
     for (const k of bucket) queued.push(index.get(k) ?? n);
     await nextTurn();
   }
-  const head: Head = { format: FORMAT, state, specs, queues: queueCounts, assigned, tasks: n };
+  // Seeded at random: task ids are the producers' choice, and they cannot read snapshots.
+  const rowIndex = emptyRowIndex(n, randomInt(2 ** 32));
+  for (let i = 0; i < n; i += tasksPerTurn) {
+    indexRows(rowIndex, keys, i, Math.min(n, i + tasksPerTurn));
+    await nextTurn();
+  }
+  const head: Head = {
+    format: FORMAT,
+    state,
+    specs,
+    queues: queueCounts,
+    assigned,
+    tasks: n,
+    seed: rowIndex.seed,
+  };
   return [
     ...section(encoder.encode(JSON.stringify(head))),
     ...section(encoder.encode(keys.join('\n'))),
@@ -215,6 +240,7 @@ export const encodeState = async (
     ...section(typed(Float64Array.from(ended, ([, v]) => v))),
     ...section(typed(payloadAt)),
     ...section(payloads.end()),
+    ...section(typed(rowIndex.slots)),
   ];
 };
 
@@ -332,11 +358,12 @@ const decodeChecked = (bytes: Uint8Array, config: DispatchState['config']): Disp
         }),
       ]);
   }
-  // The index of the keys is seeded at random: task ids are the producers' choice.
+  const rowIndex = { seed: head.seed, slots: new Int32Array(part(13).buffer) };
+  if (!fitsRows(rowIndex, n)) throw new Torn('the index of the keys does not fit them');
   s.tasks = TaskTable.restore(
     { keys, specs, specOf, submitted, attempts, payloads, payloadAt },
     records,
-    randomInt(2 ** 32),
+    rowIndex,
   );
   // Queues and the ended order hold the tasks' own key strings.
   const queued = new Uint32Array(part(7).buffer);

@@ -39,18 +39,49 @@ const hashOf = (key: string, seed: number): number => {
   return (h ^ (h >>> 16)) >>> 0;
 };
 
-/** Open addressing over row numbers + 1 (0: empty), at most half full. */
-const indexRows = (keys: readonly string[], seed: number): Int32Array => {
+/**
+ * The index of a table's rows by key: open addressing over row numbers + 1 (0: empty), at most
+ * half full, hashed with `seed`. A snapshot writes it (built a slice at a time, between turns),
+ * so a restore does not hash a million keys.
+ */
+export interface RowIndex {
+  readonly seed: number;
+  readonly slots: Int32Array;
+}
+
+/** An empty index for `rows` rows. */
+export const emptyRowIndex = (rows: number, seed: number): RowIndex => {
   let size = 2;
-  while (size < keys.length * 2) size *= 2;
-  const table = new Int32Array(size);
-  const mask = size - 1;
-  for (let row = 0; row < keys.length; row += 1) {
+  while (size < rows * 2) size *= 2;
+  return { seed, slots: new Int32Array(size) };
+};
+
+/** Indexes rows `from` to `to` of `keys` (each once). */
+export const indexRows = (index: RowIndex, keys: readonly string[], from: number, to: number) => {
+  const { seed, slots } = index;
+  const mask = slots.length - 1;
+  for (let row = from; row < to; row += 1) {
     let slot = hashOf(keys[row] as string, seed) & mask;
-    while (table[slot] !== 0) slot = (slot + 1) & mask;
-    table[slot] = row + 1;
+    while (slots[slot] !== 0) slot = (slot + 1) & mask;
+    slots[slot] = row + 1;
   }
-  return table;
+};
+
+/**
+ * Whether `index` may index `rows` rows: a power of two of at least twice as many slots, each
+ * row once, so a search always ends on an empty slot.
+ */
+export const fitsRows = (index: RowIndex, rows: number): boolean => {
+  const { slots } = index;
+  if (slots.length < Math.max(2, rows * 2) || (slots.length & (slots.length - 1)) !== 0)
+    return false;
+  const seen = new Uint8Array(rows);
+  for (const entry of slots) {
+    if (entry === 0) continue;
+    if (entry < 0 || entry > rows || seen[entry - 1] === 1) return false;
+    seen[entry - 1] = 1;
+  }
+  return seen.every((x) => x === 1);
 };
 
 /**
@@ -83,19 +114,20 @@ export class TaskTable extends Map<string, TaskState> {
 
   /**
    * The table of `columns`, with the records of the rows that are not queued tasks (or whose
-   * record the caller built): each keeps its row's place in the order. `seed` (any 32 bits,
-   * random: what the table holds never depends on it) seeds the hash of the keys' index.
+   * record the caller built): each keeps its row's place in the order. `index` indexes the
+   * rows' keys (`fitsRows` of it holds); its seed (random: what the table holds never depends
+   * on it) is kept for the lookups.
    */
   static restore(
     columns: QueuedColumns,
     records: Iterable<readonly [row: number, record: TaskState]>,
-    seed: number,
+    index: RowIndex,
   ): TaskTable {
     const t = new TaskTable();
     const n = columns.keys.length;
     t.#columns = columns;
-    t.#seed = seed;
-    t.#index = indexRows(columns.keys, seed);
+    t.#seed = index.seed;
+    t.#index = index.slots;
     t.#rows = new Uint8Array(n);
     t.#cold = n;
     for (const [row, record] of records) {

@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { PoolId, ProjectId } from '../../events/index.ts';
-import { TaskTable } from './task-table.ts';
-import type { QueuedColumns } from './task-table.ts';
+import { TaskTable, emptyRowIndex, fitsRows, indexRows } from './task-table.ts';
+import type { QueuedColumns, RowIndex } from './task-table.ts';
 import { EndedTask, QueuedTask } from './task-records.ts';
 import type { TaskSpec } from './task-records.ts';
 import type { TaskKey, TaskState } from './state.ts';
@@ -49,6 +49,12 @@ const rows = (n: number): { columns: QueuedColumns; records: TaskState[] } => {
   return { columns, records };
 };
 
+const indexed = (columns: QueuedColumns, seed: number): RowIndex => {
+  const index = emptyRowIndex(columns.keys.length, seed);
+  indexRows(index, columns.keys, 0, columns.keys.length);
+  return index;
+};
+
 const ended = (i: number) =>
   new EndedTask(key(i), SPECS[0] as TaskSpec, i, 1, { status: 'completed', endedSeq: 99 });
 
@@ -87,7 +93,7 @@ describe('a task table restored from rows', () => {
         (n, recorded, ops, seed) => {
           const { columns, records } = rows(n);
           const given = recorded.filter((r) => r < n).map((r) => [r, ended(r)] as const);
-          const table = TaskTable.restore(columns, given, seed);
+          const table = TaskTable.restore(columns, given, indexed(columns, seed));
           const map = new Map<string, TaskState>(records.map((r) => [r.key, r]));
           for (const [r, t] of given) map.set(key(r), t);
           const probe = Array.from({ length: 42 }, (_, i) => key(i));
@@ -112,7 +118,7 @@ describe('a task table restored from rows', () => {
 
   it('builds a queued task’s record when it is read, equal to the one it was written from', () => {
     const { columns, records } = rows(5);
-    const table = TaskTable.restore(columns, [], 7);
+    const table = TaskTable.restore(columns, [], indexed(columns, 7));
     const t = table.get(key(3));
     expect(t).toBeInstanceOf(QueuedTask);
     expect(t).toEqual(records[3]);
@@ -125,7 +131,7 @@ describe('a task table restored from rows', () => {
 
   it('lets its rows go once most are gone, keeping the order and every entry', () => {
     const { columns, records } = rows(8);
-    const table = TaskTable.restore(columns, [], 7);
+    const table = TaskTable.restore(columns, [], indexed(columns, 7));
     table.set('p/new', ended(100));
     for (const i of [0, 1, 2, 3, 4, 5]) table.delete(key(i));
     // Six of eight rows are gone: the table is now a Map of its own entries.
@@ -140,7 +146,7 @@ describe('a task table restored from rows', () => {
 
   it('keeps its rows while they are iterated, so an iteration sees each entry once', () => {
     const { columns } = rows(8);
-    const table = TaskTable.restore(columns, [], 7);
+    const table = TaskTable.restore(columns, [], indexed(columns, 7));
     const keys: string[] = [];
     for (const [k] of table) {
       keys.push(k);
@@ -148,5 +154,17 @@ describe('a task table restored from rows', () => {
     }
     expect(keys).toEqual(Array.from({ length: 8 }, (_, i) => key(i)));
     expect(table.size).toBe(0);
+  });
+
+  it('takes an index of its keys only if a search in it always ends', () => {
+    const { columns } = rows(6);
+    const good = indexed(columns, 3);
+    expect(fitsRows(good, 6)).toBe(true);
+    expect(fitsRows(emptyRowIndex(6, 3), 6)).toBe(false);
+    const twice = { seed: 3, slots: good.slots.map((x) => (x === 2 ? 1 : x)) };
+    expect(fitsRows(twice, 6)).toBe(false);
+    expect(fitsRows({ seed: 3, slots: Int32Array.from([1, 2, 3, 4, 5, 6]) }, 6)).toBe(false);
+    expect(fitsRows({ seed: 3, slots: new Int32Array(12) }, 6)).toBe(false);
+    expect(fitsRows(good, 5)).toBe(false);
   });
 });
