@@ -89,7 +89,7 @@ const main = async () => {
 
     const snapshots = await Snapshots.open(nc, `bench_restart_${Date.now()}`);
     const rows: string[][] = [];
-    const header = ['restart', 'time (s)', 'CPU (s)', 'messages folded', 'heap B/task'];
+    const header = ['restart', 'time (s)', 'CPU (s)', 'messages folded', 'memory B/task'];
     /** Starts a dispatcher and measures it to ready; it is stopped and dropped before returning. */
     const measure = async (label: string, save: boolean) => {
       // What a stopped dispatcher let go of is collectable once its last timers have run.
