@@ -18,6 +18,8 @@ export type {
 } from './state.ts';
 export type { TaskSpec, EndedStatus } from './task-records.ts';
 export { AssignedTask, EndedTask, QueuedTask, specKey } from './task-records.ts';
+export { TaskTable, emptyRowIndex, fitsRows, indexRows } from './task-table.ts';
+export type { QueuedColumns, RowIndex } from './task-table.ts';
 export { packEnded, unpackEnded, taskAt } from './ended-index.ts';
 export { fromPlainState, toPlainState } from './plain-state.ts';
 export type { PlainState, PlainTask } from './plain-state.ts';

@@ -83,13 +83,15 @@ export const waitingReport = (s: DispatchState): WaitingGroup[] => {
     for (const [reqSig, queue] of Object.entries(byDemand)) {
       const demand = s.demands[reqSig];
       if (demand === undefined) continue;
-      const ids = Object.values(queue).flat();
-      const oldestSeq = Math.min(...ids.map((id) => s.tasks.get(id)?.submittedSeq ?? Infinity));
+      // Each priority's tasks are in submission order (queue.ts): the oldest is a head. Not
+      // a spread of every task: a million arguments overflow the stack.
+      const buckets = Object.values(queue);
+      const heads = buckets.map((ids) => (ids[0] === undefined ? undefined : s.tasks.get(ids[0])));
       out.push({
         project,
         demand,
-        queued: ids.length,
-        oldestSeq,
+        queued: buckets.reduce((n, ids) => n + ids.length, 0),
+        oldestSeq: Math.min(...heads.map((t) => t?.submittedSeq ?? Infinity)),
         reason: whyDemandWaits(s, reqSig, demand),
       });
     }
