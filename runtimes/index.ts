@@ -20,3 +20,4 @@ export {
   MAX_LAMBDA_PAYLOAD_BYTES,
 } from './lambda/index.ts';
 export type { LambdaContext, LambdaLauncherOptions } from './lambda/index.ts';
+export { templateHandlers } from './template-handler.ts';

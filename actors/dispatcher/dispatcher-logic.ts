@@ -18,7 +18,8 @@ import type { DispatcherConfig, DispatchState, PlainState } from '../../domain/p
 /** Bump when DispatchState changes shape, so old snapshots are ignored. */
 // 6: workers keep their public key (whose inbox alone their requests are answered on).
 // 7: tasks share specs; ended tasks leave for the ended index; columns, not JSON lines.
-const SNAPSHOT_VERSION = 7;
+// 8: launches of one-shot workers (live, backing off, the runtime chosen per task).
+const SNAPSHOT_VERSION = 8;
 
 /** Where each decision goes: exclusive decisions to the project's dispatch subject. */
 const route = (subjects: Subjects, e: FleetEvent): Route => {

@@ -59,6 +59,14 @@ const waitingOf = (s: DispatchState, project: string, taskId: string) => {
   return reason.kind === 'not_waiting' ? {} : { waiting: { reason: reason.kind, detail } };
 };
 
+/** The runtime chosen for a task a one-shot worker was launched for, and why. */
+const runtimeOf = (s: DispatchState, key: string) => {
+  const choice = s.launches.choices[key];
+  return choice === undefined
+    ? {}
+    : { runtime: { kind: choice.runtime, template: choice.template, reason: choice.reason } };
+};
+
 /** Task status, long-polled until the task ends: how producers learn outcomes and refusals. */
 export const taskStatusService = (o: TaskStatusServiceOptions) => {
   const { gate, maxWaiting } = o;
@@ -88,6 +96,7 @@ export const taskStatusService = (o: TaskStatusServiceOptions) => {
         status: task.status,
         attempts: task.attempts,
         ...('endedSeq' in task ? { endedSeq: task.endedSeq } : {}),
+        ...runtimeOf(s, key),
         ...(task.status === 'queued' ? waitingOf(s, project, taskId) : {}),
       };
     const refused = s.refusedTasks[key];

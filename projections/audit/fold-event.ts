@@ -40,6 +40,9 @@ export const foldEvent = (s: AuditState, e: FleetEvent, item: AuditItem): NoEffe
       return foldKeyEvent(s, e, item);
     case 'claim.rejected':
     case 'retention.point': // judged by the audit's log check, not by the fold
+    case 'launch.requested': // launches decide no task's fate: counted by the report
+    case 'launch.started':
+    case 'launch.failed':
       return undefined;
     default: {
       const never: never = e;
