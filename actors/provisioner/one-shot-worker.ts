@@ -10,6 +10,8 @@ export interface OneShotOptions {
   /** The single-use key token; never logged. */
   readonly token: string;
   readonly runtime: Runtime;
+  /** Models offered (the key restricts them to the template's). */
+  readonly models: readonly string[];
   readonly handler: TaskHandler;
   /** Leave when no task came within this long after enrolling. */
   readonly idleMs: number;
@@ -44,6 +46,7 @@ export const startOneShot = async (o: OneShotOptions): Promise<OneShot> => {
     root: o.root,
     key: o.token,
     runtime: o.runtime,
+    models: o.models,
     capacity: 1,
     handler: o.handler,
     ...(o.heartbeatMs === undefined ? {} : { heartbeatMs: o.heartbeatMs }),

@@ -161,6 +161,7 @@ export const startProvisioner = async (o: ProvisionerOptions): Promise<Provision
         root: log.subjects.root,
         token,
         runtime: template.runtime,
+        models: template.models,
         handler,
         idleMs: o.idleMs ?? 30_000,
         ...(o.heartbeatMs === undefined ? {} : { heartbeatMs: o.heartbeatMs }),
