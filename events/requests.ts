@@ -257,13 +257,14 @@ export const TaskStatusReply = z
      */
     reportOmitted: z.enum(['too_large', 'unavailable']).optional(),
     /**
-     * The runtime chosen for the task when a one-shot worker was launched for it: the
-     * template, its runtime and why (the fit, no free warm worker, the cost).
+     * The runtime chosen for the task: when a one-shot worker was launched for it, the
+     * template, its runtime and why (the fit, no free warm worker, the cost); when a live
+     * worker holds it without a launch, that worker's runtime (a warm worker).
      */
     runtime: z
       .object({
         kind: z.enum(RuntimeKind),
-        template: z.string().max(64),
+        template: z.string().max(64).optional(),
         reason: z.string().max(1024),
       })
       .strict()

@@ -1,7 +1,7 @@
 import type { HandlerFor } from '../actors/provisioner/index.ts';
 import { TaskError } from '../actors/worker/index.ts';
 import type { TaskHandler } from '../actors/worker/index.ts';
-import type { RuntimeKind } from '../events/index.ts';
+import type { RuntimeTemplate } from '../events/index.ts';
 import { LaunchError } from './launch-error.ts';
 import type { Launcher } from './launcher.ts';
 import { launcherHandler } from './launcher-handler.ts';
@@ -14,9 +14,9 @@ import { launcherHandler } from './launcher-handler.ts';
  * launch, so that the template backs off.
  */
 export const templateHandlers =
-  (launchers: Partial<Record<RuntimeKind, Launcher>>): HandlerFor =>
+  (launcherFor: (template: RuntimeTemplate) => Launcher | undefined): HandlerFor =>
   (template, failed) => {
-    const launcher = launchers[template.runtime.kind];
+    const launcher = launcherFor(template);
     if (launcher === undefined) return undefined;
     const inner = launcherHandler(launcher, {
       ...(template.image === undefined ? {} : { image: template.image }),

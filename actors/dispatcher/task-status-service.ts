@@ -59,12 +59,18 @@ const waitingOf = (s: DispatchState, project: string, taskId: string) => {
   return reason.kind === 'not_waiting' ? {} : { waiting: { reason: reason.kind, detail } };
 };
 
-/** The runtime chosen for a task a one-shot worker was launched for, and why. */
+/** The runtime chosen for a task: the launch decided for it, or the warm worker holding it. */
 const runtimeOf = (s: DispatchState, key: string) => {
   const choice = s.launches.choices[key];
-  return choice === undefined
-    ? {}
-    : { runtime: { kind: choice.runtime, template: choice.template, reason: choice.reason } };
+  if (choice !== undefined)
+    return {
+      runtime: { kind: choice.runtime, template: choice.template, reason: choice.reason },
+    };
+  const task = s.tasks.get(key);
+  const worker = task?.status === 'assigned' ? s.workers[task.workerId] : undefined;
+  if (worker === undefined) return {};
+  const kind = worker.capability.runtime.kind;
+  return { runtime: { kind, reason: `warm: held by live ${kind} worker ${worker.id}` } };
 };
 
 /** Task status, long-polled until the task ends: how producers learn outcomes and refusals. */

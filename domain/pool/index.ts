@@ -34,7 +34,14 @@ export { demandSignature, capabilitySignature, eligible } from './signatures.ts'
 export { whyWaiting, whyDemandWaits, waitingReport } from './why-waiting.ts';
 export { waitReasonText } from './wait-reason-text.ts';
 export { queuedInOrder } from './queue.ts';
-export { CHOICES_KEPT, initialLaunchState, launchWait } from './launches.ts';
+export {
+  boundElsewhere,
+  CHOICES_KEPT,
+  initialLaunchState,
+  launchOf,
+  launchWait,
+  mayServe,
+} from './launches.ts';
 export type {
   LaunchBackoff,
   LaunchState,

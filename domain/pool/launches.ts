@@ -1,6 +1,7 @@
 import type {
   EventOf,
   FleetEvent,
+  KeyId,
   LaunchId,
   ProjectId,
   RuntimeKind,
@@ -9,7 +10,7 @@ import type {
 } from '../../events/index.ts';
 import type { LogPosition } from './log-position.ts';
 import { taskKey } from './state.ts';
-import type { DispatchState } from './state.ts';
+import type { DispatchState, WorkerState } from './state.ts';
 import { applied, refuse } from './verdict.ts';
 import type { Verdict } from './verdict.ts';
 
@@ -22,6 +23,8 @@ export interface LiveLaunch {
   readonly reqSig: string;
   readonly template: string;
   readonly runtime: RuntimeKind;
+  /** The single-use key its worker enrolls with: how the worker is known before it started. */
+  readonly keyId: KeyId;
   /** Stream time of the request. */
   readonly requestedAt: number;
   status: 'requested' | 'started';
@@ -88,6 +91,7 @@ const requested = (s: DispatchState, e: EventOf<'launch.requested'>, at: LogPosi
     reqSig: task.spec.reqSig,
     template: d.template,
     runtime: d.runtime,
+    keyId: d.keyId,
     requestedAt: at.at,
     status: 'requested',
   };
@@ -217,4 +221,40 @@ export const launchWait = (s: DispatchState, reqSig: string): LaunchWait | undef
         message: b.message,
       };
   return undefined;
+};
+
+/** The live launch a worker was launched by (known by its key from its enrollment on). */
+export const launchOf = (s: DispatchState, w: WorkerState): LiveLaunch | undefined => {
+  for (const l of Object.values(s.launches.live)) if (l.keyId === w.keyId) return l;
+  return undefined;
+};
+
+/**
+ * Whether a worker may take tasks of demand `reqSig`: a worker launched for a demand takes
+ * only tasks of it (tasks of one demand are alike), so a dear runtime launched for a task the
+ * cheap one cannot serve does not take work the cheap one was launched for.
+ */
+export const mayServe = (s: DispatchState, w: WorkerState, reqSig: string): boolean => {
+  const launch = launchOf(s, w);
+  return launch === undefined || launch.reqSig === reqSig;
+};
+
+/**
+ * Launched workers that fit `reqSig` by their capability but are bound to another demand, and
+ * how many of them have room: the capability counts include them, yet they will not take it.
+ */
+export const boundElsewhere = (
+  s: DispatchState,
+  reqSig: string,
+  fits: (w: WorkerState) => boolean,
+): { active: number; free: number } => {
+  const n = { active: 0, free: 0 };
+  for (const l of Object.values(s.launches.live)) {
+    if (l.reqSig === reqSig) continue;
+    const w = Object.values(s.workers).find((x) => x.keyId === l.keyId);
+    if (w?.status !== 'active' || !fits(w)) continue;
+    n.active += 1;
+    if (w.held.length < w.capacity) n.free += 1;
+  }
+  return n;
 };

@@ -1,5 +1,5 @@
 import type { ProjectId, TaskId } from '../../events/index.ts';
-import { launchWait } from './launches.ts';
+import { boundElsewhere, launchWait } from './launches.ts';
 import type { LaunchWait } from './launches.ts';
 import { unmetRequirements } from './matching.ts';
 import type { Unmet } from './matching.ts';
@@ -46,6 +46,10 @@ export const whyDemandWaits = (s: DispatchState, reqSig: string, demand: Demand)
       perCapability.push(unmetRequirements(demand, capability));
     }
   }
+  // Launched workers bound to another demand have room, but not for these tasks.
+  const bound = boundElsewhere(s, reqSig, (w) => eligible(reqSig, demand, w.capSig, w.capability));
+  eligibleWorkers -= bound.active;
+  freeWorkers -= bound.free;
   if (freeWorkers > 0) return { kind: 'awaiting_claim', eligibleWorkers, freeWorkers };
   const launch = launchWait(s, reqSig);
   if (launch !== undefined) return launch;

@@ -80,9 +80,15 @@ export const chooseRuntime = (
     c.eligibleWorkers > 0
       ? `all ${c.eligibleWorkers} live worker(s) that fit are busy`
       : 'no live worker fits';
-  const others = byCost.filter((t) => t !== chosen).map(named);
+  const others = byCost
+    .filter((t) => t !== chosen)
+    .map((t) => {
+      const retryAt = c.retryAt(t);
+      if (retryAt !== undefined && retryAt > c.now) return `${named(t)} backing off`;
+      return c.room(t) > 0 ? named(t) : `${named(t)} at its limit`;
+    });
   const against =
-    others.length === 0 ? 'the only fit' : `the cheapest fit (over ${others.join(', ')})`;
+    others.length === 0 ? 'the only fit' : `the cheapest ready fit (over ${others.join(', ')})`;
   return {
     kind: 'launch',
     template: chosen,

@@ -1,4 +1,4 @@
-import { eligible, queuedInOrder } from '../pool/index.ts';
+import { boundElsewhere, eligible, queuedInOrder } from '../pool/index.ts';
 import type { Demand, DispatchState, LiveLaunch } from '../pool/index.ts';
 import type {
   EventOf,
@@ -24,6 +24,9 @@ const fitting = (s: DispatchState, reqSig: string, demand: Demand) => {
     eligibleWorkers += active;
     freeWorkers += free;
   }
+  const bound = boundElsewhere(s, reqSig, (w) => eligible(reqSig, demand, w.capSig, w.capability));
+  eligibleWorkers -= bound.active;
+  freeWorkers -= bound.free;
   return { eligibleWorkers, freeWorkers };
 };
 

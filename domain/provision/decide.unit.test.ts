@@ -71,7 +71,7 @@ describe('the provisioner chooses a runtime per task', () => {
     const [r] = requests(provision(given([submitted('t1')])));
     expect(r?.data).toMatchObject({ taskId: 't1', template: 'fn', runtime: 'lambda', cost: 1 });
     expect(r?.data.reason).toContain('no live worker fits');
-    expect(r?.data.reason).toContain('cheapest fit');
+    expect(r?.data.reason).toContain('is the cheapest ready fit (over box (docker, cost 2), job');
   });
 
   it('takes a Lambda only when the task’s duration and memory fit its limits', () => {

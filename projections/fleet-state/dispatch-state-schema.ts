@@ -31,6 +31,7 @@ const LiveLaunch = z.object({
   reqSig: z.string(),
   template: z.string(),
   runtime: Kind,
+  keyId: KeyId,
   requestedAt: Count,
   status: z.enum(['requested', 'started']),
   workerId: WorkerId.optional(),
