@@ -26,6 +26,10 @@ export const RuntimeTemplate = z
     models: z.array(ModelName).max(64).default([]),
     /** The image of each attempt (docker, kubernetes); the launcher's own when absent. */
     image: z.string().min(1).max(512).optional(),
+    /** The container's command (docker, kubernetes); the image's own when absent. */
+    command: z.array(z.string().max(4096)).min(1).max(64).optional(),
+    /** The Lambda function's name or ARN (lambda): each attempt is one invocation of it. */
+    function: z.string().min(1).max(256).optional(),
     /** CPUs of each attempt, fractional. */
     cpus: z.number().positive().max(1024).optional(),
     /** Added to each attempt's environment. */

@@ -36,6 +36,8 @@ export interface LaunchBackoff {
   /** Failures in a row (a started launch resets it). */
   readonly failures: number;
   readonly retryAt: number;
+  /** The project of the launch that failed last (who may see why). */
+  readonly project: ProjectId;
   /** The demand signature of the launch that failed last: its tasks say they wait for this. */
   readonly reqSig: string;
   readonly runtime: RuntimeKind;
@@ -140,6 +142,7 @@ const failed = (s: DispatchState, e: EventOf<'launch.failed'>): Verdict => {
   s.launches.backoff[launch.template] = {
     failures: before + 1,
     retryAt: e.data.retryAt,
+    project: launch.project,
     reqSig: launch.reqSig,
     runtime: launch.runtime,
     code: e.data.code,

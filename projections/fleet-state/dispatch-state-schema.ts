@@ -39,6 +39,7 @@ const LiveLaunch = z.object({
 const LaunchBackoff = z.object({
   failures: Count,
   retryAt: Count,
+  project: ProjectId,
   reqSig: z.string(),
   runtime: Kind,
   code: z.string(),
