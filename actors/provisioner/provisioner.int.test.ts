@@ -82,14 +82,15 @@ describe('the provisioner, on a real nats-server', () => {
     expect((await w.endingReport('t1'))?.data).toMatchObject({ output: { echoed: 7 } });
     // Scale to zero: the launched worker left and its launch ended.
     await until(w, (s) => Object.keys(s.launches.live).length === 0);
+    // Scale to zero: no launched worker stays (one lost under load is launched again).
     const workers = Object.values(w.d.host.state.workers);
-    expect(workers.map((x) => x.status)).toEqual(['left']);
-    expect(workers[0]?.capability).toMatchObject({
+    expect(workers.filter((x) => x.status !== 'left' && x.status !== 'lost')).toEqual([]);
+    expect(workers.find((x) => x.status === 'left')?.capability).toMatchObject({
       labels: { region: 'eu', runtime: 'fn' },
       runtime: { kind: 'lambda' },
     });
     const launches = await w.eventsOn(w.f.log.subjects.launch(project, pool));
-    expect(launches.map((e) => e.type)).toEqual(['launch.requested', 'launch.started']);
+    expect(launches.slice(0, 2).map((e) => e.type)).toEqual(['launch.requested', 'launch.started']);
     const requested = launches[0] as EventOf<'launch.requested'>;
     expect(requested.data).toMatchObject({ taskId: 't1', template: 'fn', runtime: 'lambda' });
     expect(requested.data.reason).toContain('no live worker fits');
@@ -141,13 +142,9 @@ describe('the provisioner, on a real nats-server', () => {
     expect(seen.some((r) => r.startsWith('launch from template fn (lambda) failed 1x'))).toBe(true);
     expect(seen.some((r) => r.startsWith('launching a lambda worker from template fn'))).toBe(true);
     const types = (await w.eventsOn(w.f.log.subjects.launch(project, pool))).map((e) => e.type);
-    expect(types).toEqual([
-      'launch.requested',
-      'launch.started',
-      'launch.failed',
-      'launch.requested',
-      'launch.started',
-    ]);
+    // (A worker lost under load would add a launch; the order of the first ones holds.)
+    expect(types.slice(0, 3)).toEqual(['launch.requested', 'launch.started', 'launch.failed']);
+    expect(types.slice(3, 5)).toEqual(['launch.requested', 'launch.started']);
     const failed = told.find((e) => e.type === 'failed');
     expect(failed).toMatchObject({ problem: { code: 'runtime_unavailable' } });
     // A launch that worked ends the run of failures.

@@ -86,7 +86,10 @@ describe('launching docker workers on demand, on a real engine', { timeout: 90_0
       output: { said: 'from a container' },
     });
     await until(w, (s) => Object.keys(s.launches.live).length === 0);
-    expect(Object.values(w.d.host.state.workers).map((x) => x.status)).toEqual(['left']);
+    // Scale to zero: no launched worker stays (one lost under load is launched again).
+    const statuses = Object.values(w.d.host.state.workers).map((x) => x.status);
+    expect(statuses).toContain('left');
+    expect(statuses.filter((x) => x !== 'left' && x !== 'lost')).toEqual([]);
     const left = await docker.listContainers({
       all: true,
       filters: JSON.stringify({ label: [`${ContainerLabel.host}=${owner.host}`] }),
