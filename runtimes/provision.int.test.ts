@@ -2,6 +2,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startProvisioner } from '../actors/provisioner/index.ts';
 import type { Provisioner } from '../actors/provisioner/index.ts';
 import { taskStatus } from '../client/index.ts';
+import { audit, readLog } from '../projections/audit/index.ts';
+import type { AuditItem } from '../projections/audit/index.ts';
 import { RuntimeTemplate } from '../events/index.ts';
 import type { EventOf, RuntimeTemplateInput } from '../events/index.ts';
 import { taskKey, waitReasonText, whyWaiting } from '../domain/pool/index.ts';
@@ -132,6 +134,15 @@ describe('launching per task through the real launchers', () => {
       { project, pool, taskId: 'short' },
       { root: w.f.log.subjects.root },
     );
+    // The audit counts the launches and finds every decision legitimate.
+    const items: AuditItem[] = [];
+    await readLog(w.f.log, (item) => {
+      items.push(item);
+      return undefined;
+    });
+    const report = await audit(items);
+    expect(report.ok).toBe(true);
+    expect(report.counts.launches).toEqual({ 'launch.requested': 3, 'launch.started': 3 });
     expect(short.runtime?.reason).toMatch(
       /fn \(lambda, cost 1\) is the cheapest ready fit \(over job/,
     );
