@@ -20,6 +20,7 @@ import { registerDispatcher } from './commands/dispatcher.ts';
 import { registerEvents } from './commands/events.ts';
 import { registerHud } from './commands/hud.ts';
 import { registerKeys } from './commands/keys.ts';
+import { registerProvisioner } from './commands/provisioner.ts';
 import { registerRegistrar } from './commands/registrar.ts';
 import { registerGateway } from './commands/gateway.ts';
 import { registerState } from './commands/state.ts';
@@ -90,6 +91,7 @@ export const buildProgram = (ctx: CliContext = new CliContext(processIo())): Com
   registerWorker(program, ctx);
   registerDispatcher(program, ctx);
   registerRegistrar(program, ctx);
+  registerProvisioner(program, ctx);
   registerGateway(program, ctx);
   registerAudit(program, ctx);
   registerRetention(program, ctx);

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ClaimRejected } from './claim-events.ts';
 import { KeyIssued, KeyRevoked, KeyUsed } from './key-events.ts';
+import { LaunchFailed, LaunchRequested, LaunchStarted } from './launch-events.ts';
 import { RetentionPoint } from './retention-events.ts';
 import {
   TaskAssigned,
@@ -38,6 +39,9 @@ export const EventSchemas = {
   'task.failed': TaskFailed,
   'claim.rejected': ClaimRejected,
   'retention.point': RetentionPoint,
+  'launch.requested': LaunchRequested,
+  'launch.started': LaunchStarted,
+  'launch.failed': LaunchFailed,
 } as const;
 
 /** The name of an event type. */
@@ -62,6 +66,9 @@ export const FleetEvent = z.discriminatedUnion('type', [
   TaskFailed,
   ClaimRejected,
   RetentionPoint,
+  LaunchRequested,
+  LaunchStarted,
+  LaunchFailed,
 ]);
 /** Any Fleet event after validation (defaults filled in). */
 export type FleetEvent = z.infer<typeof FleetEvent>;

@@ -51,6 +51,22 @@ export {
   WorkerRevoked,
 } from './worker-events.ts';
 export { KeyIssued, KeyUsed, KeyRevoked } from './key-events.ts';
+export {
+  LaunchId,
+  TemplateName,
+  LaunchRequested,
+  LaunchStarted,
+  LaunchFailed,
+} from './launch-events.ts';
+export { RuntimeTemplate, RuntimeTemplates } from './runtime-template.ts';
+export {
+  LaunchIds,
+  Provision,
+  RecordStarted,
+  RecordFailure,
+  ProvisionCommand,
+} from './provision-commands.ts';
+export type { RuntimeTemplateInput } from './runtime-template.ts';
 export { ClaimRejectReason, ClaimRejected } from './claim-events.ts';
 export { OperatorPublicKey, RetentionPoint, retentionMessage } from './retention-events.ts';
 export { EventSchemas, FleetEvent, WireMessage, MAX_BATCH, isEventType } from './fleet-event.ts';

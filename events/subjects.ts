@@ -18,13 +18,14 @@ export const SubjectKind = {
   member: 'member',
   key: 'key',
   retention: 'retention',
+  launch: 'launch',
 } as const;
 export type SubjectKind = (typeof SubjectKind)[keyof typeof SubjectKind];
 
 /** A stored subject, parsed. */
 export type ParsedSubject =
   | {
-      readonly kind: 'submit' | 'cancel' | 'dispatch' | 'rejected';
+      readonly kind: 'submit' | 'cancel' | 'dispatch' | 'rejected' | 'launch';
       readonly project: ProjectId;
       readonly pool: PoolId;
     }
@@ -57,6 +58,8 @@ export const subjects = (root: string = DEFAULT_ROOT) => {
     dispatch: (project: ProjectId, pool: PoolId) => `${root}.${project}.${pool}.dispatch`,
     /** Claims the dispatcher refused. */
     rejected: (project: ProjectId, pool: PoolId) => `${root}.${project}.${pool}.rejected`,
+    /** The pool's provisioner's launches of one-shot workers for the project (exclusive). */
+    launch: (project: ProjectId, pool: PoolId) => `${root}.${project}.${pool}.launch`,
     /** A worker's own reports: outcomes, draining, leaving. */
     report: (project: ProjectId, pool: PoolId, worker: WorkerId) =>
       `${root}.${project}.${pool}.worker.${worker}.report`,
@@ -130,6 +133,7 @@ export const parseSubject = (
     case 'cancel':
     case 'dispatch':
     case 'rejected':
+    case 'launch':
       if (t.length !== 4) return bad(subject, `has extra tokens after "${third}"`);
       return ok({ kind: third, project: p, pool });
     case 'member':
@@ -155,6 +159,7 @@ export const allowedTypes: Readonly<Record<SubjectKind, readonly EventType[]>> =
   member: ['worker.enrolled', 'worker.revoked'],
   key: ['key.issued', 'key.used', 'key.revoked'],
   retention: ['retention.point'],
+  launch: ['launch.requested', 'launch.started', 'launch.failed'],
 };
 
 /** A request/reply subject of a worker, parsed. */

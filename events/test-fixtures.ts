@@ -95,6 +95,38 @@ export const sampleEvents: { readonly [T in EventType]: Extract<FleetEventInput,
     },
     meta,
   },
+  'launch.requested': {
+    type: 'launch.requested',
+    data: {
+      launchId: 'l0123456789abcdef',
+      project,
+      pool,
+      taskId,
+      template: 'box',
+      runtime: 'docker',
+      keyId,
+      cost: 2,
+      reason: 'cold launch: no live worker fits; box (docker, cost 2) is the only fit',
+    },
+    meta,
+  },
+  'launch.started': {
+    type: 'launch.started',
+    data: { launchId: 'l0123456789abcdef', project, pool, workerId },
+    meta,
+  },
+  'launch.failed': {
+    type: 'launch.failed',
+    data: {
+      launchId: 'l0123456789abcdef',
+      project,
+      pool,
+      code: 'runtime_not_found',
+      message: 'no such image',
+      retryAt: at + 1000,
+    },
+    meta,
+  },
 };
 
 const s = subjects();
@@ -118,6 +150,9 @@ export const sampleSubjects: { readonly [T in EventType]: string } = {
   'task.failed': s.report(project, pool, workerId),
   'claim.rejected': s.rejected(project, pool),
   'retention.point': s.retention(),
+  'launch.requested': s.launch(project, pool),
+  'launch.started': s.launch(project, pool),
+  'launch.failed': s.launch(project, pool),
 };
 
 /** UTF-8 JSON of any value, for feeding `decode` hand-written bodies. */

@@ -81,6 +81,7 @@ const fakeSnapshot = (scope: Scope, completed: number): ProjectionsSnapshot => {
       workerGroups: [],
       waiting: [],
       throughput: { windowMs: 60_000, completed, failed: 0, perSecond: completed / 60, byPool: [] },
+      launches: { live: [], backoff: [] },
     },
     costs: {
       total: figures(0.5),

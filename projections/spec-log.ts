@@ -34,6 +34,10 @@ export const subjectOf = (e: FleetEvent, root: string = SPEC_ROOT): string => {
       return s.key(e.data.project, e.data.keyId);
     case 'retention.point':
       return s.retention();
+    case 'launch.requested':
+    case 'launch.started':
+    case 'launch.failed':
+      return s.launch(e.data.project, e.data.pool);
     default: {
       const never: never = e;
       return never;

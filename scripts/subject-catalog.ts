@@ -54,6 +54,7 @@ const WRITERS: Readonly<Record<SubjectKind, string>> = {
   member: 'the registrar (worker.enrolled) and operators (worker.revoked)',
   key: 'operators (issue, revoke) and the registrar (key.used at enrollment)',
   retention: 'the operator (fleet retention mark), signed with the operator key',
+  launch: "the pool's provisioner (launches of one-shot workers)",
 };
 
 /** The stored subjects of the default deployment, one per kind, in `SubjectKind` order. */
@@ -68,6 +69,7 @@ export const storedSubjects = (): StoredSubject[] => {
     member: s.member(project, pool, worker),
     key: s.key(project, key),
     retention: s.retention(),
+    launch: s.launch(project, pool),
   };
   return Object.values(SubjectKind).map((kind) => ({
     kind,

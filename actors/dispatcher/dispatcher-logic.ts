@@ -19,7 +19,8 @@ import type { DispatcherConfig, DispatchState, PlainState } from '../../domain/p
 // 6: workers keep their public key (whose inbox alone their requests are answered on).
 // 7: tasks share specs; ended tasks leave for the ended index; columns, not JSON lines.
 // 8: queued tasks restored as columns, built when read; payloads as JSON texts with offsets.
-const SNAPSHOT_VERSION = 8;
+// 9: launches of one-shot workers (live, backing off, the runtime chosen per task).
+const SNAPSHOT_VERSION = 9;
 
 /** Where each decision goes: exclusive decisions to the project's dispatch subject. */
 const route = (subjects: Subjects, e: FleetEvent): Route => {

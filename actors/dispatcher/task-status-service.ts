@@ -59,6 +59,20 @@ const waitingOf = (s: DispatchState, project: string, taskId: string) => {
   return reason.kind === 'not_waiting' ? {} : { waiting: { reason: reason.kind, detail } };
 };
 
+/** The runtime chosen for a task: the launch decided for it, or the warm worker holding it. */
+const runtimeOf = (s: DispatchState, key: string) => {
+  const choice = s.launches.choices[key];
+  if (choice !== undefined)
+    return {
+      runtime: { kind: choice.runtime, template: choice.template, reason: choice.reason },
+    };
+  const task = s.tasks.get(key);
+  const worker = task?.status === 'assigned' ? s.workers[task.workerId] : undefined;
+  if (worker === undefined) return {};
+  const kind = worker.capability.runtime.kind;
+  return { runtime: { kind, reason: `warm: held by live ${kind} worker ${worker.id}` } };
+};
+
 /** Task status, long-polled until the task ends: how producers learn outcomes and refusals. */
 export const taskStatusService = (o: TaskStatusServiceOptions) => {
   const { gate, maxWaiting } = o;
@@ -88,6 +102,7 @@ export const taskStatusService = (o: TaskStatusServiceOptions) => {
         status: task.status,
         attempts: task.attempts,
         ...('endedSeq' in task ? { endedSeq: task.endedSeq } : {}),
+        ...runtimeOf(s, key),
         ...(task.status === 'queued' ? waitingOf(s, project, taskId) : {}),
       };
     const refused = s.refusedTasks[key];

@@ -9,6 +9,7 @@ import type {
   ServeClaims,
 } from '../../events/index.ts';
 import { charge, startTag, weightOf } from './fair-share.ts';
+import { mayServe } from './launches.ts';
 import { queuedInOrder } from './queue.ts';
 import { eligible } from './signatures.ts';
 import type { DispatchState, TaskKey, WorkerState } from './state.ts';
@@ -110,8 +111,10 @@ const serveClaims = (s: DispatchState, cmd: ServeClaims): FleetEvent[] => {
     for (const [reqSig, queue] of Object.entries(s.queues[project] ?? {})) {
       const demand = s.demands[reqSig];
       if (demand === undefined) continue;
-      const fit = list.filter((cl) =>
-        eligible(reqSig, demand, cl.worker.capSig, cl.worker.capability),
+      const fit = list.filter(
+        (cl) =>
+          eligible(reqSig, demand, cl.worker.capSig, cl.worker.capability) &&
+          mayServe(s, cl.worker, reqSig),
       );
       if (fit.length > 0)
         candidates.push({

@@ -8,6 +8,7 @@ import { retireEnded, taskAt } from './ended-index.ts';
 import { AssignedTask, EndedTask, QueuedTask, specKey } from './task-records.ts';
 import type { LogPosition } from './log-position.ts';
 import { recordRefused } from './record-refused.ts';
+import { endLaunchOfWorker, foldLaunch } from './launches.ts';
 import { applied, refuse } from './verdict.ts';
 import type { Verdict } from './verdict.ts';
 import type {
@@ -340,6 +341,10 @@ const apply = (s: DispatchState, e: FleetEvent, entry: LogPosition): Verdict => 
     case 'retention.point':
       // Keys are the registrar's, retention points the audit's: nothing for a pool's fold.
       return applied;
+    case 'launch.requested':
+    case 'launch.started':
+    case 'launch.failed':
+      return foldLaunch(s, e, entry);
     default: {
       const never: never = e;
       return never;
@@ -361,6 +366,7 @@ export const evolveInPlace = (
   draft.position = position.seq;
   const verdict = apply(draft, event, position);
   if (verdict.kind === 'refused') recordRefused(draft, position.seq, event.type, verdict);
+  else endLaunchOfWorker(draft, event);
   return verdict;
 };
 

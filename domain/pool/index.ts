@@ -32,7 +32,23 @@ export { evolveEntry, evolveEntryInPlace, evolveEntries } from './evolve-entry.t
 export { decide } from './decide.ts';
 export { labelHolds, unmetRequirements } from './matching.ts';
 export type { Unmet } from './matching.ts';
-export { demandSignature, capabilitySignature } from './signatures.ts';
+export { demandSignature, capabilitySignature, eligible } from './signatures.ts';
 export { whyWaiting, whyDemandWaits, waitingReport } from './why-waiting.ts';
 export { waitReasonText } from './wait-reason-text.ts';
+export { queuedInOrder } from './queue.ts';
+export {
+  boundElsewhere,
+  CHOICES_KEPT,
+  initialLaunchState,
+  launchOf,
+  launchWait,
+  mayServe,
+} from './launches.ts';
+export type {
+  LaunchBackoff,
+  LaunchState,
+  LaunchWait,
+  LiveLaunch,
+  RuntimeChoice,
+} from './launches.ts';
 export type { WaitReason, WaitingGroup } from './why-waiting.ts';

@@ -8,6 +8,8 @@ export const RefusedReason = {
   duplicate: 'duplicate',
   unknownTask: 'unknown_task',
   unknownWorker: 'unknown_worker',
+  /** A launch event for a launch that is not live (never requested, failed or gone). */
+  unknownLaunch: 'unknown_launch',
   /** The event joins a task and a worker (or a subject) of different projects. */
   crossProject: 'cross_project',
   /** An assignment for a task that is not queued. */

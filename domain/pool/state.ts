@@ -1,4 +1,6 @@
 import type { AssignedTask, EndedTask, QueuedTask, TaskSpec } from './task-records.ts';
+import { initialLaunchState } from './launches.ts';
+import type { LaunchState } from './launches.ts';
 import type {
   KeyId,
   Labels,
@@ -142,6 +144,8 @@ export interface DispatchState {
   claimsRefused: Record<string, number>;
   /** Refused submissions whose task could be made out, so its producer can be told (latest only). */
   refusedTasks: Record<string, { seq: number; reason: string }>;
+  /** One-shot workers launched for the pool's tasks, and templates backing off (launches.ts). */
+  launches: LaunchState;
 }
 
 /** Defaults for every setting but the pool. */
@@ -173,4 +177,5 @@ export const initialState = (
   rejections: { byReason: {}, recent: [] },
   claimsRefused: {},
   refusedTasks: {},
+  launches: initialLaunchState(),
 });

@@ -16,6 +16,10 @@ export const waitReasonText = (r: WaitReason): string => {
       return `${r.eligibleWorkers} eligible, all busy`;
     case 'awaiting_claim':
       return `${r.freeWorkers} of ${r.eligibleWorkers} eligible free: starts at their next claim`;
+    case 'launching':
+      return `launching a ${r.runtime} worker from template ${r.template}${r.status === 'started' ? ' (enrolled)' : ''}${r.launches > 1 ? `, ${r.launches} launches` : ''}`;
+    case 'launch_backoff':
+      return `launch from template ${r.template} (${r.runtime}) failed ${r.failures}x (${r.code}: ${r.message}); retry after ${new Date(r.retryAt).toISOString()}`;
     case 'not_waiting':
       return r.status;
     default: {

@@ -1,4 +1,6 @@
 import type { ProjectId, TaskId } from '../../events/index.ts';
+import { boundElsewhere, launchWait } from './launches.ts';
+import type { LaunchWait } from './launches.ts';
 import { unmetRequirements } from './matching.ts';
 import type { Unmet } from './matching.ts';
 import { eligible } from './signatures.ts';
@@ -17,6 +19,8 @@ export type WaitReason =
   | { readonly kind: 'no_single_worker'; readonly unmet: readonly Unmet[] }
   /** Eligible workers exist but all are at capacity. */
   | { readonly kind: 'workers_busy'; readonly eligibleWorkers: number }
+  /** No free worker serves it; a one-shot worker is being launched, or backs off (launches.ts). */
+  | LaunchWait
   /** Eligible workers have room: the task starts at their next claim. */
   | {
       readonly kind: 'awaiting_claim';
@@ -42,10 +46,14 @@ export const whyDemandWaits = (s: DispatchState, reqSig: string, demand: Demand)
       perCapability.push(unmetRequirements(demand, capability));
     }
   }
-  if (eligibleWorkers > 0)
-    return freeWorkers > 0
-      ? { kind: 'awaiting_claim', eligibleWorkers, freeWorkers }
-      : { kind: 'workers_busy', eligibleWorkers };
+  // Launched workers bound to another demand have room, but not for these tasks.
+  const bound = boundElsewhere(s, reqSig, (w) => eligible(reqSig, demand, w.capSig, w.capability));
+  eligibleWorkers -= bound.active;
+  freeWorkers -= bound.free;
+  if (freeWorkers > 0) return { kind: 'awaiting_claim', eligibleWorkers, freeWorkers };
+  const launch = launchWait(s, reqSig);
+  if (launch !== undefined) return launch;
+  if (eligibleWorkers > 0) return { kind: 'workers_busy', eligibleWorkers };
   if (perCapability.length === 0) return { kind: 'no_workers' };
   // A requirement that every active worker misses is the one to fix first.
   const [first, ...rest] = perCapability;

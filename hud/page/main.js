@@ -15,6 +15,7 @@ const render = () => {
   renderTiles();
   renderQueues();
   renderWaiting();
+  renderLaunches();
   renderCosts();
   renderRejections();
   renderCharts();

@@ -112,6 +112,8 @@ export interface AuditCounts {
   effectiveAssignments: number;
   /** Events that changed nothing under the contract's rules, by reason. */
   noEffect: Record<string, number>;
+  /** Launch events of provisioners (requested, started, failed), by type. */
+  launches: Record<string, number>;
 }
 
 /**
@@ -170,6 +172,7 @@ export const initialAuditState = (options: AuditStateOptions = {}): AuditState =
     assignments: 0,
     effectiveAssignments: 0,
     noEffect: {},
+    launches: {},
   },
   violations: [],
   observe: options.observe,

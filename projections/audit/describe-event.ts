@@ -92,6 +92,18 @@ export const describeEvent = (e: FleetEvent): string => {
       );
     case 'retention.point':
       return `stream ${e.data.stream} kept from seq ${e.data.firstSeq} by operator ${e.data.operator}: ${e.data.reason}`;
+    case 'launch.requested':
+      return (
+        `launch ${e.data.launchId} of a ${e.data.runtime} worker from template ${e.data.template}` +
+        ` for task ${e.data.taskId} of ${e.data.project}/${e.data.pool} (key ${e.data.keyId}): ${e.data.reason}`
+      );
+    case 'launch.started':
+      return `launch ${e.data.launchId} of ${e.data.project}/${e.data.pool}: worker ${e.data.workerId} enrolled`;
+    case 'launch.failed':
+      return (
+        `launch ${e.data.launchId} of ${e.data.project}/${e.data.pool} failed: ${e.data.code} ` +
+        `(${e.data.message}); template backs off until ${iso(e.data.retryAt)}`
+      );
     default: {
       const never: never = e;
       return never;

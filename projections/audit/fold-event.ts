@@ -41,6 +41,11 @@ export const foldEvent = (s: AuditState, e: FleetEvent, item: AuditItem): NoEffe
     case 'claim.rejected':
     case 'retention.point': // judged by the audit's log check, not by the fold
       return undefined;
+    case 'launch.requested': // launches decide no task's fate: counted for the report
+    case 'launch.started':
+    case 'launch.failed':
+      if (s.recording) s.counts.launches[e.type] = (s.counts.launches[e.type] ?? 0) + 1;
+      return undefined;
     default: {
       const never: never = e;
       return never;

@@ -4,6 +4,8 @@ import type { Labels, Requirements, RuntimeKind } from '../../events/index.ts';
 import type { ViewContext } from '../projection.ts';
 import { inScope } from '../scope.ts';
 import { THROUGHPUT_WINDOW_MS } from './fold-fleet.ts';
+import { launchesView } from './launch-view.ts';
+import type { LaunchesView } from './launch-view.ts';
 import type { FleetState } from './state.ts';
 
 /** What a worker is doing: `idle` and `busy` are the dispatcher's `active`, split by load. */
@@ -122,6 +124,8 @@ export interface FleetView {
   readonly workerGroups: readonly WorkerGroupView[];
   readonly waiting: readonly WaitingView[];
   readonly throughput: ThroughputView;
+  /** One-shot workers being launched, and templates backing off after a failed launch. */
+  readonly launches: LaunchesView;
 }
 
 /** Most gone workers listed (counts are always complete). */
@@ -325,6 +329,7 @@ export const fleetView = (state: FleetState, context: ViewContext): FleetView =>
       (a, b) => byText(a.project, b.project) || byText(a.pool, b.pool) || a.oldestSeq - b.oldestSeq,
     ),
     throughput: throughputView(state, context),
+    launches: launchesView(state, scope, now),
   };
 };
 

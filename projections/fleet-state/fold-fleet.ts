@@ -94,6 +94,9 @@ const track = (
     case 'key.issued':
     case 'key.used':
     case 'key.revoked':
+    case 'launch.requested':
+    case 'launch.started':
+    case 'launch.failed':
       break;
     default: {
       const never: never = e;

@@ -1,4 +1,11 @@
-import type { FleetEventInput, KeyId, PoolId, ProjectId, WorkerId } from '../../../events/index.ts';
+import type {
+  FleetEventInput,
+  KeyId,
+  LaunchId,
+  PoolId,
+  ProjectId,
+  WorkerId,
+} from '../../../events/index.ts';
 import {
   at,
   KEYS,
@@ -52,7 +59,13 @@ export const validEvent = (x: EventSpec): { subject: string; event: FleetEventIn
     get key() {
       return S.key(p, keyId as KeyId);
     },
+    get launch() {
+      return S.launch(p, pl);
+    },
   };
+  // A few launch ids, so that requests, starts and failures meet.
+  const launchId = `l${(x.n % 4).toString(16).padStart(16, '0')}` as LaunchId;
+  const launch = { launchId, project, pool };
   const retention = S.retention();
   const model = at(MODELS, x.n);
   switch (type) {
@@ -176,5 +189,33 @@ export const validEvent = (x: EventSpec): { subject: string; event: FleetEventIn
         event: { type, data: { ...data, operator: `O${'A'.repeat(55)}`, signature }, meta },
       };
     }
+    case 'launch.requested':
+      return {
+        subject: s.launch,
+        event: {
+          type,
+          data: {
+            ...launch,
+            taskId,
+            template: x.n % 2 === 0 ? 'box' : 'fn',
+            runtime: x.n % 2 === 0 ? 'docker' : 'lambda',
+            keyId,
+            cost: x.n % 3,
+            reason: 'fuzz',
+          },
+          meta,
+        },
+      };
+    case 'launch.started':
+      return { subject: s.launch, event: { type, data: { ...launch, workerId }, meta } };
+    case 'launch.failed':
+      return {
+        subject: s.launch,
+        event: {
+          type,
+          data: { ...launch, code: 'fuzz', message: 'fuzz', retryAt: T0 + x.n },
+          meta,
+        },
+      };
   }
 };

@@ -35,6 +35,9 @@ export const TYPES: readonly EventType[] = [
   'key.used',
   'key.revoked',
   'retention.point',
+  'launch.requested',
+  'launch.started',
+  'launch.failed',
 ];
 export const REQUEUE_REASONS = [
   'lease_expired',
