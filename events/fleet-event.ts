@@ -8,6 +8,7 @@ import {
   TaskCompleted,
   TaskDeadLettered,
   TaskFailed,
+  TaskReady,
   TaskRequeued,
   TaskSubmitted,
 } from './task-events.ts';
@@ -33,6 +34,7 @@ export const EventSchemas = {
   'task.cancelled': TaskCancelled,
   'task.assigned': TaskAssigned,
   'task.requeued': TaskRequeued,
+  'task.ready': TaskReady,
   'task.dead_lettered': TaskDeadLettered,
   'task.completed': TaskCompleted,
   'task.failed': TaskFailed,
@@ -57,6 +59,7 @@ export const FleetEvent = z.discriminatedUnion('type', [
   TaskCancelled,
   TaskAssigned,
   TaskRequeued,
+  TaskReady,
   TaskDeadLettered,
   TaskCompleted,
   TaskFailed,

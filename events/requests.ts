@@ -268,6 +268,7 @@ export const TaskStatusReply = z
           'no_single_worker',
           'workers_busy',
           'awaiting_claim',
+          'backoff',
         ]),
         detail: z.string().max(2_048),
       })

@@ -149,7 +149,7 @@ export const parseSubject = (
 export const allowedTypes: Readonly<Record<SubjectKind, readonly EventType[]>> = {
   submit: ['task.submitted'],
   cancel: ['task.cancelled'],
-  dispatch: ['task.assigned', 'task.requeued', 'task.dead_lettered', 'worker.lost'],
+  dispatch: ['task.assigned', 'task.requeued', 'task.ready', 'task.dead_lettered', 'worker.lost'],
   rejected: ['claim.rejected'],
   report: ['task.completed', 'task.failed', 'worker.draining', 'worker.left'],
   member: ['worker.enrolled', 'worker.revoked'],

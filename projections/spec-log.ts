@@ -15,6 +15,7 @@ export const subjectOf = (e: FleetEvent, root: string = SPEC_ROOT): string => {
       return s.cancel(e.data.project, e.data.pool);
     case 'task.assigned':
     case 'task.requeued':
+    case 'task.ready':
     case 'task.dead_lettered':
     case 'worker.lost':
       return s.dispatch(e.data.project, e.data.pool);

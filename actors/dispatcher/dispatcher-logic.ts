@@ -18,7 +18,8 @@ import type { DispatcherConfig, DispatchState, PlainState } from '../../domain/p
 /** Bump when DispatchState changes shape, so old snapshots are ignored. */
 // 6: workers keep their public key (whose inbox alone their requests are answered on).
 // 7: tasks share specs; ended tasks leave for the ended index; columns, not JSON lines.
-const SNAPSHOT_VERSION = 7;
+// 8: tasks waiting out a retry's backoff (`delayed`), tasks' own retry policies.
+const SNAPSHOT_VERSION = 8;
 
 /** Where each decision goes: exclusive decisions to the project's dispatch subject. */
 const route = (subjects: Subjects, e: FleetEvent): Route => {
@@ -27,6 +28,7 @@ const route = (subjects: Subjects, e: FleetEvent): Route => {
       return { subject: subjects.rejected(e.data.project, e.data.pool), exclusive: false };
     case 'task.assigned':
     case 'task.requeued':
+    case 'task.ready':
     case 'task.dead_lettered':
     case 'worker.lost':
       return { subject: subjects.dispatch(e.data.project, e.data.pool), exclusive: true };

@@ -8,6 +8,7 @@ import type {
   RequeueReason,
   ServeClaims,
 } from '../../events/index.ts';
+import { readyTasks } from './decide-ready.ts';
 import { charge, startTag, weightOf } from './fair-share.ts';
 import { queuedInOrder } from './queue.ts';
 import { eligible } from './signatures.ts';
@@ -218,6 +219,7 @@ const checkLiveness = (s: DispatchState, cmd: CheckLiveness): FleetEvent[] => {
       );
     }
   }
+  out.push(...readyTasks(s, now));
   return out;
 };
 

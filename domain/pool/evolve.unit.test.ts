@@ -237,15 +237,19 @@ describe('the fold', () => {
         assign('t1', 'w1'),
         failed('t1', 'w1', 1, true),
       ]),
-    ).thenState((s) =>
-      expect(s.tasks.get(k('t1'))).toMatchObject({ status: 'queued', attempts: 1 }),
-    );
+    ).thenState((s) => {
+      expect(s.tasks.get(k('t1'))).toMatchObject({ status: 'queued', attempts: 1 });
+      // It waits out its backoff in no queue, until a task.ready.
+      expect(s.delayed[k('t1')]).toBeDefined();
+      expect(s.queues).toEqual({});
+    });
     given(
       log([
         enrolled('w1'),
         submitted('t1', { maxAttempts: 2 }),
         assign('t1', 'w1'),
         failed('t1', 'w1', 1, true),
+        ev('task.ready', { taskId: 't1', project: P.health, pool: POOL, attempt: 2 }),
         assign('t1', 'w1', 2),
         failed('t1', 'w1', 2, true),
       ]),

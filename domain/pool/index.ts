@@ -33,4 +33,6 @@ export type { Unmet } from './matching.ts';
 export { demandSignature, capabilitySignature } from './signatures.ts';
 export { whyWaiting, whyDemandWaits, waitingReport } from './why-waiting.ts';
 export { waitReasonText } from './wait-reason-text.ts';
+export { backoffMs, defaultBackoff, jitterOf, retryDelay } from './retry-policy.ts';
+export type { Backoff, Delay } from './retry-policy.ts';
 export type { WaitReason, WaitingGroup } from './why-waiting.ts';

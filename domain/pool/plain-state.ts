@@ -23,10 +23,16 @@ export interface PlainTask {
 }
 
 /** A state as plain JSON: its tasks plain, what only records need possibly missing. */
-export type PlainState = Omit<DispatchState, 'tasks' | 'specs' | 'endedOrder' | 'ended'> & {
+export type PlainState = Omit<
+  DispatchState,
+  'tasks' | 'specs' | 'endedOrder' | 'ended' | 'delayed' | 'retryPolicies'
+> & {
   tasks: Record<string, PlainTask>;
   endedOrder?: string[] | undefined;
   ended?: Record<string, number> | undefined;
+  /** Absent from states older than retry backoff. */
+  delayed?: DispatchState['delayed'] | undefined;
+  retryPolicies?: DispatchState['retryPolicies'] | undefined;
 };
 
 /** The state as plain JSON would hold it: its tasks as a record (a Map writes as `{}`). */
@@ -46,6 +52,8 @@ export const fromPlainState = (plain: PlainState): DispatchState => {
     specs: {},
     endedOrder: [],
     ended: plain.ended ?? {},
+    delayed: plain.delayed ?? {},
+    retryPolicies: plain.retryPolicies ?? {},
   };
   const spec = (t: PlainTask): TaskSpec => {
     const reqSig = t.reqSig ?? '';

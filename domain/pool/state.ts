@@ -1,4 +1,6 @@
 import type { AssignedTask, EndedTask, QueuedTask, TaskSpec } from './task-records.ts';
+import { defaultBackoff } from './retry-policy.ts';
+import type { Backoff, Delay } from './retry-policy.ts';
 import type {
   KeyId,
   Labels,
@@ -6,6 +8,7 @@ import type {
   PoolId,
   ProjectId,
   Requirements,
+  RetryPolicy,
   Runtime,
   WorkerId,
 } from '../../events/index.ts';
@@ -102,6 +105,8 @@ export interface DispatcherConfig {
    * each: how it ended, its attempts and the sequence it ended on).
    */
   readonly endedTasksKept: number;
+  /** The backoff of retries whose task does not set its own (retry-policy.ts). */
+  readonly retry: Backoff;
 }
 
 /** The folded state of one pool. */
@@ -142,6 +147,13 @@ export interface DispatchState {
   claimsRefused: Record<string, number>;
   /** Refused submissions whose task could be made out, so its producer can be told (latest only). */
   refusedTasks: Record<string, { seq: number; reason: string }>;
+  /**
+   * Queued tasks that wait out a retry's backoff, by key: they are in no queue until a
+   * `task.ready` puts them there (retry-policy.ts).
+   */
+  delayed: Record<string, Delay>;
+  /** The retry policies live tasks set for themselves, by key (none for most tasks). */
+  retryPolicies: Record<string, RetryPolicy>;
 }
 
 /** Defaults for every setting but the pool. */
@@ -153,6 +165,7 @@ export const defaultConfig = {
   recentRejections: 50,
   refusedTasksKept: 1000,
   endedTasksKept: 10_000,
+  retry: defaultBackoff,
 } as const satisfies Omit<DispatcherConfig, 'pool'>;
 
 /** The state of a pool before any event. */
@@ -173,4 +186,6 @@ export const initialState = (
   rejections: { byReason: {}, recent: [] },
   claimsRefused: {},
   refusedTasks: {},
+  delayed: {},
+  retryPolicies: {},
 });

@@ -16,6 +16,8 @@ export const waitReasonText = (r: WaitReason): string => {
       return `${r.eligibleWorkers} eligible, all busy`;
     case 'awaiting_claim':
       return `${r.freeWorkers} of ${r.eligibleWorkers} eligible free: starts at their next claim`;
+    case 'backoff':
+      return `retry backoff after attempt ${r.attempt} failed: ready at ${new Date(r.until).toISOString()}`;
     case 'not_waiting':
       return r.status;
     default: {

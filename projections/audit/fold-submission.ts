@@ -25,6 +25,7 @@ const submitted = (
     timeoutMs: d.timeoutMs,
     maxAttempts: d.maxAttempts,
     priority: d.priority,
+    nonRetryable: d.retry?.nonRetryable ?? [],
     submitted: { seq: item.seq, event: slimEvent(e) },
     status: 'queued',
     attempts: 0,

@@ -13,6 +13,7 @@ import {
   PoolId,
   ProjectId,
   Requirements,
+  RetryPolicy,
   Runtime,
   TaskId,
   WorkerId,
@@ -111,6 +112,11 @@ export const DispatchStateSchema: z.ZodType<DispatchState> = z
     refusedTasks: z.record(z.string(), z.object({ seq: Count, reason: z.string() })),
     endedOrder: z.array(z.string()).optional(),
     ended: z.record(z.string(), Count).optional(),
+    // Absent from checkpoints older than retry backoff.
+    delayed: z
+      .record(z.string(), z.object({ readyAt: Count, attempt: Count, since: Count }))
+      .default({}),
+    retryPolicies: z.record(z.string(), RetryPolicy).default({}),
   })
   // Tasks come back as the fold's records, sharing one spec per kind.
   .transform((s) => fromPlainState({ ...s, config: { ...defaultConfig, pool: s.config.pool } }));

@@ -68,6 +68,7 @@ export const validEvent = (x: EventSpec): { subject: string; event: FleetEventIn
             maxAttempts: 1 + (x.n % 3),
             timeoutMs: 1_000 + x.n,
             payload: { n: x.n, text: 'é✓' },
+            ...(x.n % 4 === 0 ? { retry: { nonRetryable: ['fatal'], initialMs: x.n } } : {}),
           },
           meta,
         },
@@ -93,6 +94,8 @@ export const validEvent = (x: EventSpec): { subject: string; event: FleetEventIn
           meta,
         },
       };
+    case 'task.ready':
+      return { subject: s.dispatch, event: { type, data: { ...task, attempt: x.attempt }, meta } };
     case 'task.completed':
       return {
         subject: s.report,
@@ -111,8 +114,9 @@ export const validEvent = (x: EventSpec): { subject: string; event: FleetEventIn
             ...task,
             workerId,
             attempt: x.attempt,
-            error: { message: 'boom' },
+            error: { message: 'boom', ...(x.n % 3 === 0 ? { code: 'fatal' } : {}) },
             retryable: x.n % 2 === 0,
+            ...(x.n % 5 === 0 ? { retryAfterMs: x.n * 10 } : {}),
           },
           meta,
         },

@@ -20,6 +20,7 @@ export const TYPES: readonly EventType[] = [
   'task.cancelled',
   'task.assigned',
   'task.requeued',
+  'task.ready',
   'task.dead_lettered',
   'task.completed',
   'task.completed',
