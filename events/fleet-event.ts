@@ -9,6 +9,7 @@ import {
   TaskDeadLettered,
   TaskFailed,
   TaskReady,
+  TaskRedriven,
   TaskRequeued,
   TaskSubmitted,
 } from './task-events.ts';
@@ -32,6 +33,7 @@ export const EventSchemas = {
   'worker.revoked': WorkerRevoked,
   'task.submitted': TaskSubmitted,
   'task.cancelled': TaskCancelled,
+  'task.redriven': TaskRedriven,
   'task.assigned': TaskAssigned,
   'task.requeued': TaskRequeued,
   'task.ready': TaskReady,
@@ -57,6 +59,7 @@ export const FleetEvent = z.discriminatedUnion('type', [
   WorkerRevoked,
   TaskSubmitted,
   TaskCancelled,
+  TaskRedriven,
   TaskAssigned,
   TaskRequeued,
   TaskReady,

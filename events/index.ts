@@ -41,6 +41,7 @@ export {
   RequeueReason,
   TaskRequeued,
   TaskReady,
+  TaskRedriven,
   TaskDeadLettered,
   TaskCompleted,
   TaskFailed,

@@ -70,6 +70,17 @@ export const TaskSubmitted = defineEvent(
 );
 export type TaskSubmitted = z.infer<typeof TaskSubmitted>;
 
+/**
+ * A producer (or operator) runs a dead-lettered task again: the task's body as it was submitted
+ * (who redrives copies it from the stream), with a fresh count of attempts; its history stays
+ * in the stream. Written on `fleet.<project>.<pool>.submit`.
+ */
+export const TaskRedriven = defineEvent(
+  'task.redriven',
+  TaskSubmitted.shape.data.extend({ reason: z.string().max(512).optional() }).strict(),
+);
+export type TaskRedriven = z.infer<typeof TaskRedriven>;
+
 /** A producer (or operator) withdraws a task. Written on `fleet.<project>.<pool>.cancel`. */
 export const TaskCancelled = defineEvent(
   'task.cancelled',

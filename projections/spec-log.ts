@@ -10,6 +10,7 @@ export const subjectOf = (e: FleetEvent, root: string = SPEC_ROOT): string => {
   const s = subjects(root);
   switch (e.type) {
     case 'task.submitted':
+    case 'task.redriven':
       return s.submit(e.data.project, e.data.pool);
     case 'task.cancelled':
       return s.cancel(e.data.project, e.data.pool);

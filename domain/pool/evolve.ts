@@ -1,38 +1,26 @@
-import { enableMapSet, isDraft, original, produce } from 'immer';
+import { enableMapSet, produce } from 'immer';
+import { admitTask } from './admit-task.ts';
 import type { EventOf, FleetEvent } from '../../events/index.ts';
 import { charge, weightOf } from './fair-share.ts';
 import { foldReady, queueTask } from './fold-ready.ts';
+import { foldRedriven } from './fold-redriven.ts';
 import { dequeue } from './queue.ts';
 import { neverRetried, retryDelay } from './retry-policy.ts';
 import type { Delay } from './retry-policy.ts';
-import { capabilitySignature, demandSignature, eligible } from './signatures.ts';
+import { capabilitySignature, eligible } from './signatures.ts';
 import { taskKey } from './state.ts';
 import { retireEnded, taskAt } from './ended-index.ts';
-import { AssignedTask, EndedTask, QueuedTask, specKey } from './task-records.ts';
+import { AssignedTask, EndedTask, QueuedTask } from './task-records.ts';
 import type { LogPosition } from './log-position.ts';
 import { recordRefused } from './record-refused.ts';
 import { applied, refuse } from './verdict.ts';
 import type { Verdict } from './verdict.ts';
-import type {
-  Capability,
-  Demand,
-  DispatchState,
-  LiveTask,
-  TaskState,
-  WorkerState,
-} from './state.ts';
+import type { Capability, DispatchState, LiveTask, TaskState, WorkerState } from './state.ts';
 
 type Refused = Verdict & { kind: 'refused' };
 
 // The state keeps its tasks in a Map, which immer drafts only with its MapSet plugin.
 enableMapSet();
-
-/** The object itself, not an immer draft of it (a draft dies with its `produce`). */
-const undrafted = <T extends object>(v: T): T => {
-  if (!isDraft(v)) return v;
-  const itself: unknown = original(v as never);
-  return itself as T;
-};
 
 /** Adds (+1) or removes (-1) a worker's part in its capability's active and free counts. */
 const count = (s: DispatchState, w: WorkerState, sign: 1 | -1) => {
@@ -63,27 +51,7 @@ const submitted = (s: DispatchState, e: EventOf<'task.submitted'>, seq: number):
   if (s.tasks.get(key) !== undefined || s.ended[key] !== undefined)
     return refuse('duplicate', `task ${d.taskId} exists`);
   delete s.refusedTasks[key]; // a valid resubmission supersedes an earlier refusal
-  const demand: Demand = {
-    project: d.project,
-    pool: d.pool,
-    requirements: d.requirements,
-    timeoutMs: d.timeoutMs,
-  };
-  const reqSig = demandSignature(demand);
-  // Tasks of one kind share one spec: a queue of a million alike tasks keeps one demand. Under
-  // immer the shared objects are read through drafts: records keep the objects themselves.
-  const spec = undrafted(
-    (s.specs[specKey(reqSig, d.priority, d.maxAttempts)] ??= {
-      demand: undrafted((s.demands[reqSig] ??= demand)),
-      reqSig,
-      priority: d.priority,
-      maxAttempts: d.maxAttempts,
-    }),
-  );
-  const task = new QueuedTask(key, spec, seq, 0, d.payload);
-  s.tasks.set(key, task);
-  if (d.retry !== undefined) s.retryPolicies[key] = d.retry;
-  queueTask(s, task);
+  admitTask(s, d, seq);
   return applied;
 };
 
@@ -349,6 +317,8 @@ const apply = (s: DispatchState, e: FleetEvent, entry: LogPosition): Verdict => 
       return reported(s, e, entry);
     case 'task.ready':
       return foldReady(s, e);
+    case 'task.redriven':
+      return foldRedriven(s, e, entry.seq);
     case 'worker.enrolled':
       return enrolled(s, e, entry.seq);
     case 'worker.draining':

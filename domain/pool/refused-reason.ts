@@ -32,6 +32,8 @@ export const RefusedReason = {
   reasonUnfounded: 'reason_unfounded',
   /** A dead-letter for a task that still has attempts left. */
   attemptsRemain: 'attempts_remain',
+  /** A redrive of a task that is not dead-lettered. */
+  notDeadLettered: 'not_dead_lettered',
   /** A `task.ready` for a task that waits for no backoff. */
   notDelayed: 'not_delayed',
   /** A requeue of a task whose last allowed attempt ended: it must be dead-lettered. */

@@ -19,6 +19,7 @@ export const foldEvent = (s: AuditState, e: FleetEvent, item: AuditItem): NoEffe
   switch (e.type) {
     case 'task.submitted':
     case 'task.cancelled':
+    case 'task.redriven':
       return foldSubmission(s, e, item);
     case 'task.assigned':
       return foldAssignment(s, e, item);

@@ -63,7 +63,8 @@ const track = (
     case 'task.assigned':
       seen[e.data.workerId] = entry.at;
       break;
-    case 'task.submitted': {
+    case 'task.submitted':
+    case 'task.redriven': {
       const subs = (s.submissions[pool] ??= {});
       const m = (subs[String(entry.seq)] ??= { at: entry.at, live: 0 });
       m.live += 1;

@@ -73,6 +73,11 @@ export const validEvent = (x: EventSpec): { subject: string; event: FleetEventIn
           meta,
         },
       };
+    case 'task.redriven':
+      return {
+        subject: s.submit,
+        event: { type, data: { ...task, requirements: { models: [model] }, maxAttempts: 2 }, meta },
+      };
     case 'task.cancelled':
       return { subject: s.cancel, event: { type, data: { ...task, reason: 'fuzz' }, meta } };
     case 'task.assigned':

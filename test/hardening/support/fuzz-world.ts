@@ -18,6 +18,7 @@ export const TYPES: readonly EventType[] = [
   'task.submitted',
   'task.submitted',
   'task.cancelled',
+  'task.redriven',
   'task.assigned',
   'task.requeued',
   'task.ready',
