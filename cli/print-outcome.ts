@@ -52,7 +52,10 @@ export const waitAndPrint = async (
 /** Where a task that has not ended stands, in one line: `queued after 0 attempts; waiting: …`. */
 export const standing = (r: TaskStatusReply): string =>
   `${r.status} after ${r.attempts} attempt${r.attempts === 1 ? '' : 's'}` +
-  (r.waiting === undefined ? '' : `; waiting: ${r.waiting.detail}`);
+  (r.waiting === undefined ? '' : `; waiting: ${r.waiting.detail}`) +
+  (r.resubmitted === undefined
+    ? ''
+    : `; resubmitted at seq ${r.resubmitted.seq}: ${r.resubmitted.detail}`);
 
 /**
  * What `--wait` shows while a task has not ended: a line on stderr each time where it stands,

@@ -257,6 +257,18 @@ export const TaskStatusReply = z
      */
     reportOmitted: z.enum(['too_large', 'unavailable']).optional(),
     /**
+     * The latest submission of the task's id after the first (the sequence it was stored at): a
+     * `duplicate` with the same body changed nothing; a `conflict`, with another, was refused.
+     */
+    resubmitted: z
+      .object({
+        seq: z.number().int().positive(),
+        reason: z.enum(['duplicate', 'conflict']),
+        detail: z.string().max(2_048),
+      })
+      .strict()
+      .optional(),
+    /**
      * A queued task: why it has not started, as the dispatcher sees its pool — the reason's
      * kind, and in words the text `fleet top` shows (`no active worker`, `unmet model: …`).
      */

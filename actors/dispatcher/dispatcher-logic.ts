@@ -18,7 +18,8 @@ import type { DispatcherConfig, DispatchState, PlainState } from '../../domain/p
 /** Bump when DispatchState changes shape, so old snapshots are ignored. */
 // 6: workers keep their public key (whose inbox alone their requests are answered on).
 // 7: tasks share specs; ended tasks leave for the ended index; columns, not JSON lines.
-// 8: tasks waiting out a retry's backoff (`delayed`), tasks' own retry policies.
+// 8: tasks waiting out a retry's backoff (`delayed`), tasks' own retry policies; body digests
+// of ended tasks and the latest resubmissions.
 const SNAPSHOT_VERSION = 8;
 
 /** Where each decision goes: exclusive decisions to the project's dispatch subject. */

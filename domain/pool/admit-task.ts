@@ -42,6 +42,7 @@ export const admitTask = (
   );
   const task = new QueuedTask(key, spec, seq, 0, d.payload);
   s.tasks.set(key, task);
+  delete s.digests[key]; // a redriven task is live again: its record has its body
   if (d.retry !== undefined) s.retryPolicies[key] = d.retry;
   queueTask(s, task);
 };

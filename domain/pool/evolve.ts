@@ -4,6 +4,8 @@ import type { EventOf, FleetEvent } from '../../events/index.ts';
 import { charge, weightOf } from './fair-share.ts';
 import { foldReady, queueTask } from './fold-ready.ts';
 import { foldRedriven } from './fold-redriven.ts';
+import { foldResubmission } from './fold-resubmission.ts';
+import { bodyDigest, liveBody } from './submission-body.ts';
 import { dequeue } from './queue.ts';
 import { neverRetried, retryDelay } from './retry-policy.ts';
 import type { Delay } from './retry-policy.ts';
@@ -49,7 +51,7 @@ const submitted = (s: DispatchState, e: EventOf<'task.submitted'>, seq: number):
   if (d.pool !== s.config.pool) return refuse('wrong_pool', `task is for pool ${d.pool}`);
   const key = taskKey(d.project, d.taskId);
   if (s.tasks.get(key) !== undefined || s.ended[key] !== undefined)
-    return refuse('duplicate', `task ${d.taskId} exists`);
+    return foldResubmission(s, d, seq);
   delete s.refusedTasks[key]; // a valid resubmission supersedes an earlier refusal
   admitTask(s, d, seq);
   return applied;
@@ -181,6 +183,7 @@ const end = (
     return;
   }
   delete s.delayed[task.key];
+  s.digests[task.key] = bodyDigest(liveBody(s, task));
   delete s.retryPolicies[task.key];
   // An ended task keeps only what identifies it, and leaves after a while (ended-index.ts).
   s.tasks.set(

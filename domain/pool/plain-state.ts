@@ -25,7 +25,14 @@ export interface PlainTask {
 /** A state as plain JSON: its tasks plain, what only records need possibly missing. */
 export type PlainState = Omit<
   DispatchState,
-  'tasks' | 'specs' | 'endedOrder' | 'ended' | 'delayed' | 'retryPolicies'
+  | 'tasks'
+  | 'specs'
+  | 'endedOrder'
+  | 'ended'
+  | 'delayed'
+  | 'retryPolicies'
+  | 'digests'
+  | 'resubmissions'
 > & {
   tasks: Record<string, PlainTask>;
   endedOrder?: string[] | undefined;
@@ -33,6 +40,8 @@ export type PlainState = Omit<
   /** Absent from states older than retry backoff. */
   delayed?: DispatchState['delayed'] | undefined;
   retryPolicies?: DispatchState['retryPolicies'] | undefined;
+  digests?: DispatchState['digests'] | undefined;
+  resubmissions?: DispatchState['resubmissions'] | undefined;
 };
 
 /** The state as plain JSON would hold it: its tasks as a record (a Map writes as `{}`). */
@@ -54,6 +63,8 @@ export const fromPlainState = (plain: PlainState): DispatchState => {
     ended: plain.ended ?? {},
     delayed: plain.delayed ?? {},
     retryPolicies: plain.retryPolicies ?? {},
+    digests: plain.digests ?? {},
+    resubmissions: plain.resubmissions ?? {},
   };
   const spec = (t: PlainTask): TaskSpec => {
     const reqSig = t.reqSig ?? '';

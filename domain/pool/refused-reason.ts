@@ -4,8 +4,10 @@ export const RefusedReason = {
   unreadable: 'unreadable',
   /** The event is for another pool than this fold's. */
   wrongPool: 'wrong_pool',
-  /** The task or worker already exists. */
+  /** The task or worker already exists (a task's resubmission with the same body: a no-op). */
   duplicate: 'duplicate',
+  /** A resubmission of a task's id with another body. */
+  conflict: 'conflict',
   unknownTask: 'unknown_task',
   unknownWorker: 'unknown_worker',
   /** The event joins a task and a worker (or a subject) of different projects. */

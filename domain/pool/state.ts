@@ -154,6 +154,13 @@ export interface DispatchState {
   delayed: Record<string, Delay>;
   /** The retry policies live tasks set for themselves, by key (none for most tasks). */
   retryPolicies: Record<string, RetryPolicy>;
+  /**
+   * The body digest (submission-body.ts) of each ended task that keeps its record, so a
+   * resubmission of its id can be told the same from another body once its payload is gone.
+   */
+  digests: Record<string, number>;
+  /** The latest resubmission of each task's id, for its producer (the latest few only). */
+  resubmissions: Record<string, { seq: number; reason: string; detail: string }>;
 }
 
 /** Defaults for every setting but the pool. */
@@ -188,4 +195,6 @@ export const initialState = (
   refusedTasks: {},
   delayed: {},
   retryPolicies: {},
+  digests: {},
+  resubmissions: {},
 });

@@ -117,6 +117,10 @@ export const DispatchStateSchema: z.ZodType<DispatchState> = z
       .record(z.string(), z.object({ readyAt: Count, attempt: Count, since: Count }))
       .default({}),
     retryPolicies: z.record(z.string(), RetryPolicy).default({}),
+    digests: z.record(z.string(), Count).default({}),
+    resubmissions: z
+      .record(z.string(), z.object({ seq: Count, reason: z.string(), detail: z.string() }))
+      .default({}),
   })
   // Tasks come back as the fold's records, sharing one spec per kind.
   .transform((s) => fromPlainState({ ...s, config: { ...defaultConfig, pool: s.config.pool } }));
