@@ -2,7 +2,6 @@ import type { Command } from 'commander';
 import type { Dispatcher } from '../../actors/dispatcher/dispatcher.ts';
 import { InvalidInputError } from '../../events/errors.ts';
 import type { CliContext } from '../cli-context.ts';
-import { parseBackoff } from '../parse-backoff.ts';
 import { parseDuration } from '../parse-duration.ts';
 import {
   collect,
@@ -69,6 +68,8 @@ export const registerDispatcher = (program: Command, ctx: CliContext): void => {
       const { EventLog } = await import('../../log/index.ts');
       const { serviceLogger } = await import('../service-logger.ts');
       const { poolName, startPoolDispatcher } = await import('../start-pool-dispatcher.ts');
+      // Here, not at the top: `fleet --help` loads no zod (the backoff's bounds are the contract's).
+      const { parseBackoff } = await import('../parse-backoff.ts');
       const pools = [
         ...new Set([
           ...(o.pool === undefined ? [] : [poolName(o.pool)]),
