@@ -13,6 +13,7 @@ import type { CliIo } from './cli-io.ts';
 import { registerAudit } from './commands/audit.ts';
 import { registerRetention } from './commands/retention.ts';
 import { registerCancel } from './commands/cancel.ts';
+import { registerDlq } from './commands/dlq.ts';
 import { registerCompletion } from './commands/completion.ts';
 import { registerCosts } from './commands/costs.ts';
 import { registerCreds } from './commands/creds.ts';
@@ -87,6 +88,7 @@ export const buildProgram = (ctx: CliContext = new CliContext(processIo())): Com
   registerSubmit(program, ctx);
   registerStatus(program, ctx);
   registerCancel(program, ctx);
+  registerDlq(program, ctx);
   registerTasks(program, ctx);
   registerWorker(program, ctx);
   registerDispatcher(program, ctx);

@@ -54,6 +54,9 @@ export const waitAndPrint = async (
 export const standing = (r: TaskStatusReply): string =>
   `${r.status} after ${r.attempts} attempt${r.attempts === 1 ? '' : 's'}` +
   (r.waiting === undefined ? '' : `; waiting: ${r.waiting.detail}`) +
+  (r.resubmitted === undefined
+    ? ''
+    : `; resubmitted at seq ${r.resubmitted.seq}: ${r.resubmitted.detail}`) +
   (r.runtime === undefined ? '' : `\n${runtimeLine(r.runtime)}`);
 
 /** The runtime chosen for a task a worker was launched for, and why. */

@@ -32,6 +32,7 @@ export { RuntimeKind, Runtime } from './runtime.ts';
 export { EventMeta } from './meta.ts';
 export { Usage } from './usage.ts';
 export { Requirements } from './requirements.ts';
+export { compileChecks } from './compiled-check.ts';
 export {
   TaskLimits,
   TaskSubmitted,
@@ -39,9 +40,12 @@ export {
   TaskAssigned,
   RequeueReason,
   TaskRequeued,
+  TaskReady,
+  TaskRedriven,
   TaskDeadLettered,
   TaskCompleted,
   TaskFailed,
+  RetryPolicy,
 } from './task-events.ts';
 export {
   WorkerEnrolled,

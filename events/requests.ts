@@ -270,6 +270,18 @@ export const TaskStatusReply = z
       .strict()
       .optional(),
     /**
+     * The latest submission of the task's id after the first (the sequence it was stored at): a
+     * `duplicate` with the same body changed nothing; a `conflict`, with another, was refused.
+     */
+    resubmitted: z
+      .object({
+        seq: z.number().int().positive(),
+        reason: z.enum(['duplicate', 'conflict']),
+        detail: z.string().max(2_048),
+      })
+      .strict()
+      .optional(),
+    /**
      * A queued task: why it has not started, as the dispatcher sees its pool — the reason's
      * kind, and in words the text `fleet top` shows (`no active worker`, `unmet model: …`).
      */
@@ -285,6 +297,8 @@ export const TaskStatusReply = z
           'launching',
           /** The launch of a one-shot worker for it failed; its template backs off. */
           'launch_backoff',
+          /** It waits out a retry's backoff after a failed attempt. */
+          'backoff',
         ]),
         detail: z.string().max(2_048),
       })

@@ -151,9 +151,9 @@ export const parseSubject = (
 
 /** Event types each kind of subject admits; anything else on it is refused by the codec. */
 export const allowedTypes: Readonly<Record<SubjectKind, readonly EventType[]>> = {
-  submit: ['task.submitted'],
+  submit: ['task.submitted', 'task.redriven'],
   cancel: ['task.cancelled'],
-  dispatch: ['task.assigned', 'task.requeued', 'task.dead_lettered', 'worker.lost'],
+  dispatch: ['task.assigned', 'task.requeued', 'task.ready', 'task.dead_lettered', 'worker.lost'],
   rejected: ['claim.rejected'],
   report: ['task.completed', 'task.failed', 'worker.draining', 'worker.left'],
   member: ['worker.enrolled', 'worker.revoked'],

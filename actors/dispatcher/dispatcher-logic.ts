@@ -20,7 +20,9 @@ import type { DispatcherConfig, DispatchState, PlainState } from '../../domain/p
 // 7: tasks share specs; ended tasks leave for the ended index; columns, not JSON lines.
 // 8: queued tasks restored as columns, built when read; payloads as JSON texts with offsets.
 // 9: launches of one-shot workers (live, backing off, the runtime chosen per task).
-const SNAPSHOT_VERSION = 9;
+// 10: tasks waiting out a retry's backoff (`delayed`), tasks' own retry policies; body digests
+// of ended tasks and the latest resubmissions.
+const SNAPSHOT_VERSION = 10;
 
 /** Where each decision goes: exclusive decisions to the project's dispatch subject. */
 const route = (subjects: Subjects, e: FleetEvent): Route => {
@@ -29,6 +31,7 @@ const route = (subjects: Subjects, e: FleetEvent): Route => {
       return { subject: subjects.rejected(e.data.project, e.data.pool), exclusive: false };
     case 'task.assigned':
     case 'task.requeued':
+    case 'task.ready':
     case 'task.dead_lettered':
     case 'worker.lost':
       return { subject: subjects.dispatch(e.data.project, e.data.pool), exclusive: true };

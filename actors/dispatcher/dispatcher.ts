@@ -1,4 +1,5 @@
 import type { Msg, Subscription } from '@nats-io/transport-node';
+import { compileChecks } from '../../events/index.ts';
 import type { DispatchCommand, PoolId } from '../../events/index.ts';
 import type { DispatcherConfig, DispatchState } from '../../domain/pool/index.ts';
 import { ActorHost } from '../host/actor-host.ts';
@@ -97,6 +98,8 @@ export interface Dispatcher {
  */
 export const startDispatcher = async (options: DispatcherOptions): Promise<Dispatcher> => {
   const { log, pool } = options;
+  // Before serving: compiling at the first submission would stall the heartbeats behind it.
+  compileChecks();
   const now = options.now ?? Date.now;
   const onError = options.onError ?? (() => undefined);
   const config = { ...options.config, pool };

@@ -73,6 +73,15 @@ const runtimeOf = (s: DispatchState, key: string) => {
   return { runtime: { kind, reason: `warm: held by live ${kind} worker ${worker.id}` } };
 };
 
+/** The latest resubmission of a task's id, for its status reply. */
+const resubmittedOf = (s: DispatchState, key: string): Pick<TaskStatusReply, 'resubmitted'> => {
+  const r = s.resubmissions[key];
+  const reason =
+    r?.reason === 'duplicate' ? 'duplicate' : r?.reason === 'conflict' ? 'conflict' : undefined;
+  if (r === undefined || reason === undefined) return {};
+  return { resubmitted: { seq: r.seq, reason, detail: r.detail.slice(0, 2_048) } };
+};
+
 /** Task status, long-polled until the task ends: how producers learn outcomes and refusals. */
 export const taskStatusService = (o: TaskStatusServiceOptions) => {
   const { gate, maxWaiting } = o;
@@ -104,6 +113,7 @@ export const taskStatusService = (o: TaskStatusServiceOptions) => {
         ...('endedSeq' in task ? { endedSeq: task.endedSeq } : {}),
         ...runtimeOf(s, key),
         ...(task.status === 'queued' ? waitingOf(s, project, taskId) : {}),
+        ...resubmittedOf(s, key),
       };
     const refused = s.refusedTasks[key];
     if (refused !== undefined)

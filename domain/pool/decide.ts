@@ -8,6 +8,7 @@ import type {
   RequeueReason,
   ServeClaims,
 } from '../../events/index.ts';
+import { readyTasks } from './decide-ready.ts';
 import { charge, startTag, weightOf } from './fair-share.ts';
 import { mayServe } from './launches.ts';
 import { queuedInOrder } from './queue.ts';
@@ -221,6 +222,7 @@ const checkLiveness = (s: DispatchState, cmd: CheckLiveness): FleetEvent[] => {
       );
     }
   }
+  out.push(...readyTasks(s, now));
   return out;
 };
 

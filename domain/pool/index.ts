@@ -51,4 +51,6 @@ export type {
   LiveLaunch,
   RuntimeChoice,
 } from './launches.ts';
+export { backoffMs, defaultBackoff, jitterOf, retryDelay } from './retry-policy.ts';
+export type { Backoff, Delay } from './retry-policy.ts';
 export type { WaitReason, WaitingGroup } from './why-waiting.ts';

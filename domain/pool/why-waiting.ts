@@ -9,6 +9,8 @@ import type { Demand, DispatchState } from './state.ts';
 
 /** Why a queued task has not started. */
 export type WaitReason =
+  /** The task waits out a retry's backoff: it joins its queue at `until` (epoch ms). */
+  | { readonly kind: 'backoff'; readonly until: number; readonly attempt: number }
   /** The task is not queued. */
   | { readonly kind: 'not_waiting'; readonly status: string }
   /** The project has no active worker in this pool at all. */
@@ -71,6 +73,8 @@ export const whyWaiting = (s: DispatchState, project: ProjectId, taskId: TaskId)
   const task = s.tasks.get(taskKey(project, taskId));
   if (task === undefined) return { kind: 'not_waiting', status: 'unknown' };
   if (task.status !== 'queued') return { kind: 'not_waiting', status: task.status };
+  const delay = s.delayed[task.key];
+  if (delay !== undefined) return { kind: 'backoff', until: delay.readyAt, attempt: delay.attempt };
   return whyDemandWaits(s, task.reqSig, task.demand);
 };
 

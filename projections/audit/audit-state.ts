@@ -67,6 +67,8 @@ export interface AuditTask {
   readonly timeoutMs: number;
   readonly maxAttempts: number;
   readonly priority: number;
+  /** Error codes the task's retry policy never retries. */
+  readonly nonRetryable: readonly string[];
   readonly submitted: At<EventOf<'task.submitted'>>;
   status: AuditTaskStatus;
   /** Attempts started so far; the next assignment is attempt `attempts + 1`. */

@@ -59,6 +59,10 @@ export const describeEvent = (e: FleetEvent): string => {
         ` (${e.data.retryable ? 'retryable' : 'not retryable'})`
       );
     }
+    case 'task.redriven':
+      return `task ${e.data.taskId} of ${e.data.project}/${e.data.pool} redriven${e.data.reason === undefined ? '' : `: ${e.data.reason}`}`;
+    case 'task.ready':
+      return `task ${e.data.taskId} of ${e.data.project}/${e.data.pool} ready for attempt ${e.data.attempt}`;
     case 'worker.enrolled': {
       const d = e.data;
       return (

@@ -6,6 +6,7 @@ import { foldAssignment } from './fold-assignment.ts';
 import { foldEnrollment } from './fold-enrollment.ts';
 import { foldKeyEvent } from './fold-key-event.ts';
 import { foldLifecycle } from './fold-lifecycle.ts';
+import { foldReady } from './fold-ready.ts';
 import { foldReport } from './fold-report.ts';
 import { foldSubmission } from './fold-submission.ts';
 import type { NoEffect } from './no-effect.ts';
@@ -18,12 +19,15 @@ export const foldEvent = (s: AuditState, e: FleetEvent, item: AuditItem): NoEffe
   switch (e.type) {
     case 'task.submitted':
     case 'task.cancelled':
+    case 'task.redriven':
       return foldSubmission(s, e, item);
     case 'task.assigned':
       return foldAssignment(s, e, item);
     case 'task.requeued':
     case 'task.dead_lettered':
       return foldAbandon(s, e, item);
+    case 'task.ready':
+      return foldReady(s, e, item);
     case 'task.completed':
     case 'task.failed':
       return foldReport(s, e, item);

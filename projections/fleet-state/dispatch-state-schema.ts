@@ -15,6 +15,7 @@ import {
   ProjectId,
   Requirements,
   LaunchId,
+  RetryPolicy,
   Runtime,
   RuntimeKind,
   TaskId,
@@ -152,6 +153,15 @@ export const DispatchStateSchema: z.ZodType<DispatchState> = z
         choiceOrder: z.array(z.string()),
       })
       .default(initialLaunchState),
+    // Absent from checkpoints older than retry backoff.
+    delayed: z
+      .record(z.string(), z.object({ readyAt: Count, attempt: Count, since: Count }))
+      .default({}),
+    retryPolicies: z.record(z.string(), RetryPolicy).default({}),
+    digests: z.record(z.string(), Count).default({}),
+    resubmissions: z
+      .record(z.string(), z.object({ seq: Count, reason: z.string(), detail: z.string() }))
+      .default({}),
   })
   // Tasks come back as the fold's records, sharing one spec per kind.
   .transform((s) => fromPlainState({ ...s, config: { ...defaultConfig, pool: s.config.pool } }));

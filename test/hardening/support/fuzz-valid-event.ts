@@ -81,9 +81,15 @@ export const validEvent = (x: EventSpec): { subject: string; event: FleetEventIn
             maxAttempts: 1 + (x.n % 3),
             timeoutMs: 1_000 + x.n,
             payload: { n: x.n, text: 'é✓' },
+            ...(x.n % 4 === 0 ? { retry: { nonRetryable: ['fatal'], initialMs: x.n } } : {}),
           },
           meta,
         },
+      };
+    case 'task.redriven':
+      return {
+        subject: s.submit,
+        event: { type, data: { ...task, requirements: { models: [model] }, maxAttempts: 2 }, meta },
       };
     case 'task.cancelled':
       return { subject: s.cancel, event: { type, data: { ...task, reason: 'fuzz' }, meta } };
@@ -106,6 +112,8 @@ export const validEvent = (x: EventSpec): { subject: string; event: FleetEventIn
           meta,
         },
       };
+    case 'task.ready':
+      return { subject: s.dispatch, event: { type, data: { ...task, attempt: x.attempt }, meta } };
     case 'task.completed':
       return {
         subject: s.report,
@@ -124,8 +132,9 @@ export const validEvent = (x: EventSpec): { subject: string; event: FleetEventIn
             ...task,
             workerId,
             attempt: x.attempt,
-            error: { message: 'boom' },
+            error: { message: 'boom', ...(x.n % 3 === 0 ? { code: 'fatal' } : {}) },
             retryable: x.n % 2 === 0,
+            ...(x.n % 5 === 0 ? { retryAfterMs: x.n * 10 } : {}),
           },
           meta,
         },
