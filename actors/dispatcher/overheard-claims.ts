@@ -8,7 +8,7 @@ export interface OverheardClaim {
   readonly claim: Claim;
   /** The worker's user key, when known: only its own inbox is answered. */
   readonly owner: string | undefined;
-  /** When the claim's own wait runs out (this dispatcher's clock): past it, nobody waits. */
+  /** When its worker stops waiting for the answer (this dispatcher's clock). */
   readonly deadline: number;
 }
 
@@ -26,6 +26,13 @@ export interface OverheardClaimsOptions {
 }
 
 const decoder = new TextDecoder();
+
+/**
+ * How long past its wait a worker still awaits a claim's answer: the worker SDK's request
+ * outlasts the wait by 2 s. A dispatcher that died just before answering an empty claim at its
+ * wait's end leaves the worker waiting that long.
+ */
+const ANSWER_MARGIN_MS = 2_000;
 
 /**
  * The claims a standby hears while another dispatcher serves the pool: the latest of each
@@ -62,7 +69,8 @@ export const overheardClaims = (o: OverheardClaimsOptions) => {
       if (latest.size >= o.maxWaiting && oldest.done !== true) latest.delete(oldest.value);
     }
     const claim: Claim = { workerId, project, pool, max: body.data.max };
-    latest.set(workerId, { msg, claim, owner, deadline: now + body.data.waitMs });
+    const deadline = now + body.data.waitMs + ANSWER_MARGIN_MS;
+    latest.set(workerId, { msg, claim, owner, deadline });
   };
 
   return {
@@ -75,7 +83,7 @@ export const overheardClaims = (o: OverheardClaimsOptions) => {
         },
       });
     },
-    /** Stops overhearing, and returns the claims whose wait has not run out, oldest first. */
+    /** Stops overhearing, and returns the claims their workers may still await, oldest first. */
     take: (): OverheardClaim[] => {
       sub?.unsubscribe();
       sub = undefined;

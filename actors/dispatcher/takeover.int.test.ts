@@ -160,7 +160,7 @@ describe('the claims a standby overhears', () => {
     };
     ask('w1', { max: 1, waitMs: 5_000 });
     ask('w1', { max: 2, waitMs: 5_000 }); // its next claim: the one it waits for now
-    ask('w2', { max: 1, waitMs: 100 }); // its wait runs out before the take-over
+    ask('w2', { max: 1, waitMs: 100 }); // its worker stops waiting before the take-over
     ask('w9', { max: 1, waitMs: 5_000 }); // a worker the fold does not know
     ask('w1', { max: 1, waitMs: 5_000 }, undefined, P.fin as ProjectId); // another tenant's subject
     ask('w2', { max: 'all' }); // not a claim
@@ -168,7 +168,8 @@ describe('the claims a standby overhears', () => {
     await f.nc.flush();
     await nc.flush();
     expect(overheard.size()).toBe(2);
-    now += 1_000;
+    // Past w2's wait and the 2 s its worker waits beyond it; within w1's.
+    now += 3_000;
     const taken = overheard.take();
     expect(taken.map((c) => c.claim)).toEqual([{ workerId: 'w1', project, pool, max: 2 }]);
     expect(overheard.size()).toBe(0);
