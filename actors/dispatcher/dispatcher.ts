@@ -85,9 +85,11 @@ export interface Dispatcher {
   /**
    * Stops serving and keeps folding (deposed: its lease lapsed): waiting claims are answered
    * with nothing, so their workers ask again and reach the pool's new active dispatcher; it
-   * overhears claims again, as a standby does.
+   * overhears claims again, as a standby does — unless `overhear` is false (it is stopping: a
+   * claim it heard would wait unanswered, where with nobody listening its worker is told at
+   * once that nobody serves).
    */
-  standBy(): Promise<void>;
+  standBy(options?: { readonly overhear?: boolean }): Promise<void>;
   /**
    * Resolves with the error the dispatcher gave up with (its log diverged from what it folded):
    * it then serves nothing more; stop it and exit.
@@ -212,14 +214,14 @@ export const startDispatcher = async (options: DispatcherOptions): Promise<Dispa
     );
   };
   /** Stops serving; resolves once no round is under way. */
-  const unserve = async () => {
+  const unserve = async (overhear = true) => {
     const subs = serving;
     if (subs === undefined) return;
     serving = undefined;
     claims.halt();
     clearInterval(ticker);
     // Overheard from before the last claim it holds is answered: none falls between the two.
-    if (!halted) overheard.listen();
+    if (overhear && !halted) overheard.listen();
     for (const s of subs) s.unsubscribe();
     await host.mailbox.idle();
     claims.release();
@@ -248,7 +250,7 @@ export const startDispatcher = async (options: DispatcherOptions): Promise<Dispa
       serve();
       void log.nc.flush().catch(onError);
     },
-    standBy: unserve,
+    standBy: (o) => unserve(o?.overhear),
     stop: async () => {
       halt();
       await host.mailbox.idle();
