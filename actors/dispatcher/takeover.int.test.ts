@@ -137,6 +137,28 @@ describe('a standby taking over from an active dispatcher that died holding clai
   });
 });
 
+describe('a dispatcher that stops serving', () => {
+  it('overhears claims when deposed, and answers them if it serves again', async () => {
+    await f.enroll('w1');
+    const { d, nc } = await standby();
+    d.serve();
+    await d.standBy();
+    const claim = f.claim('w1', { waitMs: LONG_WAIT_MS });
+    await f.nc.flush();
+    await nc.flush();
+    d.serve();
+    expect(await claim).toEqual({ assignments: [] });
+  });
+
+  it('hears none when stopping: a claim is told at once that nobody serves', async () => {
+    await f.enroll('w1');
+    const { d } = await standby();
+    d.serve();
+    await d.standBy({ overhear: false });
+    await expect(f.claim('w1', { waitMs: LONG_WAIT_MS })).rejects.toThrow(/no responders/i);
+  });
+});
+
 describe('the claims a standby overhears', () => {
   it('keeps the latest live claim of each worker it knows, answerable on its own inbox', async () => {
     await f.enroll('w1');
