@@ -36,7 +36,7 @@ const ANSWER_MARGIN_MS = 2_000;
 
 /**
  * The claims a standby hears while another dispatcher serves the pool: the latest of each
- * worker, until its wait runs out. A claim is a request to whoever serves: when the active
+ * worker, until its worker stops waiting. A claim is a request to whoever serves: when the active
  * dispatcher dies (kill -9) holding one, nothing tells its worker, which would wait for its
  * request's timeout. The standby that takes over answers what it overheard instead (see
  * `claimService().handOver`). Nothing is refused or counted here: the active one does that.
