@@ -143,6 +143,8 @@ describe('a dispatcher that stops serving', () => {
     const { d, nc } = await standby();
     d.serve();
     await d.standBy();
+    // Its subscriptions changed: the server has them before the claim is sent.
+    await nc.flush();
     const claim = f.claim('w1', { waitMs: LONG_WAIT_MS });
     await f.nc.flush();
     await nc.flush();
@@ -152,9 +154,10 @@ describe('a dispatcher that stops serving', () => {
 
   it('hears none when stopping: a claim is told at once that nobody serves', async () => {
     await f.enroll('w1');
-    const { d } = await standby();
+    const { d, nc } = await standby();
     d.serve();
     await d.standBy({ overhear: false });
+    await nc.flush();
     await expect(f.claim('w1', { waitMs: LONG_WAIT_MS })).rejects.toThrow(/no responders/i);
   });
 });
