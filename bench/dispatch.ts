@@ -46,6 +46,8 @@ import {
   redisVersion,
 } from './dispatch/index.ts';
 import type { BullmqResult, FleetResult, RawResult } from './dispatch/index.ts';
+import { writeResult } from './picture/index.ts';
+import type { DispatchResult } from './picture/index.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Knobs
@@ -327,13 +329,6 @@ if (ok.length > 0) {
         ['  dispatcher append ms p50 / p99', ...ok.map((f) => pair(p(f).appendMs))],
         ['fold lag ms p50 / p99 (1 ms resolution)', ...ok.map((f) => pair(p(f).foldLagMs))],
         ['worker: start → report acked ms p50 / p99', ...ok.map((f) => pair(p(f).reportMs))],
-        [
-          'CPU ms per 1,000 tasks: main / workers / nats-server',
-          ...ok.map((f) => {
-            const c = p(f).cpuPerKTask;
-            return `${num(c.main)} / ${num(c.workers)} / ${num(c.nats)}`;
-          }),
-        ],
         ['worker errors (claim, heartbeat, report)', ...ok.map((f) => num(p(f).workerErrors))],
         [
           'assignments sent to already answered claims (whole configuration)',
@@ -362,13 +357,63 @@ if (ok.length > 0) {
   for (const f of ok)
     for (const e of p(f).lastErrors) out.push(`  ${f.workers}×${f.capacity} worker error: ${e}`);
 }
-if (bullmq !== undefined) {
-  const c = bullmq.cpuPerKJob;
+// Cost per task: CPU ms per 1,000 tasks is CPU µs per task.
+const cpuRows: string[][] = ok.map((f) => {
+  const c = f.result.profile.cpuPerKTask;
+  return [
+    `Fleet ${column(f)}`,
+    num(c.main),
+    num(c.workers),
+    num(c.nats),
+    num(c.main + c.workers + c.nats),
+  ];
+});
+const bullCpu = bullmq?.cpuPerKJob;
+if (bullCpu !== undefined)
+  cpuRows.push([
+    'BullMQ',
+    num(bullCpu.main),
+    num(bullCpu.worker),
+    num(bullCpu.redis),
+    num(bullCpu.main + bullCpu.worker + bullCpu.redis),
+  ]);
+if (cpuRows.length > 0) {
   out.push('');
+  out.push('CPU µs per completed task, by process (the producer runs in the main process)');
   out.push(
-    `BullMQ CPU ms per 1,000 jobs: main ${num(c.main)} / worker ${num(c.worker)} / redis ${num(c.redis)}`,
+    formatTable(
+      ['system', 'main (dispatcher, registrar)', 'workers', 'nats-server / redis', 'total'],
+      cpuRows,
+    ),
   );
 }
+// For the picture: BullMQ's one Worker and raw publish have no worker count, so they are drawn
+// as flat references across Fleet's.
+const counts = ok.length > 0 ? ok.map((f) => f.workers) : WORKERS;
+const flat = (system: string, rate: number) =>
+  counts.map((workers) => ({ system, workers, tasksPerSecond: rate }));
+const picture: DispatchResult = {
+  at: new Date(began).toISOString(),
+  machine: `${facts.cpu}, ${facts.cores} cores, load ${facts.load.toFixed(1)}`,
+  throughput: [
+    ...ok.map((f) => ({
+      system: 'Fleet',
+      workers: f.workers,
+      tasksPerSecond: median(f.result.rates),
+    })),
+    ...(bullmq === undefined
+      ? []
+      : flat(`BullMQ (1 Worker × ${CONCURRENCY})`, median(bullmq.rates))),
+    ...(raw === undefined ? [] : flat('raw JetStream publish', median(raw.pipelinedRates))),
+  ],
+  latency: [
+    ...ok.map((f) => ({ system: `Fleet ${column(f)}`, ...f.result.latency })),
+    ...(bullmq === undefined ? [] : [{ system: 'BullMQ', ...bullmq.latency }]),
+    ...(raw === undefined ? [] : [{ system: 'raw publish → ack', ...raw.syncLatency }]),
+  ],
+};
+await writeResult('dispatch', picture);
+
 out.push('');
 out.push(`total ${((Date.now() - began) / 1000).toFixed(1)} s`);
 process.stdout.write(`${out.join('\n')}\n`);

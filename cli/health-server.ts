@@ -43,21 +43,35 @@ export class Readiness {
   }
 }
 
+/** What a health endpoint reads: whether the service is ready, and what it says of itself. */
+export interface HealthSource {
+  readonly isReady: boolean;
+  toJSON(): unknown;
+}
+
 /**
  * Serves `GET /healthz` on `host:port`: 200 with `{"status":"ready", ...}` once every actor is
- * ready, 503 with `"catching_up"` and each actor's position and target before — for a probe.
- * Anything else is 404. It says nothing of tasks or tenants.
+ * ready, 503 with `"catching_up"` and each actor's position and target before — for a readiness
+ * probe. `GET /livez` answers 200 as long as the process does — for a liveness probe, which must
+ * not fail while the service is starting or draining. Anything else is 404. It says nothing of
+ * tasks or tenants.
  */
 export const startHealthServer = async (
-  readiness: Readiness,
+  readiness: HealthSource,
   port: number,
   host = '127.0.0.1',
 ): Promise<{ readonly port: number; stop(): Promise<void> }> => {
   const { createServer } = await import('node:http');
   const server: Server = createServer((req, res) => {
-    const ok = req.url === '/healthz' && (req.method === 'GET' || req.method === 'HEAD');
-    const status = !ok ? 404 : readiness.isReady ? 200 : 503;
-    const body = ok ? JSON.stringify(readiness) : JSON.stringify({ error: 'not_found' });
+    const read = req.method === 'GET' || req.method === 'HEAD';
+    const alive = read && req.url === '/livez';
+    const ok = read && req.url === '/healthz';
+    const status = alive ? 200 : !ok ? 404 : readiness.isReady ? 200 : 503;
+    const body = alive
+      ? JSON.stringify({ status: 'alive' })
+      : ok
+        ? JSON.stringify(readiness)
+        : JSON.stringify({ error: 'not_found' });
     res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' });
     res.end(req.method === 'HEAD' ? undefined : body);
   });

@@ -21,6 +21,7 @@ export const printOutcome = (
       `error: ${outcome.error.code === undefined ? '' : `[${outcome.error.code}] `}${outcome.error.message}`,
     );
   if (outcome.output !== undefined) ctx.print(`output: ${JSON.stringify(outcome.output)}`);
+  if (outcome.runtime !== undefined) ctx.print(runtimeLine(outcome.runtime));
   const u = outcome.usage;
   if (u !== undefined)
     ctx.print(
@@ -52,7 +53,15 @@ export const waitAndPrint = async (
 /** Where a task that has not ended stands, in one line: `queued after 0 attempts; waiting: …`. */
 export const standing = (r: TaskStatusReply): string =>
   `${r.status} after ${r.attempts} attempt${r.attempts === 1 ? '' : 's'}` +
-  (r.waiting === undefined ? '' : `; waiting: ${r.waiting.detail}`);
+  (r.waiting === undefined ? '' : `; waiting: ${r.waiting.detail}`) +
+  (r.resubmitted === undefined
+    ? ''
+    : `; resubmitted at seq ${r.resubmitted.seq}: ${r.resubmitted.detail}`) +
+  (r.runtime === undefined ? '' : `\n${runtimeLine(r.runtime)}`);
+
+/** The runtime chosen for a task a worker was launched for, and why. */
+const runtimeLine = (r: NonNullable<TaskStatusReply['runtime']>): string =>
+  `runtime: ${r.kind}${r.template === undefined ? '' : ` (template ${r.template})`}: ${r.reason}`;
 
 /**
  * What `--wait` shows while a task has not ended: a line on stderr each time where it stands,

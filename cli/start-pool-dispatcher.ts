@@ -82,6 +82,7 @@ export const startPoolDispatcher = async (
       ` and ${folded} messages folded, in ${seconds} s`,
   );
   const candidate = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  let stopping = false;
   const lease = await holdPoolLease({
     nc: log.nc,
     bucket: leaseBucket(log.stream, log.subjects.root),
@@ -96,7 +97,10 @@ export const startPoolDispatcher = async (
         ctx.print(`dispatcher of pool ${pool}: active (lease term ${term}, ${candidate})`);
         return;
       }
-      d.standBy().catch((e: unknown) => logger.error(`dispatcher ${pool}: ${errorMessage(e)}`));
+      // Stopping, it no longer overhears claims: nobody would answer those it heard.
+      d.standBy({ overhear: !stopping }).catch((e: unknown) =>
+        logger.error(`dispatcher ${pool}: ${errorMessage(e)}`),
+      );
       ctx.print(`dispatcher of pool ${pool}: standby (${candidate})`);
     },
     onError: (e) => {
@@ -116,6 +120,7 @@ export const startPoolDispatcher = async (
     ...d,
     stop: async () => {
       // The lease first: a standby takes over at once instead of after the lease's ttl.
+      stopping = true;
       await lease.stop();
       await d.stop();
     },

@@ -25,9 +25,10 @@ const SIGNAL_EXIT: Readonly<Record<string, number>> = { SIGINT: 130, SIGTERM: 14
 /**
  * Listens for the stop requests of a long-running command. In a real process (`io.handleSignals`)
  * a stop is bounded: the second signal exits at once, and a clean stop still under way after
- * {@link STOP_GRACE_MS} gives up, says so, and exits 1 — work in flight was abandoned.
+ * `graceMs` ({@link STOP_GRACE_MS} unless the command lets its user choose, as a worker that
+ * finishes its tasks does) gives up, says so, and exits 1 — work in flight was abandoned.
  */
-export const stopSignals = (io: CliIo): StopSignals => {
+export const stopSignals = (io: CliIo, graceMs = STOP_GRACE_MS): StopSignals => {
   let count = 0;
   let resolveFirst: (name: string) => void = () => undefined;
   let resolveSecond: (name: string) => void = () => undefined;
@@ -43,11 +44,11 @@ export const stopSignals = (io: CliIo): StopSignals => {
         // Unref'd: a command that stops cleanly exits with its own code, sooner.
         setTimeout(() => {
           io.stderr(
-            `could not stop cleanly within ${STOP_GRACE_MS / 1000} s of ${name} ` +
+            `could not stop cleanly within ${graceMs / 1000} s of ${name} ` +
               '(is NATS reachable?): exiting, work in flight abandoned\n',
           );
           process.exit(1);
-        }, STOP_GRACE_MS).unref();
+        }, graceMs).unref();
       }
     } else {
       resolveSecond(name);

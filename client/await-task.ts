@@ -39,6 +39,8 @@ export interface TaskOutcome {
    * not read it (removed by the stream's limits, say).
    */
   readonly reportOmitted?: 'too_large' | 'unavailable';
+  /** The runtime chosen for the task when a one-shot worker was launched for it, and why. */
+  readonly runtime?: TaskStatusReply['runtime'];
 }
 
 /** Options of `awaitTask`. */
@@ -116,6 +118,7 @@ export const awaitTask = async (
     attempts: reply.attempts,
     ...(reply.reason === undefined ? {} : { reason: reply.reason }),
     ...(reply.endedSeq === undefined ? {} : { endedSeq: reply.endedSeq }),
+    ...(reply.runtime === undefined ? {} : { runtime: reply.runtime }),
   };
   if (reply.endedSeq === undefined || reply.status === 'cancelled') return outcome;
   if (reply.report !== undefined) return { ...outcome, ...fieldsOf(reply.report) };

@@ -23,7 +23,9 @@ export interface Submitted {
  * Submits one task: validates it against the contract (throwing `InvalidInputError` naming the
  * field, having published nothing), then publishes `task.submitted` on the task's submit subject
  * and waits for the stream's acknowledgement. Resubmitting an id is harmless: the dispatcher's
- * fold keeps the first submission of a (project, taskId) and refuses later ones.
+ * fold keeps the first submission of a (project, taskId); a later one with the same body is a
+ * no-op (`duplicate`), one with another body is refused (`conflict`), and `taskStatus` tells
+ * which in `resubmitted`.
  * Throws `UnavailableError` when the stream does not store it, and
  * `RefusedError('permission_denied')` when the connection's credentials may not publish to the
  * project (the NATS server's refusal).

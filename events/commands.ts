@@ -42,7 +42,8 @@ export type ServeClaims = z.infer<typeof ServeClaims>;
 
 /**
  * Check liveness and leases: declare lost the workers silent for too long, requeue attempts
- * whose holder is gone or whose lease expired, dead-letter those out of attempts.
+ * whose holder is gone or whose lease expired, dead-letter those out of attempts; and ready
+ * the tasks whose retry backoff is over.
  */
 export const CheckLiveness = z
   .object({

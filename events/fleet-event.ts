@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ClaimRejected } from './claim-events.ts';
 import { KeyIssued, KeyRevoked, KeyUsed } from './key-events.ts';
 import { LimitCleared, LimitRefused, LimitSet, TaskOverLimit } from './limit-events.ts';
+import { LaunchFailed, LaunchRequested, LaunchStarted } from './launch-events.ts';
 import { RetentionPoint } from './retention-events.ts';
 import {
   TaskAssigned,
@@ -9,6 +10,8 @@ import {
   TaskCompleted,
   TaskDeadLettered,
   TaskFailed,
+  TaskReady,
+  TaskRedriven,
   TaskRequeued,
   TaskSubmitted,
 } from './task-events.ts';
@@ -32,8 +35,10 @@ export const EventSchemas = {
   'worker.revoked': WorkerRevoked,
   'task.submitted': TaskSubmitted,
   'task.cancelled': TaskCancelled,
+  'task.redriven': TaskRedriven,
   'task.assigned': TaskAssigned,
   'task.requeued': TaskRequeued,
+  'task.ready': TaskReady,
   'task.dead_lettered': TaskDeadLettered,
   'task.completed': TaskCompleted,
   'task.failed': TaskFailed,
@@ -43,6 +48,9 @@ export const EventSchemas = {
   'limit.cleared': LimitCleared,
   'limit.refused': LimitRefused,
   'task.over_limit': TaskOverLimit,
+  'launch.requested': LaunchRequested,
+  'launch.started': LaunchStarted,
+  'launch.failed': LaunchFailed,
 } as const;
 
 /** The name of an event type. */
@@ -60,8 +68,10 @@ export const FleetEvent = z.discriminatedUnion('type', [
   WorkerRevoked,
   TaskSubmitted,
   TaskCancelled,
+  TaskRedriven,
   TaskAssigned,
   TaskRequeued,
+  TaskReady,
   TaskDeadLettered,
   TaskCompleted,
   TaskFailed,
@@ -71,6 +81,9 @@ export const FleetEvent = z.discriminatedUnion('type', [
   LimitCleared,
   LimitRefused,
   TaskOverLimit,
+  LaunchRequested,
+  LaunchStarted,
+  LaunchFailed,
 ]);
 /** Any Fleet event after validation (defaults filled in). */
 export type FleetEvent = z.infer<typeof FleetEvent>;

@@ -32,6 +32,7 @@ export { RuntimeKind, Runtime } from './runtime.ts';
 export { EventMeta } from './meta.ts';
 export { Usage } from './usage.ts';
 export { Requirements } from './requirements.ts';
+export { compileChecks } from './compiled-check.ts';
 export {
   TaskLimits,
   TaskSubmitted,
@@ -39,9 +40,12 @@ export {
   TaskAssigned,
   RequeueReason,
   TaskRequeued,
+  TaskReady,
+  TaskRedriven,
   TaskDeadLettered,
   TaskCompleted,
   TaskFailed,
+  RetryPolicy,
 } from './task-events.ts';
 export {
   WorkerEnrolled,
@@ -51,6 +55,22 @@ export {
   WorkerRevoked,
 } from './worker-events.ts';
 export { KeyIssued, KeyUsed, KeyRevoked } from './key-events.ts';
+export {
+  LaunchId,
+  TemplateName,
+  LaunchRequested,
+  LaunchStarted,
+  LaunchFailed,
+} from './launch-events.ts';
+export { RuntimeTemplate, RuntimeTemplates } from './runtime-template.ts';
+export {
+  LaunchIds,
+  Provision,
+  RecordStarted,
+  RecordFailure,
+  ProvisionCommand,
+} from './provision-commands.ts';
+export type { RuntimeTemplateInput } from './runtime-template.ts';
 export { ClaimRejectReason, ClaimRejected } from './claim-events.ts';
 export { OperatorPublicKey, RetentionPoint, retentionMessage } from './retention-events.ts';
 export {

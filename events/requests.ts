@@ -9,7 +9,7 @@ import {
   WorkerId,
 } from './ids.ts';
 import { LabelKey, Labels } from './labels.ts';
-import { Runtime } from './runtime.ts';
+import { Runtime, RuntimeKind } from './runtime.ts';
 import { ClaimRejectReason } from './claim-events.ts';
 import { TaskReport } from './task-report.ts';
 
@@ -257,6 +257,31 @@ export const TaskStatusReply = z
      */
     reportOmitted: z.enum(['too_large', 'unavailable']).optional(),
     /**
+     * The runtime chosen for the task: when a one-shot worker was launched for it, the
+     * template, its runtime and why (the fit, no free warm worker, the cost); when a live
+     * worker holds it without a launch, that worker's runtime (a warm worker).
+     */
+    runtime: z
+      .object({
+        kind: z.enum(RuntimeKind),
+        template: z.string().max(64).optional(),
+        reason: z.string().max(1024),
+      })
+      .strict()
+      .optional(),
+    /**
+     * The latest submission of the task's id after the first (the sequence it was stored at): a
+     * `duplicate` with the same body changed nothing; a `conflict`, with another, was refused.
+     */
+    resubmitted: z
+      .object({
+        seq: z.number().int().positive(),
+        reason: z.enum(['duplicate', 'conflict']),
+        detail: z.string().max(2_048),
+      })
+      .strict()
+      .optional(),
+    /**
      * A queued task: why it has not started, as the dispatcher sees its pool — the reason's
      * kind, and in words the text `fleet top` shows (`no active worker`, `unmet model: …`).
      */
@@ -269,6 +294,12 @@ export const TaskStatusReply = z
           'workers_busy',
           'awaiting_claim',
           'over_limit',
+          /** A one-shot worker is being launched for it (see `runtime`). */
+          'launching',
+          /** The launch of a one-shot worker for it failed; its template backs off. */
+          'launch_backoff',
+          /** It waits out a retry's backoff after a failed attempt. */
+          'backoff',
         ]),
         detail: z.string().max(2_048),
       })

@@ -19,13 +19,14 @@ export const SubjectKind = {
   key: 'key',
   retention: 'retention',
   limits: 'limits',
+  launch: 'launch',
 } as const;
 export type SubjectKind = (typeof SubjectKind)[keyof typeof SubjectKind];
 
 /** A stored subject, parsed. */
 export type ParsedSubject =
   | {
-      readonly kind: 'submit' | 'cancel' | 'dispatch' | 'rejected' | 'limits';
+      readonly kind: 'submit' | 'cancel' | 'dispatch' | 'rejected' | 'limits' | 'launch';
       readonly project: ProjectId;
       readonly pool: PoolId;
     }
@@ -62,6 +63,8 @@ export const subjects = (root: string = DEFAULT_ROOT) => {
     limits: (project: ProjectId, pool: PoolId) => `${root}.${project}.${pool}.limits`,
     /** Every limit of the deployment. */
     allLimits: () => `${root}.*.*.limits`,
+    /** The pool's provisioner's launches of one-shot workers for the project (exclusive). */
+    launch: (project: ProjectId, pool: PoolId) => `${root}.${project}.${pool}.launch`,
     /** A worker's own reports: outcomes, draining, leaving. */
     report: (project: ProjectId, pool: PoolId, worker: WorkerId) =>
       `${root}.${project}.${pool}.worker.${worker}.report`,
@@ -136,6 +139,7 @@ export const parseSubject = (
     case 'dispatch':
     case 'rejected':
     case 'limits':
+    case 'launch':
       if (t.length !== 4) return bad(subject, `has extra tokens after "${third}"`);
       return ok({ kind: third, project: p, pool });
     case 'member':
@@ -153,11 +157,12 @@ export const parseSubject = (
 
 /** Event types each kind of subject admits; anything else on it is refused by the codec. */
 export const allowedTypes: Readonly<Record<SubjectKind, readonly EventType[]>> = {
-  submit: ['task.submitted'],
+  submit: ['task.submitted', 'task.redriven'],
   cancel: ['task.cancelled'],
   dispatch: [
     'task.assigned',
     'task.requeued',
+    'task.ready',
     'task.dead_lettered',
     'worker.lost',
     'task.over_limit',
@@ -168,6 +173,7 @@ export const allowedTypes: Readonly<Record<SubjectKind, readonly EventType[]>> =
   key: ['key.issued', 'key.used', 'key.revoked'],
   retention: ['retention.point'],
   limits: ['limit.set', 'limit.cleared', 'limit.refused'],
+  launch: ['launch.requested', 'launch.started', 'launch.failed'],
 };
 
 /** A request/reply subject of a worker, parsed. */

@@ -16,7 +16,34 @@ export const TaskLimits = {
   defaultMaxAttempts: 3,
   defaultTimeoutMs: 60_000,
   maxTimeoutMs: 7 * 24 * 3600_000,
+  /** Longest wait before a retry, whatever the backoff or a worker's `retryAfterMs` asks. */
+  maxRetryDelayMs: 24 * 3600_000,
+  /** Largest backoff multiplier: 10^99 (attempts are at most 100) still is a finite number. */
+  maxBackoffMultiplier: 10,
+  maxNonRetryableCodes: 32,
 } as const;
+
+const RetryDelay = z.number().int().nonnegative().max(TaskLimits.maxRetryDelayMs);
+
+/**
+ * How a task's failed attempts are retried; what it leaves out comes from the pool's defaults
+ * (the dispatcher's `retry` setting). The wait before attempt n+1 is
+ * `min(maxMs, initialMs × multiplier^(n-1))`, jittered to between half and all of it, and never
+ * shorter than the failed report's `retryAfterMs`. A failure whose `error.code` is listed in
+ * `nonRetryable` fails the task at once, as a non-retryable failure does.
+ */
+export const RetryPolicy = z
+  .object({
+    initialMs: RetryDelay.optional(),
+    maxMs: RetryDelay.optional(),
+    multiplier: z.number().min(1).max(TaskLimits.maxBackoffMultiplier).optional(),
+    nonRetryable: z
+      .array(z.string().min(1).max(128))
+      .max(TaskLimits.maxNonRetryableCodes)
+      .optional(),
+  })
+  .strict();
+export type RetryPolicy = z.infer<typeof RetryPolicy>;
 
 /** A producer asks for work. Written by producers on `fleet.<project>.<pool>.submit`. */
 export const TaskSubmitted = defineEvent(
@@ -51,10 +78,23 @@ export const TaskSubmitted = defineEvent(
         .optional(),
       /** What the task does when a limit holds it back: wait (the default) or fail at once. */
       onLimit: z.enum(['wait', 'fail']).optional(),
+      /** How failed attempts are retried; the pool's defaults where absent. */
+      retry: RetryPolicy.optional(),
     })
     .strict(),
 );
 export type TaskSubmitted = z.infer<typeof TaskSubmitted>;
+
+/**
+ * A producer (or operator) runs a dead-lettered task again: the task's body as it was submitted
+ * (who redrives copies it from the stream), with a fresh count of attempts; its history stays
+ * in the stream. Written on `fleet.<project>.<pool>.submit`.
+ */
+export const TaskRedriven = defineEvent(
+  'task.redriven',
+  TaskSubmitted.shape.data.extend({ reason: z.string().max(512).optional() }).strict(),
+);
+export type TaskRedriven = z.infer<typeof TaskRedriven>;
 
 /** A producer (or operator) withdraws a task. Written on `fleet.<project>.<pool>.cancel`. */
 export const TaskCancelled = defineEvent(
@@ -95,6 +135,16 @@ export const TaskRequeued = defineEvent(
 );
 export type TaskRequeued = z.infer<typeof TaskRequeued>;
 
+/**
+ * The dispatcher ends a task's wait before its next attempt (a retry's backoff): the task joins
+ * its queue. `attempt` is the attempt it may start next. Written on `.dispatch`.
+ */
+export const TaskReady = defineEvent(
+  'task.ready',
+  z.object({ ...TaskRef, attempt: Attempt }).strict(),
+);
+export type TaskReady = z.infer<typeof TaskReady>;
+
 /** The dispatcher gives up on a task whose last allowed attempt was abandoned. */
 export const TaskDeadLettered = defineEvent(
   'task.dead_lettered',
@@ -132,6 +182,8 @@ export const TaskFailed = defineEvent(
         .object({ message: z.string().max(4096), code: z.string().max(128).optional() })
         .strict(),
       retryable: z.boolean().default(true),
+      /** The worker asks not to be given the task again before this many ms (an upstream's 429). */
+      retryAfterMs: RetryDelay.optional(),
       usage: Usage.default({ tokensIn: 0, tokensOut: 0, durationMs: 0 }),
     })
     .strict(),

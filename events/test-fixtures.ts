@@ -52,6 +52,11 @@ export const sampleEvents: { readonly [T in EventType]: Extract<FleetEventInput,
     meta,
   },
   'task.cancelled': { type: 'task.cancelled', data: task, meta },
+  'task.redriven': {
+    type: 'task.redriven',
+    data: { ...task, requirements: { models: ['llama-3.1-70b'] }, reason: 'fixed upstream' },
+    meta,
+  },
   'task.assigned': {
     type: 'task.assigned',
     data: { ...task, workerId, attempt: 1, leaseExpiresAt: at + 60_000 },
@@ -60,6 +65,11 @@ export const sampleEvents: { readonly [T in EventType]: Extract<FleetEventInput,
   'task.requeued': {
     type: 'task.requeued',
     data: { ...task, attempt: 1, reason: 'lease_expired' },
+    meta,
+  },
+  'task.ready': {
+    type: 'task.ready',
+    data: { ...task, attempt: 2 },
     meta,
   },
   'task.dead_lettered': {
@@ -117,6 +127,38 @@ export const sampleEvents: { readonly [T in EventType]: Extract<FleetEventInput,
     data: { ...task, reason: 'budget: $42.00 of $42.00 used this month' },
     meta,
   },
+  'launch.requested': {
+    type: 'launch.requested',
+    data: {
+      launchId: 'l0123456789abcdef',
+      project,
+      pool,
+      taskId,
+      template: 'box',
+      runtime: 'docker',
+      keyId,
+      cost: 2,
+      reason: 'cold launch: no live worker fits; box (docker, cost 2) is the only fit',
+    },
+    meta,
+  },
+  'launch.started': {
+    type: 'launch.started',
+    data: { launchId: 'l0123456789abcdef', project, pool, workerId },
+    meta,
+  },
+  'launch.failed': {
+    type: 'launch.failed',
+    data: {
+      launchId: 'l0123456789abcdef',
+      project,
+      pool,
+      code: 'runtime_not_found',
+      message: 'no such image',
+      retryAt: at + 1000,
+    },
+    meta,
+  },
 };
 
 const s = subjects();
@@ -133,8 +175,10 @@ export const sampleSubjects: { readonly [T in EventType]: string } = {
   'worker.revoked': s.member(project, pool, workerId),
   'task.submitted': s.submit(project, pool),
   'task.cancelled': s.cancel(project, pool),
+  'task.redriven': s.submit(project, pool),
   'task.assigned': s.dispatch(project, pool),
   'task.requeued': s.dispatch(project, pool),
+  'task.ready': s.dispatch(project, pool),
   'task.dead_lettered': s.dispatch(project, pool),
   'task.completed': s.report(project, pool, workerId),
   'task.failed': s.report(project, pool, workerId),
@@ -144,6 +188,9 @@ export const sampleSubjects: { readonly [T in EventType]: string } = {
   'limit.cleared': s.limits(project, pool),
   'limit.refused': s.limits(project, pool),
   'task.over_limit': s.dispatch(project, pool),
+  'launch.requested': s.launch(project, pool),
+  'launch.started': s.launch(project, pool),
+  'launch.failed': s.launch(project, pool),
 };
 
 /** UTF-8 JSON of any value, for feeding `decode` hand-written bodies. */

@@ -7,6 +7,7 @@ import {
   DrainRequest,
   parseAction,
   readActionBody,
+  RedriveRequest,
   RevokeRequest,
 } from './operator-actions.ts';
 import type { OperatorActions } from './operator-actions.ts';
@@ -18,6 +19,12 @@ const ACTIONS = {
     what: 'cancellation',
     run: (actions: OperatorActions, body: unknown) =>
       actions.cancel(parseAction(CancelRequest, 'cancellation', body)),
+  },
+  '/api/actions/redrive': {
+    action: 'redrive',
+    what: 'redrive',
+    run: (actions: OperatorActions, body: unknown) =>
+      actions.redrive(parseAction(RedriveRequest, 'redrive', body)),
   },
   '/api/actions/drain': {
     action: 'drain',

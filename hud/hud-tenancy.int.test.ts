@@ -182,6 +182,21 @@ describe('the HUD over a real fleet', () => {
     );
   });
 
+  it('takes a redrive from an operator only, and refuses one of a task not dead-lettered', async () => {
+    const ref = { project: 'alpha', pool: 'gpu', taskId: 'never-run' };
+    expect((await act('redrive', fleet.projectTokens['alpha'] ?? '', ref)).status).toBe(403);
+    expect((await act('redrive', fleet.operatorToken, { ...ref, taskId: '' })).status).toBe(400);
+    const before = (await fleet.log.jsm.streams.info(fleet.log.stream)).state.last_seq;
+    const refused = await act('redrive', fleet.operatorToken, { ...ref, reason: 'try again' });
+    expect(refused.status).toBe(409);
+    expect(await refused.json()).toMatchObject({
+      error: 'not_dead_lettered',
+      message: expect.stringMatching(/never-run of alpha\/gpu is not dead-lettered/) as unknown,
+    });
+    // Nothing was stored for it.
+    expect((await fleet.log.jsm.streams.info(fleet.log.stream)).state.last_seq).toBe(before);
+  });
+
   it('answers 401 without a token, with a wrong one, and with a project token’s prefix', async () => {
     const alpha = fleet.projectTokens['alpha'] ?? '';
     for (const path of [

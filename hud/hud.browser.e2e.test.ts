@@ -81,6 +81,46 @@ const open = async (token: string): Promise<Page> => {
   return page;
 };
 
+/**
+ * What the uPlot chart in `#id` holds and shows: its series' labels and non-null values, its
+ * time axis (seconds) and the number of its points, the values its legend shows, and how many
+ * of its canvas's pixels are painted in each series' colour (0 when the series was not drawn).
+ */
+interface Drawn {
+  labels: string[];
+  values: number[][];
+  /** Each series' newest value, null where it has none. */
+  last: (number | null)[];
+  legend: string[];
+  painted: number[];
+  x: { min: number; max: number; first: number; points: number };
+}
+const chartOf = (page: Page, id: string): Promise<Drawn> =>
+  page.evaluate(`(() => {
+    const u = document.getElementById(${JSON.stringify(id)}).chart;
+    const series = u.series.slice(1);
+    const ctx = u.ctx;
+    const { data } = ctx.getImageData(0, 0, ctx.canvas.width, ctx.canvas.height);
+    const painted = series.map((s) => {
+      const c = [1, 3, 5].map((k) => parseInt(s.stroke().slice(k, k + 2), 16));
+      let n = 0;
+      for (let i = 0; i < data.length; i += 4)
+        if (Math.abs(data[i] - c[0]) + Math.abs(data[i + 1] - c[1]) + Math.abs(data[i + 2] - c[2]) < 30)
+          n += 1;
+      return n;
+    });
+    return {
+      labels: series.map((s) => s.label),
+      values: u.data.slice(1).map((ys) => ys.filter((v) => v !== null)),
+      last: u.data.slice(1).map((ys) => ys.at(-1) ?? null),
+      legend: [...u.root.ownerDocument.querySelectorAll('#' + u.root.parentElement.id.replace('chart', 'keys') + ' .u-value')]
+        .slice(1)
+        .map((el) => el.textContent),
+      painted,
+      x: { min: u.scales.x.min, max: u.scales.x.max, first: u.data[0][0], points: u.data[0].length },
+    };
+  })()`);
+
 const count = async (page: Page, id: string): Promise<number> =>
   Number(((await page.textContent(`#${id}`)) ?? '').replace(/[^0-9]/g, '') || 'NaN');
 
@@ -117,11 +157,40 @@ describe('the HUD page', () => {
     expect(costs).toHaveLength(3);
     expect(costs.join(' ')).toMatch(/health-prod/);
     expect(await page.textContent('#kpi-cost')).toMatch(/^\$0\.\d+/);
-    // The charts drew their series.
-    await expect
-      .poll(() => page.locator('#chart-throughput path.series').count(), { timeout: 10_000 })
-      .toBe(1);
-    expect(await page.locator('#chart-latency path.series').count()).toBeGreaterThan(0);
+    // The charts hold the series the page derives, and drew them: once each holds a line (two
+    // points or more), its colour is on the canvas.
+    const lines = async () => {
+      const [t, l] = [
+        await chartOf(page, 'chart-throughput'),
+        await chartOf(page, 'chart-latency'),
+      ];
+      return (t.values[0] ?? []).length >= 2 && (l.values[2] ?? []).length >= 2;
+    };
+    await expect.poll(lines, { timeout: 10_000 }).toBe(true);
+    const throughput = await chartOf(page, 'chart-throughput');
+    expect(throughput.values[0]?.some((v) => v > 0)).toBe(true);
+    expect(throughput.labels).toEqual(['completed/s']);
+    expect(throughput.painted[0]).toBeGreaterThan(0);
+    // The legend tells the newest value, as the chart's value axis writes it (whole above 10).
+    const newest = throughput.values[0]?.at(-1) ?? NaN;
+    expect(Math.abs(Number(throughput.legend[0]) - newest)).toBeLessThanOrEqual(0.5);
+    // The time axis ends now and reaches back the chart's span (30 s at first).
+    expect(throughput.x.max).toBeGreaterThan(Date.now() / 1000 - 5);
+    expect(throughput.x.max - throughput.x.min).toBeGreaterThanOrEqual(30);
+    expect(throughput.x.first).toBeGreaterThanOrEqual(throughput.x.min);
+    const latency = await chartOf(page, 'chart-latency');
+    expect(latency.labels).toEqual(['wait p50', 'wait p99', 'run p50']);
+    const [waitP50 = [], waitP99 = [], runP50 = []] = latency.values;
+    expect(waitP50.length).toBeGreaterThan(0);
+    expect(runP50.length).toBeGreaterThan(0);
+    // Every task runs 40 ms at least: the run time's buckets are at or above that.
+    for (const ms of runP50) expect(ms).toBeGreaterThanOrEqual(40);
+    expect(Math.max(...waitP99)).toBeGreaterThanOrEqual(Math.max(...waitP50));
+    // Run p50 is drawn last, over the others: its pixels show whatever the wait lines do.
+    expect(latency.painted[2]).toBeGreaterThan(0);
+    // Its legend tells each series' newest value, a dash where the last 5 s had none.
+    expect(latency.legend.map((v) => v === '–')).toEqual(latency.last.map((v) => v === null));
+    expect(latency.legend.filter((v) => v !== '–').every((v) => /^\d/.test(v))).toBe(true);
 
     // Hovering a tile tells its project, pool and models.
     const tile = page.locator('.tile').first();
@@ -153,10 +222,8 @@ describe('the HUD page', () => {
 
     // The picture: the fleet at work, with a few seconds of history on the charts.
     await expect
-      .poll(() => page.locator('#chart-throughput path.series').getAttribute('d'), {
-        timeout: 10_000,
-      })
-      .toMatch(/(L[^L]+){3}/);
+      .poll(async () => (await chartOf(page, 'chart-throughput')).x.points, { timeout: 10_000 })
+      .toBeGreaterThan(3);
     await fleet.submit('health-prod', 'gpu', 'llama3-70b', 40, 400);
     await fleet.submit('fin-prod', 'gpu', 'llama3-70b', 24, 400);
     await fleet.submit('fin-prod', 'cpu', 'mistral-7b', 6, 900);
@@ -194,17 +261,20 @@ describe('the HUD page', () => {
     expect(failed).toBeUndefined();
     const opened = Date.now();
     const page = await open(fleet.operatorToken);
-    const d = await expect
-      .poll(() => page.locator('#chart-throughput path.series').getAttribute('d'), {
-        timeout: 10_000,
-      })
-      .toMatch(/^M/)
-      .then(() => page.locator('#chart-throughput path.series').getAttribute('d'));
-    // A page with only its own samples draws one point per second it has been open; with the
-    // server's history, its series reaches back to where the first test began.
+    await expect
+      .poll(async () => (await chartOf(page, 'chart-throughput')).x.points, { timeout: 10_000 })
+      .toBeGreaterThan(0);
+    const throughput = await chartOf(page, 'chart-throughput');
+    // A page with only its own samples holds one point per second it has been open; with the
+    // server's history, its series reaches back to before the page was opened.
     const ownSeconds = Math.ceil((Date.now() - opened) / 1000);
-    expect((d ?? '').split('L').length).toBeGreaterThan(ownSeconds + 3);
-    expect(await page.locator('#chart-latency path.series').count()).toBeGreaterThan(0);
+    expect(throughput.x.points).toBeGreaterThan(ownSeconds + 3);
+    expect(throughput.x.first).toBeLessThan(opened / 1000 - 3);
+    expect(throughput.values[0]?.some((v) => v > 0)).toBe(true);
+    expect(throughput.painted[0]).toBeGreaterThan(0);
+    const latency = await chartOf(page, 'chart-latency');
+    expect(latency.x.first).toBeLessThan(opened / 1000 - 3);
+    expect(latency.values[0]?.length).toBeGreaterThan(0);
     // Lost and revoked are told apart in the workers' figures; runtimes by their names.
     expect(await page.textContent('#kpi-workers-hint')).not.toMatch(/lost|revoked/);
     expect(await page.locator('.tile .rt').first().getAttribute('title')).toMatch(
@@ -334,6 +404,68 @@ describe('the HUD page', () => {
       .poll(() => tenant.textContent('#task-count'), { timeout: 10_000 })
       .toMatch(/newest first$/);
     expect(await tenant.textContent('#tasks')).not.toMatch(/health-prod|media-prod/);
+    await tenant.close();
+    expectCleanPages();
+  });
+  it('shows launches under way and templates backing off, with their reasons', async () => {
+    const project = ProjectId.parse('media-prod');
+    const pool = PoolId.parse('cpu');
+    const s = fleet.log.subjects;
+    const at = { at: Date.now() };
+    const launch = (launchId: string, taskId: string, template: string) => ({
+      type: 'launch.requested' as const,
+      data: {
+        launchId,
+        project,
+        pool,
+        taskId,
+        template,
+        runtime: 'docker' as const,
+        keyId: `k${launchId}`,
+        cost: 2,
+        reason: 'cold launch: no live worker fits',
+      },
+      meta: at,
+    });
+    // Tasks of a model nobody serves, a launch for each; the second launch fails.
+    for (const taskId of ['wants-box', 'wants-vm'])
+      await fleet.log.append(s.submit(project, pool), {
+        type: 'task.submitted',
+        data: { taskId, project, pool, requirements: { models: [`only-${taskId}`] } },
+        meta: at,
+      });
+    await fleet.log.append(
+      s.launch(project, pool),
+      launch('l00000000000000a1', 'wants-box', 'box'),
+    );
+    await fleet.log.append(s.launch(project, pool), [
+      launch('l00000000000000a2', 'wants-vm', 'vm'),
+      {
+        type: 'launch.failed',
+        data: {
+          launchId: 'l00000000000000a2',
+          project,
+          pool,
+          code: 'runtime_not_found',
+          message: 'no image vm:1',
+          retryAt: Date.now() + 60_000,
+        },
+        meta: at,
+      },
+    ]);
+    const page = await open(fleet.operatorToken);
+    await expect
+      .poll(() => page.textContent('#launches'), { timeout: 10_000 })
+      .toMatch(/media-prod · cpu · vm.*failed 1×.*runtime_not_found: no image vm:1/s);
+    expect(await page.textContent('#launches')).toMatch(
+      /media-prod · cpu · box.*requested.*docker for task wants-box/s,
+    );
+    expect(await page.textContent('#waiting')).toMatch(/launching a docker worker \(template box/);
+    expect(await page.textContent('#waiting')).toMatch(/launch from template vm failed 1×/);
+    await page.close();
+    // Another tenant sees none of them.
+    const tenant = await open(fleet.projectTokens['fin-prod'] ?? '');
+    expect(await tenant.textContent('#launches')).toBe('no launch under way');
     await tenant.close();
     expectCleanPages();
   });

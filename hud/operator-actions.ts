@@ -6,11 +6,13 @@ import { PoolId, ProjectId, TaskId, WorkerId } from '../events/index.ts';
  * What the HUD's operators may do from the page. Each is an event on the stream, appended by
  * the service the HUD runs in: `cancel` stores `task.cancelled`, `drain` stores
  * `worker.draining` on the worker's report subject, `revoke` stores `worker.revoked` on its
- * member subject (as `fleet workers drain` and `fleet keys revoke-worker` do). The contract
- * has no redrive of a dead-lettered task, so the page offers none.
+ * member subject (as `fleet workers drain` and `fleet keys revoke-worker` do), `redrive`
+ * stores `task.redriven` with a dead letter's body as submitted (as `fleet dlq redrive` does),
+ * and refuses (`RefusedError`, 409) a task that is not dead-lettered.
  */
 export interface OperatorActions {
   cancel(ref: CancelRequest): Promise<{ readonly seq: number }>;
+  redrive(ref: RedriveRequest): Promise<{ readonly seq: number }>;
   drain(ref: DrainRequest): Promise<{ readonly seq: number }>;
   revoke(ref: RevokeRequest): Promise<{ readonly seq: number }>;
 }
@@ -23,6 +25,15 @@ export const CancelRequest = z.strictObject({
   reason: z.string().min(1).max(200).optional(),
 });
 export type CancelRequest = z.infer<typeof CancelRequest>;
+
+/** A dead-lettered task to run again, asked from the page. */
+export const RedriveRequest = z.strictObject({
+  project: ProjectId,
+  pool: PoolId,
+  taskId: TaskId,
+  reason: z.string().min(1).max(200).optional(),
+});
+export type RedriveRequest = z.infer<typeof RedriveRequest>;
 
 /** A worker to drain, asked from the page. */
 export const DrainRequest = z.strictObject({

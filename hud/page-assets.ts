@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 
 /** The HUD page as served: one HTML document with its style and script inlined. */
 export interface PageAssets {
@@ -9,12 +10,22 @@ export interface PageAssets {
 }
 
 const PAGE = new URL('page/', import.meta.url);
-const read = (name: string): string => readFileSync(new URL(name, PAGE), 'utf8');
+const resolvePackageFile = createRequire(import.meta.url).resolve;
+/**
+ * A file page.html names: one of the page's own (`charts.js`), or a file of an installed package
+ * (`uplot/dist/uPlot.iife.min.js`), found as Node finds a module from here, so that it is found
+ * in a checkout and in an installed copy of this package alike.
+ */
+const read = (name: string): string =>
+  name.includes('/')
+    ? readFileSync(resolvePackageFile(name), 'utf8')
+    : readFileSync(new URL(name, PAGE), 'utf8');
 const sha256 = (text: string): string => createHash('sha256').update(text, 'utf8').digest('base64');
 
-// A line of page.html naming one of its files: the indent, and the file's name.
-const STYLESHEET = /^([ \t]*)<link rel="stylesheet" href="([\w-]+\.css)" \/>\n/gm;
-const SCRIPT = /^([ \t]*)<script src="([\w-]+\.js)"><\/script>\n/gm;
+// A line of page.html naming one of its files: the indent, and the file's name (a name with a
+// slash is a package's file: a name, then a path without `..`).
+const STYLESHEET = /^([ \t]*)<link rel="stylesheet" href="((?:[\w-]+\/)*[\w.-]+\.css)" \/>\n/gm;
+const SCRIPT = /^([ \t]*)<script src="((?:[\w-]+\/)*[\w.-]+\.js)"><\/script>\n/gm;
 
 /**
  * Replaces the lines of `html` that match `tag` with one `element`, where the first stood,
@@ -41,7 +52,7 @@ const inlineFiles = (
 /**
  * Reads `page/page.html` once and inlines the styles and scripts it names, so the page is one
  * response and needs nothing else: no CDN, no web font, no second request that would have to
- * carry the token. The scripts share one scope, as `page/tsconfig.json` checks them: they are
+ * carry the token. The charting library (uPlot) is such a file, read from its installed package. The scripts share one scope, as `page/tsconfig.json` checks them: they are
  * joined in their order into one function, which keeps their names out of the global scope.
  * The policy pins the inlined code by hash and lets the page connect only to its own origin.
  */

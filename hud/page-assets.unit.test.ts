@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import { loadPageAssets } from './index.ts';
 
@@ -12,6 +13,9 @@ const PAGE = new URL('page/', import.meta.url);
 const read = (name: string) => readFileSync(new URL(name, PAGE), 'utf8');
 const filesEndingIn = (extension: string) =>
   readdirSync(PAGE).filter((name) => name.endsWith(extension));
+/** A file of an installed package, as Node resolves it from here. */
+const packageFile = (name: string) =>
+  readFileSync(createRequire(import.meta.url).resolve(name), 'utf8');
 const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('base64');
 const occurrences = (text: string, part: string) => text.split(part).length - 1;
 
@@ -31,6 +35,19 @@ describe('loadPageAssets', () => {
     expect(text.startsWith("'use strict';\n\n(() => {\n")).toBe(true);
     expect(text.endsWith(`${read('main.js')}})();\n`)).toBe(true);
     expect(csp).toContain(`script-src 'sha256-${sha256(text)}'`);
+  });
+
+  it('inlines the charting library, script and stylesheet, from its package, before the page', () => {
+    const script = inlined('script').text;
+    const library = packageFile('uplot/dist/uPlot.iife.min.js');
+    expect(library).toMatch(/^\/\*! https:\/\/github\.com\/leeoniya\/uPlot \(v1\.6\.32\) \*\//);
+    expect(occurrences(script, library)).toBe(1);
+    expect(script.indexOf(library)).toBeLessThan(script.indexOf(read('charts.js')));
+    const style = inlined('style').text;
+    const css = packageFile('uplot/dist/uPlot.min.css');
+    expect(occurrences(style, css)).toBe(1);
+    // The page's own chart styles come after the library's, so they win.
+    expect(style.indexOf(css)).toBeLessThan(style.indexOf(read('charts.css')));
   });
 
   it('inlines every stylesheet of hud/page once, hashed as inlined', () => {

@@ -97,7 +97,7 @@ const ROUTES = new Set([
  * Starts the mission-control HUD on node:http: `GET /` (the page), `GET /api/snapshot`
  * (JSON), `GET /api/history` (the scope's recent points for the charts, so a page starts full), `GET /api/tasks` (a search of the scope's tasks, see `TaskSource`), `GET /api/events` (Server-Sent Events: a `snapshot` event on connect and after
  * changes, at most one per `coalesceMs`, keep-alive comments between) and `GET /metrics`
- * (Prometheus text); `POST /api/actions/cancel`, `drain` and `revoke` (operators only, see `OperatorActions`). Every route needs a token (`Authorization: Bearer`, or `?token=`): an
+ * (Prometheus text); `POST /api/actions/cancel`, `redrive`, `drain` and `revoke` (operators only, see `OperatorActions`). Every route needs a token (`Authorization: Bearer`, or `?token=`): an
  * operator token sees the whole fleet, a project token only its project, on every route.
  *
  * @throws UnavailableError when the port cannot be bound.

@@ -10,11 +10,13 @@ export const subjectOf = (e: FleetEvent, root: string = SPEC_ROOT): string => {
   const s = subjects(root);
   switch (e.type) {
     case 'task.submitted':
+    case 'task.redriven':
       return s.submit(e.data.project, e.data.pool);
     case 'task.cancelled':
       return s.cancel(e.data.project, e.data.pool);
     case 'task.assigned':
     case 'task.requeued':
+    case 'task.ready':
     case 'task.dead_lettered':
     case 'worker.lost':
       return s.dispatch(e.data.project, e.data.pool);
@@ -40,6 +42,10 @@ export const subjectOf = (e: FleetEvent, root: string = SPEC_ROOT): string => {
       return s.dispatch(e.data.project, e.data.pool);
     case 'retention.point':
       return s.retention();
+    case 'launch.requested':
+    case 'launch.started':
+    case 'launch.failed':
+      return s.launch(e.data.project, e.data.pool);
     default: {
       const never: never = e;
       return never;

@@ -20,3 +20,6 @@ export {
   MAX_LAMBDA_PAYLOAD_BYTES,
 } from './lambda/index.ts';
 export type { LambdaContext, LambdaLauncherOptions } from './lambda/index.ts';
+export { templateHandlers } from './template-handler.ts';
+export { templateLauncher } from './template-launcher.ts';
+export type { TemplateLauncherOptions } from './template-launcher.ts';

@@ -55,6 +55,7 @@ const WRITERS: Readonly<Record<SubjectKind, string>> = {
   key: 'operators (issue, revoke) and the registrar (key.used at enrollment)',
   retention: 'the operator (fleet retention mark), signed with the operator key',
   limits: 'operators (fleet limits set, clear; a refused limit is recorded here too)',
+  launch: "the pool's provisioner (launches of one-shot workers)",
 };
 
 /** The stored subjects of the default deployment, one per kind, in `SubjectKind` order. */
@@ -70,6 +71,7 @@ export const storedSubjects = (): StoredSubject[] => {
     key: s.key(project, key),
     retention: s.retention(),
     limits: s.limits(project, pool),
+    launch: s.launch(project, pool),
   };
   return Object.values(SubjectKind).map((kind) => ({
     kind,

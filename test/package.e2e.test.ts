@@ -7,7 +7,7 @@
  */
 import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -98,10 +98,16 @@ describe('the packed package, installed in a fresh folder', () => {
       });
       const page = await fetch(url, { headers: { authorization: `Bearer ${token}` } });
       expect(page.status).toBe(200);
-      // Its script and stylesheet inlined: read from dist/hud/ of the installed package.
+      // Its script and stylesheet inlined: read from dist/hud/ of the installed package, and
+      // the charting library's from its package, installed beside it as a dependency.
       const html = await page.text();
       expect(html).toContain('<script>');
       expect(html).toContain('<style>');
+      const installed = (path: string) =>
+        readFile(join(consumer, 'node_modules', 'uplot', 'dist', path), 'utf8');
+      expect(html).toContain(await installed('uPlot.iife.min.js'));
+      expect(html).toContain(await installed('uPlot.min.css'));
+      expect(html).toContain(await readFile(join(repo, 'hud', 'page', 'charts.js'), 'utf8'));
     } finally {
       hud.kill('SIGTERM');
       await exited;
@@ -121,7 +127,24 @@ describe('the packed package, installed in a fresh folder', () => {
     expect(JSON.parse(stdout)).toEqual(['function', 'function', 'function', 'function']);
   }, 60_000);
 
-  it('gives TypeScript the types of both entry points', async () => {
+  it('exports the entry point of a Lambda function that runs Fleet tasks', async () => {
+    // What a function's code does: `fleet/lambda` alone, without the launchers' clients.
+    await writeFile(
+      join(consumer, 'lambda.mjs'),
+      [
+        "import { lambdaTaskHandler } from 'fleet/lambda';",
+        'const handler = lambdaTaskHandler(async (task) => ({ output: { echo: task.payload, attempt: task.attempt } }));',
+        'const context = { getRemainingTimeInMillis: () => 10_000 };',
+        "const event = { taskId: 't-1', project: 'p1', pool: 'gpu', attempt: 2, payload: { n: 7 } };",
+        'const refused = await handler({ not: "a task" }, context).then(() => "accepted", () => "refused");',
+        'console.log(JSON.stringify([await handler(event, context), refused]));',
+      ].join('\n'),
+    );
+    const { stdout } = await exec(process.execPath, ['lambda.mjs'], { cwd: consumer });
+    expect(JSON.parse(stdout)).toEqual([{ echo: { n: 7 }, attempt: 2 }, 'refused']);
+  }, 60_000);
+
+  it('gives TypeScript the types of its entry points', async () => {
     await writeFile(
       join(consumer, 'check.ts'),
       [
@@ -129,9 +152,13 @@ describe('the packed package, installed in a fresh folder', () => {
         "import { submitTask } from 'fleet/client';",
         "import type { TaskHandler } from 'fleet/worker';",
         "import { createWorker } from 'fleet/worker';",
+        "import { lambdaTaskHandler } from 'fleet/lambda';",
+        "import type { LambdaContext } from 'fleet/lambda';",
         'export const submit: typeof submitTask = submitTask;',
         'export const create: typeof createWorker = createWorker;',
         "export const handler: TaskHandler = () => Promise.resolve({ output: 'ok' });",
+        'export const lambda: (event: unknown, context: LambdaContext) => Promise<unknown> =',
+        '  lambdaTaskHandler(handler);',
         'export type Both = [Submitted, TaskOutcome];',
         // A wrong type must be an error: the declarations are read, not taken as `any`.
         '// @ts-expect-error a task id is a string',

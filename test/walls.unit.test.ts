@@ -14,6 +14,7 @@ const ROOMS = [
   'security',
   'client',
   'runtimes',
+  'deploy',
   'cli',
   'hud',
   'telemetry',

@@ -1,5 +1,5 @@
 import type { Msg } from '@nats-io/transport-node';
-import { ClaimRequest, ErrorCode, parseRpcSubject } from '../../events/index.ts';
+import { ClaimRequest, ErrorCode, parseRpcSubject, subjects } from '../../events/index.ts';
 import type {
   Assignment,
   Claim,
@@ -9,10 +9,11 @@ import type {
   ParsedRpcSubject,
 } from '../../events/index.ts';
 import { taskKey } from '../../domain/pool/index.ts';
-import type { DispatchState } from '../../domain/pool/index.ts';
+import type { AssignedTask, DispatchState } from '../../domain/pool/index.ts';
 import type { ActorHost } from '../host/actor-host.ts';
 import type { RequestGate } from './request-gate.ts';
 import { assignmentTraces } from './assignment-traces.ts';
+import type { OverheardClaim } from './overheard-claims.ts';
 import type { TaskTraces } from './task-traces.ts';
 import type { RequestReader, ValidRequest } from './request-handler.ts';
 
@@ -40,6 +41,17 @@ export interface ClaimServiceOptions {
   readonly traces: TaskTraces;
 }
 
+/** What the worker of an assigned task is given to run it. */
+const assignmentFrom = (task: AssignedTask): Assignment => ({
+  taskId: task.id,
+  project: task.demand.project,
+  pool: task.demand.pool,
+  attempt: task.attempt,
+  leaseExpiresAt: task.leaseExpiresAt,
+  timeoutMs: task.demand.timeoutMs,
+  payload: task.payload as Assignment['payload'],
+});
+
 /** The assignment a folded `task.assigned` gives its worker, or nothing if the fold refused it. */
 const assignmentOf = (s: DispatchState, e: EventOf<'task.assigned'>): Assignment | undefined => {
   const task = s.tasks.get(taskKey(e.data.project, e.data.taskId));
@@ -50,15 +62,20 @@ const assignmentOf = (s: DispatchState, e: EventOf<'task.assigned'>): Assignment
     task.attempt !== e.data.attempt
   )
     return undefined;
-  return {
-    taskId: task.id,
-    project: task.demand.project,
-    pool: task.demand.pool,
-    attempt: task.attempt,
-    leaseExpiresAt: task.leaseExpiresAt,
-    timeoutMs: task.demand.timeoutMs,
-    payload: task.payload as Assignment['payload'],
-  };
+  return assignmentFrom(task);
+};
+
+/** The attempts the fold says `claim`'s worker holds, whose lease has not run out at `now`. */
+const heldBy = (s: DispatchState, claim: Claim, now: number): Assignment[] => {
+  const w = s.workers[claim.workerId];
+  if (w?.capability.project !== claim.project) return [];
+  const out: Assignment[] = [];
+  for (const key of w.held) {
+    const task = s.tasks.get(key);
+    if (task?.status === 'assigned' && task.workerId === w.id && task.leaseExpiresAt > now)
+      out.push(assignmentFrom(task));
+  }
+  return out;
 };
 
 /**
@@ -216,6 +233,51 @@ export const claimService = (o: ClaimServiceOptions) => {
     /** Answers every waiting claim with nothing (after `halt`). */
     release: () => {
       for (const p of [...pending]) settle(p, { assignments: [] });
+    },
+    /**
+     * Answers, on taking over, the claims the pool's previous active dispatcher held (overheard
+     * while standing by): each with the attempts the fold says its worker holds. A worker still
+     * waiting on one so gets at once what that dispatcher may have assigned it and died before
+     * sending (it ignores those it runs already), and asks again — here — for new work, instead
+     * of waiting for its request to time out. A claim that was answered already has nobody
+     * waiting for it: its answer is dropped by the worker's client, and nothing was assigned for
+     * it. Resolves once every one is answered.
+     */
+    handOver: async (overheard: readonly OverheardClaim[]): Promise<void> => {
+      const s = subjects(o.root);
+      // The fold first takes in what was stored before the claim went out: the assignments
+      // decided for it, and its worker's reports (a task reported done is not sent again).
+      const decided = new Map<string, Promise<void>>();
+      const caughtUp = ({ project, pool, workerId }: Claim) => {
+        const key = `${project}/${pool}`;
+        let d = decided.get(key);
+        if (d === undefined) {
+          d = host.catchUp(s.dispatch(project, pool));
+          decided.set(key, d);
+        }
+        return Promise.all([d, host.catchUp(s.report(project, pool, workerId))]);
+      };
+      await Promise.all(
+        overheard.map(async ({ msg, claim, owner }) => {
+          let assignments: Assignment[] = [];
+          try {
+            await caughtUp(claim);
+            assignments = heldBy(host.state, claim, now());
+          } catch (e) {
+            // Unsure what it holds: nothing is sent, and what it was assigned waits for its lease.
+            o.onCommandError(e);
+          }
+          const traced =
+            assignments.length > 0
+              ? assignmentTraces(o.traces, claim.workerId, assignments)
+              : undefined;
+          try {
+            gate.reply(msg, 'claim', owner, { assignments }, traced);
+          } catch (e) {
+            o.onCommandError(e);
+          }
+        }),
+      );
     },
   };
 };

@@ -18,7 +18,12 @@ import type { DispatcherConfig, DispatchState, PlainState } from '../../domain/p
 /** Bump when DispatchState changes shape, so old snapshots are ignored. */
 // 6: workers keep their public key (whose inbox alone their requests are answered on).
 // 7: tasks share specs; ended tasks leave for the ended index; columns, not JSON lines.
-const SNAPSHOT_VERSION = 7;
+// 8: queued tasks restored as columns, built when read; payloads as JSON texts with offsets.
+// 9: launches of one-shot workers (live, backing off, the runtime chosen per task).
+// 10: tasks waiting out a retry's backoff (`delayed`), tasks' own retry policies; body digests
+// of ended tasks and the latest resubmissions.
+// 11: a project's limits (rules, ledgers, reservations, declared spends, the limits' clock).
+const SNAPSHOT_VERSION = 11;
 
 /** Where each decision goes: exclusive decisions to the project's dispatch subject. */
 const route = (subjects: Subjects, e: FleetEvent): Route => {
@@ -27,6 +32,7 @@ const route = (subjects: Subjects, e: FleetEvent): Route => {
       return { subject: subjects.rejected(e.data.project, e.data.pool), exclusive: false };
     case 'task.assigned':
     case 'task.requeued':
+    case 'task.ready':
     case 'task.dead_lettered':
     case 'worker.lost':
       return { subject: subjects.dispatch(e.data.project, e.data.pool), exclusive: true };

@@ -1,4 +1,5 @@
 import type { Msg, Subscription } from '@nats-io/transport-node';
+import { compileChecks } from '../../events/index.ts';
 import type { DispatchCommand, PoolId } from '../../events/index.ts';
 import type { DispatcherConfig, DispatchState } from '../../domain/pool/index.ts';
 import { ActorHost } from '../host/actor-host.ts';
@@ -10,6 +11,7 @@ import { claimService } from './claim-service.ts';
 import { TaskTraces } from './task-traces.ts';
 import { dispatcherLogic } from './dispatcher-logic.ts';
 import { livenessTracker } from './liveness-tracker.ts';
+import { overheardClaims } from './overheard-claims.ts';
 import { requestGate } from './request-gate.ts';
 import type { RequestRefused } from './request-gate.ts';
 import { requestHandler } from './request-handler.ts';
@@ -53,8 +55,9 @@ export interface DispatcherOptions {
    */
   readonly maxWaiting?: number;
   /**
-   * Start as a standby: fold the pool and note heartbeats, but serve nothing until `serve()`
-   * (the pool's lease decides when; see actors/lease). Default false: serving from the start.
+   * Start as a standby: fold the pool, note heartbeats and overhear claims, but serve nothing
+   * until `serve()` (the pool's lease decides when; see actors/lease). Default false: serving
+   * from the start.
    */
   readonly standby?: boolean;
 }
@@ -74,13 +77,20 @@ export interface Dispatcher {
   checkLiveness(): Promise<void>;
   /** Whether it serves claims, heartbeats and status requests now, or stands by. */
   readonly serving: () => boolean;
-  /** Starts serving (a standby taking over); a no-op when serving or given up. */
+  /**
+   * Starts serving (a standby taking over); a no-op when serving or given up. The claims it
+   * overheard while standing by are answered at once with what their workers hold, so a worker
+   * whose claim the dead active dispatcher held asks again here without waiting for a timeout.
+   */
   serve(): void;
   /**
    * Stops serving and keeps folding (deposed: its lease lapsed): waiting claims are answered
-   * with nothing, so their workers ask again and reach the pool's new active dispatcher.
+   * with nothing, so their workers ask again and reach the pool's new active dispatcher; it
+   * overhears claims again, as a standby does — unless `overhear` is false (it is stopping: a
+   * claim it heard would wait unanswered, where with nobody listening its worker is told at
+   * once that nobody serves).
    */
-  standBy(): Promise<void>;
+  standBy(options?: { readonly overhear?: boolean }): Promise<void>;
   /**
    * Resolves with the error the dispatcher gave up with (its log diverged from what it folded):
    * it then serves nothing more; stop it and exit.
@@ -97,6 +107,8 @@ export interface Dispatcher {
  */
 export const startDispatcher = async (options: DispatcherOptions): Promise<Dispatcher> => {
   const { log, pool } = options;
+  // Before serving: compiling at the first submission would stall the heartbeats behind it.
+  compileChecks();
   const now = options.now ?? Date.now;
   const onError = options.onError ?? (() => undefined);
   const config = { ...options.config, pool };
@@ -123,6 +135,18 @@ export const startDispatcher = async (options: DispatcherOptions): Promise<Dispa
     budget: options.budget ?? 1000,
     maxWaiting,
     onCommandError,
+  });
+  // A standby hears the pool's claims too, to answer those a dead active one held (handOver).
+  const overheard = overheardClaims({
+    nc: log.nc,
+    subject: log.subjects.poolClaims(pool),
+    root: log.subjects.root,
+    now,
+    maxWaiting,
+    ownerOf: (workerId, project) => {
+      const w = host.state.workers[workerId];
+      return w?.capability.project === project ? w.publicKey : false;
+    },
   });
   let serving: Subscription[] | undefined;
   const liveness = livenessTracker({
@@ -180,8 +204,11 @@ export const startDispatcher = async (options: DispatcherOptions): Promise<Dispa
       log.nc.subscribe(log.subjects.poolStatus(pool), { queue, callback: onStatus }),
       log.nc.subscribe(log.subjects.poolStatusOwned(pool), { queue, callback: onStatus }),
     ];
+    // Subscribed first, then no longer overheard: a claim sent meanwhile is served, not lost.
+    const held = overheard.take();
     liveness.takeOver();
     claims.resume();
+    claims.handOver(held).catch(onCommandError);
     ticker = setInterval(
       () => {
         liveness.checkLiveness().catch(onCommandError);
@@ -190,23 +217,27 @@ export const startDispatcher = async (options: DispatcherOptions): Promise<Dispa
     );
   };
   /** Stops serving; resolves once no round is under way. */
-  const unserve = async () => {
+  const unserve = async (overhear = true) => {
     const subs = serving;
     if (subs === undefined) return;
     serving = undefined;
     claims.halt();
     clearInterval(ticker);
+    // Overheard from before the last claim it holds is answered: none falls between the two.
+    if (overhear && !halted) overheard.listen();
     for (const s of subs) s.unsubscribe();
     await host.mailbox.idle();
     claims.release();
   };
   const halt = () => {
     halted = true;
+    overheard.take();
     void unserve();
     unlisten();
     beats.unsubscribe();
   };
-  if (options.standby !== true) serve();
+  if (options.standby === true) overheard.listen();
+  else serve();
   // Given up: no more rounds or liveness checks, which would only fail again and again.
   void host.failed.then(halt);
   await log.nc.flush();
@@ -222,7 +253,7 @@ export const startDispatcher = async (options: DispatcherOptions): Promise<Dispa
       serve();
       void log.nc.flush().catch(onError);
     },
-    standBy: unserve,
+    standBy: (o) => unserve(o?.overhear),
     stop: async () => {
       halt();
       await host.mailbox.idle();

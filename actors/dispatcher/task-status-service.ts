@@ -59,6 +59,29 @@ const waitingOf = (s: DispatchState, project: string, taskId: string) => {
   return reason.kind === 'not_waiting' ? {} : { waiting: { reason: reason.kind, detail } };
 };
 
+/** The runtime chosen for a task: the launch decided for it, or the warm worker holding it. */
+const runtimeOf = (s: DispatchState, key: string) => {
+  const choice = s.launches.choices[key];
+  if (choice !== undefined)
+    return {
+      runtime: { kind: choice.runtime, template: choice.template, reason: choice.reason },
+    };
+  const task = s.tasks.get(key);
+  const worker = task?.status === 'assigned' ? s.workers[task.workerId] : undefined;
+  if (worker === undefined) return {};
+  const kind = worker.capability.runtime.kind;
+  return { runtime: { kind, reason: `warm: held by live ${kind} worker ${worker.id}` } };
+};
+
+/** The latest resubmission of a task's id, for its status reply. */
+const resubmittedOf = (s: DispatchState, key: string): Pick<TaskStatusReply, 'resubmitted'> => {
+  const r = s.resubmissions[key];
+  const reason =
+    r?.reason === 'duplicate' ? 'duplicate' : r?.reason === 'conflict' ? 'conflict' : undefined;
+  if (r === undefined || reason === undefined) return {};
+  return { resubmitted: { seq: r.seq, reason, detail: r.detail.slice(0, 2_048) } };
+};
+
 /** Task status, long-polled until the task ends: how producers learn outcomes and refusals. */
 export const taskStatusService = (o: TaskStatusServiceOptions) => {
   const { gate, maxWaiting } = o;
@@ -88,7 +111,9 @@ export const taskStatusService = (o: TaskStatusServiceOptions) => {
         status: task.status,
         attempts: task.attempts,
         ...('endedSeq' in task ? { endedSeq: task.endedSeq } : {}),
+        ...runtimeOf(s, key),
         ...(task.status === 'queued' ? waitingOf(s, project, taskId) : {}),
+        ...resubmittedOf(s, key),
       };
     const refused = s.refusedTasks[key];
     if (refused !== undefined)

@@ -1,4 +1,4 @@
-import { DEFAULT_ROOT, storable, subjects, TaskFailed } from '../../events/index.ts';
+import { DEFAULT_ROOT, storable, subjects, TaskFailed, TaskLimits } from '../../events/index.ts';
 import type { Assignment, EventOf, FleetEventInput, WorkerId } from '../../events/index.ts';
 import type { TaskResult } from './task-context.ts';
 
@@ -29,13 +29,20 @@ const messageOf = (error: unknown): string => {
   }
 };
 
-const field = (error: unknown, key: 'code' | 'retryable'): unknown =>
+const field = (error: unknown, key: 'code' | 'retryable' | 'retryAfterMs'): unknown =>
   typeof error === 'object' && error !== null ? (error as Record<string, unknown>)[key] : undefined;
+
+/** A thrown error's `retryAfterMs` as the contract takes it: whole ms, clipped to its bounds. */
+const retryAfterOf = (v: unknown): number | undefined =>
+  typeof v === 'number' && Number.isFinite(v)
+    ? Math.min(TaskLimits.maxRetryDelayMs, Math.max(0, Math.ceil(v)))
+    : undefined;
 
 /**
  * Builds the validated report of an attempt: `task.completed` with the handler's output and
  * usage (`durationMs` measured when the handler gave none), or `task.failed` with the thrown
- * error's message and code, retryable unless the error says `retryable === false`. A result
+ * error's message and code, retryable unless the error says `retryable === false`, and its
+ * `retryAfterMs` (clipped to the contract's bounds). A result
  * that could not be stored readably (not JSON, bad usage, nested too deep, too large once
  * wrapped in a batch: the codec's own verdict, see `storable`) is a non-retryable failure
  * `invalid_result` with the reason, since running the same handler again would give the same.
@@ -54,7 +61,12 @@ export const buildReport = (input: {
   const { assignment: a, workerId, outcome, at } = input;
   const durationMs = Math.max(0, Math.round(input.durationMs));
   const ref = { taskId: a.taskId, project: a.project, pool: a.pool, workerId, attempt: a.attempt };
-  const failed = (message: string, code: string | undefined, retryable: boolean): Report =>
+  const failed = (
+    message: string,
+    code: string | undefined,
+    retryable: boolean,
+    retryAfterMs?: number,
+  ): Report =>
     TaskFailed.parse({
       type: 'task.failed',
       data: {
@@ -64,6 +76,7 @@ export const buildReport = (input: {
           ...(code === undefined ? {} : { code: clip(code, MAX_ERROR_CODE) }),
         },
         retryable,
+        ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
         usage: { durationMs },
       },
       meta: { at },
@@ -74,6 +87,7 @@ export const buildReport = (input: {
       messageOf(outcome.error),
       typeof code === 'string' ? code : undefined,
       field(outcome.error, 'retryable') !== false,
+      retryAfterOf(field(outcome.error, 'retryAfterMs')),
     );
   }
   // What the handler returned is its own: a getter that throws must not throw here.

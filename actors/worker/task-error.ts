@@ -9,12 +9,18 @@ export class TaskError extends Error {
   override readonly name = 'TaskError';
   readonly retryable: boolean;
   readonly code: string | undefined;
+  /**
+   * Not before this many ms: the next attempt waits at least this long (an upstream that
+   * answered "429, try in 20 s"), however short the task's backoff.
+   */
+  readonly retryAfterMs: number | undefined;
   constructor(
     message: string,
-    options: { retryable?: boolean; code?: string; cause?: unknown } = {},
+    options: { retryable?: boolean; code?: string; retryAfterMs?: number; cause?: unknown } = {},
   ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.retryable = options.retryable ?? true;
     this.code = options.code;
+    this.retryAfterMs = options.retryAfterMs;
   }
 }

@@ -134,6 +134,32 @@ describe('the worker machine: claims', () => {
     expect(foreign.state.attempts).toEqual(s.attempts);
   });
 
+  it('runs an attempt it finished lately never again, and a later attempt of its task', () => {
+    // A dispatcher taking over sends every attempt the log says the worker holds; its fold may
+    // not have the report just stored yet.
+    const done = run(holding('a', 'b'), [returned('a'), stored('a')]).state;
+    expect(done.finished).toEqual(['a#1']);
+    const again = transition(done, assigned('a', 'b'), 1);
+    expect(kinds(again.effects)).toEqual(['claim']);
+    expect(again.state.attempts).toEqual(done.attempts);
+    const retried = transition(
+      done,
+      { type: 'claim_replied', assignments: [assignment('a', { attempt: 2 })] },
+      1,
+    );
+    expect(kinds(retried.effects)).toEqual(['emit:task_started', 'start']);
+    // Remembered within bounds: the oldest leave first.
+    let s = active({ ...SETTINGS, capacity: 1 });
+    for (let i = 0; i < 40; i += 1)
+      s = run(s, [
+        assigned(`t${String(i)}`),
+        returned(`t${String(i)}`),
+        stored(`t${String(i)}`),
+      ]).state;
+    expect(s.finished).toHaveLength(16);
+    expect(s.finished.at(-1)).toBe('t39#1');
+  });
+
   it('backs off after failed claims, doubling up to the cap, and claims again after the wait', () => {
     let s = active();
     const waits: number[] = [];

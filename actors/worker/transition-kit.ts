@@ -2,7 +2,7 @@ import type { TaskId } from '../../events/index.ts';
 import type { AbortReason } from './aborted-error.ts';
 import type { WorkerEffect } from './worker-effect.ts';
 import type { WorkerLifecycleEvent } from './worker-lifecycle-event.ts';
-import { attemptOf } from './worker-state.ts';
+import { attemptKey, attemptOf, finishedKept } from './worker-state.ts';
 import type { Attempt, Life, WorkerState } from './worker-state.ts';
 
 // The small pieces every step of `transition` is made of.
@@ -35,10 +35,13 @@ export const put = (s: WorkerState, next: Attempt): WorkerState => ({
   attempts: s.attempts.map((a) => (a.assignment.taskId === next.assignment.taskId ? next : a)),
 });
 
-/** `s` without `a`: its slot is free. */
+/** `s` without `a`: its slot is free, and `a` is not run again. */
 export const remove = (s: WorkerState, a: Attempt): WorkerState => ({
   ...s,
   attempts: s.attempts.filter((b) => b.assignment.taskId !== a.assignment.taskId),
+  finished: [...s.finished, attemptKey(a.assignment.taskId, a.assignment.attempt)].slice(
+    -finishedKept(s.settings.capacity),
+  ),
 });
 
 /** Tells of the abort and aborts the handler's signal. */

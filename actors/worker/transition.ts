@@ -9,7 +9,7 @@ import { abort, alive, emit, named, put, remove } from './transition-kit.ts';
 import type { Effects } from './transition-kit.ts';
 import type { WorkerEffect } from './worker-effect.ts';
 import type { WorkerEvent } from './worker-event.ts';
-import { attemptOf } from './worker-state.ts';
+import { attemptKey, attemptOf } from './worker-state.ts';
 import type { WorkerState } from './worker-state.ts';
 
 /** Most assignments one claim asks for. */
@@ -23,8 +23,15 @@ export interface Transition {
 
 const start = (s: WorkerState, a: Assignment, now: number, fx: Effects): WorkerState => {
   const { project, pool } = s.settings;
-  // The dispatcher only sends the worker's own work; anything else is not for this worker.
-  if (a.project !== project || a.pool !== pool || attemptOf(s, a.taskId) !== undefined) return s;
+  // The dispatcher only sends the worker's own work; anything else is not for this worker. A
+  // task it runs, or an attempt it ran, may be sent again by a dispatcher that took over.
+  if (
+    a.project !== project ||
+    a.pool !== pool ||
+    attemptOf(s, a.taskId) !== undefined ||
+    s.finished.includes(attemptKey(a.taskId, a.attempt))
+  )
+    return s;
   const { taskId, attempt, leaseExpiresAt } = a;
   emit(fx, { type: 'task_started', taskId, attempt, leaseExpiresAt });
   const leaseMs = Math.min(MAX_TIMER_MS, Math.max(0, leaseExpiresAt - now));

@@ -109,7 +109,20 @@ export interface WorkerState {
   readonly attempts: readonly Attempt[];
   /** SIGTERM and SIGINT received: the first drains, the next stops hard. */
   readonly signals: number;
+  /**
+   * The attempts that left `attempts` lately (`attemptKey`), newest last: one assigned again is
+   * not run again. A dispatcher taking over sends every attempt the log says the worker holds,
+   * and the report stored a moment ago may not be folded there yet.
+   */
+  readonly finished: readonly string[];
 }
+
+/** How many attempts that left a worker of `capacity` slots remembers. */
+export const finishedKept = (capacity: number): number => Math.max(16, Math.min(256, 2 * capacity));
+
+/** One attempt as a `finished` entry. */
+export const attemptKey = (taskId: TaskId, attempt: number): string =>
+  `${taskId}#${String(attempt)}`;
 
 /** The state of a worker the registrar has just admitted. */
 export const initialState = (settings: WorkerSettings): WorkerState => ({
@@ -121,6 +134,7 @@ export const initialState = (settings: WorkerSettings): WorkerState => ({
   connection: 'steady',
   attempts: [],
   signals: 0,
+  finished: [],
 });
 
 /** Whether the fleet still counts the attempt as the worker's: heartbeats name it. */

@@ -17,9 +17,10 @@ export const median = (values: readonly number[]): number => {
   return sorted.length % 2 === 1 ? hi : ((sorted[mid - 1] ?? hi) + hi) / 2;
 };
 
-/** p50, p99 and the sample size of a latency sample, in the sample's unit. */
+/** p50, p90, p99 and the sample size of a latency sample, in the sample's unit. */
 export interface LatencySummary {
   readonly p50: number;
+  readonly p90: number;
   readonly p99: number;
   readonly n: number;
 }
@@ -27,6 +28,7 @@ export interface LatencySummary {
 /** Summarises a latency sample. */
 export const summarize = (values: readonly number[]): LatencySummary => ({
   p50: percentile(values, 50),
+  p90: percentile(values, 90),
   p99: percentile(values, 99),
   n: values.length,
 });

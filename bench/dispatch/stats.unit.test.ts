@@ -21,7 +21,9 @@ describe('bench statistics', () => {
   });
 
   it('summarises a latency sample', () => {
-    expect(summarize([1, 2, 3, 4])).toEqual({ p50: 2, p99: 4, n: 4 });
+    expect(summarize([1, 2, 3, 4])).toEqual({ p50: 2, p90: 4, p99: 4, n: 4 });
+    const tenths = Array.from({ length: 10 }, (_, i) => 10 - i);
+    expect(summarize(tenths)).toEqual({ p50: 5, p90: 9, p99: 10, n: 10 });
   });
 });
 

@@ -61,6 +61,7 @@ const formatReport = (r: AuditReport, where: string): string[] => {
     `workers      ${c.workers.total.toLocaleString('en-US')}: ${tally(c.workers, ['total'])}`,
     `assignments  ${c.assignments.toLocaleString('en-US')} (${c.effectiveAssignments.toLocaleString('en-US')} took effect)`,
     `no effect    ${tally(c.noEffect)}`,
+    `launches     ${tally(c.launches)}`,
     `violations   ${c.violations}${c.violations === 0 ? '' : `: ${tally(c.violationsByKind)}`}`,
   );
   if (r.retention !== undefined)

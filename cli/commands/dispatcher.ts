@@ -21,6 +21,9 @@ interface DispatcherOptions {
   heartbeat: string;
   missedBeats: string;
   endedKept: string;
+  retryInitial: string;
+  retryMax: string;
+  retryMultiplier: string;
   weight?: string[];
   healthPort?: string;
   replicas?: string;
@@ -48,6 +51,13 @@ export const registerDispatcher = (program: Command, ctx: CliContext): void => {
       'ended tasks that keep their record; older ones leave for the compact ended index',
       '10000',
     )
+    .option(
+      '--retry-initial <duration>',
+      'pool default: the wait after a first failed attempt',
+      '1s',
+    )
+    .option('--retry-max <duration>', 'pool default: the longest wait before a retry', '1m')
+    .option('--retry-multiplier <n>', 'pool default: how each wait grows on the last', '2')
     .option('--weight <project=weight>', 'fair-share weight of a project (repeatable)', collect)
     .option(
       '--health-port <port>',
@@ -58,6 +68,8 @@ export const registerDispatcher = (program: Command, ctx: CliContext): void => {
       const { EventLog } = await import('../../log/index.ts');
       const { serviceLogger } = await import('../service-logger.ts');
       const { poolName, startPoolDispatcher } = await import('../start-pool-dispatcher.ts');
+      // Here, not at the top: `fleet --help` loads no zod (the backoff's bounds are the contract's).
+      const { parseBackoff } = await import('../parse-backoff.ts');
       const pools = [
         ...new Set([
           ...(o.pool === undefined ? [] : [poolName(o.pool)]),
@@ -70,6 +82,11 @@ export const registerDispatcher = (program: Command, ctx: CliContext): void => {
         missedBeats: parseInteger(o.missedBeats, '--missed-beats', { min: 1 }),
         endedTasksKept: parseInteger(o.endedKept, '--ended-kept', { min: 0 }),
         weights: parseWeights(o.weight),
+        retry: parseBackoff({
+          initial: o.retryInitial,
+          max: o.retryMax,
+          multiplier: o.retryMultiplier,
+        }),
       };
       const g = ctx.globals(cmd);
       const signals = stopSignals(ctx.io);

@@ -86,6 +86,7 @@ export const startHudService = async (
   const { cancelTask } = await import('../../client/cancel-task.ts');
   const { drainWorker } = await import('../drain-worker.ts');
   const { revokeWorker } = await import('../revoke-worker.ts');
+  const { redriveDeadLetter } = await import('../redrive-dead-letter.ts');
   const { readTasks } = await import('../read-tasks.ts');
   const { startProjections } = await import('../../projections/index.ts');
   const projections = await startProjections({
@@ -106,6 +107,7 @@ export const startHudService = async (
       // An operator's action from the page is the event the CLI's own command stores.
       actions: {
         cancel: (ref) => cancelTask(log.nc, ref, { root: log.subjects.root }),
+        redrive: (ref) => redriveDeadLetter(log, ref),
         drain: (ref) => drainWorker(log, ref),
         revoke: (ref) => revokeWorker(log, ref),
       },

@@ -93,6 +93,20 @@ export const topFrame = (s: ProjectionsSnapshot, title: string): string[] => {
         : `, burning ${l.kind === 'budget_usd' ? `$${l.burnPerHour.toFixed(2)}` : Math.round(l.burnPerHour).toLocaleString('en-US')}/h`;
     lines.push(`  ${l.project}/${l.pool} ${l.text}${burn}`);
   }
+  const { live, backoff } = fleet.launches;
+  if (live.length > 0 || backoff.length > 0) {
+    lines.push('', `LAUNCHES  ${live.length} under way, ${backoff.length} template(s) backing off`);
+    for (const l of live.slice(0, ROWS))
+      lines.push(
+        `  ${l.project}/${l.pool} ${l.template} (${l.runtime}) for task ${l.taskId}: ` +
+          `${l.status === 'started' ? `worker ${l.workerId ?? '?'} enrolled` : 'requested'}, ${ago(l.ageMs)}`,
+      );
+    for (const b of backoff.slice(0, ROWS))
+      lines.push(
+        `  ${b.project}/${b.pool} ${b.template} (${b.runtime}) failed ${b.failures}x: ` +
+          `${b.code}: ${b.message}; retry in ${Math.ceil(b.retryInMs / 1000)} s`,
+      );
+  }
   lines.push('', 'COST PER TENANT');
   if (costs.byProject.length === 0) lines.push('  (no usage reported)');
   else

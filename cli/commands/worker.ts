@@ -6,7 +6,9 @@ import { errorMessage } from '../error-message.ts';
 import { formatLabels, formatList } from '../format-table.ts';
 import { parseDuration } from '../parse-duration.ts';
 import { collect, parseInteger, parseList } from '../parse-options.ts';
-import { stopSignals } from '../stop-signals.ts';
+import { startHealthServer } from '../health-server.ts';
+import { STOP_GRACE_MS, stopSignals } from '../stop-signals.ts';
+import { WorkerHealth } from '../worker-health.ts';
 import type { ServiceLogger } from '../../telemetry/create-logger.ts';
 
 interface WorkerOptions {
@@ -25,6 +27,9 @@ interface WorkerOptions {
   timeout?: string;
   heartbeat: string;
   claimWait: string;
+  healthPort?: string;
+  healthHost: string;
+  drainTimeout: string;
 }
 
 /**
@@ -136,6 +141,19 @@ export const registerWorker = (program: Command, ctx: CliContext): void => {
         'held by a dispatcher that died can keep this worker waiting',
       '10s',
     )
+    .option(
+      '--health-port <port>',
+      'serve GET /healthz (200 while active and claiming, 503 while enrolling or draining) and ' +
+        'GET /livez (200 while the process answers) on <port>, for probes',
+    )
+    .option('--health-host <host>', 'address of the health endpoint', '127.0.0.1')
+    .option(
+      '--drain-timeout <duration>',
+      'longest the drain after SIGINT or SIGTERM may take (held tasks finish) before the ' +
+        'worker exits anyway, abandoning them to their leases; keep it under a supervisor’s ' +
+        'grace period (Kubernetes: terminationGracePeriodSeconds)',
+      `${STOP_GRACE_MS / 1000}s`,
+    )
     .action(async (o: WorkerOptions, cmd: Command) => {
       const { createWorker } = await import('../../actors/worker/index.ts');
       const { workerHandler } = await import('../worker-handler.ts');
@@ -162,6 +180,11 @@ export const registerWorker = (program: Command, ctx: CliContext): void => {
       const heartbeatMs = parseDuration(o.heartbeat, '--heartbeat');
       const claimWaitMs = parseDuration(o.claimWait, '--claim-wait');
       const timeoutMs = o.timeout === undefined ? undefined : parseDuration(o.timeout, '--timeout');
+      const drainTimeoutMs = parseDuration(o.drainTimeout, '--drain-timeout');
+      const healthPort =
+        o.healthPort === undefined
+          ? undefined
+          : parseInteger(o.healthPort, '--health-port', { min: 0, max: 65535 });
       const cpus = o.cpus === undefined ? undefined : Number(o.cpus);
       if (cpus !== undefined && !(cpus > 0))
         throw new InvalidInputError('--cpus', 'a positive number of CPUs, e.g. 0.5');
@@ -179,8 +202,20 @@ export const registerWorker = (program: Command, ctx: CliContext): void => {
       const g = ctx.globals(cmd);
       // Secure: these are the shared enrollment credentials; the worker works on its own.
       const secure = (await ctx.credentials()) !== undefined;
-      const signals = stopSignals(ctx.io);
-      const nc = await ctx.connect(g.nats, { longLived: true, name: 'fleet-worker' });
+      const signals = stopSignals(ctx.io, drainTimeoutMs);
+      const health = new WorkerHealth();
+      const healthServer =
+        healthPort === undefined
+          ? undefined
+          : await startHealthServer(health, healthPort, o.healthHost);
+      if (healthServer !== undefined)
+        ctx.print(`health: http://${o.healthHost}:${healthServer.port}/healthz`);
+      const nc = await ctx
+        .connect(g.nats, { longLived: true, name: 'fleet-worker' })
+        .catch(async (error: unknown) => {
+          await healthServer?.stop();
+          throw error;
+        });
       // Ids bound once enrolled; until then the lines say which service they come from.
       let logger = serviceLogger(ctx, 'worker');
       try {
@@ -200,6 +235,7 @@ export const registerWorker = (program: Command, ctx: CliContext): void => {
               const { workerId, project, pool } = e.identity;
               logger = logger.child({ workerId, project, pool });
             }
+            health.observe(e);
             tell(ctx, logger, e);
           },
           ...(secure
@@ -224,6 +260,7 @@ export const registerWorker = (program: Command, ctx: CliContext): void => {
         await worker.done;
       } finally {
         signals.dispose();
+        await healthServer?.stop();
         await nc.drain();
       }
     });

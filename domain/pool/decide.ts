@@ -8,9 +8,11 @@ import type {
   RequeueReason,
   ServeClaims,
 } from '../../events/index.ts';
+import { readyTasks } from './decide-ready.ts';
 import { charge, startTag, weightOf } from './fair-share.ts';
 import type { Pending } from '../limits/index.ts';
 import { limitGate } from './limits-fold.ts';
+import { mayServe } from './launches.ts';
 import { queuedInOrder } from './queue.ts';
 import { eligible } from './signatures.ts';
 import type { DispatchState, TaskKey, WorkerState } from './state.ts';
@@ -114,8 +116,10 @@ const serveClaims = (s: DispatchState, cmd: ServeClaims): FleetEvent[] => {
     for (const [reqSig, queue] of Object.entries(s.queues[project] ?? {})) {
       const demand = s.demands[reqSig];
       if (demand === undefined) continue;
-      const fit = list.filter((cl) =>
-        eligible(reqSig, demand, cl.worker.capSig, cl.worker.capability),
+      const fit = list.filter(
+        (cl) =>
+          eligible(reqSig, demand, cl.worker.capSig, cl.worker.capability) &&
+          mayServe(s, cl.worker, reqSig),
       );
       if (fit.length > 0)
         candidates.push({
@@ -231,6 +235,7 @@ const checkLiveness = (s: DispatchState, cmd: CheckLiveness): FleetEvent[] => {
       );
     }
   }
+  out.push(...readyTasks(s, now));
   return out;
 };
 

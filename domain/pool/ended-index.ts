@@ -41,6 +41,7 @@ export const retireEnded = (s: DispatchState, key: TaskKey): void => {
     if (old === undefined || task === undefined || !(task instanceof EndedTask)) continue;
     s.ended[old] = packEnded(task);
     s.tasks.delete(old);
+    delete s.digests[old];
   }
 };
 

@@ -1,43 +1,30 @@
-import { enableMapSet, isDraft, original, produce } from 'immer';
+import { enableMapSet, produce } from 'immer';
 import type { EventOf, FleetEvent, Usage } from '../../events/index.ts';
-import { activate, charge, weightOf } from './fair-share.ts';
-import { dequeue, enqueue } from './queue.ts';
-import { capabilitySignature, demandSignature, eligible } from './signatures.ts';
+import { charge, weightOf } from './fair-share.ts';
+import { foldReady, queueTask } from './fold-ready.ts';
+import { foldRedriven } from './fold-redriven.ts';
+import { foldSubmitted } from './fold-submitted.ts';
+import { bodyDigest, liveBody } from './submission-body.ts';
+import { dequeue } from './queue.ts';
+import { neverRetried, retryDelay } from './retry-policy.ts';
+import type { Delay } from './retry-policy.ts';
+import { capabilitySignature, eligible } from './signatures.ts';
 import { taskKey } from './state.ts';
 import { retireEnded, taskAt } from './ended-index.ts';
-import { AssignedTask, EndedTask, QueuedTask, specKey } from './task-records.ts';
+import { AssignedTask, EndedTask, QueuedTask } from './task-records.ts';
 import type { LogPosition } from './log-position.ts';
 import { recordRefused } from './record-refused.ts';
 import { advance, settle } from '../limits/index.ts';
-import { admit, declare, foldLimit, overLimit } from './limits-fold.ts';
+import { admit, foldLimit, overLimit } from './limits-fold.ts';
+import { endLaunchOfWorker, foldLaunch } from './launches.ts';
 import { applied, refuse } from './verdict.ts';
 import type { Verdict } from './verdict.ts';
-import type {
-  Capability,
-  Demand,
-  DispatchState,
-  LiveTask,
-  TaskState,
-  WorkerState,
-} from './state.ts';
+import type { Capability, DispatchState, LiveTask, TaskState, WorkerState } from './state.ts';
 
 type Refused = Verdict & { kind: 'refused' };
 
 // The state keeps its tasks in a Map, which immer drafts only with its MapSet plugin.
 enableMapSet();
-
-/** The object itself, not an immer draft of it (a draft dies with its `produce`). */
-const undrafted = <T extends object>(v: T): T => {
-  if (!isDraft(v)) return v;
-  const itself: unknown = original(v as never);
-  return itself as T;
-};
-
-/** Queues a task; a project that had nothing queued re-enters fair share at the clock. */
-const queueTask = (s: DispatchState, task: LiveTask) => {
-  if (s.queues[task.demand.project] === undefined) activate(s.fair, task.demand.project);
-  enqueue(s, task);
-};
 
 /** Adds (+1) or removes (-1) a worker's part in its capability's active and free counts. */
 const count = (s: DispatchState, w: WorkerState, sign: 1 | -1) => {
@@ -61,38 +48,6 @@ const releaseHold = (s: DispatchState, task: TaskState & { status: 'assigned' },
   if (w === undefined) return;
   const i = w.held.indexOf(task.key);
   if (i >= 0) changeWorker(s, w, () => w.held.splice(i, 1));
-};
-
-const submitted = (s: DispatchState, e: EventOf<'task.submitted'>, seq: number): Verdict => {
-  const d = e.data;
-  if (d.pool !== s.config.pool) return refuse('wrong_pool', `task is for pool ${d.pool}`);
-  const key = taskKey(d.project, d.taskId);
-  if (s.tasks.get(key) !== undefined || s.ended[key] !== undefined)
-    return refuse('duplicate', `task ${d.taskId} exists`);
-  const declared = declare(s, e, key, seq);
-  if (declared.kind === 'refused') return declared;
-  delete s.refusedTasks[key]; // a valid resubmission supersedes an earlier refusal
-  const demand: Demand = {
-    project: d.project,
-    pool: d.pool,
-    requirements: d.requirements,
-    timeoutMs: d.timeoutMs,
-  };
-  const reqSig = demandSignature(demand);
-  // Tasks of one kind share one spec: a queue of a million alike tasks keeps one demand. Under
-  // immer the shared objects are read through drafts: records keep the objects themselves.
-  const spec = undrafted(
-    (s.specs[specKey(reqSig, d.priority, d.maxAttempts)] ??= {
-      demand: undrafted((s.demands[reqSig] ??= demand)),
-      reqSig,
-      priority: d.priority,
-      maxAttempts: d.maxAttempts,
-    }),
-  );
-  const task = new QueuedTask(key, spec, seq, 0, d.payload);
-  s.tasks.set(key, task);
-  queueTask(s, task);
-  return applied;
 };
 
 /** Finds the task an event names, refusing unknown tasks and tasks of another project. */
@@ -144,7 +99,10 @@ const assigned = (s: DispatchState, e: EventOf<'task.assigned'>, entry: LogPosit
     return refuse('constraint_unmet', `worker ${w.id} does not meet task ${task.id}`);
   const admitted = admit(s, task, d.attempt, entry.at);
   if (admitted.kind === 'refused') return admitted;
-  dequeue(s, task);
+  // The backoff is the dispatcher's scheduling, which gives no work in backoff; the fold takes
+  // an assignment all the same (logs from before backoff reassign at once), ending the wait.
+  if (s.delayed[task.key] === undefined) dequeue(s, task);
+  else delete s.delayed[task.key];
   s.tasks.set(
     task.key,
     new AssignedTask(task.key, task.spec, task.submittedSeq, task.payload, {
@@ -196,12 +154,16 @@ const abandoned = (
   return applied;
 };
 
-/** Moves an assigned task back to the queue or to an end state. */
+/**
+ * Moves an assigned task back to the queue (or, with a `delay`, to wait out its backoff first)
+ * or to an end state.
+ */
 const end = (
   s: DispatchState,
   task: LiveTask,
   to: 'queued' | 'completed' | 'failed' | 'cancelled' | 'dead_lettered',
   seq: number,
+  delay?: Delay,
 ) => {
   if (to === 'queued') {
     const queued = new QueuedTask(
@@ -212,10 +174,14 @@ const end = (
       task.payload,
     );
     s.tasks.set(task.key, queued);
-    queueTask(s, queued);
+    if (delay === undefined) queueTask(s, queued);
+    else s.delayed[task.key] = delay;
     return;
   }
   delete s.limits.declared[task.key];
+  delete s.delayed[task.key];
+  s.digests[task.key] = bodyDigest(liveBody(s, task));
+  delete s.retryPolicies[task.key];
   // An ended task keeps only what identifies it, and leaves after a while (ended-index.ts).
   s.tasks.set(
     task.key,
@@ -230,8 +196,9 @@ const end = (
 const reported = (
   s: DispatchState,
   e: EventOf<'task.completed'> | EventOf<'task.failed'>,
-  seq: number,
+  entry: LogPosition,
 ): Verdict => {
+  const seq = entry.seq;
   const d = e.data;
   const w = workerFor(s, d);
   if (isRefused(w)) return w;
@@ -243,16 +210,30 @@ const reported = (
     return refuse('worker_not_active', `worker is ${w.status}`);
   releaseHold(s, task, e.data.usage);
   if (e.type === 'task.completed') end(s, task, 'completed', seq);
-  else if (!e.data.retryable) end(s, task, 'failed', seq);
-  else end(s, task, task.attempt < task.maxAttempts ? 'queued' : 'dead_lettered', seq);
+  else if (!e.data.retryable || neverRetried(s.retryPolicies[task.key], e.data.error.code))
+    end(s, task, 'failed', seq);
+  else if (task.attempt >= task.maxAttempts) end(s, task, 'dead_lettered', seq);
+  else {
+    // A failure waits out its backoff (or the worker's retryAfterMs) before the next attempt.
+    const delay = retryDelay({
+      key: task.key,
+      attempt: task.attempt,
+      at: entry.at,
+      pool: s.config.retry,
+      policy: s.retryPolicies[task.key],
+      retryAfterMs: e.data.retryAfterMs,
+    });
+    end(s, task, 'queued', seq, delay);
+  }
   return applied;
 };
 
 const cancelled = (s: DispatchState, e: EventOf<'task.cancelled'>, seq: number): Verdict => {
   const task = taskFor(s, e.data);
   if (isRefused(task)) return task;
-  if (task.status === 'queued') dequeue(s, task);
-  else if (task.status === 'assigned') releaseHold(s, task);
+  if (task.status === 'queued') {
+    if (s.delayed[task.key] === undefined) dequeue(s, task);
+  } else if (task.status === 'assigned') releaseHold(s, task);
   else return refuse('task_ended', `task is ${task.status}`);
   end(s, task, 'cancelled', seq);
   return applied;
@@ -323,7 +304,7 @@ const lifecycle = (
 const apply = (s: DispatchState, e: FleetEvent, entry: LogPosition): Verdict => {
   switch (e.type) {
     case 'task.submitted':
-      return submitted(s, e, entry.seq);
+      return foldSubmitted(s, e, entry.seq);
     case 'task.cancelled':
       return cancelled(s, e, entry.seq);
     case 'task.assigned':
@@ -333,7 +314,11 @@ const apply = (s: DispatchState, e: FleetEvent, entry: LogPosition): Verdict => 
       return abandoned(s, e, entry);
     case 'task.completed':
     case 'task.failed':
-      return reported(s, e, entry.seq);
+      return reported(s, e, entry);
+    case 'task.ready':
+      return foldReady(s, e);
+    case 'task.redriven':
+      return foldRedriven(s, e, entry.seq);
     case 'worker.enrolled':
       return enrolled(s, e, entry.seq);
     case 'worker.draining':
@@ -359,6 +344,10 @@ const apply = (s: DispatchState, e: FleetEvent, entry: LogPosition): Verdict => 
     case 'retention.point':
       // Keys are the registrar's, retention points the audit's: nothing for a pool's fold.
       return applied;
+    case 'launch.requested':
+    case 'launch.started':
+    case 'launch.failed':
+      return foldLaunch(s, e, entry);
     default: {
       const never: never = e;
       return never;
@@ -380,9 +369,12 @@ export const evolveInPlace = (
   draft.position = position.seq;
   const verdict = apply(draft, event, position);
   if (verdict.kind === 'refused') recordRefused(draft, position.seq, event.type, verdict);
-  // The limits' clock: the stream time of the latest event of the pool that took effect.
-  else if (event.type !== 'retention.point' && !event.type.startsWith('key.'))
-    advance(draft.limits, position.at);
+  else {
+    endLaunchOfWorker(draft, event);
+    // The limits' clock: the stream time of the latest event of the pool that took effect.
+    if (event.type !== 'retention.point' && !event.type.startsWith('key.'))
+      advance(draft.limits, position.at);
+  }
   return verdict;
 };
 

@@ -202,7 +202,9 @@ describe('the fold', () => {
     const after = evolveEntries(before, entries.slice(-1));
     expect(lastRefusal(after)).toBe(reason);
     expect(after.rejections.byReason[reason]).toBe((before.rejections.byReason[reason] ?? 0) + 1);
-    const strip = ({ position: _p, rejections: _r, ...rest }: DispatchState) => rest;
+    // Refusals are recorded: their counts, the latest ones, the latest resubmission of an id.
+    const strip = ({ position: _p, rejections: _r, resubmissions: _s, ...rest }: DispatchState) =>
+      rest;
     expect(strip(after)).toEqual(strip(before));
   });
 
@@ -237,15 +239,19 @@ describe('the fold', () => {
         assign('t1', 'w1'),
         failed('t1', 'w1', 1, true),
       ]),
-    ).thenState((s) =>
-      expect(s.tasks.get(k('t1'))).toMatchObject({ status: 'queued', attempts: 1 }),
-    );
+    ).thenState((s) => {
+      expect(s.tasks.get(k('t1'))).toMatchObject({ status: 'queued', attempts: 1 });
+      // It waits out its backoff in no queue, until a task.ready.
+      expect(s.delayed[k('t1')]).toBeDefined();
+      expect(s.queues).toEqual({});
+    });
     given(
       log([
         enrolled('w1'),
         submitted('t1', { maxAttempts: 2 }),
         assign('t1', 'w1'),
         failed('t1', 'w1', 1, true),
+        ev('task.ready', { taskId: 't1', project: P.health, pool: POOL, attempt: 2 }),
         assign('t1', 'w1', 2),
         failed('t1', 'w1', 2, true),
       ]),

@@ -18,6 +18,8 @@ export type {
 } from './state.ts';
 export type { TaskSpec, EndedStatus } from './task-records.ts';
 export { AssignedTask, EndedTask, QueuedTask, specKey } from './task-records.ts';
+export { TaskTable, emptyRowIndex, fitsRows, indexRows } from './task-table.ts';
+export type { QueuedColumns, RowIndex } from './task-table.ts';
 export { packEnded, unpackEnded, taskAt } from './ended-index.ts';
 export { fromPlainState, toPlainState } from './plain-state.ts';
 export type { PlainState, PlainTask } from './plain-state.ts';
@@ -30,7 +32,25 @@ export { evolveEntry, evolveEntryInPlace, evolveEntries } from './evolve-entry.t
 export { decide } from './decide.ts';
 export { labelHolds, unmetRequirements } from './matching.ts';
 export type { Unmet } from './matching.ts';
-export { demandSignature, capabilitySignature } from './signatures.ts';
+export { demandSignature, capabilitySignature, eligible } from './signatures.ts';
 export { whyWaiting, whyDemandWaits, waitingReport } from './why-waiting.ts';
 export { waitReasonText } from './wait-reason-text.ts';
+export { queuedInOrder } from './queue.ts';
+export {
+  boundElsewhere,
+  CHOICES_KEPT,
+  initialLaunchState,
+  launchOf,
+  launchWait,
+  mayServe,
+} from './launches.ts';
+export type {
+  LaunchBackoff,
+  LaunchState,
+  LaunchWait,
+  LiveLaunch,
+  RuntimeChoice,
+} from './launches.ts';
+export { backoffMs, defaultBackoff, jitterOf, retryDelay } from './retry-policy.ts';
+export type { Backoff, Delay } from './retry-policy.ts';
 export type { WaitReason, WaitingGroup } from './why-waiting.ts';

@@ -68,16 +68,18 @@ export const foldLimit = (
   }
 };
 
+/** What a submission (or a redrive) says about its task: `task.submitted`'s data. */
+type Submission = EventOf<'task.submitted'>['data'];
+
 /**
  * Why a submission's declared maximum can never run under the limits in force (larger than a
  * whole budget or a minute's token rate), or nothing.
  */
 export const declaredTooLarge = (
   limits: LimitsState,
-  e: EventOf<'task.submitted'>,
+  d: Submission,
   key: string,
 ): string | undefined => {
-  const d = e.data;
   const max = d.maxSpend;
   if (max === undefined) return undefined;
   const task = { key, project: d.project, models: d.requirements.models };
@@ -100,25 +102,27 @@ export const declaredTooLarge = (
 };
 
 /**
- * Keeps what a submission declared about its spend, if anything; refuses one whose declared
- * maximum is more than a whole budget (it could never run), remembering it for its producer.
+ * Refuses a submission whose declared maximum is more than a whole budget (it could never
+ * run), remembering it for its producer; checked before the task is admitted.
  */
-export const declare = (
+export const refuseUnrunnable = (
   s: DispatchState,
-  e: EventOf<'task.submitted'>,
+  d: Submission,
   key: string,
   seq: number,
 ): Verdict => {
-  const tooLarge = declaredTooLarge(s.limits, e, key);
-  if (tooLarge !== undefined) {
-    // Its producer is told (`fleet submit --wait`, `fleet status`): it could never run.
-    rememberRefusedTasks(s, [key], seq, tooLarge);
-    return refuse('over_limit', tooLarge);
-  }
-  const { maxSpend, onLimit } = e.data;
-  if (maxSpend === undefined && onLimit === undefined) return applied;
+  const tooLarge = declaredTooLarge(s.limits, d, key);
+  if (tooLarge === undefined) return applied;
+  // Its producer is told (`fleet submit --wait`, `fleet status`): it could never run.
+  rememberRefusedTasks(s, [key], seq, tooLarge);
+  return refuse('over_limit', tooLarge);
+};
+
+/** Keeps what an admitted task declared about its spend, if anything (admit-task.ts). */
+export const declareSpend = (s: DispatchState, d: Submission, key: string): void => {
+  const { maxSpend, onLimit } = d;
+  if (maxSpend === undefined && onLimit === undefined) return;
   s.limits.declared[key] = { ...maxSpend, ...(onLimit === undefined ? {} : { onLimit }) };
-  return applied;
 };
 
 /**

@@ -23,10 +23,25 @@ export interface PlainTask {
 }
 
 /** A state as plain JSON: its tasks plain, what only records need possibly missing. */
-export type PlainState = Omit<DispatchState, 'tasks' | 'specs' | 'endedOrder' | 'ended'> & {
+export type PlainState = Omit<
+  DispatchState,
+  | 'tasks'
+  | 'specs'
+  | 'endedOrder'
+  | 'ended'
+  | 'delayed'
+  | 'retryPolicies'
+  | 'digests'
+  | 'resubmissions'
+> & {
   tasks: Record<string, PlainTask>;
   endedOrder?: string[] | undefined;
   ended?: Record<string, number> | undefined;
+  /** Absent from states older than retry backoff. */
+  delayed?: DispatchState['delayed'] | undefined;
+  retryPolicies?: DispatchState['retryPolicies'] | undefined;
+  digests?: DispatchState['digests'] | undefined;
+  resubmissions?: DispatchState['resubmissions'] | undefined;
 };
 
 /** The state as plain JSON would hold it: its tasks as a record (a Map writes as `{}`). */
@@ -46,6 +61,10 @@ export const fromPlainState = (plain: PlainState): DispatchState => {
     specs: {},
     endedOrder: [],
     ended: plain.ended ?? {},
+    delayed: plain.delayed ?? {},
+    retryPolicies: plain.retryPolicies ?? {},
+    digests: plain.digests ?? {},
+    resubmissions: plain.resubmissions ?? {},
   };
   const spec = (t: PlainTask): TaskSpec => {
     const reqSig = t.reqSig ?? '';

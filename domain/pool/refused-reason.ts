@@ -4,10 +4,14 @@ export const RefusedReason = {
   unreadable: 'unreadable',
   /** The event is for another pool than this fold's. */
   wrongPool: 'wrong_pool',
-  /** The task or worker already exists. */
+  /** The task or worker already exists (a task's resubmission with the same body: a no-op). */
   duplicate: 'duplicate',
+  /** A resubmission of a task's id with another body. */
+  conflict: 'conflict',
   unknownTask: 'unknown_task',
   unknownWorker: 'unknown_worker',
+  /** A launch event for a launch that is not live (never requested, failed or gone). */
+  unknownLaunch: 'unknown_launch',
   /** The event joins a task and a worker (or a subject) of different projects. */
   crossProject: 'cross_project',
   /** An assignment for a task that is not queued. */
@@ -32,6 +36,10 @@ export const RefusedReason = {
   reasonUnfounded: 'reason_unfounded',
   /** A dead-letter for a task that still has attempts left. */
   attemptsRemain: 'attempts_remain',
+  /** A redrive of a task that is not dead-lettered. */
+  notDeadLettered: 'not_dead_lettered',
+  /** A `task.ready` for a task that waits for no backoff. */
+  notDelayed: 'not_delayed',
   /** A requeue of a task whose last allowed attempt ended: it must be dead-lettered. */
   attemptsExhausted: 'attempts_exhausted',
   /**

@@ -1,6 +1,10 @@
 import { initialLimits } from '../limits/index.ts';
 import type { LimitsState } from '../limits/index.ts';
 import type { AssignedTask, EndedTask, QueuedTask, TaskSpec } from './task-records.ts';
+import { initialLaunchState } from './launches.ts';
+import type { LaunchState } from './launches.ts';
+import { defaultBackoff } from './retry-policy.ts';
+import type { Backoff, Delay } from './retry-policy.ts';
 import type {
   KeyId,
   Labels,
@@ -8,6 +12,7 @@ import type {
   PoolId,
   ProjectId,
   Requirements,
+  RetryPolicy,
   Runtime,
   WorkerId,
 } from '../../events/index.ts';
@@ -104,6 +109,8 @@ export interface DispatcherConfig {
    * each: how it ended, its attempts and the sequence it ended on).
    */
   readonly endedTasksKept: number;
+  /** The backoff of retries whose task does not set its own (retry-policy.ts). */
+  readonly retry: Backoff;
 }
 
 /** The folded state of one pool. */
@@ -146,6 +153,22 @@ export interface DispatchState {
   refusedTasks: Record<string, { seq: number; reason: string }>;
   /** Budgets, rates and caps in force, what running attempts reserve, what was spent. */
   limits: LimitsState;
+  /** One-shot workers launched for the pool's tasks, and templates backing off (launches.ts). */
+  launches: LaunchState;
+  /**
+   * Queued tasks that wait out a retry's backoff, by key: they are in no queue until a
+   * `task.ready` puts them there (retry-policy.ts).
+   */
+  delayed: Record<string, Delay>;
+  /** The retry policies live tasks set for themselves, by key (none for most tasks). */
+  retryPolicies: Record<string, RetryPolicy>;
+  /**
+   * The body digest (submission-body.ts) of each ended task that keeps its record, so a
+   * resubmission of its id can be told the same from another body once its payload is gone.
+   */
+  digests: Record<string, number>;
+  /** The latest resubmission of each task's id, for its producer (the latest few only). */
+  resubmissions: Record<string, { seq: number; reason: string; detail: string }>;
 }
 
 /** Defaults for every setting but the pool. */
@@ -157,6 +180,7 @@ export const defaultConfig = {
   recentRejections: 50,
   refusedTasksKept: 1000,
   endedTasksKept: 10_000,
+  retry: defaultBackoff,
 } as const satisfies Omit<DispatcherConfig, 'pool'>;
 
 /** The state of a pool before any event. */
@@ -178,4 +202,9 @@ export const initialState = (
   claimsRefused: {},
   refusedTasks: {},
   limits: initialLimits(),
+  launches: initialLaunchState(),
+  delayed: {},
+  retryPolicies: {},
+  digests: {},
+  resubmissions: {},
 });

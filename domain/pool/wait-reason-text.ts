@@ -20,6 +20,12 @@ export const waitReasonText = (r: WaitReason): string => {
       return `${r.freeWorkers} of ${r.eligibleWorkers} eligible free: starts at their next claim`;
     case 'over_limit':
       return limitText(r.block);
+    case 'launching':
+      return `launching a ${r.runtime} worker from template ${r.template}${r.status === 'started' ? ' (enrolled)' : ''}${r.launches > 1 ? `, ${r.launches} launches` : ''}`;
+    case 'launch_backoff':
+      return `launch from template ${r.template} (${r.runtime}) failed ${r.failures}x (${r.code}: ${r.message}); retry after ${new Date(r.retryAt).toISOString()}`;
+    case 'backoff':
+      return `retry backoff after attempt ${r.attempt} failed: ready at ${new Date(r.until).toISOString()}`;
     case 'not_waiting':
       return r.status;
     default: {

@@ -1,4 +1,6 @@
 import type { ProjectId, TaskId } from '../../events/index.ts';
+import { boundElsewhere, launchWait } from './launches.ts';
+import type { LaunchWait } from './launches.ts';
 import { unmetRequirements } from './matching.ts';
 import type { Unmet } from './matching.ts';
 import { eligible } from './signatures.ts';
@@ -18,6 +20,8 @@ const firstQueued = (s: DispatchState, queue: Record<string, TaskKey[]>): LiveTa
 
 /** Why a queued task has not started. */
 export type WaitReason =
+  /** The task waits out a retry's backoff: it joins its queue at `until` (epoch ms). */
+  | { readonly kind: 'backoff'; readonly until: number; readonly attempt: number }
   /** The task is not queued. */
   | { readonly kind: 'not_waiting'; readonly status: string }
   /** The project has no active worker in this pool at all. */
@@ -30,6 +34,8 @@ export type WaitReason =
   | { readonly kind: 'workers_busy'; readonly eligibleWorkers: number }
   /** A limit of its project holds it back (budget, rate or concurrency cap). */
   | { readonly kind: 'over_limit'; readonly block: LimitBlock }
+  /** No free worker serves it; a one-shot worker is being launched, or backs off (launches.ts). */
+  | LaunchWait
   /** Eligible workers have room: the task starts at their next claim. */
   | {
       readonly kind: 'awaiting_claim';
@@ -55,10 +61,14 @@ export const whyDemandWaits = (s: DispatchState, reqSig: string, demand: Demand)
       perCapability.push(unmetRequirements(demand, capability));
     }
   }
-  if (eligibleWorkers > 0)
-    return freeWorkers > 0
-      ? { kind: 'awaiting_claim', eligibleWorkers, freeWorkers }
-      : { kind: 'workers_busy', eligibleWorkers };
+  // Launched workers bound to another demand have room, but not for these tasks.
+  const bound = boundElsewhere(s, reqSig, (w) => eligible(reqSig, demand, w.capSig, w.capability));
+  eligibleWorkers -= bound.active;
+  freeWorkers -= bound.free;
+  if (freeWorkers > 0) return { kind: 'awaiting_claim', eligibleWorkers, freeWorkers };
+  const launch = launchWait(s, reqSig);
+  if (launch !== undefined) return launch;
+  if (eligibleWorkers > 0) return { kind: 'workers_busy', eligibleWorkers };
   if (perCapability.length === 0) return { kind: 'no_workers' };
   // A requirement that every active worker misses is the one to fix first.
   const [first, ...rest] = perCapability;
@@ -90,6 +100,9 @@ export const whyWaiting = (
   const task = s.tasks.get(taskKey(project, taskId));
   if (task === undefined) return { kind: 'not_waiting', status: 'unknown' };
   if (task.status !== 'queued') return { kind: 'not_waiting', status: task.status };
+  // A task in backoff is in no queue yet: a limit judges it only once it is ready.
+  const delay = s.delayed[task.key];
+  if (delay !== undefined) return { kind: 'backoff', until: delay.readyAt, attempt: delay.attempt };
   return limitWait(s, task, now) ?? whyDemandWaits(s, task.reqSig, task.demand);
 };
 
@@ -110,13 +123,15 @@ export const waitingReport = (s: DispatchState, now: number = s.limits.clock): W
     for (const [reqSig, queue] of Object.entries(byDemand)) {
       const demand = s.demands[reqSig];
       if (demand === undefined) continue;
-      const ids = Object.values(queue).flat();
-      const oldestSeq = Math.min(...ids.map((id) => s.tasks.get(id)?.submittedSeq ?? Infinity));
+      // Each priority's tasks are in submission order (queue.ts): the oldest is a head. Not
+      // a spread of every task: a million arguments overflow the stack.
+      const buckets = Object.values(queue);
+      const heads = buckets.map((ids) => (ids[0] === undefined ? undefined : s.tasks.get(ids[0])));
       out.push({
         project,
         demand,
-        queued: ids.length,
-        oldestSeq,
+        queued: buckets.reduce((n, ids) => n + ids.length, 0),
+        oldestSeq: Math.min(...heads.map((t) => t?.submittedSeq ?? Infinity)),
         reason: limitWait(s, firstQueued(s, queue), now) ?? whyDemandWaits(s, reqSig, demand),
       });
     }

@@ -1,5 +1,5 @@
 // @ts-check
-// The operators' actions: cancel a task, drain or revoke a worker, from one dialog, each
+// The operators' actions: cancel or redrive a task, drain or revoke a worker, from one dialog, each
 // confirmed first; the server stores the event on the stream and answers with its sequence.
 // Project tokens see no button (the server refuses them anyway).
 /* exported renderActions */
@@ -18,6 +18,16 @@ const ACTION_KINDS = {
     stored: 'cancellation',
     /** @param {Record<string, string>} r */
     ask: (r) => `Cancel task ${r.taskId} of ${r.project} · ${r.pool}?`,
+  },
+  redrive: {
+    target: 'task',
+    key: 'taskId',
+    reason: true,
+    button: 'redrive the task',
+    stored: 'redrive',
+    /** @param {Record<string, string>} r */
+    ask: (r) =>
+      `Run dead-lettered task ${r.taskId} of ${r.project} · ${r.pool} again, from attempt 1?`,
   },
   drain: {
     target: 'worker',

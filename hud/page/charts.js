@@ -1,12 +1,13 @@
 // @ts-check
-// The throughput and latency charts: SVG drawn from the page's samples.
+/// <reference types="uplot" />
+// The throughput and latency charts: uPlot (inlined before these scripts, hud/page-assets.ts)
+// drawing the page's samples on a canvas, with the newest values in the legend.
 /* exported renderCharts */
 
 const COLORS = {
-  accent: '#5cc8ff',
   good: '#3ddc97',
+  accent: '#5cc8ff',
   warn: '#ffb547',
-  bad: '#ff5d6c',
   violet: '#b48cff',
 };
 
@@ -22,105 +23,156 @@ const axisSteps = (v) => {
   return { step, top: step * Math.max(1, Math.ceil(v / step - 1e-9)) };
 };
 
+/** The time axis, in seconds: the window ends now and spans `span()`. */
+const xWindow = () => {
+  const now = Date.now() / 1000;
+  return { min: now - span(), max: now };
+};
+
+/** @param {number} v a value of the time axis, in seconds */
+const xLabel = (v) => {
+  const s = Math.round(Date.now() / 1000 - v);
+  if (s <= 0) return 'now';
+  return s < 60 || s % 60 !== 0 ? `-${s}s` : `-${s / 60}m`;
+};
+
 /**
- * Draws time series into an SVG sized by its box.
- * @param {SVGSVGElement} el
- * @param {{ name: string; color: string; points: [number, number][]; area?: boolean }[]} series
+ * A chart of time series in `host`, its legend mounted in `keys`. The value axis starts at 0 and
+ * ends at a round top; the time axis is labelled in seconds before now.
+ * @param {HTMLElement} host
+ * @param {HTMLElement} keys
+ * @param {{ label: string; color: string; area?: boolean }[]} series
  * @param {(v: number) => string} format
  */
-const chart = (el, series, format) => {
-  const width = Math.max(120, el.clientWidth);
-  const height = Math.max(80, el.clientHeight);
-  el.setAttribute('viewBox', `0 0 ${width} ${height}`);
-  const pad = { left: 52, right: 10, top: 10, bottom: 20 };
-  const now = Date.now();
-  const spanS = span();
-  const x0 = now - spanS * 1000;
-  const all = series.flatMap((s) => s.points.map((p) => p[1]));
-  const { step, top } = axisSteps(Math.max(...all, 0));
-  const x = (/** @type {number} */ t) =>
-    pad.left + ((t - x0) / (now - x0)) * (width - pad.left - pad.right);
-  const y = (/** @type {number} */ v) => pad.top + (1 - v / top) * (height - pad.top - pad.bottom);
-  const axis = svg('g', { class: 'axis' });
-  for (let k = 0; k * step <= top + 1e-9; k += 1) {
-    const v = k * step;
-    axis.append(
-      svg('line', { x1: pad.left, x2: width - pad.right, y1: y(v), y2: y(v) }),
-      svg('text', { x: pad.left - 6, y: y(v) + 3, 'text-anchor': 'end' }, format(v)),
-    );
-  }
-  const every = spanS <= 40 ? 10 : spanS <= 90 ? 30 : 60;
-  for (let s = 0; s <= spanS; s += every) {
-    const t = now - s * 1000;
-    const label = s === 0 ? 'now' : s < 60 || s % 60 !== 0 ? `-${s}s` : `-${s / 60}m`;
-    axis.append(
-      svg('text', { x: x(t), y: height - 5, 'text-anchor': s === 0 ? 'end' : 'middle' }, label),
-    );
-  }
-  const layers = [axis];
-  for (const s of series) {
-    const pts = s.points.filter((p) => p[0] >= x0);
-    const first = pts[0];
-    const last = pts.at(-1);
-    if (first === undefined || last === undefined) continue;
-    const d = pts
-      .map((p, k) => `${k === 0 ? 'M' : 'L'}${x(p[0]).toFixed(1)},${y(p[1]).toFixed(1)}`)
-      .join('');
-    if (s.area === true) {
-      layers.push(
-        svg('path', {
-          class: 'area',
-          fill: s.color,
-          d: `${d}L${x(last[0]).toFixed(1)},${y(0)}L${x(first[0]).toFixed(1)},${y(0)}Z`,
-        }),
-      );
-    }
-    layers.push(svg('path', { class: 'series', stroke: s.color, d }));
-    layers.push(svg('circle', { cx: x(last[0]), cy: y(last[1]), r: 2.5, fill: s.color }));
-  }
-  el.replaceChildren(...layers);
-};
-
-/** @param {string} id @param {{ name: string; color: string }[]} keys */
-const renderKeys = (id, keys) => {
-  const el = byId(id);
-  if (el.childElementCount === keys.length) return;
-  el.replaceChildren(
-    ...keys.map((k) => {
-      const sw = h('span', 'swatch line', k.name);
-      sw.style.setProperty('--c', k.color);
-      return sw;
-    }),
+const makeChart = (host, keys, series, format) => {
+  const style = getComputedStyle(document.documentElement);
+  const faint = style.getPropertyValue('--faint').trim();
+  const grid = style.getPropertyValue('--grid').trim();
+  const font = `10px ${style.getPropertyValue('--mono').trim()}`;
+  const axis = {
+    stroke: faint,
+    font,
+    grid: { stroke: grid, width: 1 },
+    ticks: { show: false },
+  };
+  return new uPlot(
+    {
+      width: Math.max(120, host.clientWidth),
+      height: Math.max(80, host.clientHeight),
+      padding: [10, 10, 0, 0],
+      cursor: { drag: { x: false, y: false } },
+      legend: {
+        mount: (_u, el) => {
+          keys.replaceChildren(el);
+        },
+      },
+      scales: {
+        x: {
+          time: false,
+          range: () => {
+            const w = xWindow();
+            return [w.min, w.max];
+          },
+        },
+        y: { range: (_u, _min, max) => [0, axisSteps(max).top] },
+      },
+      axes: [
+        {
+          ...axis,
+          size: 20,
+          grid: { show: false },
+          // Every 10, 30 or 60 s back from now, by the span shown.
+          splits: () => {
+            const w = xWindow();
+            const spanS = w.max - w.min;
+            const every = spanS <= 40 ? 10 : spanS <= 90 ? 30 : 60;
+            const out = [];
+            for (let s = 0; s <= spanS; s += every) out.unshift(w.max - s);
+            return out;
+          },
+          values: (_u, splits) => splits.map(xLabel),
+        },
+        {
+          ...axis,
+          size: 52,
+          splits: (u) => {
+            const max = u.scales['y']?.max ?? 1;
+            const { step, top } = axisSteps(max);
+            const out = [];
+            for (let k = 0; k * step <= top + 1e-9; k += 1) out.push(k * step);
+            return out;
+          },
+          values: (_u, splits) => splits.map(format),
+        },
+      ],
+      series: [
+        { label: 'at', value: (_u, v) => (v === null ? '–' : clock(v * 1000)) },
+        ...series.map((s) => ({
+          label: s.label,
+          stroke: s.color,
+          width: 1.8,
+          spanGaps: true,
+          points: { show: false },
+          value: (/** @type {uPlot} */ _u, /** @type {number | null} */ v) =>
+            v === null ? '–' : format(v),
+          ...(s.area === true ? { fill: `${s.color}24` } : {}),
+        })),
+      ],
+    },
+    [[], ...series.map(() => [])],
+    host,
   );
 };
 
-/** @param {string} id */
-const svgById = (id) => /** @type {SVGSVGElement} */ (/** @type {unknown} */ (byId(id)));
+/**
+ * The page's charts, made on first render. Each is also kept on its host element as `chart`,
+ * so that what it holds can be read from the page (by a test, or from the console).
+ * @type {{ throughput: uPlot; latency: uPlot } | null}
+ */
+let charts = null;
+
+/** @param {uPlot} u @param {uPlot.AlignedData} data */
+const showData = (u, data) => {
+  const host = /** @type {HTMLElement} */ (u.root.parentElement);
+  const width = Math.max(120, host.clientWidth);
+  const height = Math.max(80, host.clientHeight);
+  if (u.width !== width || u.height !== height) u.setSize({ width, height });
+  u.setData(data);
+  // Away from the cursor, the legend tells the newest values.
+  const last = data[0].length - 1;
+  if (last >= 0 && u.cursor.left !== undefined && u.cursor.left < 0) u.setLegend({ idx: last });
+};
 
 const renderCharts = () => {
-  chart(
-    svgById('chart-throughput'),
-    [{ name: 'completed/s', color: COLORS.good, points: perSecondSeries(), area: true }],
-    (v) => (v >= 10 ? compact(v) : v.toFixed(v === 0 ? 0 : 1)),
-  );
-  renderKeys('keys-latency', [
-    { name: 'wait p50', color: COLORS.accent },
-    { name: 'wait p99', color: COLORS.warn },
-    { name: 'run p50', color: COLORS.violet },
+  if (charts === null) {
+    const throughput = makeChart(
+      byId('chart-throughput'),
+      byId('keys-throughput'),
+      [{ label: 'completed/s', color: COLORS.good, area: true }],
+      (v) => (v >= 10 ? compact(v) : v.toFixed(v === 0 ? 0 : 1)),
+    );
+    const latency = makeChart(
+      byId('chart-latency'),
+      byId('keys-latency'),
+      [
+        { label: 'wait p50', color: COLORS.accent },
+        { label: 'wait p99', color: COLORS.warn },
+        { label: 'run p50', color: COLORS.violet },
+      ],
+      (v) => duration(v),
+    );
+    Object.assign(byId('chart-throughput'), { chart: throughput });
+    Object.assign(byId('chart-latency'), { chart: latency });
+    charts = { throughput, latency };
+  }
+  const from = xWindow().min * 1000;
+  const perSecond = perSecondSeries().filter((p) => p[0] >= from);
+  showData(charts.throughput, [perSecond.map((p) => p[0] / 1000), perSecond.map((p) => p[1])]);
+  const recent = samples.filter((s) => s.t >= from);
+  showData(charts.latency, [
+    recent.map((s) => s.t / 1000),
+    recent.map((s) => s.waitP50),
+    recent.map((s) => s.waitP99),
+    recent.map((s) => s.runP50),
   ]);
-  /** @param {'waitP50' | 'waitP99' | 'runP50'} q @returns {[number, number][]} */
-  const points = (q) =>
-    samples.flatMap((s) => {
-      const v = s[q];
-      return v === null ? [] : [/** @type {[number, number]} */ ([s.t, v])];
-    });
-  chart(
-    svgById('chart-latency'),
-    [
-      { name: 'run p50', color: COLORS.violet, points: points('runP50') },
-      { name: 'wait p50', color: COLORS.accent, points: points('waitP50') },
-      { name: 'wait p99', color: COLORS.warn, points: points('waitP99') },
-    ],
-    (v) => duration(v),
-  );
 };

@@ -1,9 +1,7 @@
 // @ts-check
-// Building the page's elements. Every value from the stream is written as text (textContent,
-// SVG attributes), never as HTML, since labels and details come from workers.
-/* exported byId, h, svg, setText */
-
-const SVG_NS = 'http://www.w3.org/2000/svg';
+// Building the page's elements. Every value from the stream is written as text (textContent),
+// never as HTML, since labels and details come from workers.
+/* exported byId, h, setText */
 
 /** @param {string} id */
 const byId = (id) => {
@@ -22,19 +20,6 @@ const h = (tag, className, ...children) => {
   const el = document.createElement(tag);
   if (className) el.className = className;
   for (const c of children) if (c !== null && c !== undefined) el.append(c);
-  return el;
-};
-
-/**
- * An SVG element with attributes.
- * @param {string} tag
- * @param {Record<string, string | number>} [attrs]
- * @param {...(Node | string)} children
- */
-const svg = (tag, attrs = {}, ...children) => {
-  const el = document.createElementNS(SVG_NS, tag);
-  for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, String(v));
-  for (const c of children) el.append(c);
   return el;
 };
 

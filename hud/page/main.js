@@ -1,8 +1,8 @@
 // @ts-check
 // Fleet HUD: renders the projections' snapshots streamed over Server-Sent Events. Plain
-// browser JavaScript without dependencies, in several files that share one scope: the server
-// joins them in page.html's order into one inline script (hud/page-assets.ts), this one last,
-// since it starts the page.
+// browser JavaScript, in several files that share one scope with the charting library (uPlot):
+// the server joins them in page.html's order into one inline script (hud/page-assets.ts), this
+// one last, since it starts the page.
 
 const token = new URLSearchParams(window.location.search).get('token') ?? '';
 let lastEventAt = 0;
@@ -16,6 +16,7 @@ const render = () => {
   renderQueues();
   renderWaiting();
   renderLimits();
+  renderLaunches();
   renderCosts();
   renderRejections();
   renderCharts();

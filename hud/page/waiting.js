@@ -30,6 +30,16 @@ const explain = (reason, text) => {
         'ok',
         `${num(r.freeWorkers)} of ${num(r.eligibleWorkers)} eligible free: starts at the next claim`,
       ];
+    case 'launching':
+      return [
+        'ok',
+        `launching a ${String(r.runtime)} worker (template ${String(r.template)}, ${String(r.status)})`,
+      ];
+    case 'launch_backoff':
+      return [
+        'bad',
+        `launch from template ${String(r.template)} failed ${num(r.failures)}× · ${String(r.code)}: ${String(r.message)}`,
+      ];
     default:
       return ['warn', String(r.kind ?? 'unknown')];
   }

@@ -47,6 +47,8 @@ export interface AuditReport {
      * a race, and `violation` for the decisions reported below.
      */
     readonly noEffect: Readonly<Record<string, number>>;
+    /** Launch events of provisioners in the window, by type (`launch.requested`, …). */
+    readonly launches: Readonly<Record<string, number>>;
     readonly violations: number;
     readonly violationsByKind: Readonly<Record<ViolationKind, number>>;
   };
@@ -129,6 +131,7 @@ export const auditReport = (
       assignments: c.assignments,
       effectiveAssignments: c.effectiveAssignments,
       noEffect: { ...c.noEffect },
+      launches: { ...c.launches },
       violations: violations.length,
       violationsByKind: byKind,
     },

@@ -69,6 +69,8 @@ export interface AuditTask {
   readonly timeoutMs: number;
   readonly maxAttempts: number;
   readonly priority: number;
+  /** Error codes the task's retry policy never retries. */
+  readonly nonRetryable: readonly string[];
   readonly submitted: At<EventOf<'task.submitted'>>;
   status: AuditTaskStatus;
   /** Attempts started so far; the next assignment is attempt `attempts + 1`. */
@@ -114,6 +116,8 @@ export interface AuditCounts {
   effectiveAssignments: number;
   /** Events that changed nothing under the contract's rules, by reason. */
   noEffect: Record<string, number>;
+  /** Launch events of provisioners (requested, started, failed), by type. */
+  launches: Record<string, number>;
 }
 
 /**
@@ -174,6 +178,7 @@ export const initialAuditState = (options: AuditStateOptions = {}): AuditState =
     assignments: 0,
     effectiveAssignments: 0,
     noEffect: {},
+    launches: {},
   },
   violations: [],
   limits: new AuditLimits(),

@@ -63,6 +63,10 @@ export const describeEvent = (e: FleetEvent): string => {
         ` (${e.data.retryable ? 'retryable' : 'not retryable'})`
       );
     }
+    case 'task.redriven':
+      return `task ${e.data.taskId} of ${e.data.project}/${e.data.pool} redriven${e.data.reason === undefined ? '' : `: ${e.data.reason}`}`;
+    case 'task.ready':
+      return `task ${e.data.taskId} of ${e.data.project}/${e.data.pool} ready for attempt ${e.data.attempt}`;
     case 'worker.enrolled': {
       const d = e.data;
       return (
@@ -104,6 +108,18 @@ export const describeEvent = (e: FleetEvent): string => {
       return `task ${e.data.taskId} of ${e.data.project} failed fast: ${e.data.reason}`;
     case 'retention.point':
       return `stream ${e.data.stream} kept from seq ${e.data.firstSeq} by operator ${e.data.operator}: ${e.data.reason}`;
+    case 'launch.requested':
+      return (
+        `launch ${e.data.launchId} of a ${e.data.runtime} worker from template ${e.data.template}` +
+        ` for task ${e.data.taskId} of ${e.data.project}/${e.data.pool} (key ${e.data.keyId}): ${e.data.reason}`
+      );
+    case 'launch.started':
+      return `launch ${e.data.launchId} of ${e.data.project}/${e.data.pool}: worker ${e.data.workerId} enrolled`;
+    case 'launch.failed':
+      return (
+        `launch ${e.data.launchId} of ${e.data.project}/${e.data.pool} failed: ${e.data.code} ` +
+        `(${e.data.message}); template backs off until ${iso(e.data.retryAt)}`
+      );
     default: {
       const never: never = e;
       return never;

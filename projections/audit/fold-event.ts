@@ -7,6 +7,7 @@ import { foldEnrollment } from './fold-enrollment.ts';
 import { foldKeyEvent } from './fold-key-event.ts';
 import { foldLifecycle } from './fold-lifecycle.ts';
 import { foldOverLimit } from './fold-over-limit.ts';
+import { foldReady } from './fold-ready.ts';
 import { foldReport } from './fold-report.ts';
 import { foldSubmission } from './fold-submission.ts';
 import type { NoEffect } from './no-effect.ts';
@@ -27,12 +28,15 @@ const foldOne = (s: AuditState, e: FleetEvent, item: AuditItem): NoEffect | unde
   switch (e.type) {
     case 'task.submitted':
     case 'task.cancelled':
+    case 'task.redriven':
       return foldSubmission(s, e, item);
     case 'task.assigned':
       return foldAssignment(s, e, item);
     case 'task.requeued':
     case 'task.dead_lettered':
       return foldAbandon(s, e, item);
+    case 'task.ready':
+      return foldReady(s, e, item);
     case 'task.completed':
     case 'task.failed':
       return foldReport(s, e, item);
@@ -56,6 +60,11 @@ const foldOne = (s: AuditState, e: FleetEvent, item: AuditItem): NoEffect | unde
     case 'limit.refused':
     case 'claim.rejected':
     case 'retention.point': // judged by the audit's log check, not by the fold
+      return undefined;
+    case 'launch.requested': // launches decide no task's fate: counted for the report
+    case 'launch.started':
+    case 'launch.failed':
+      if (s.recording) s.counts.launches[e.type] = (s.counts.launches[e.type] ?? 0) + 1;
       return undefined;
     default: {
       const never: never = e;

@@ -62,7 +62,8 @@ export const foldReport = (
   }
   releaseAttempt(s, task, e.data.usage);
   if (e.type === 'task.completed') endTask(task, 'completed', here);
-  else if (!e.data.retryable) endTask(task, 'failed', here);
+  else if (!e.data.retryable || task.nonRetryable.includes(e.data.error.code ?? ''))
+    endTask(task, 'failed', here);
   else endTask(task, d.attempt < task.maxAttempts ? 'queued' : 'dead_lettered', here);
   return undefined;
 };

@@ -9,16 +9,24 @@ import { slimEvent } from './slim-event.ts';
 
 const submitted = (
   s: AuditState,
-  e: EventOf<'task.submitted'>,
+  e: EventOf<'task.submitted'> | EventOf<'task.redriven'>,
   item: AuditItem,
 ): NoEffect | undefined => {
   const d = e.data;
   const key = auditTaskKey(d.project, d.pool, d.taskId);
-  // The first submission of an id wins; a producer's retry is refused, not a second task.
-  if (s.tasks.has(key)) return 'duplicate_submission';
-  const models = d.requirements.models;
-  const subject = { key, project: d.project, pool: d.pool, models, maxSpend: d.maxSpend };
-  if (s.limits.tooLarge(subject) !== undefined) return 'over_limit';
+  const before = s.tasks.get(key);
+  if (e.type === 'task.redriven') {
+    // Only a dead letter runs again, afresh: attempts count from 1, the stream keeps the rest.
+    if (before === undefined) return 'unknown_task';
+    if (before.status !== 'dead_lettered') return 'not_dead_lettered';
+  } else {
+    // The first submission of an id wins; a producer's retry is refused, not a second task.
+    if (before !== undefined) return 'duplicate_submission';
+    // As the pool's fold (fold-submitted.ts): a declared spend that could never run is refused.
+    const models = d.requirements.models;
+    const subject = { key, project: d.project, pool: d.pool, models, maxSpend: d.maxSpend };
+    if (s.limits.tooLarge(subject) !== undefined) return 'over_limit';
+  }
   s.tasks.set(key, {
     key,
     taskId: d.taskId,
@@ -28,7 +36,12 @@ const submitted = (
     timeoutMs: d.timeoutMs,
     maxAttempts: d.maxAttempts,
     priority: d.priority,
-    submitted: { seq: item.seq, event: slimEvent(e) },
+    nonRetryable: d.retry?.nonRetryable ?? [],
+    // A redriven task's evidence of submission stays its first submission.
+    submitted:
+      e.type === 'task.redriven' && before !== undefined
+        ? before.submitted
+        : { seq: item.seq, event: slimEvent(e as EventOf<'task.submitted'>) },
     status: 'queued',
     attempts: 0,
     lastAssigned: undefined,
@@ -60,11 +73,12 @@ const cancelled = (
  */
 export const foldSubmission = (
   s: AuditState,
-  e: EventOf<'task.submitted'> | EventOf<'task.cancelled'>,
+  e: EventOf<'task.submitted'> | EventOf<'task.cancelled'> | EventOf<'task.redriven'>,
   item: AuditItem,
 ): NoEffect | undefined => {
   switch (e.type) {
     case 'task.submitted':
+    case 'task.redriven':
       return submitted(s, e, item);
     case 'task.cancelled':
       return cancelled(s, e, item);

@@ -12,6 +12,8 @@ export const NoEffect = {
   overLimit: 'over_limit',
   unknownTask: 'unknown_task',
   taskEnded: 'task_ended',
+  /** A redrive of a task that is not dead-lettered. */
+  notDeadLettered: 'not_dead_lettered',
   /** Refused reports: only the holder of the live attempt, while active or draining, reports. */
   reportUnknownTask: 'report_unknown_task',
   reportUnknownWorker: 'report_unknown_worker',

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import {
   defaultConfig,
   fromPlainState,
+  initialLaunchState,
   initialState,
   WorkerStatus,
 } from '../../domain/pool/index.ts';
@@ -15,7 +16,10 @@ import {
   PoolId,
   ProjectId,
   Requirements,
+  LaunchId,
+  RetryPolicy,
   Runtime,
+  RuntimeKind,
   TaskId,
   WorkerId,
 } from '../../events/index.ts';
@@ -66,6 +70,35 @@ const LimitsStateSchema = z
     clock: Count,
   })
   .default(initialLimits);
+const Kind = z.enum(RuntimeKind);
+
+const LiveLaunch = z.object({
+  launchId: LaunchId,
+  project: ProjectId,
+  taskId: TaskId,
+  reqSig: z.string(),
+  template: z.string(),
+  runtime: Kind,
+  keyId: KeyId,
+  requestedAt: Count,
+  status: z.enum(['requested', 'started']),
+  workerId: WorkerId.optional(),
+});
+const LaunchBackoff = z.object({
+  failures: Count,
+  retryAt: Count,
+  project: ProjectId,
+  reqSig: z.string(),
+  runtime: Kind,
+  code: z.string(),
+  message: z.string(),
+});
+const RuntimeChoice = z.object({
+  launchId: LaunchId,
+  template: z.string(),
+  runtime: Kind,
+  reason: z.string(),
+});
 const Key = z.custom<TaskKey>((v) => typeof v === 'string', 'a task key');
 
 const Capability = z.object({
@@ -159,6 +192,24 @@ export const DispatchStateSchema: z.ZodType<DispatchState> = z
     limits: LimitsStateSchema,
     endedOrder: z.array(z.string()).optional(),
     ended: z.record(z.string(), Count).optional(),
+    // Checkpoints from before launches existed have none.
+    launches: z
+      .object({
+        live: z.record(z.string(), LiveLaunch),
+        backoff: z.record(z.string(), LaunchBackoff),
+        choices: z.record(z.string(), RuntimeChoice),
+        choiceOrder: z.array(z.string()),
+      })
+      .default(initialLaunchState),
+    // Absent from checkpoints older than retry backoff.
+    delayed: z
+      .record(z.string(), z.object({ readyAt: Count, attempt: Count, since: Count }))
+      .default({}),
+    retryPolicies: z.record(z.string(), RetryPolicy).default({}),
+    digests: z.record(z.string(), Count).default({}),
+    resubmissions: z
+      .record(z.string(), z.object({ seq: Count, reason: z.string(), detail: z.string() }))
+      .default({}),
   })
   // Tasks come back as the fold's records, sharing one spec per kind.
   .transform((s) => fromPlainState({ ...s, config: { ...defaultConfig, pool: s.config.pool } }));

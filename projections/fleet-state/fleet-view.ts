@@ -20,6 +20,8 @@ import type { Labels, Requirements, RuntimeKind } from '../../events/index.ts';
 import type { ViewContext } from '../projection.ts';
 import { inScope } from '../scope.ts';
 import { THROUGHPUT_WINDOW_MS } from './fold-fleet.ts';
+import { launchesView } from './launch-view.ts';
+import type { LaunchesView } from './launch-view.ts';
 import type { FleetState } from './state.ts';
 
 /** What a worker is doing: `idle` and `busy` are the dispatcher's `active`, split by load. */
@@ -145,6 +147,8 @@ export interface FleetView {
   /** Every limit in force, per project and pool: used (spent and reserved) against its maximum. */
   readonly limits: readonly LimitView[];
   readonly throughput: ThroughputView;
+  /** One-shot workers being launched, and templates backing off after a failed launch. */
+  readonly launches: LaunchesView;
 }
 
 /** Most gone workers listed (counts are always complete). */
@@ -353,6 +357,7 @@ export const fleetView = (state: FleetState, context: ViewContext): FleetView =>
       (a, b) => byText(a.project, b.project) || byText(a.pool, b.pool) || a.oldestSeq - b.oldestSeq,
     ),
     throughput: throughputView(state, context),
+    launches: launchesView(state, scope, now),
   };
 };
 

@@ -63,7 +63,8 @@ const track = (
     case 'task.assigned':
       seen[e.data.workerId] = entry.at;
       break;
-    case 'task.submitted': {
+    case 'task.submitted':
+    case 'task.redriven': {
       const subs = (s.submissions[pool] ??= {});
       const m = (subs[String(entry.seq)] ??= { at: entry.at, live: 0 });
       m.live += 1;
@@ -87,6 +88,7 @@ const track = (
     }
     case 'task.cancelled':
     case 'task.requeued':
+    case 'task.ready':
     case 'task.dead_lettered':
     case 'worker.lost':
     case 'worker.revoked':
@@ -98,6 +100,9 @@ const track = (
     case 'limit.cleared':
     case 'limit.refused':
     case 'task.over_limit':
+    case 'launch.requested':
+    case 'launch.started':
+    case 'launch.failed':
       break;
     default: {
       const never: never = e;

@@ -15,6 +15,8 @@ export type {
   WorkerGroupView,
   WorkerView,
 } from './fleet-view.ts';
+export { launchesView } from './launch-view.ts';
+export type { LaunchBackoffView, LaunchesView, LaunchView } from './launch-view.ts';
 export { initialFleetState, FleetStateSchema } from './state.ts';
 export type { FleetState, ReportCount } from './state.ts';
 export { poolOf } from './pool-of.ts';

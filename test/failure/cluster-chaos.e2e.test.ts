@@ -73,21 +73,10 @@ describe('a three-node cluster under load, losing a server, a dispatcher and a w
         ),
       );
       const worker = async (project: (typeof PROJECTS)[number]) => {
-        // A claim held by the dispatcher killed below keeps its worker waiting up to its wait.
-        const w = fleet(
-          [
-            'worker',
-            '--exec',
-            'cat',
-            '--capacity',
-            '4',
-            '--heartbeat',
-            '500ms',
-            '--claim-wait',
-            '2s',
-          ],
-          { FLEET_KEY: keys[project] ?? '' },
-        );
+        // The default claim wait (10 s): the claims the killed dispatcher holds are handed over.
+        const w = fleet(['worker', '--exec', 'cat', '--capacity', '4', '--heartbeat', '500ms'], {
+          FLEET_KEY: keys[project] ?? '',
+        });
         await w.waitFor(/claiming work/);
         return w;
       };
@@ -99,19 +88,23 @@ describe('a three-node cluster under load, losing a server, a dispatcher and a w
       await d2.waitFor(/dispatcher of pool gpu: standby/);
       const workers = await Promise.all([...PROJECTS, ...PROJECTS].map(worker));
 
-      // What happened, as the stream tells it: when each task was submitted and completed.
+      // What happened, as the stream tells it: which tasks completed, and when each was last
+      // assigned and completed by the clocks of the processes that did it (this machine's).
       const submittedAt = new Map<string, number>();
       const completed = new Set<string>();
-      /** Since when a task submitted later is awaited, and how long until one completed. */
+      const assignedAt = new Map<string, number>();
+      /** Since a harm, how long until a task assigned after it completed. */
       const watch: { since?: number; resumedAfter?: number } = {};
       const tail: Tail = await log.tail(`${root}.>`, 1, ({ entry }) => {
         if (!('events' in entry)) return;
         for (const e of entry.events) {
+          if (e.type === 'task.assigned') assignedAt.set(e.data.taskId, e.meta.at);
           if (e.type !== 'task.completed') continue;
           completed.add(e.data.taskId);
-          const at = submittedAt.get(e.data.taskId) ?? 0;
-          if (watch.since !== undefined && watch.resumedAfter === undefined && at > watch.since)
-            watch.resumedAfter = Date.now() - watch.since;
+          const { since } = watch;
+          const assigned = assignedAt.get(e.data.taskId) ?? 0;
+          if (since !== undefined && watch.resumedAfter === undefined && assigned >= since)
+            watch.resumedAfter = e.meta.at - since;
         }
       });
       cleanups.push(() => tail.stop());
@@ -147,14 +140,18 @@ describe('a three-node cluster under load, losing a server, a dispatcher and a w
         }
       })();
 
-      /** Runs `harm`, then waits until a task submitted after it completes; prints how long. */
+      /**
+       * Runs `harm`, then waits until a task assigned after it completes; prints how long (a
+       * figure, not a check: docs/operations.md and bench/takeover.ts keep the takeover's).
+       */
       const resumes = async (what: string, harm: () => Promise<void>) => {
         delete watch.resumedAfter;
         watch.since = Date.now();
         await harm();
         await expect.poll(() => watch.resumedAfter, { timeout: 30_000 }).toBeDefined();
         console.log(
-          `chaos: ${what}: work resumed ${String(watch.resumedAfter)} ms after (at ${at()})`,
+          `chaos: ${what}: a task assigned after it completed ${String(watch.resumedAfter)} ms ` +
+            `after it (at ${at()})`,
         );
         delete watch.since;
       };
@@ -168,12 +165,18 @@ describe('a three-node cluster under load, losing a server, a dispatcher and a w
       );
       await leader.restart();
 
-      const [active, standby] = /: active/.test(d1.stdout()) ? [d1, d2] : [d2, d1];
+      // The server's loss may have moved the lease: the one killed is the one serving now.
+      const role = (d: SpawnedFleet) =>
+        [...d.stdout().matchAll(/dispatcher of pool gpu: (active|standby)/g)].at(-1)?.[1];
+      await expect.poll(() => [d1, d2].filter((d) => role(d) === 'active').length).toBe(1);
+      const [active, standby] = role(d1) === 'active' ? [d1, d2] : [d2, d1];
       await resumes('kill -9 of the active dispatcher', async () => {
+        const killed = Date.now();
         active.child.kill('SIGKILL');
         await active.exited;
+        await expect.poll(() => role(standby)).toBe('active');
+        console.log(`chaos: the standby serves ${String(Date.now() - killed)} ms after the kill`);
       });
-      expect(standby.stdout()).toMatch(/dispatcher of pool gpu: active \(lease term [2-9]/);
       const d3 = dispatcher();
       await d3.waitFor(/dispatcher of pool gpu: standby/);
 

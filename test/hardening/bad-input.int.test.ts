@@ -188,7 +188,7 @@ describe('bad input to a running dispatcher and registrar', () => {
     const ds = d.host.state;
     expect(ds.rejections.byReason).toEqual({
       unreadable: unreadable.length,
-      duplicate: 1,
+      conflict: 1,
       unknown_worker: 1,
       task_not_assigned: 1,
       stale_attempt: 1,

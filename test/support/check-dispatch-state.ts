@@ -177,6 +177,14 @@ export const checkDispatchState = (s: DispatchState): void => {
       }
     }
   }
-  for (const t of [...s.tasks.values()])
-    if (t.status === 'queued' && !seen.has(t.key)) fail(`[4] queued task ${t.key} is in no queue`);
+  // A queued task is in exactly one of: a queue, or the backoff wait (`delayed`).
+  for (const t of [...s.tasks.values()]) {
+    const delayed = s.delayed[t.key] !== undefined;
+    if (t.status === 'queued' && !seen.has(t.key) && !delayed)
+      fail(`[4] queued task ${t.key} is in no queue and waits for no backoff`);
+    if (delayed && seen.has(t.key)) fail(`[4] task ${t.key} is queued and waits for a backoff`);
+  }
+  for (const key of Object.keys(s.delayed))
+    if (s.tasks.get(key)?.status !== 'queued')
+      fail(`[4] task ${key} waits a backoff but is not queued`);
 };

@@ -9,6 +9,8 @@ export const NOT_RUN: Readonly<Record<string, string>> = {
   'npm install && npm run demo':
     'installs the checkout (the machine’s setup); the demo is run by examples/multi-tenant.e2e.test.ts',
   'npm test': 'the whole suite, this test included',
+  'fleet provisioner --pool gpu --templates templates.json':
+    'launches through a container engine, Kubernetes or Lambda; cli/provisioner.engine.e2e.test.ts runs it on the engine of the container tier',
   'npm run example:load': 'two minutes of load; examples/load.e2e.test.ts runs it with 300 tasks',
   'npm run example:load -- --tasks 5000 --hud-port 7480':
     'the same at 5,000 tasks; examples/load.e2e.test.ts runs it with 300',

@@ -18,6 +18,7 @@ import type { Projections, ProjectionsSnapshot } from '../../projections/index.t
 import { startHud } from '../../hud/index.ts';
 import { drainWorker } from '../../cli/drain-worker.ts';
 import { revokeWorker } from '../../cli/revoke-worker.ts';
+import { redriveDeadLetter } from '../../cli/redrive-dead-letter.ts';
 import { readTasks } from '../../cli/read-tasks.ts';
 import type { Hud } from '../../hud/index.ts';
 import { uniqueName } from '../harness/index.ts';
@@ -107,6 +108,7 @@ export const startLiveFleet = async (options: {
       },
       actions: {
         cancel: (ref) => cancelTask(nc, ref, { root: log.subjects.root }),
+        redrive: (ref) => redriveDeadLetter(log, ref),
         drain: (ref) => drainWorker(log, ref),
         revoke: (ref) => revokeWorker(log, ref),
       },

@@ -54,7 +54,13 @@ export const pick = <T>(xs: readonly T[], i: number): T | undefined =>
 export const totalRejections = (s: DispatchState): number =>
   Object.values(s.rejections.byReason).reduce((a, b) => a + b, 0);
 /** A state without the two fields a refused entry may change. */
-export const strip = (s: DispatchState) => ({ ...s, position: 0, rejections: null });
+/** A state without the record of refusals (counts, latest refused, latest resubmissions). */
+export const strip = (s: DispatchState) => ({
+  ...s,
+  position: 0,
+  rejections: null,
+  resubmissions: null,
+});
 
 export const isAssigned = (t: TaskState): t is AssignedTask => t.status === 'assigned';
 export const isEnded = (t: TaskState): boolean => t.status !== 'queued' && t.status !== 'assigned';

@@ -98,7 +98,8 @@ export const misplacedEvents = (
   report: { readonly data: Uint8Array },
 ): [string, Uint8Array, string][] => {
   const fold: [string, Uint8Array, string][] = [
-    [s.submit(health, pool), json(submission('good-1')), 'duplicate'],
+    // Its first submission had another body (a payload, no model): a conflict, not a no-op.
+    [s.submit(health, pool), json(submission('good-1')), 'conflict'],
     [
       s.report(health, pool, 'ghost' as WorkerId),
       json({

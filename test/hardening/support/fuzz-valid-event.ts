@@ -1,4 +1,11 @@
-import type { FleetEventInput, KeyId, PoolId, ProjectId, WorkerId } from '../../../events/index.ts';
+import type {
+  FleetEventInput,
+  KeyId,
+  LaunchId,
+  PoolId,
+  ProjectId,
+  WorkerId,
+} from '../../../events/index.ts';
 import {
   at,
   KEYS,
@@ -52,7 +59,13 @@ export const validEvent = (x: EventSpec): { subject: string; event: FleetEventIn
     get key() {
       return S.key(p, keyId as KeyId);
     },
+    get launch() {
+      return S.launch(p, pl);
+    },
   };
+  // A few launch ids, so that requests, starts and failures meet.
+  const launchId = `l${(x.n % 4).toString(16).padStart(16, '0')}` as LaunchId;
+  const launch = { launchId, project, pool };
   const retention = S.retention();
   const model = at(MODELS, x.n);
   switch (type) {
@@ -68,9 +81,15 @@ export const validEvent = (x: EventSpec): { subject: string; event: FleetEventIn
             maxAttempts: 1 + (x.n % 3),
             timeoutMs: 1_000 + x.n,
             payload: { n: x.n, text: 'é✓' },
+            ...(x.n % 4 === 0 ? { retry: { nonRetryable: ['fatal'], initialMs: x.n } } : {}),
           },
           meta,
         },
+      };
+    case 'task.redriven':
+      return {
+        subject: s.submit,
+        event: { type, data: { ...task, requirements: { models: [model] }, maxAttempts: 2 }, meta },
       };
     case 'task.cancelled':
       return { subject: s.cancel, event: { type, data: { ...task, reason: 'fuzz' }, meta } };
@@ -93,6 +112,8 @@ export const validEvent = (x: EventSpec): { subject: string; event: FleetEventIn
           meta,
         },
       };
+    case 'task.ready':
+      return { subject: s.dispatch, event: { type, data: { ...task, attempt: x.attempt }, meta } };
     case 'task.completed':
       return {
         subject: s.report,
@@ -111,8 +132,9 @@ export const validEvent = (x: EventSpec): { subject: string; event: FleetEventIn
             ...task,
             workerId,
             attempt: x.attempt,
-            error: { message: 'boom' },
+            error: { message: 'boom', ...(x.n % 3 === 0 ? { code: 'fatal' } : {}) },
             retryable: x.n % 2 === 0,
+            ...(x.n % 5 === 0 ? { retryAfterMs: x.n * 10 } : {}),
           },
           meta,
         },
@@ -200,5 +222,33 @@ export const validEvent = (x: EventSpec): { subject: string; event: FleetEventIn
         event: { type, data: { ...data, operator: `O${'A'.repeat(55)}`, signature }, meta },
       };
     }
+    case 'launch.requested':
+      return {
+        subject: s.launch,
+        event: {
+          type,
+          data: {
+            ...launch,
+            taskId,
+            template: x.n % 2 === 0 ? 'box' : 'fn',
+            runtime: x.n % 2 === 0 ? 'docker' : 'lambda',
+            keyId,
+            cost: x.n % 3,
+            reason: 'fuzz',
+          },
+          meta,
+        },
+      };
+    case 'launch.started':
+      return { subject: s.launch, event: { type, data: { ...launch, workerId }, meta } };
+    case 'launch.failed':
+      return {
+        subject: s.launch,
+        event: {
+          type,
+          data: { ...launch, code: 'fuzz', message: 'fuzz', retryAt: T0 + x.n },
+          meta,
+        },
+      };
   }
 };

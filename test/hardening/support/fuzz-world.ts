@@ -18,8 +18,10 @@ export const TYPES: readonly EventType[] = [
   'task.submitted',
   'task.submitted',
   'task.cancelled',
+  'task.redriven',
   'task.assigned',
   'task.requeued',
+  'task.ready',
   'task.dead_lettered',
   'task.completed',
   'task.completed',
@@ -39,6 +41,9 @@ export const TYPES: readonly EventType[] = [
   'limit.cleared',
   'limit.refused',
   'task.over_limit',
+  'launch.requested',
+  'launch.started',
+  'launch.failed',
 ];
 export const REQUEUE_REASONS = [
   'lease_expired',

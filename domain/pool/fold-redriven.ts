@@ -1,0 +1,33 @@
+import type { EventOf } from '../../events/index.ts';
+import { admitTask } from './admit-task.ts';
+import { taskAt } from './ended-index.ts';
+import { taskKey } from './state.ts';
+import type { DispatchState } from './state.ts';
+import { applied, refuse } from './verdict.ts';
+import type { Verdict } from './verdict.ts';
+
+/**
+ * `task.redriven`: a dead-lettered task runs again, as the event describes it, from attempt 1.
+ * Only a dead letter may be redriven: any other task (queued, running, completed, failed,
+ * cancelled, unknown) is refused and stays as it was. The task leaves the ended records and
+ * index, so that when it ends again it is kept as any other.
+ */
+export const foldRedriven = (
+  s: DispatchState,
+  e: EventOf<'task.redriven'>,
+  seq: number,
+): Verdict => {
+  const d = e.data;
+  if (d.pool !== s.config.pool) return refuse('wrong_pool', `task is for pool ${d.pool}`);
+  const key = taskKey(d.project, d.taskId);
+  const task = taskAt(s, key);
+  if (task === undefined)
+    return refuse('unknown_task', `no task ${d.taskId} in project ${d.project}`);
+  if (task.status !== 'dead_lettered')
+    return refuse('not_dead_lettered', `task ${d.taskId} is ${task.status}, not dead-lettered`);
+  delete s.ended[key];
+  const i = s.endedOrder.indexOf(task.key);
+  if (i >= 0) s.endedOrder.splice(i, 1);
+  admitTask(s, d, seq);
+  return applied;
+};
