@@ -178,9 +178,9 @@ const end = (
     else s.delayed[task.key] = delay;
     return;
   }
+  s.digests[task.key] = bodyDigest(liveBody(s, task)); // before its declared spend goes
   delete s.limits.declared[task.key];
   delete s.delayed[task.key];
-  s.digests[task.key] = bodyDigest(liveBody(s, task));
   delete s.retryPolicies[task.key];
   // An ended task keeps only what identifies it, and leaves after a while (ended-index.ts).
   s.tasks.set(

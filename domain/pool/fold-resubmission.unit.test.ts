@@ -50,6 +50,22 @@ describe('a resubmission of an id', () => {
     expect(other.state.tasks.get(k('t1'))?.status).toBe('completed');
   });
 
+  it('compares what it declared of its spend, live or ended', () => {
+    const spend = { ...body, maxSpend: { usd: 2 }, onLimit: 'fail' as const };
+    const live = given(
+      log([submitted('t1', spend), submitted('t1', { ...spend, maxSpend: { usd: 3 } })]),
+    );
+    expect(last(live.state)).toMatchObject({
+      reason: 'conflict',
+      detail: 'task t1 exists with another body (maxSpend differ): refused',
+    });
+    const loose = given(log([submitted('t1', spend), submitted('t1', body)]));
+    expect(last(loose.state)?.detail).toContain('(maxSpend, onLimit differ)');
+    const history = [enrolled('w1'), submitted('t1', spend), ...done('t1')];
+    expect(last(given(log([...history, submitted('t1', spend)])).state)?.reason).toBe('duplicate');
+    expect(last(given(log([...history, submitted('t1', body)])).state)?.reason).toBe('conflict');
+  });
+
   it('of a task that left for the ended index says it can no longer compare, and changes nothing', () => {
     const g = given(
       log([enrolled('w1'), submitted('t1', body), ...done('t1'), submitted('t1', {})]),

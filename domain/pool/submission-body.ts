@@ -4,7 +4,14 @@ import type { DispatchState, LiveTask } from './state.ts';
 /** What a submission asks for, beyond its id: two submissions of an id agree when these do. */
 type Body = Pick<
   EventOf<'task.submitted'>['data'],
-  'requirements' | 'priority' | 'payload' | 'maxAttempts' | 'timeoutMs' | 'retry'
+  | 'requirements'
+  | 'priority'
+  | 'payload'
+  | 'maxAttempts'
+  | 'timeoutMs'
+  | 'retry'
+  | 'maxSpend'
+  | 'onLimit'
 >;
 const FIELDS = [
   'requirements',
@@ -13,6 +20,8 @@ const FIELDS = [
   'maxAttempts',
   'timeoutMs',
   'retry',
+  'maxSpend',
+  'onLimit',
 ] as const;
 
 /** JSON with object keys sorted: equal values give equal text whatever their key order. */
@@ -42,7 +51,11 @@ const hash53 = (text: string): number => {
   return 4294967296 * (2097151 & h2) + (h1 >>> 0);
 };
 
-const fieldText = (body: Body, f: (typeof FIELDS)[number]) => canonical(body[f] ?? null);
+/** A field as text; a `maxSpend` that names no amount is as good as none. */
+const fieldText = (body: Body, f: (typeof FIELDS)[number]) => {
+  const text = canonical(body[f] ?? null);
+  return f === 'maxSpend' && text === '{}' ? 'null' : text;
+};
 
 /** The digest of a body: one number per task, kept for ended tasks that lost their payload. */
 export const bodyDigest = (body: Body): number =>
@@ -51,6 +64,8 @@ export const bodyDigest = (body: Body): number =>
 /** A live task's body as it was submitted (or redriven). */
 export const liveBody = (s: DispatchState, t: LiveTask): Body => {
   const retry: RetryPolicy | undefined = s.retryPolicies[t.key];
+  // The limits keep what it declared of its spend (limits-fold.ts `declareSpend`).
+  const { onLimit, ...maxSpend } = s.limits.declared[t.key] ?? {};
   return {
     requirements: t.demand.requirements,
     priority: t.priority,
@@ -58,6 +73,8 @@ export const liveBody = (s: DispatchState, t: LiveTask): Body => {
     maxAttempts: t.maxAttempts,
     timeoutMs: t.demand.timeoutMs,
     ...(retry === undefined ? {} : { retry }),
+    ...(Object.keys(maxSpend).length === 0 ? {} : { maxSpend }),
+    ...(onLimit === undefined ? {} : { onLimit }),
   };
 };
 
