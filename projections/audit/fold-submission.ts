@@ -16,13 +16,14 @@ const submitted = (
   const key = auditTaskKey(d.project, d.pool, d.taskId);
   const before = s.tasks.get(key);
   if (e.type === 'task.redriven') {
-    // Only a dead letter runs again, afresh: attempts count from 1, the stream keeps the rest.
+    // Only a dead letter runs again, with a fresh allowance; attempt numbers go on (they fence).
     if (before === undefined) return 'unknown_task';
     if (before.status !== 'dead_lettered') return 'not_dead_lettered';
   } else if (before !== undefined) {
     // The first submission of an id wins; a producer's retry is refused, not a second task.
     return 'duplicate_submission';
   }
+  const redrivenFrom = e.type === 'task.redriven' ? (before?.attempts ?? 0) : 0;
   s.tasks.set(key, {
     key,
     taskId: d.taskId,
@@ -30,7 +31,7 @@ const submitted = (
     pool: d.pool,
     requirements: d.requirements,
     timeoutMs: d.timeoutMs,
-    maxAttempts: d.maxAttempts,
+    maxAttempts: redrivenFrom + d.maxAttempts,
     priority: d.priority,
     nonRetryable: d.retry?.nonRetryable ?? [],
     // A redriven task's evidence of submission stays its first submission.
@@ -39,7 +40,7 @@ const submitted = (
         ? before.submitted
         : { seq: item.seq, event: slimEvent(e as EventOf<'task.submitted'>) },
     status: 'queued',
-    attempts: 0,
+    attempts: redrivenFrom,
     lastAssigned: undefined,
     live: undefined,
     ended: undefined,
