@@ -21,6 +21,7 @@ import { registerDispatcher } from './commands/dispatcher.ts';
 import { registerEvents } from './commands/events.ts';
 import { registerHud } from './commands/hud.ts';
 import { registerKeys } from './commands/keys.ts';
+import { registerLimits } from './commands/limits.ts';
 import { registerProvisioner } from './commands/provisioner.ts';
 import { registerRegistrar } from './commands/registrar.ts';
 import { registerGateway } from './commands/gateway.ts';
@@ -83,6 +84,7 @@ export const buildProgram = (ctx: CliContext = new CliContext(processIo())): Com
     .showHelpAfterError('(run with --help for usage)');
   registerUp(program, ctx);
   registerKeys(program, ctx);
+  registerLimits(program, ctx);
   registerWorkers(program, ctx);
   registerWorkersDrain(program, ctx);
   registerSubmit(program, ctx);

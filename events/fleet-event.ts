@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ClaimRejected } from './claim-events.ts';
 import { KeyIssued, KeyRevoked, KeyUsed } from './key-events.ts';
+import { LimitCleared, LimitRefused, LimitSet, TaskOverLimit } from './limit-events.ts';
 import { LaunchFailed, LaunchRequested, LaunchStarted } from './launch-events.ts';
 import { RetentionPoint } from './retention-events.ts';
 import {
@@ -43,6 +44,10 @@ export const EventSchemas = {
   'task.failed': TaskFailed,
   'claim.rejected': ClaimRejected,
   'retention.point': RetentionPoint,
+  'limit.set': LimitSet,
+  'limit.cleared': LimitCleared,
+  'limit.refused': LimitRefused,
+  'task.over_limit': TaskOverLimit,
   'launch.requested': LaunchRequested,
   'launch.started': LaunchStarted,
   'launch.failed': LaunchFailed,
@@ -72,6 +77,10 @@ export const FleetEvent = z.discriminatedUnion('type', [
   TaskFailed,
   ClaimRejected,
   RetentionPoint,
+  LimitSet,
+  LimitCleared,
+  LimitRefused,
+  TaskOverLimit,
   LaunchRequested,
   LaunchStarted,
   LaunchFailed,

@@ -73,6 +73,21 @@ export {
 export type { RuntimeTemplateInput } from './runtime-template.ts';
 export { ClaimRejectReason, ClaimRejected } from './claim-events.ts';
 export { OperatorPublicKey, RetentionPoint, retentionMessage } from './retention-events.ts';
+export {
+  LimitBounds,
+  DEFAULT_ESTIMATE,
+  LimitPeriod,
+  LimitBudget,
+  LimitRate,
+  LimitEstimate,
+  LimitRule,
+  LimitSet,
+  LimitCleared,
+  LimitRefused,
+  TaskOverLimit,
+  isTimeZone,
+} from './limit-events.ts';
+export { DEFAULT_PRICE_TABLE, ModelPrice, PriceTable, priceTokens } from './price-table.ts';
 export { EventSchemas, FleetEvent, WireMessage, MAX_BATCH, isEventType } from './fleet-event.ts';
 export type { EventType, EventOf, FleetEventInput } from './fleet-event.ts';
 export {

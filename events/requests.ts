@@ -293,6 +293,7 @@ export const TaskStatusReply = z
           'no_single_worker',
           'workers_busy',
           'awaiting_claim',
+          'over_limit',
           /** A one-shot worker is being launched for it (see `runtime`). */
           'launching',
           /** The launch of a one-shot worker for it failed; its template backs off. */

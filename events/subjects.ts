@@ -18,6 +18,7 @@ export const SubjectKind = {
   member: 'member',
   key: 'key',
   retention: 'retention',
+  limits: 'limits',
   launch: 'launch',
 } as const;
 export type SubjectKind = (typeof SubjectKind)[keyof typeof SubjectKind];
@@ -25,7 +26,7 @@ export type SubjectKind = (typeof SubjectKind)[keyof typeof SubjectKind];
 /** A stored subject, parsed. */
 export type ParsedSubject =
   | {
-      readonly kind: 'submit' | 'cancel' | 'dispatch' | 'rejected' | 'launch';
+      readonly kind: 'submit' | 'cancel' | 'dispatch' | 'rejected' | 'limits' | 'launch';
       readonly project: ProjectId;
       readonly pool: PoolId;
     }
@@ -58,6 +59,10 @@ export const subjects = (root: string = DEFAULT_ROOT) => {
     dispatch: (project: ProjectId, pool: PoolId) => `${root}.${project}.${pool}.dispatch`,
     /** Claims the dispatcher refused. */
     rejected: (project: ProjectId, pool: PoolId) => `${root}.${project}.${pool}.rejected`,
+    /** The operator's limits of a project in a pool (budgets, rates, concurrency caps). */
+    limits: (project: ProjectId, pool: PoolId) => `${root}.${project}.${pool}.limits`,
+    /** Every limit of the deployment. */
+    allLimits: () => `${root}.*.*.limits`,
     /** The pool's provisioner's launches of one-shot workers for the project (exclusive). */
     launch: (project: ProjectId, pool: PoolId) => `${root}.${project}.${pool}.launch`,
     /** A worker's own reports: outcomes, draining, leaving. */
@@ -133,6 +138,7 @@ export const parseSubject = (
     case 'cancel':
     case 'dispatch':
     case 'rejected':
+    case 'limits':
     case 'launch':
       if (t.length !== 4) return bad(subject, `has extra tokens after "${third}"`);
       return ok({ kind: third, project: p, pool });
@@ -153,12 +159,20 @@ export const parseSubject = (
 export const allowedTypes: Readonly<Record<SubjectKind, readonly EventType[]>> = {
   submit: ['task.submitted', 'task.redriven'],
   cancel: ['task.cancelled'],
-  dispatch: ['task.assigned', 'task.requeued', 'task.ready', 'task.dead_lettered', 'worker.lost'],
+  dispatch: [
+    'task.assigned',
+    'task.requeued',
+    'task.ready',
+    'task.dead_lettered',
+    'worker.lost',
+    'task.over_limit',
+  ],
   rejected: ['claim.rejected'],
   report: ['task.completed', 'task.failed', 'worker.draining', 'worker.left'],
   member: ['worker.enrolled', 'worker.revoked'],
   key: ['key.issued', 'key.used', 'key.revoked'],
   retention: ['retention.point'],
+  limits: ['limit.set', 'limit.cleared', 'limit.refused'],
   launch: ['launch.requested', 'launch.started', 'launch.failed'],
 };
 

@@ -31,6 +31,7 @@ const everyKind = (root: string): [string, ParsedSubject][] => {
     member: [s.member(project, pool, worker), { kind: 'member', project, pool, workerId: worker }],
     key: [s.key(project, key), { kind: 'key', project, keyId: key }],
     retention: [s.retention(), { kind: 'retention' }],
+    limits: [s.limits(project, pool), { kind: 'limits', project, pool }],
     launch: [s.launch(project, pool), { kind: 'launch', project, pool }],
   };
   return Object.values(kinds);

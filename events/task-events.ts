@@ -3,6 +3,7 @@ import { defineEvent } from './define-event.ts';
 import { PoolId, ProjectId, TaskId, WorkerId } from './ids.ts';
 import { Requirements } from './requirements.ts';
 import { Usage } from './usage.ts';
+import { LimitBounds } from './limit-events.ts';
 
 const TaskRef = { taskId: TaskId, project: ProjectId, pool: PoolId };
 const Attempt = z.number().int().positive();
@@ -63,6 +64,20 @@ export const TaskSubmitted = defineEvent(
         .positive()
         .max(TaskLimits.maxTimeoutMs)
         .default(TaskLimits.defaultTimeoutMs),
+      /**
+       * The most one attempt may spend: reserved against the pool's limits when it starts, in
+       * place of the per-model estimate (docs/operations.md, limits). A worker that reports
+       * more is charged what it reports, and counted as an overrun.
+       */
+      maxSpend: z
+        .object({
+          usd: z.number().positive().max(LimitBounds.maxUsd).optional(),
+          tokens: z.number().int().positive().max(LimitBounds.maxTokens).optional(),
+        })
+        .strict()
+        .optional(),
+      /** What the task does when a limit holds it back: wait (the default) or fail at once. */
+      onLimit: z.enum(['wait', 'fail']).optional(),
       /** How failed attempts are retried; the pool's defaults where absent. */
       retry: RetryPolicy.optional(),
     })

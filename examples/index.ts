@@ -5,6 +5,8 @@
  */
 export { runMultiTenant } from './multi-tenant.ts';
 export type { MultiTenantOptions, MultiTenantResult } from './multi-tenant.ts';
+export { runBudgets } from './budgets.ts';
+export type { BudgetsOptions, BudgetsResult } from './budgets.ts';
 export { runRuntimes } from './runtimes.ts';
 export type { ClassResult, RuntimesOptions, RuntimesResult } from './runtimes.ts';
 export { readStream } from './read-stream.ts';

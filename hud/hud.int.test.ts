@@ -80,6 +80,7 @@ const fakeSnapshot = (scope: Scope, completed: number): ProjectionsSnapshot => {
       })),
       workerGroups: [],
       waiting: [],
+      limits: [],
       throughput: { windowMs: 60_000, completed, failed: 0, perSecond: completed / 60, byPool: [] },
       launches: { live: [], backoff: [] },
     },

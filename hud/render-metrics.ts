@@ -33,6 +33,46 @@ const rejectionSamples = (view: RejectionView): { labels: Labels; value: number 
     return [...rows, ...unknown];
   });
 
+/**
+ * Limits per project, pool, model and kind: what is used (spent and reserved) against the
+ * maximum, a budget's burn per hour, and the groups of tasks waiting on a limit.
+ */
+const limitMetrics = (fleet: ProjectionsSnapshot['fleet'], registers: Registry[]): void => {
+  const labelNames = ['project', 'pool', 'model', 'limit'] as const;
+  const used = new Gauge({
+    name: 'fleet_limit_used',
+    help: 'Used of a limit now: USD or tokens spent and reserved this period, attempts or tokens in the last minute, attempts running.',
+    labelNames,
+    registers,
+  });
+  const max = new Gauge({
+    name: 'fleet_limit_max',
+    help: 'The maximum of a limit, in the unit of fleet_limit_used.',
+    labelNames,
+    registers,
+  });
+  const burn = new Gauge({
+    name: 'fleet_limit_burn_per_hour',
+    help: 'A budget’s spend per hour since its period (or rolling window) began.',
+    labelNames,
+    registers,
+  });
+  const waiting = new Gauge({
+    name: 'fleet_waiting_on_limit',
+    help: 'Tasks queued behind a limit of their project, by project and pool.',
+    labelNames: ['project', 'pool'],
+    registers,
+  });
+  for (const l of fleet.limits) {
+    const at = { project: l.project, pool: l.pool, model: l.model ?? '', limit: l.kind };
+    used.set(at, l.used);
+    max.set(at, l.limit);
+    if (l.burnPerHour !== undefined) burn.set(at, l.burnPerHour);
+  }
+  for (const w of fleet.waiting)
+    if (w.reason.kind === 'over_limit') waiting.inc({ project: w.project, pool: w.pool }, w.queued);
+};
+
 type SummaryValues = MetricObjectWithValues<MetricValueWithName<string>>;
 
 /**
@@ -92,6 +132,8 @@ export const metricsRegistry = (snapshot: ProjectionsSnapshot): Registry => {
     oldest.set(at, (p.oldestQueuedAgeMs ?? 0) / 1000);
     for (const [status, value] of Object.entries(p.tasks)) tasks.set({ ...at, status }, value);
   }
+
+  limitMetrics(fleet, registers);
 
   const cost = new Counter({
     name: 'fleet_cost_usd_total',

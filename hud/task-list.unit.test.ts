@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { waitReasonText } from '../domain/pool/index.ts';
 import type { WaitingView } from '../projections/index.ts';
 import { ProjectId, Requirements } from '../events/index.ts';
 import { parseTaskSearch, TASK_PAGE, taskListPage } from './task-list.ts';
@@ -39,6 +40,7 @@ const group = (reason: WaitingView['reason'], timeoutMs = 60_000): WaitingView =
   requirements: Requirements.parse({ labels: gpu.labels, models: gpu.models }),
   timeoutMs,
   reason,
+  text: waitReasonText(reason),
 });
 
 describe('a task search', () => {

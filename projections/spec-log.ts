@@ -34,6 +34,12 @@ export const subjectOf = (e: FleetEvent, root: string = SPEC_ROOT): string => {
     case 'key.used':
     case 'key.revoked':
       return s.key(e.data.project, e.data.keyId);
+    case 'limit.set':
+    case 'limit.cleared':
+    case 'limit.refused':
+      return s.limits(e.data.project, e.data.pool);
+    case 'task.over_limit':
+      return s.dispatch(e.data.project, e.data.pool);
     case 'retention.point':
       return s.retention();
     case 'launch.requested':

@@ -54,6 +54,7 @@ const WRITERS: Readonly<Record<SubjectKind, string>> = {
   member: 'the registrar (worker.enrolled) and operators (worker.revoked)',
   key: 'operators (issue, revoke) and the registrar (key.used at enrollment)',
   retention: 'the operator (fleet retention mark), signed with the operator key',
+  limits: 'operators (fleet limits set, clear; a refused limit is recorded here too)',
   launch: "the pool's provisioner (launches of one-shot workers)",
 };
 
@@ -69,6 +70,7 @@ export const storedSubjects = (): StoredSubject[] => {
     member: s.member(project, pool, worker),
     key: s.key(project, key),
     retention: s.retention(),
+    limits: s.limits(project, pool),
     launch: s.launch(project, pool),
   };
   return Object.values(SubjectKind).map((kind) => ({

@@ -22,7 +22,8 @@ import type { DispatcherConfig, DispatchState, PlainState } from '../../domain/p
 // 9: launches of one-shot workers (live, backing off, the runtime chosen per task).
 // 10: tasks waiting out a retry's backoff (`delayed`), tasks' own retry policies; body digests
 // of ended tasks and the latest resubmissions.
-const SNAPSHOT_VERSION = 10;
+// 11: a project's limits (rules, ledgers, reservations, declared spends, the limits' clock).
+const SNAPSHOT_VERSION = 11;
 
 /** Where each decision goes: exclusive decisions to the project's dispatch subject. */
 const route = (subjects: Subjects, e: FleetEvent): Route => {

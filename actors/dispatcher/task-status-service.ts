@@ -53,7 +53,7 @@ const tasksNamed = (entry: LogEntry): string[] => {
 
 /** Why a queued task waits, for its status reply: the words of `fleet top` and the HUD. */
 const waitingOf = (s: DispatchState, project: string, taskId: string) => {
-  const reason = whyWaiting(s, project as ProjectId, taskId as TaskId);
+  const reason = whyWaiting(s, project as ProjectId, taskId as TaskId, Date.now());
   // Cut to the reply's bound: a requirement's detail lists values, and there may be many.
   const detail = waitReasonText(reason).slice(0, 2_048);
   return reason.kind === 'not_waiting' ? {} : { waiting: { reason: reason.kind, detail } };

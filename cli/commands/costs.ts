@@ -87,6 +87,10 @@ export const registerCosts = (program: Command, ctx: CliContext): void => {
         ...sumCosts(rows.filter((r) => r.project === project)),
       }));
       const total = sumCosts(rows);
+      // Spend against budget, and its burn rate, per project (limits: `fleet limits`).
+      const budgets = snapshot.fleet.limits.filter(
+        (l) => l.kind === 'budget_usd' || l.kind === 'budget_tokens',
+      );
       if (o.json === true) {
         ctx.print(
           JSON.stringify(
@@ -101,6 +105,7 @@ export const registerCosts = (program: Command, ctx: CliContext): void => {
               total,
               byProject,
               rows,
+              budgets,
             },
             null,
             2,
@@ -133,5 +138,11 @@ export const registerCosts = (program: Command, ctx: CliContext): void => {
         ctx.print(
           `(${int(total.unpricedTokens)} tokens of models without a price are not in COST)`,
         );
+      for (const b of budgets) {
+        const burn = b.burnPerHour ?? 0;
+        const rate =
+          b.kind === 'budget_usd' ? `${usd(burn)}/h` : `${int(Math.round(burn))} tokens/h`;
+        ctx.print(`${b.project}/${b.pool} ${b.text}, burning ${rate}`);
+      }
     });
 };

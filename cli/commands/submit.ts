@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
 import type { TaskInput } from '../../client/index.ts';
+import { InvalidInputError } from '../../client/invalid-input-error.ts';
 import type { CliContext } from '../cli-context.ts';
 import { CONSTRAINT_FORMS } from '../constraint-forms.ts';
 import { parseDuration } from '../parse-duration.ts';
@@ -19,6 +20,9 @@ interface SubmitOptions {
   memory?: string;
   priority?: string;
   maxAttempts?: string;
+  maxUsd?: string;
+  maxTokens?: string;
+  onLimit?: string;
   timeout?: string;
   payload?: string;
   id?: string;
@@ -27,6 +31,30 @@ interface SubmitOptions {
   json?: boolean;
   dispatcherCheck: boolean;
 }
+
+const POSITIVE = /^\d+(\.\d+)?$/;
+
+/** `--max-usd`, `--max-tokens` and `--on-limit`, checked (the contract checks them again). */
+const spendOptions = (o: SubmitOptions) => {
+  const usd = o.maxUsd === undefined ? undefined : Number(o.maxUsd);
+  if (o.maxUsd !== undefined && (!POSITIVE.test(o.maxUsd) || usd === 0))
+    throw new InvalidInputError('--max-usd', `--max-usd "${o.maxUsd}" must be an amount over 0`);
+  const tokens =
+    o.maxTokens === undefined ? undefined : parseInteger(o.maxTokens, '--max-tokens', { min: 1 });
+  if (o.onLimit !== undefined && o.onLimit !== 'wait' && o.onLimit !== 'fail')
+    throw new InvalidInputError('--on-limit', `--on-limit "${o.onLimit}" must be wait or fail`);
+  return {
+    ...(usd === undefined && tokens === undefined
+      ? {}
+      : {
+          maxSpend: {
+            ...(usd === undefined ? {} : { usd }),
+            ...(tokens === undefined ? {} : { tokens }),
+          },
+        }),
+    ...(o.onLimit === undefined ? {} : { onLimit: o.onLimit }),
+  };
+};
 
 /** `fleet submit`: submits one task, and with `--wait` waits for its outcome. */
 export const registerSubmit = (program: Command, ctx: CliContext): void => {
@@ -57,6 +85,9 @@ export const registerSubmit = (program: Command, ctx: CliContext): void => {
     .option('--priority <n>', 'higher runs first (-1000 to 1000; default 0)')
     .option('--max-attempts <n>', 'attempts before it is dead-lettered (default 3)')
     .option('--timeout <duration>', 'lease of one attempt, e.g. 60s (default 60s)')
+    .option('--max-usd <usd>', 'most one attempt may spend, reserved against the limits')
+    .option('--max-tokens <n>', 'most tokens one attempt may use, reserved against the limits')
+    .option('--on-limit <wait|fail>', 'when a limit holds it back: wait (default) or fail at once')
     .option('--payload <json>', "the task's input: inline JSON, or @file.json")
     .option('--id <taskId>', 'the task id (default a random UUID)')
     .option('--wait', 'wait until the task ends and print its outcome (on stderr, why it waits)')
@@ -95,6 +126,7 @@ export const registerSubmit = (program: Command, ctx: CliContext): void => {
             ? {}
             : { maxAttempts: parseInteger(o.maxAttempts, '--max-attempts', { min: 1 }) }),
           ...(o.timeout === undefined ? {} : { timeoutMs: parseDuration(o.timeout, '--timeout') }),
+          ...spendOptions(o),
           ...(o.payload === undefined ? {} : { payload: await parsePayload(o.payload) }),
         } as TaskInput;
         const waitMs = parseDuration(o.waitTimeout, '--wait-timeout');

@@ -85,6 +85,14 @@ export const topFrame = (s: ProjectionsSnapshot, title: string): string[] => {
     lines.push(
       `  waiting: ${g.project}/${g.pool} ${g.queued} task(s), ${waitReasonText(g.reason)}`,
     );
+  if (fleet.limits.length > 0) lines.push('', 'LIMITS (used = spent + reserved)');
+  for (const l of fleet.limits.slice(0, ROWS)) {
+    const burn =
+      l.burnPerHour === undefined
+        ? ''
+        : `, burning ${l.kind === 'budget_usd' ? `$${l.burnPerHour.toFixed(2)}` : Math.round(l.burnPerHour).toLocaleString('en-US')}/h`;
+    lines.push(`  ${l.project}/${l.pool} ${l.text}${burn}`);
+  }
   const { live, backoff } = fleet.launches;
   if (live.length > 0 || backoff.length > 0) {
     lines.push('', `LAUNCHES  ${live.length} under way, ${backoff.length} template(s) backing off`);

@@ -1,6 +1,7 @@
 import { isDraft, original } from 'immer';
 import type { EventOf } from '../../events/index.ts';
 import { queueTask } from './fold-ready.ts';
+import { declareSpend } from './limits-fold.ts';
 import { demandSignature } from './signatures.ts';
 import { taskKey } from './state.ts';
 import type { Demand, DispatchState } from './state.ts';
@@ -16,7 +17,8 @@ export const undrafted = <T extends object>(v: T): T => {
 /**
  * Queues a task as `d` describes it, at sequence `seq`, with `attempts` started before: a
  * submission (none), or the redrive of a dead letter (its attempts so far, so that attempt
- * numbers never repeat: they fence reports). The caller has checked that it may.
+ * numbers never repeat: they fence reports). The caller has checked that it may (a
+ * submission's declared spend: limits-fold.ts `refuseUnrunnable`).
  */
 export const admitTask = (
   s: DispatchState,
@@ -46,5 +48,6 @@ export const admitTask = (
   s.tasks.set(key, task);
   delete s.digests[key]; // a redriven task is live again: its record has its body
   if (d.retry !== undefined) s.retryPolicies[key] = d.retry;
+  declareSpend(s, d, key); // its maxSpend and onLimit, which the limits read
   queueTask(s, task);
 };

@@ -10,6 +10,8 @@ import type {
 } from '../../events/index.ts';
 import { readyTasks } from './decide-ready.ts';
 import { charge, startTag, weightOf } from './fair-share.ts';
+import type { Pending } from '../limits/index.ts';
+import { limitGate } from './limits-fold.ts';
 import { mayServe } from './launches.ts';
 import { queuedInOrder } from './queue.ts';
 import { eligible } from './signatures.ts';
@@ -63,6 +65,8 @@ interface Candidate {
   bucket: number;
   offset: number;
   readonly claimers: Claimer[];
+  /** A limit holds its head back: nothing more of it this round. */
+  blocked: boolean;
 }
 
 const head = (c: Candidate): { priority: number; id: TaskKey } | undefined => {
@@ -124,16 +128,18 @@ const serveClaims = (s: DispatchState, cmd: ServeClaims): FleetEvent[] => {
           bucket: 0,
           offset: 0,
           claimers: fit,
+          blocked: false,
         });
     }
   }
   // Round: priority, then fair share across projects, then age — until budget or work runs out.
   const fair = { clock: s.fair.clock, tags: { ...s.fair.tags } };
   let budget = cmd.data.budget;
+  const pending = new Map<string, Pending>();
   while (budget > 0) {
     let best: { c: Candidate; id: TaskKey; priority: number; tag: number; seq: number } | undefined;
     for (const c of candidates) {
-      if (!c.claimers.some((cl) => cl.slots > 0)) continue;
+      if (c.blocked || !c.claimers.some((cl) => cl.slots > 0)) continue;
       const h = head(c);
       if (h === undefined) continue;
       const task = s.tasks.get(h.id);
@@ -156,6 +162,13 @@ const serveClaims = (s: DispatchState, cmd: ServeClaims): FleetEvent[] => {
     best.c.offset += 1;
     // Queues hold queued tasks only (the fold keeps them so): anything else is skipped.
     if (task?.status !== 'queued' || taker === undefined) continue;
+    // Limits: a task over one waits (its demand sits out the round) or, if it asked, fails.
+    const gate = limitGate(s, task, now, pending);
+    if (gate === 'wait') best.c.blocked = true;
+    if (gate !== 'go') {
+      if (gate !== 'wait') out.push(gate);
+      continue;
+    }
     taker.slots -= 1;
     budget -= 1;
     charge(fair, best.c.project, weightOf(s.config.weights, best.c.project));

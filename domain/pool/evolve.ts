@@ -1,10 +1,9 @@
 import { enableMapSet, produce } from 'immer';
-import { admitTask } from './admit-task.ts';
-import type { EventOf, FleetEvent } from '../../events/index.ts';
+import type { EventOf, FleetEvent, Usage } from '../../events/index.ts';
 import { charge, weightOf } from './fair-share.ts';
 import { foldReady, queueTask } from './fold-ready.ts';
 import { foldRedriven } from './fold-redriven.ts';
-import { foldResubmission } from './fold-resubmission.ts';
+import { foldSubmitted } from './fold-submitted.ts';
 import { bodyDigest, liveBody } from './submission-body.ts';
 import { dequeue } from './queue.ts';
 import { neverRetried, retryDelay } from './retry-policy.ts';
@@ -15,6 +14,8 @@ import { retireEnded, taskAt } from './ended-index.ts';
 import { AssignedTask, EndedTask, QueuedTask } from './task-records.ts';
 import type { LogPosition } from './log-position.ts';
 import { recordRefused } from './record-refused.ts';
+import { advance, settle } from '../limits/index.ts';
+import { admit, foldLimit, overLimit } from './limits-fold.ts';
 import { endLaunchOfWorker, foldLaunch } from './launches.ts';
 import { applied, refuse } from './verdict.ts';
 import type { Verdict } from './verdict.ts';
@@ -40,22 +41,13 @@ const changeWorker = (s: DispatchState, w: WorkerState, change: () => void) => {
   count(s, w, 1);
 };
 
-const releaseHold = (s: DispatchState, task: TaskState & { status: 'assigned' }) => {
+/** Ends an attempt's hold on its worker and its limits (limits/ledger.ts: `settle`). */
+const releaseHold = (s: DispatchState, task: TaskState & { status: 'assigned' }, usage?: Usage) => {
+  settle(s.limits, task.key, usage);
   const w = s.workers[task.workerId];
   if (w === undefined) return;
   const i = w.held.indexOf(task.key);
   if (i >= 0) changeWorker(s, w, () => w.held.splice(i, 1));
-};
-
-const submitted = (s: DispatchState, e: EventOf<'task.submitted'>, seq: number): Verdict => {
-  const d = e.data;
-  if (d.pool !== s.config.pool) return refuse('wrong_pool', `task is for pool ${d.pool}`);
-  const key = taskKey(d.project, d.taskId);
-  if (s.tasks.get(key) !== undefined || s.ended[key] !== undefined)
-    return foldResubmission(s, d, seq);
-  delete s.refusedTasks[key]; // a valid resubmission supersedes an earlier refusal
-  admitTask(s, d, seq);
-  return applied;
 };
 
 /** Finds the task an event names, refusing unknown tasks and tasks of another project. */
@@ -89,7 +81,8 @@ const workerFor = (
 
 const isRefused = (x: object): x is Refused => 'kind' in x;
 
-const assigned = (s: DispatchState, e: EventOf<'task.assigned'>, seq: number): Verdict => {
+const assigned = (s: DispatchState, e: EventOf<'task.assigned'>, entry: LogPosition): Verdict => {
+  const seq = entry.seq;
   const d = e.data;
   const task = taskFor(s, d);
   if (isRefused(task)) return task;
@@ -104,6 +97,8 @@ const assigned = (s: DispatchState, e: EventOf<'task.assigned'>, seq: number): V
   if (w.held.length >= w.capacity) return refuse('no_capacity', `worker holds ${w.held.length}`);
   if (!eligible(task.reqSig, task.demand, w.capSig, w.capability))
     return refuse('constraint_unmet', `worker ${w.id} does not meet task ${task.id}`);
+  const admitted = admit(s, task, d.attempt, entry.at);
+  if (admitted.kind === 'refused') return admitted;
   // The backoff is the dispatcher's scheduling, which gives no work in backoff; the fold takes
   // an assignment all the same (logs from before backoff reassign at once), ending the wait.
   if (s.delayed[task.key] === undefined) dequeue(s, task);
@@ -183,6 +178,7 @@ const end = (
     else s.delayed[task.key] = delay;
     return;
   }
+  delete s.limits.declared[task.key];
   delete s.delayed[task.key];
   s.digests[task.key] = bodyDigest(liveBody(s, task));
   delete s.retryPolicies[task.key];
@@ -212,7 +208,7 @@ const reported = (
     return refuse('not_holder', `attempt ${task.attempt} is held by ${task.workerId}`);
   if (w.status !== 'active' && w.status !== 'draining')
     return refuse('worker_not_active', `worker is ${w.status}`);
-  releaseHold(s, task);
+  releaseHold(s, task, e.data.usage);
   if (e.type === 'task.completed') end(s, task, 'completed', seq);
   else if (!e.data.retryable || neverRetried(s.retryPolicies[task.key], e.data.error.code))
     end(s, task, 'failed', seq);
@@ -308,11 +304,11 @@ const lifecycle = (
 const apply = (s: DispatchState, e: FleetEvent, entry: LogPosition): Verdict => {
   switch (e.type) {
     case 'task.submitted':
-      return submitted(s, e, entry.seq);
+      return foldSubmitted(s, e, entry.seq);
     case 'task.cancelled':
       return cancelled(s, e, entry.seq);
     case 'task.assigned':
-      return assigned(s, e, entry.seq);
+      return assigned(s, e, entry);
     case 'task.requeued':
     case 'task.dead_lettered':
       return abandoned(s, e, entry);
@@ -333,6 +329,15 @@ const apply = (s: DispatchState, e: FleetEvent, entry: LogPosition): Verdict => 
     case 'claim.rejected':
       s.claimsRefused[e.data.reason] = (s.claimsRefused[e.data.reason] ?? 0) + 1;
       return applied;
+    case 'limit.set':
+    case 'limit.cleared':
+    case 'limit.refused':
+      return foldLimit(s, e);
+    case 'task.over_limit': {
+      const task = taskFor(s, e.data);
+      const finish = (t: LiveTask) => end(s, t, 'failed', entry.seq);
+      return isRefused(task) ? task : overLimit(s, task, entry.at, finish);
+    }
     case 'key.issued':
     case 'key.used':
     case 'key.revoked':
@@ -364,7 +369,12 @@ export const evolveInPlace = (
   draft.position = position.seq;
   const verdict = apply(draft, event, position);
   if (verdict.kind === 'refused') recordRefused(draft, position.seq, event.type, verdict);
-  else endLaunchOfWorker(draft, event);
+  else {
+    endLaunchOfWorker(draft, event);
+    // The limits' clock: the stream time of the latest event of the pool that took effect.
+    if (event.type !== 'retention.point' && !event.type.startsWith('key.'))
+      advance(draft.limits, position.at);
+  }
   return verdict;
 };
 

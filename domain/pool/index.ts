@@ -36,6 +36,7 @@ export { demandSignature, capabilitySignature, eligible } from './signatures.ts'
 export { whyWaiting, whyDemandWaits, waitingReport } from './why-waiting.ts';
 export { waitReasonText } from './wait-reason-text.ts';
 export { queuedInOrder } from './queue.ts';
+export { limitGate } from './limits-fold.ts';
 export {
   boundElsewhere,
   CHOICES_KEPT,

@@ -42,5 +42,10 @@ export const RefusedReason = {
   notDelayed: 'not_delayed',
   /** A requeue of a task whose last allowed attempt ended: it must be dead-lettered. */
   attemptsExhausted: 'attempts_exhausted',
+  /**
+   * An assignment that a limit of the task's project did not allow at its position, a fail-fast
+   * end whose limit did not bind, or a submission whose declared maximum exceeds a whole budget.
+   */
+  overLimit: 'over_limit',
 } as const;
 export type RefusedReason = (typeof RefusedReason)[keyof typeof RefusedReason];

@@ -1,3 +1,5 @@
+import { initialLimits } from '../limits/index.ts';
+import type { LimitsState } from '../limits/index.ts';
 import type { AssignedTask, EndedTask, QueuedTask, TaskSpec } from './task-records.ts';
 import { initialLaunchState } from './launches.ts';
 import type { LaunchState } from './launches.ts';
@@ -149,6 +151,8 @@ export interface DispatchState {
   claimsRefused: Record<string, number>;
   /** Refused submissions whose task could be made out, so its producer can be told (latest only). */
   refusedTasks: Record<string, { seq: number; reason: string }>;
+  /** Budgets, rates and caps in force, what running attempts reserve, what was spent. */
+  limits: LimitsState;
   /** One-shot workers launched for the pool's tasks, and templates backing off (launches.ts). */
   launches: LaunchState;
   /**
@@ -197,6 +201,7 @@ export const initialState = (
   rejections: { byReason: {}, recent: [] },
   claimsRefused: {},
   refusedTasks: {},
+  limits: initialLimits(),
   launches: initialLaunchState(),
   delayed: {},
   retryPolicies: {},

@@ -5,7 +5,18 @@ import { unmetRequirements } from './matching.ts';
 import type { Unmet } from './matching.ts';
 import { eligible } from './signatures.ts';
 import { taskKey } from './state.ts';
-import type { Demand, DispatchState } from './state.ts';
+import type { TaskKey } from './state.ts';
+import type { Demand, DispatchState, LiveTask } from './state.ts';
+import type { LimitBlock } from '../limits/index.ts';
+import { taskLimitBlock } from './limits-fold.ts';
+import { queuedInOrder } from './queue.ts';
+
+/** The task a demand's queue would start next. */
+const firstQueued = (s: DispatchState, queue: Record<string, TaskKey[]>): LiveTask | undefined => {
+  const id = queuedInOrder(queue)[0]?.ids[0];
+  const task = id === undefined ? undefined : s.tasks.get(id);
+  return task?.status === 'queued' ? task : undefined;
+};
 
 /** Why a queued task has not started. */
 export type WaitReason =
@@ -21,6 +32,8 @@ export type WaitReason =
   | { readonly kind: 'no_single_worker'; readonly unmet: readonly Unmet[] }
   /** Eligible workers exist but all are at capacity. */
   | { readonly kind: 'workers_busy'; readonly eligibleWorkers: number }
+  /** A limit of its project holds it back (budget, rate or concurrency cap). */
+  | { readonly kind: 'over_limit'; readonly block: LimitBlock }
   /** No free worker serves it; a one-shot worker is being launched, or backs off (launches.ts). */
   | LaunchWait
   /** Eligible workers have room: the task starts at their next claim. */
@@ -68,14 +81,29 @@ export const whyDemandWaits = (s: DispatchState, reqSig: string, demand: Demand)
   return { kind: 'no_single_worker', unmet: [...all.values()] };
 };
 
-/** Explains why one task of a project waits (or says it is not waiting). */
-export const whyWaiting = (s: DispatchState, project: ProjectId, taskId: TaskId): WaitReason => {
+/** A limit that holds back `task` at `now`, as a reason, or nothing. */
+const limitWait = (s: DispatchState, task: LiveTask | undefined, now: number) => {
+  const block = task === undefined ? undefined : taskLimitBlock(s, task, now);
+  return block === undefined ? undefined : ({ kind: 'over_limit', block } as const);
+};
+
+/**
+ * Explains why one task of a project waits (or says it is not waiting). `now` (epoch ms)
+ * judges rate windows and resets; the last folded stream time when not given.
+ */
+export const whyWaiting = (
+  s: DispatchState,
+  project: ProjectId,
+  taskId: TaskId,
+  now: number = s.limits.clock,
+): WaitReason => {
   const task = s.tasks.get(taskKey(project, taskId));
   if (task === undefined) return { kind: 'not_waiting', status: 'unknown' };
   if (task.status !== 'queued') return { kind: 'not_waiting', status: task.status };
+  // A task in backoff is in no queue yet: a limit judges it only once it is ready.
   const delay = s.delayed[task.key];
   if (delay !== undefined) return { kind: 'backoff', until: delay.readyAt, attempt: delay.attempt };
-  return whyDemandWaits(s, task.reqSig, task.demand);
+  return limitWait(s, task, now) ?? whyDemandWaits(s, task.reqSig, task.demand);
 };
 
 /** One line of the waiting report: a group of tasks that wait for the same reason. */
@@ -88,8 +116,8 @@ export interface WaitingGroup {
   readonly reason: WaitReason;
 }
 
-/** Why every queued task waits, grouped by project and demand. */
-export const waitingReport = (s: DispatchState): WaitingGroup[] => {
+/** Why every queued task waits, grouped by project and demand (a limit judged on the head). */
+export const waitingReport = (s: DispatchState, now: number = s.limits.clock): WaitingGroup[] => {
   const out: WaitingGroup[] = [];
   for (const [project, byDemand] of Object.entries(s.queues)) {
     for (const [reqSig, queue] of Object.entries(byDemand)) {
@@ -104,7 +132,7 @@ export const waitingReport = (s: DispatchState): WaitingGroup[] => {
         demand,
         queued: buckets.reduce((n, ids) => n + ids.length, 0),
         oldestSeq: Math.min(...heads.map((t) => t?.submittedSeq ?? Infinity)),
-        reason: whyDemandWaits(s, reqSig, demand),
+        reason: limitWait(s, firstQueued(s, queue), now) ?? whyDemandWaits(s, reqSig, demand),
       });
     }
   }

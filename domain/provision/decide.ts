@@ -1,4 +1,5 @@
-import { boundElsewhere, eligible, queuedInOrder } from '../pool/index.ts';
+import { boundElsewhere, eligible, limitGate, queuedInOrder, taskKey } from '../pool/index.ts';
+import type { Pending } from '../limits/index.ts';
 import type { Demand, DispatchState, LiveLaunch } from '../pool/index.ts';
 import type {
   EventOf,
@@ -53,6 +54,14 @@ const provision = (st: ProvisionState, cmd: Provision): FleetEvent[] => {
   const room = (t: RuntimeTemplate) => t.maxConcurrent - (used.get(t.name) ?? 0);
   const retryAt = (t: RuntimeTemplate) => s.launches.backoff[t.name]?.retryAt;
   const ids: LaunchIds[] = [...cmd.data.ids];
+  // A task a limit holds back gets no worker launched for it: the launches on their way count
+  // against the limits as the dispatcher's round would (limits-fold.ts `limitGate`).
+  const reserved = new Map<string, Pending>();
+  for (const l of live) {
+    const task = s.tasks.get(taskKey(l.project, l.taskId));
+    if (!expired.has(l.launchId) && pending(s, l) && task?.status === 'queued')
+      limitGate(s, task, now, reserved);
+  }
   for (const byDemand of Object.values(s.queues)) {
     for (const [reqSig, queue] of Object.entries(byDemand)) {
       const demand = s.demands[reqSig];
@@ -83,6 +92,7 @@ const provision = (st: ProvisionState, cmd: Provision): FleetEvent[] => {
             need = 0;
             break;
           }
+          if (limitGate(s, task, now, reserved) !== 'go') continue;
           const next = ids.shift();
           if (next === undefined) break;
           used.set(choice.template.name, (used.get(choice.template.name) ?? 0) + 1);

@@ -132,6 +132,22 @@ describe('the provisioner chooses a runtime per task', () => {
     expect(why(s2, 't1')).toBe('launching a docker worker from template box, 2 launches');
   });
 
+  it('launches no worker for a task a limit holds back, counting launches on their way', () => {
+    const cap = ev('limit.set', { project: P.health, pool: POOL, concurrency: 2 });
+    const s = given([cap, ...[1, 2, 3, 4, 5].map((i) => submitted(`t${i}`))], [fn]);
+    const first = requests(provision(s, 10));
+    expect(first.map((e) => e.data.taskId)).toEqual(['t1', 't2']);
+    // The two on their way fill the cap: the next round launches nothing more.
+    expect(provision(after(s, first), 10)).toEqual([]);
+    const spent = ev('limit.set', {
+      project: P.health,
+      pool: POOL,
+      budget: { usd: 1, period: { kind: 'month', timeZone: 'UTC' } },
+      estimate: { usd: 2 },
+    });
+    expect(provision(given([spent, submitted('t1')], [fn]), 10)).toEqual([]);
+  });
+
   it('is limited by the ids of the round', () => {
     const s = given([1, 2, 3].map((i) => submitted(`t${i}`)));
     expect(requests(provision(s, 2))).toHaveLength(2);

@@ -15,6 +15,7 @@ const render = () => {
   renderTiles();
   renderQueues();
   renderWaiting();
+  renderLimits();
   renderLaunches();
   renderCosts();
   renderRejections();

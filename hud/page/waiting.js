@@ -8,11 +8,15 @@ const unmet = (u) => `${String(obj(u).kind)}: ${String(obj(u).detail ?? '')}`;
 /**
  * How bad a wait reason is, and what to say of it.
  * @param {any} reason
+ * @param {unknown} [text] the server's words for it
  * @returns {['bad' | 'warn' | 'ok', string]}
  */
-const explain = (reason) => {
+const explain = (reason, text) => {
   const r = obj(reason);
   switch (r.kind) {
+    case 'over_limit':
+      // A tenant's own budget, rate or cap: flagged, in the words of fleet top.
+      return ['bad', `waiting on a limit · ${String(text ?? 'over a limit')}`];
     case 'no_workers':
       return ['bad', 'no active worker of this project in the pool'];
     case 'unmet':
@@ -50,7 +54,7 @@ const renderWaiting = () => {
   }
   const rank = { bad: 0, warn: 1, ok: 2 };
   const rows = waiting
-    .map((w) => ({ w, why: explain(w.reason) }))
+    .map((w) => ({ w, why: explain(w.reason, w.text) }))
     .sort((a, b) => rank[a.why[0]] - rank[b.why[0]] || num(b.w.queued) - num(a.w.queued));
   ul.replaceChildren(
     ...rows.map(({ w, why }) => {

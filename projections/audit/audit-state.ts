@@ -1,5 +1,7 @@
 import type { EventOf, FleetEvent, Labels, Requirements, Runtime } from '../../events/index.ts';
 import type { AuditItem } from './audit-item.ts';
+import { AuditLimits } from './audit-limits.ts';
+import type { LimitSubject } from './audit-limits.ts';
 import type { NoEffect } from './no-effect.ts';
 import type { Violation } from './violation.ts';
 
@@ -145,6 +147,8 @@ export interface AuditState {
   readonly keys: Map<string, AuditKey>;
   readonly counts: AuditCounts;
   readonly violations: Violation[];
+  /** Budgets, rates and caps in force, and what attempts were charged (audit-limits.ts). */
+  readonly limits: AuditLimits;
   readonly observe: AuditObserver | undefined;
 }
 
@@ -177,6 +181,7 @@ export const initialAuditState = (options: AuditStateOptions = {}): AuditState =
     launches: {},
   },
   violations: [],
+  limits: new AuditLimits(),
   observe: options.observe,
 });
 
@@ -186,3 +191,12 @@ export const auditTaskKey = (project: string, pool: string, taskId: string): str
 
 /** The key of a worker in the audit's state: each pool's dispatcher knows its own workers. */
 export const auditWorkerKey = (pool: string, workerId: string): string => `${pool}/${workerId}`;
+
+/** A task as the audit's limits see it. */
+export const limitSubject = (task: AuditTask): LimitSubject => ({
+  key: task.key,
+  project: task.project,
+  pool: task.pool,
+  models: task.requirements.models,
+  maxSpend: task.submitted.event.data.maxSpend,
+});

@@ -21,6 +21,10 @@ const list = (what: string, xs: readonly string[] | undefined): string =>
  * The salient fields of an event on one line, for reading a history: who, what, which attempt,
  * why. Never the payload or output (they may be large or sensitive) nor a key's secret hash.
  */
+/** A limit's scope in words: project/pool, and the model when it names one. */
+const limitScope = (d: { project: string; pool: string; model?: string }): string =>
+  `${d.project}/${d.pool}${d.model === undefined ? '' : ` model ${d.model}`}`;
+
 export const describeEvent = (e: FleetEvent): string => {
   switch (e.type) {
     case 'task.submitted': {
@@ -94,6 +98,14 @@ export const describeEvent = (e: FleetEvent): string => {
         `worker ${e.data.workerId} claiming in ${e.data.project}/${e.data.pool}: ${e.data.reason}` +
         (e.data.detail === undefined ? '' : ` (${e.data.detail})`)
       );
+    case 'limit.set':
+      return `limits of ${limitScope(e.data)}`;
+    case 'limit.cleared':
+      return `limits of ${limitScope(e.data)} cleared`;
+    case 'limit.refused':
+      return `limit for ${e.data.project}/${e.data.pool} refused: ${e.data.reason}`;
+    case 'task.over_limit':
+      return `task ${e.data.taskId} of ${e.data.project} failed fast: ${e.data.reason}`;
     case 'retention.point':
       return `stream ${e.data.stream} kept from seq ${e.data.firstSeq} by operator ${e.data.operator}: ${e.data.reason}`;
     case 'launch.requested':

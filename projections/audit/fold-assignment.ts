@@ -1,6 +1,6 @@
 import type { EventOf } from '../../events/index.ts';
 import type { AuditItem } from './audit-item.ts';
-import { auditTaskKey, auditWorkerKey } from './audit-state.ts';
+import { auditTaskKey, auditWorkerKey, limitSubject } from './audit-state.ts';
 import type { At, AuditState, AuditTask, AuditWorker } from './audit-state.ts';
 import type { NoEffect } from './no-effect.ts';
 import { scopeNote } from './scope-note.ts';
@@ -164,6 +164,12 @@ export const foldAssignment = (
   const wrong = wrongAttempt(decision);
   const room = hasRoom(decision);
   if (!taken || wrong !== undefined || !room) return wrong ?? 'violation';
+  const over = s.limits.breach(limitSubject(task), item.at);
+  if (over !== undefined) {
+    violate(s, 'limit_breached', [task.submitted, here], `${what}: ${over}`);
+    return 'violation';
+  }
+  s.limits.start(limitSubject(task), item.at);
 
   task.status = 'assigned';
   task.attempts = d.attempt;

@@ -6,6 +6,7 @@ import { foldAssignment } from './fold-assignment.ts';
 import { foldEnrollment } from './fold-enrollment.ts';
 import { foldKeyEvent } from './fold-key-event.ts';
 import { foldLifecycle } from './fold-lifecycle.ts';
+import { foldOverLimit } from './fold-over-limit.ts';
 import { foldReady } from './fold-ready.ts';
 import { foldReport } from './fold-report.ts';
 import { foldSubmission } from './fold-submission.ts';
@@ -16,6 +17,14 @@ import type { NoEffect } from './no-effect.ts';
  * it commits. Returns why it changed nothing, or nothing when it took effect.
  */
 export const foldEvent = (s: AuditState, e: FleetEvent, item: AuditItem): NoEffect | undefined => {
+  const effect = foldOne(s, e, item);
+  // A pool's limits keep the stream time of the latest event of it that took effect.
+  if (effect === undefined && 'pool' in e.data && e.type !== 'key.issued')
+    s.limits.tick(e.data.pool, item.at);
+  return effect;
+};
+
+const foldOne = (s: AuditState, e: FleetEvent, item: AuditItem): NoEffect | undefined => {
   switch (e.type) {
     case 'task.submitted':
     case 'task.cancelled':
@@ -42,6 +51,13 @@ export const foldEvent = (s: AuditState, e: FleetEvent, item: AuditItem): NoEffe
     case 'key.used':
     case 'key.revoked':
       return foldKeyEvent(s, e, item);
+    case 'limit.set':
+    case 'limit.cleared':
+      s.limits.fold(e);
+      return undefined;
+    case 'task.over_limit':
+      return foldOverLimit(s, e, item);
+    case 'limit.refused':
     case 'claim.rejected':
     case 'retention.point': // judged by the audit's log check, not by the fold
       return undefined;

@@ -60,7 +60,7 @@ export const foldReport = (
       ? 'completed_twice'
       : refused;
   }
-  releaseAttempt(s, task);
+  releaseAttempt(s, task, e.data.usage);
   if (e.type === 'task.completed') endTask(task, 'completed', here);
   else if (!e.data.retryable || task.nonRetryable.includes(e.data.error.code ?? ''))
     endTask(task, 'failed', here);

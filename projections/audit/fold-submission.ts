@@ -19,9 +19,13 @@ const submitted = (
     // Only a dead letter runs again, with a fresh allowance; attempt numbers go on (they fence).
     if (before === undefined) return 'unknown_task';
     if (before.status !== 'dead_lettered') return 'not_dead_lettered';
-  } else if (before !== undefined) {
+  } else {
     // The first submission of an id wins; a producer's retry is refused, not a second task.
-    return 'duplicate_submission';
+    if (before !== undefined) return 'duplicate_submission';
+    // As the pool's fold (fold-submitted.ts): a declared spend that could never run is refused.
+    const models = d.requirements.models;
+    const subject = { key, project: d.project, pool: d.pool, models, maxSpend: d.maxSpend };
+    if (s.limits.tooLarge(subject) !== undefined) return 'over_limit';
   }
   const redrivenFrom = e.type === 'task.redriven' ? (before?.attempts ?? 0) : 0;
   s.tasks.set(key, {

@@ -8,6 +8,8 @@ export const NoEffect = {
   /** A decision about an attempt that ended since (it lost a race with a report or a cancel). */
   staleDecision: 'stale_decision',
   duplicateSubmission: 'duplicate_submission',
+  /** A submission whose declared maximum is more than a whole budget of its limits. */
+  overLimit: 'over_limit',
   unknownTask: 'unknown_task',
   taskEnded: 'task_ended',
   /** A redrive of a task that is not dead-lettered. */

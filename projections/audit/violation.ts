@@ -17,6 +17,13 @@ export const ViolationKind = {
   endedTaskAssigned: 'ended_task_assigned',
   /** An assignment to a worker that was draining, left, lost or revoked. */
   workerNotActive: 'worker_not_active',
+  /**
+   * An assignment that a limit in force did not allow: over a budget, a rate or a
+   * concurrency cap, counting what running attempts reserve.
+   */
+  limitBreached: 'limit_breached',
+  /** A fail-fast end of a task that did not ask for it, or that no limit bound. */
+  limitUnfounded: 'limit_unfounded',
   /** An assignment to a worker already holding as many attempts as its capacity. */
   overCapacity: 'over_capacity',
   /** A decision naming a task that was never submitted (in the audited scope). */

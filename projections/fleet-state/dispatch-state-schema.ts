@@ -7,8 +7,10 @@ import {
   WorkerStatus,
 } from '../../domain/pool/index.ts';
 import type { DispatchState, TaskKey } from '../../domain/pool/index.ts';
+import { initialLimits } from '../../domain/limits/index.ts';
 import {
   KeyId,
+  LimitRule,
   Labels,
   ModelName,
   PoolId,
@@ -23,6 +25,51 @@ import {
 } from '../../events/index.ts';
 
 const Count = z.number().int().nonnegative();
+
+/**
+ * A pool's limits as a checkpoint stores them: each rule as `limit.set` gave it, re-checked;
+ * a checkpoint from before limits existed has none.
+ */
+const LimitsStateSchema = z
+  .object({
+    rules: z.record(z.string(), LimitRule),
+    ledgers: z.record(
+      z.string(),
+      z.object({
+        charges: z.array(
+          z.object({
+            key: z.string(),
+            at: Count,
+            usd: z.number().nonnegative(),
+            tokens: Count,
+            held: z.boolean(),
+          }),
+        ),
+        running: Count,
+        overrun: z.object({ usd: z.number().nonnegative(), tokens: Count }),
+      }),
+    ),
+    holds: z.record(
+      z.string(),
+      z.object({
+        attempt: z.number().int().positive(),
+        at: Count,
+        usd: z.number().nonnegative(),
+        tokens: Count,
+        models: z.array(z.string()).readonly().optional(),
+      }),
+    ),
+    declared: z.record(
+      z.string(),
+      z.object({
+        usd: z.number().positive().optional(),
+        tokens: z.number().int().positive().optional(),
+        onLimit: z.enum(['wait', 'fail']).optional(),
+      }),
+    ),
+    clock: Count,
+  })
+  .default(initialLimits);
 const Kind = z.enum(RuntimeKind);
 
 const LiveLaunch = z.object({
@@ -142,6 +189,7 @@ export const DispatchStateSchema: z.ZodType<DispatchState> = z
     }),
     claimsRefused: z.record(z.string(), Count),
     refusedTasks: z.record(z.string(), z.object({ seq: Count, reason: z.string() })),
+    limits: LimitsStateSchema,
     endedOrder: z.array(z.string()).optional(),
     ended: z.record(z.string(), Count).optional(),
     // Checkpoints from before launches existed have none.

@@ -1,4 +1,20 @@
-import { waitingReport } from '../../domain/pool/index.ts';
+import { waitingReport, waitReasonText } from '../../domain/pool/index.ts';
+import { limitText, limitUsage } from '../../domain/limits/index.ts';
+import type { LimitUsage } from '../../domain/limits/index.ts';
+
+/** A limit's standing in the words of a wait on it (`budget: $12.00 of $42.00 used this month`). */
+const usageText = (u: LimitUsage): string =>
+  limitText({
+    scope: u.model === undefined ? u.project : `${u.project}|${u.model}`,
+    kind: u.kind,
+    used: u.used,
+    limit: u.limit,
+    need: 0,
+    never: false,
+    at: 0,
+    ...(u.period === undefined ? {} : { period: u.period }),
+    ...(u.resetsAt === undefined ? {} : { freesAt: u.resetsAt }),
+  }).replace(/, (next slot|frees) in .*$/, '');
 import type { DispatchState, TaskStatus, WaitReason } from '../../domain/pool/index.ts';
 import type { Labels, Requirements, RuntimeKind } from '../../events/index.ts';
 import type { ViewContext } from '../projection.ts';
@@ -86,7 +102,12 @@ export interface WaitingView {
   readonly timeoutMs: number;
   /** The dispatcher's explanation: unmet constraint, or how many eligible workers are busy. */
   readonly reason: WaitReason;
+  /** The same in the words of `fleet top` and `fleet status` (`budget: $41.90 of $42.00 …`). */
+  readonly text: string;
 }
+
+/** A limit of a project in a pool as it stands (domain/limits/limit-usage.ts). */
+export type LimitView = LimitUsage & { readonly pool: string; readonly text: string };
 
 /** Accepted reports in the last minute before `now`, by stream time. */
 export interface ThroughputView {
@@ -123,6 +144,8 @@ export interface FleetView {
   readonly workers: readonly WorkerView[];
   readonly workerGroups: readonly WorkerGroupView[];
   readonly waiting: readonly WaitingView[];
+  /** Every limit in force, per project and pool: used (spent and reserved) against its maximum. */
+  readonly limits: readonly LimitView[];
   readonly throughput: ThroughputView;
   /** One-shot workers being launched, and templates backing off after a failed launch. */
   readonly launches: LaunchesView;
@@ -208,6 +231,7 @@ export const fleetView = (state: FleetState, context: ViewContext): FleetView =>
   const workers: WorkerView[] = [];
   const groups = new Map<string, { -readonly [K in keyof WorkerGroupView]: WorkerGroupView[K] }>();
   const waiting: WaitingView[] = [];
+  const limits: LimitView[] = [];
   const atOf = (pool: string, seq: number): number | null =>
     state.submissions[pool]?.[String(seq)]?.at ?? null;
 
@@ -261,7 +285,9 @@ export const fleetView = (state: FleetState, context: ViewContext): FleetView =>
       const seq = oldestQueued(ps, project);
       row.oldestQueuedAt = seq === undefined ? null : atOf(pool, seq);
     }
-    for (const group of waitingReport(ps)) {
+    for (const u of limitUsage(ps.limits, now))
+      if (inScope(scope, u.project)) limits.push({ ...u, pool, text: usageText(u) });
+    for (const group of waitingReport(ps, now)) {
       if (!inScope(scope, group.project)) continue;
       const at = atOf(pool, group.oldestSeq);
       waiting.push({
@@ -274,6 +300,7 @@ export const fleetView = (state: FleetState, context: ViewContext): FleetView =>
         requirements: structuredClone(group.demand.requirements),
         timeoutMs: group.demand.timeoutMs,
         reason: structuredClone(group.reason),
+        text: waitReasonText(group.reason),
       });
     }
   }
@@ -325,6 +352,7 @@ export const fleetView = (state: FleetState, context: ViewContext): FleetView =>
         byText(a.runtime, b.runtime) ||
         byText(a.status, b.status),
     ),
+    limits,
     waiting: waiting.sort(
       (a, b) => byText(a.project, b.project) || byText(a.pool, b.pool) || a.oldestSeq - b.oldestSeq,
     ),

@@ -96,6 +96,10 @@ const track = (
     case 'key.issued':
     case 'key.used':
     case 'key.revoked':
+    case 'limit.set':
+    case 'limit.cleared':
+    case 'limit.refused':
+    case 'task.over_limit':
     case 'launch.requested':
     case 'launch.started':
     case 'launch.failed':

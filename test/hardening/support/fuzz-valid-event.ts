@@ -189,6 +189,30 @@ export const validEvent = (x: EventSpec): { subject: string; event: FleetEventIn
       };
     case 'key.revoked':
       return { subject: s.key, event: { type, data: { keyId, project }, meta } };
+    case 'limit.set':
+      return {
+        subject: S.limits(p, pl),
+        event: {
+          type,
+          data: {
+            project,
+            pool,
+            budget: { usd: 1 + (x.n % 5), period: { kind: 'month', timeZone: 'UTC' } },
+            ...(x.n % 2 === 0 ? { rate: { tasksPerMinute: 1 + (x.n % 4) } } : {}),
+            ...(x.n % 3 === 0 ? { concurrency: 1 + (x.n % 2) } : {}),
+          },
+          meta,
+        },
+      };
+    case 'limit.cleared':
+      return { subject: S.limits(p, pl), event: { type, data: { project, pool }, meta } };
+    case 'limit.refused':
+      return {
+        subject: S.limits(p, pl),
+        event: { type, data: { project, pool, input: '--budget-usd -1', reason: 'fuzz' }, meta },
+      };
+    case 'task.over_limit':
+      return { subject: s.dispatch, event: { type, data: { ...task, reason: 'fuzz' }, meta } };
     case 'retention.point': {
       // Signed by nobody: the folds must still take it in their stride.
       const data = { stream: 'FLEET', firstSeq: 1 + x.n, reason: 'fuzz', at: T0 };

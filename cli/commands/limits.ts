@@ -1,0 +1,131 @@
+import type { Command } from 'commander';
+import type { CliContext } from '../cli-context.ts';
+import type { LimitOptions } from '../parse-limit.ts';
+
+interface ShowOptions {
+  project?: string;
+  pool?: string;
+  json?: boolean;
+}
+
+interface ClearOptions {
+  project: string;
+  pool: string;
+  model?: string;
+}
+
+/**
+ * `fleet limits set|show|clear`: an operator's budgets, rates and concurrency caps of a project
+ * in a pool (optionally of one model), stored as events on `<root>.<project>.<pool>.limits` that
+ * the pool's dispatcher folds. A limit that does not parse is refused here with a clear error,
+ * and the refusal is recorded on the stream (`limit.refused`) when its project and pool are
+ * names.
+ */
+export const registerLimits = (program: Command, ctx: CliContext): void => {
+  const limits = program
+    .command('limits')
+    .description('budgets, rate limits and concurrency caps per project (and model) in a pool');
+  limits
+    .command('set')
+    .description(
+      'put limits in force for a project in a pool (replacing its earlier ones): tasks over ' +
+        'them wait, with the reason on fleet status, submit --wait, fleet top and the HUD',
+    )
+    .requiredOption('--project <project>', 'the project (tenant)')
+    .requiredOption('--pool <pool>', 'the pool')
+    .option('--model <model>', 'only tasks that may run on this model (of the price table)')
+    .option('--budget-usd <usd>', 'spend budget in US dollars per period')
+    .option('--budget-tokens <n>', 'spend budget in tokens per period')
+    .option(
+      '--period <period>',
+      'month or day (calendar, reset at local midnight), or a rolling window such as 24h',
+      'month',
+    )
+    .option('--time-zone <zone>', 'IANA time zone of a calendar period', 'UTC')
+    .option('--tasks-per-minute <n>', 'attempts started in any minute')
+    .option('--tokens-per-minute <n>', 'tokens reserved in any minute')
+    .option('--concurrency <n>', 'attempts running at once')
+    .option('--estimate-usd <usd>', 'what an attempt that declares no maxSpend reserves, in USD')
+    .option(
+      '--estimate-tokens <n>',
+      'what an attempt that declares no maxSpend reserves, in tokens',
+    )
+    .action(async (o: LimitOptions, cmd: Command) => {
+      const { parseLimit, limitInput } = await import('../parse-limit.ts');
+      const { isName } = await import('../../events/names.ts');
+      const now = Date.now();
+      let event;
+      try {
+        event = parseLimit(o, now);
+      } catch (e) {
+        // Recorded where it can be: a subject needs a valid project and pool.
+        if (isName(o.project) && isName(o.pool))
+          await ctx.withLog(
+            cmd,
+            async (log) => {
+              const reason = (e instanceof Error ? e.message : String(e)).slice(0, 512);
+              await log.append(log.subjects.limits(o.project as never, o.pool as never), {
+                type: 'limit.refused',
+                data: { project: o.project, pool: o.pool, input: limitInput(o), reason },
+                meta: { at: now },
+              });
+            },
+            { write: true },
+          );
+        throw e;
+      }
+      const { seq } = await ctx.withLog(
+        cmd,
+        (log) => log.append(log.subjects.limits(event.data.project, event.data.pool), event),
+        { write: true },
+      );
+      const { describeLimit } = await import('../limit-lines.ts');
+      ctx.print(`limits of ${describeLimit(event.data)} in force from seq ${seq}`);
+    });
+  limits
+    .command('show')
+    .description('the limits in force, folded from the log')
+    .option('--project <project>', 'only this project')
+    .option('--pool <pool>', 'only this pool')
+    .option('--json', 'print JSON')
+    .action(async (o: ShowOptions, cmd: Command) => {
+      const { readLimits, describeLimit } = await import('../limit-lines.ts');
+      const rows = await ctx.withLog(cmd, (log) => readLimits(log, o.project, o.pool));
+      if (o.json === true) {
+        ctx.print(JSON.stringify(rows, null, 2));
+        return;
+      }
+      if (rows.length === 0) ctx.print('no limits in force');
+      for (const r of rows) ctx.print(`${describeLimit(r.limit)}   (seq ${r.seq})`);
+    });
+  limits
+    .command('clear')
+    .description('lift the limits of a project in a pool (of one model with --model)')
+    .requiredOption('--project <project>', 'the project (tenant)')
+    .requiredOption('--pool <pool>', 'the pool')
+    .option('--model <model>', 'the model whose limits to lift')
+    .action(async (o: ClearOptions, cmd: Command) => {
+      const { LimitCleared } = await import('../../events/index.ts');
+      const { InvalidInputError } = await import('../../client/invalid-input-error.ts');
+      const parsed = LimitCleared.safeParse({
+        type: 'limit.cleared',
+        data: {
+          project: o.project,
+          pool: o.pool,
+          ...(o.model === undefined ? {} : { model: o.model }),
+        },
+        meta: { at: Date.now() },
+      });
+      if (!parsed.success)
+        throw new InvalidInputError('limits', parsed.error.issues[0]?.message ?? 'invalid scope');
+      const e = parsed.data;
+      const { seq } = await ctx.withLog(
+        cmd,
+        (log) => log.append(log.subjects.limits(e.data.project, e.data.pool), e),
+        { write: true },
+      );
+      ctx.print(
+        `limits of ${o.project}/${o.pool}${o.model === undefined ? '' : ` model ${o.model}`} cleared at seq ${seq}`,
+      );
+    });
+};

@@ -1,0 +1,30 @@
+import type { EventOf } from '../../events/index.ts';
+import { admitTask } from './admit-task.ts';
+import { foldResubmission } from './fold-resubmission.ts';
+import { refuseUnrunnable } from './limits-fold.ts';
+import { taskKey } from './state.ts';
+import type { DispatchState } from './state.ts';
+import { applied, refuse } from './verdict.ts';
+import type { Verdict } from './verdict.ts';
+
+/**
+ * `task.submitted`: a new task is queued; a resubmission of a known id is judged as such
+ * (fold-resubmission.ts); a task whose declared spend could never run under the limits in force
+ * is refused (limits-fold.ts).
+ */
+export const foldSubmitted = (
+  s: DispatchState,
+  e: EventOf<'task.submitted'>,
+  seq: number,
+): Verdict => {
+  const d = e.data;
+  if (d.pool !== s.config.pool) return refuse('wrong_pool', `task is for pool ${d.pool}`);
+  const key = taskKey(d.project, d.taskId);
+  if (s.tasks.get(key) !== undefined || s.ended[key] !== undefined)
+    return foldResubmission(s, d, seq);
+  const unrunnable = refuseUnrunnable(s, d, key, seq);
+  if (unrunnable.kind === 'refused') return unrunnable;
+  delete s.refusedTasks[key]; // a valid resubmission supersedes an earlier refusal
+  admitTask(s, d, seq);
+  return applied;
+};
