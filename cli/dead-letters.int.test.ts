@@ -20,7 +20,7 @@ afterEach(async () => {
 const place = { project: project, pool: pool };
 
 describe('dead letters', () => {
-  it('are listed, and a redrive runs one again from attempt 1, keeping its history', async () => {
+  it('are listed, and a redrive runs one again with a fresh allowance, keeping its history', async () => {
     let healthy = false;
     const seen: { taskId: string; attempt: number; payload: unknown }[] = [];
     await fleet.startWorker((t) => {
@@ -48,13 +48,14 @@ describe('dead letters', () => {
       reason: 'fixed',
     });
     await expect.poll(() => fleet.task('d1')?.status, { timeout: 10_000 }).toBe('completed');
-    // A fresh count: the redriven task's first attempt is attempt 1 again, with the same body.
+    // A fresh allowance, the same body; attempt numbers go on (they fence reports), so the
+    // worker that ran attempt 1 before the redrive runs the new one too.
     expect(seen.filter((s) => s.taskId === 'd1')).toEqual([
       { taskId: 'd1', attempt: 1, payload: { n: 1 } },
       { taskId: 'd1', attempt: 2, payload: { n: 1 } },
-      { taskId: 'd1', attempt: 1, payload: { n: 1 } },
+      { taskId: 'd1', attempt: 3, payload: { n: 1 } },
     ]);
-    expect(fleet.task('d1')).toMatchObject({ status: 'completed', attempts: 1, submittedSeq: seq });
+    expect(fleet.task('d1')).toMatchObject({ status: 'completed', attempts: 3, submittedSeq: seq });
     const types = (await readTaskHistory(fleet.f.log, place, 'd1')).map((h) => h.event.type);
     expect(types).toEqual([
       'task.submitted',

@@ -54,7 +54,12 @@ describe('fleet dlq', () => {
     expect(await listed()).toEqual([]);
     const tasks = await cli.run('tasks', '--status', 'queued', '--json');
     const rows = (JSON.parse(tasks.out) as { tasks: { taskId: string; attempts: number }[] }).tasks;
-    expect(rows.find((t) => t.taskId === 'dead')).toMatchObject({ attempts: 0 });
+    // Queued again with its one attempt behind it: the next is attempt 2, of a fresh allowance.
+    expect(rows.find((t) => t.taskId === 'dead')).toMatchObject({
+      status: 'queued',
+      attempts: 1,
+      maxAttempts: 2,
+    });
   });
 
   it('redrives nothing for a task that is not dead-lettered, says so and exits 1', async () => {

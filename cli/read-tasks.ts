@@ -20,7 +20,8 @@ export interface TaskRow {
   readonly requirements: Requirements;
   /** Attempts started. */
   attempts: number;
-  readonly maxAttempts: number;
+  /** Attempts it may make: as submitted, more after a redrive of it. */
+  maxAttempts: number;
   /** The worker holding its live attempt, when assigned. */
   workerId: string | null;
   /** Stream sequence and time of its submission, and its place in that message. */
@@ -148,6 +149,9 @@ export const readTasks = async (log: EventLog, filter: TaskFilter): Promise<Task
       if (row === undefined || task === undefined) return;
       row.status = task.status;
       row.attempts = task.attempts;
+      // A redrive gives a fresh allowance on top of the attempts already made.
+      if (task.status === 'queued' || task.status === 'assigned')
+        row.maxAttempts = task.maxAttempts;
       row.workerId = task.status === 'assigned' ? task.workerId : null;
       if ('endedSeq' in task && row.endedAt === null) row.endedAt = entry.at;
       if (task.status === 'queued') row.endedAt = null;

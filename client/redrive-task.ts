@@ -9,7 +9,7 @@ import { publishStored } from './publish-stored.ts';
  * Runs a dead-lettered task again: publishes `task.redriven` with the task's body as it was
  * submitted (`submission`, the `data` of its `task.submitted`) on the pool's submit subject and
  * returns the stream sequence. The dispatcher's fold decides: a dead-lettered task is queued
- * afresh, attempts counted from 1; any other is refused (`not_dead_lettered`) and stays as it
+ * with a fresh allowance of attempts (numbers go on from its last); any other is refused (`not_dead_lettered`) and stays as it
  * was. Throws `InvalidInputError` for an invalid body, `UnavailableError` when the stream does
  * not store it.
  */

@@ -59,7 +59,12 @@ describe('a deposed active dispatcher that keeps trying to append', () => {
       deposed.host.execute(serveClaims('w1')),
       fresh.host.execute(serveClaims('w2')),
     ]).flat();
-    await Promise.all(rounds);
+    // A round that loses its append round after round gives up with a ConflictError (the fence
+    // at work, likelier on a busy machine); any other failure fails the test.
+    for (const r of await Promise.allSettled(rounds))
+      if (r.status === 'rejected') expect(r.reason).toBeInstanceOf(ConflictError);
+    // The new one alone takes whatever a given-up round left queued.
+    await fresh.host.execute(serveClaims('w2'));
 
     // A decision on a state that missed the other's appends is refused by the stream itself.
     const forged = {

@@ -100,7 +100,7 @@ export const registerDlq = (program: Command, ctx: CliContext): void => {
   dlq
     .command('redrive')
     .description(
-      'run dead-lettered tasks again, each afresh (attempts from 1; its history stays in the ' +
+      'run dead-lettered tasks again, each with maxAttempts more attempts (its history stays in the ' +
         'stream): the ids given, or with --all every one the filter names; exit 1 when an id ' +
         'is not dead-lettered',
     )

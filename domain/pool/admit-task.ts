@@ -15,14 +15,16 @@ export const undrafted = <T extends object>(v: T): T => {
 };
 
 /**
- * Queues a task as `d` describes it, afresh (no attempts yet), at sequence `seq`: a
- * submission, or the redrive of a dead letter. The caller has checked that it may (a
+ * Queues a task as `d` describes it, at sequence `seq`, with `attempts` started before: a
+ * submission (none), or the redrive of a dead letter (its attempts so far, so that attempt
+ * numbers never repeat: they fence reports). The caller has checked that it may (a
  * submission's declared spend: limits-fold.ts `refuseUnrunnable`).
  */
 export const admitTask = (
   s: DispatchState,
   d: EventOf<'task.submitted'>['data'],
   seq: number,
+  attempts = 0,
 ): void => {
   const key = taskKey(d.project, d.taskId);
   const demand: Demand = {
@@ -42,7 +44,7 @@ export const admitTask = (
       maxAttempts: d.maxAttempts,
     }),
   );
-  const task = new QueuedTask(key, spec, seq, 0, d.payload);
+  const task = new QueuedTask(key, spec, seq, attempts, d.payload);
   s.tasks.set(key, task);
   delete s.digests[key]; // a redriven task is live again: its record has its body
   if (d.retry !== undefined) s.retryPolicies[key] = d.retry;

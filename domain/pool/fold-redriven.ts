@@ -7,7 +7,10 @@ import { applied, refuse } from './verdict.ts';
 import type { Verdict } from './verdict.ts';
 
 /**
- * `task.redriven`: a dead-lettered task runs again, as the event describes it, from attempt 1.
+ * `task.redriven`: a dead-lettered task runs again, as the event describes it, with a fresh
+ * allowance of `maxAttempts` attempts. Attempt numbers go on from its last one: a late report of
+ * an attempt before the redrive must never pass for one after it, nor a worker take a new
+ * attempt for one it already ran.
  * Only a dead letter may be redriven: any other task (queued, running, completed, failed,
  * cancelled, unknown) is refused and stays as it was. The task leaves the ended records and
  * index, so that when it ends again it is kept as any other.
@@ -28,6 +31,6 @@ export const foldRedriven = (
   delete s.ended[key];
   const i = s.endedOrder.indexOf(task.key);
   if (i >= 0) s.endedOrder.splice(i, 1);
-  admitTask(s, d, seq);
+  admitTask(s, { ...d, maxAttempts: task.attempts + d.maxAttempts }, seq, task.attempts);
   return applied;
 };

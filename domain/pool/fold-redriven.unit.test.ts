@@ -22,14 +22,15 @@ const redriven = (taskId: string, over: { maxAttempts?: number } = {}) =>
   });
 
 describe('a redrive', () => {
-  it('queues a dead letter afresh: no attempts yet, its new body, out of the ended records', () => {
+  it('queues a dead letter with a fresh allowance, its new body, out of the ended records', () => {
     const g = given(
       log([enrolled('w1'), ...deadLettered('t1'), redriven('t1', { maxAttempts: 3 })]),
     );
+    // Attempt numbers go on from the last (they fence reports); three more may start.
     expect(g.state.tasks.get(k('t1'))).toMatchObject({
       status: 'queued',
-      attempts: 0,
-      maxAttempts: 3,
+      attempts: 1,
+      maxAttempts: 4,
       submittedSeq: 5,
       payload: { n: 1 },
     });
@@ -42,8 +43,22 @@ describe('a redrive', () => {
     const g = given(log([enrolled('w1'), ...deadLettered('t1'), redriven('t1')]), {
       endedTasksKept: 0,
     });
-    expect(g.state.tasks.get(k('t1'))).toMatchObject({ status: 'queued', attempts: 0 });
+    expect(g.state.tasks.get(k('t1'))).toMatchObject({ status: 'queued', attempts: 1 });
     expect(g.state.ended).toEqual({});
+  });
+
+  it('never takes a late report of an attempt before the redrive for one after it', () => {
+    const g = given(
+      log([
+        enrolled('w1'),
+        ...deadLettered('t1'),
+        redriven('t1'),
+        ev('task.assigned', { ...ref('t1'), workerId: 'w1', attempt: 2, leaseExpiresAt: 2_000 }),
+        // The worker's report of its attempt before the redrive, sent again late.
+        ev('task.completed', { ...ref('t1'), workerId: 'w1', attempt: 1 }),
+      ]),
+    );
+    expect(g.state.tasks.get(k('t1'))).toMatchObject({ status: 'assigned', attempts: 2 });
   });
 
   it.each([

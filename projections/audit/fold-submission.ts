@@ -16,7 +16,7 @@ const submitted = (
   const key = auditTaskKey(d.project, d.pool, d.taskId);
   const before = s.tasks.get(key);
   if (e.type === 'task.redriven') {
-    // Only a dead letter runs again, afresh: attempts count from 1, the stream keeps the rest.
+    // Only a dead letter runs again, with a fresh allowance; attempt numbers go on (they fence).
     if (before === undefined) return 'unknown_task';
     if (before.status !== 'dead_lettered') return 'not_dead_lettered';
   } else {
@@ -27,6 +27,7 @@ const submitted = (
     const subject = { key, project: d.project, pool: d.pool, models, maxSpend: d.maxSpend };
     if (s.limits.tooLarge(subject) !== undefined) return 'over_limit';
   }
+  const redrivenFrom = e.type === 'task.redriven' ? (before?.attempts ?? 0) : 0;
   s.tasks.set(key, {
     key,
     taskId: d.taskId,
@@ -34,7 +35,7 @@ const submitted = (
     pool: d.pool,
     requirements: d.requirements,
     timeoutMs: d.timeoutMs,
-    maxAttempts: d.maxAttempts,
+    maxAttempts: redrivenFrom + d.maxAttempts,
     priority: d.priority,
     nonRetryable: d.retry?.nonRetryable ?? [],
     // A redriven task's evidence of submission stays its first submission.
@@ -43,7 +44,7 @@ const submitted = (
         ? before.submitted
         : { seq: item.seq, event: slimEvent(e as EventOf<'task.submitted'>) },
     status: 'queued',
-    attempts: 0,
+    attempts: redrivenFrom,
     lastAssigned: undefined,
     live: undefined,
     ended: undefined,
