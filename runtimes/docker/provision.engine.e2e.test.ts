@@ -101,7 +101,10 @@ describe('launching docker workers on demand, on a real engine', { timeout: 90_0
     const w = await start(box({ image: 'fleet-no-such-image:never' }));
     await w.f.submit({ taskId: 't1', timeoutMs: 30_000, maxAttempts: 3 });
     await until(w, (s) => s.launches.backoff['box'] !== undefined);
-    await until(w, (s) => s.tasks.get(taskKey(project, 't1'))?.status === 'queued');
+    // The failed attempt first waits out its retry backoff (in no queue); then the task waits
+    // for the template, which backs off far longer.
+    const key = taskKey(project, 't1');
+    await until(w, (s) => s.tasks.get(key)?.status === 'queued' && s.delayed[key] === undefined);
     const launches = await w.eventsOn(w.f.log.subjects.launch(project, pool));
     const failed = launches.find((e): e is EventOf<'launch.failed'> => e.type === 'launch.failed');
     expect(failed?.data.code).toBe('runtime_not_found');
