@@ -38,6 +38,7 @@ import {
   benchBullmq,
   benchFleet,
   benchRawJetStream,
+  cpuTable,
   formatTable,
   machineFacts,
   median,
@@ -49,7 +50,6 @@ import type { BullmqResult, FleetResult, RawResult } from './dispatch/index.ts';
 import { writeResult } from './picture/index.ts';
 import type { DispatchResult } from './picture/index.ts';
 
-// ---------------------------------------------------------------------------------------------
 // Knobs
 
 const flag = (name: string): string | undefined =>
@@ -93,7 +93,6 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const)
     abort(130, `bench/dispatch: ${signal}, stopping\n`);
   });
 
-// ---------------------------------------------------------------------------------------------
 // Measure
 
 const began = Date.now();
@@ -178,7 +177,6 @@ if (ONLY.has('bullmq')) {
     }
 }
 
-// ---------------------------------------------------------------------------------------------
 // Report
 
 const rates = (r: readonly number[]) => r.map((x) => num(x)).join(' / ');
@@ -357,41 +355,24 @@ if (ok.length > 0) {
   for (const f of ok)
     for (const e of p(f).lastErrors) out.push(`  ${f.workers}×${f.capacity} worker error: ${e}`);
 }
-// Cost per task: CPU ms per 1,000 tasks is CPU µs per task.
-const cpuRows: string[][] = ok.map((f) => {
-  const c = f.result.profile.cpuPerKTask;
-  return [
-    `Fleet ${column(f)}`,
-    num(c.main),
-    num(c.workers),
-    num(c.nats),
-    num(c.main + c.workers + c.nats),
-  ];
-});
-const bullCpu = bullmq?.cpuPerKJob;
-if (bullCpu !== undefined)
-  cpuRows.push([
-    'BullMQ',
-    num(bullCpu.main),
-    num(bullCpu.worker),
-    num(bullCpu.redis),
-    num(bullCpu.main + bullCpu.worker + bullCpu.redis),
-  ]);
-if (cpuRows.length > 0) {
-  out.push('');
-  out.push('CPU µs per completed task, by process (the producer runs in the main process)');
-  out.push(
-    formatTable(
-      ['system', 'main (dispatcher, registrar)', 'workers', 'nats-server / redis', 'total'],
-      cpuRows,
-    ),
-  );
-}
-// For the picture: BullMQ's one Worker and raw publish have no worker count, so they are drawn
-// as flat references across Fleet's.
+const bullCpu = bullmq?.cpuPerKJob; // Cost per task: CPU ms per 1,000 tasks is µs per task.
+out.push(
+  ...cpuTable([
+    ...ok.map((f) => {
+      const c = f.result.profile.cpuPerKTask;
+      return { system: `Fleet ${column(f)}`, cpu: { ...c, broker: c.nats } };
+    }),
+    ...(bullCpu === undefined
+      ? []
+      : [
+          { system: 'BullMQ', cpu: { ...bullCpu, workers: bullCpu.worker, broker: bullCpu.redis } },
+        ]),
+  ]),
+);
+// For the picture: BullMQ's one Worker and raw publish have no worker count: flat references.
 const counts = ok.length > 0 ? ok.map((f) => f.workers) : WORKERS;
-const flat = (system: string, rate: number) =>
-  counts.map((workers) => ({ system, workers, tasksPerSecond: rate }));
+const flat = (system: string, rate: number | undefined) =>
+  rate === undefined ? [] : counts.map((workers) => ({ system, workers, tasksPerSecond: rate }));
 const picture: DispatchResult = {
   at: new Date(began).toISOString(),
   machine: `${facts.cpu}, ${facts.cores} cores, load ${facts.load.toFixed(1)}`,
@@ -401,10 +382,8 @@ const picture: DispatchResult = {
       workers: f.workers,
       tasksPerSecond: median(f.result.rates),
     })),
-    ...(bullmq === undefined
-      ? []
-      : flat(`BullMQ (1 Worker × ${CONCURRENCY})`, median(bullmq.rates))),
-    ...(raw === undefined ? [] : flat('raw JetStream publish', median(raw.pipelinedRates))),
+    ...flat(`BullMQ (1 Worker × ${CONCURRENCY})`, bullmq && median(bullmq.rates)),
+    ...flat('raw JetStream publish', raw && median(raw.pipelinedRates)),
   ],
   latency: [
     ...ok.map((f) => ({ system: `Fleet ${column(f)}`, ...f.result.latency })),

@@ -25,3 +25,5 @@ export { median, percentile, summarize } from './stats.ts';
 export type { LatencySummary } from './stats.ts';
 export { noopInput, noopTask } from './submit.ts';
 export { formatTable, ms, num } from './format-table.ts';
+export { cpuTable } from './cpu-table.ts';
+export type { CpuPerKTask } from './cpu-table.ts';

@@ -13,7 +13,7 @@ import type { Verdict } from './verdict.ts';
  * attempt for one it already ran.
  * Only a dead letter may be redriven: any other task (queued, running, completed, failed,
  * cancelled, unknown) is refused and stays as it was. The task leaves the ended records and
- * index, so that when it ends again it is kept as any other.
+ * index, so that when it ends again it is kept like any other.
  */
 export const foldRedriven = (
   s: DispatchState,
