@@ -327,16 +327,25 @@ export const openRead = async (
       heal('consumer_lost', 'the consumer is gone');
       return;
     }
-    if (consumer.num_pending > 0 || consumer.delivered.stream_seq >= next) {
+    if (consumer.num_pending > 0) {
       heal(
         'stalled',
-        `nothing arrived for ${stallCheckMs} ms; the server has sent up to ${consumer.delivered.stream_seq}, the read is at ${next - 1}`,
+        `nothing arrived for ${stallCheckMs} ms; the server counts ${consumer.num_pending} waiting, the read is at ${next - 1}`,
       );
       return;
     }
     const seq = await waiting();
     if (session !== s || seq === undefined) {
       suspect = undefined;
+      return;
+    }
+    // A filtered consumer's delivered sequence also moves past messages it skipped (other
+    // subjects): only a matching message at or below it was sent and lost on the way.
+    if (seq <= consumer.delivered.stream_seq) {
+      heal(
+        'stalled',
+        `the server has sent up to ${consumer.delivered.stream_seq}, message ${seq} never arrived; the read is at ${next - 1}`,
+      );
       return;
     }
     // Seen twice with nothing delivered in between: not a message merely in flight.
