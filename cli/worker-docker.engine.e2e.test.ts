@@ -40,21 +40,8 @@ const containersOf = (taskId: string) =>
 describe('fleet worker --runtime docker', { timeout: 120_000 }, () => {
   it('survives the loss of a worker: its orphan is reaped and the task completes', async () => {
     cli = await cliFixture();
-    await cli.start(['registrar'], { ready: /registrar running/ });
-    await cli.start(['dispatcher', '--pool', POOL, '--heartbeat', '200ms'], {
-      ready: /dispatcher of pool gpu running/,
-    });
-    const key = await cli.run(
-      'keys',
-      'create',
-      '--project',
-      P.health,
-      '--pool',
-      POOL,
-      '--max-uses',
-      '2',
-    );
-    const token = key.out.split('\n')[0] ?? '';
+    await cli.startPool();
+    const token = await cli.createKey('--max-uses', '2');
     // The first attempt hangs; any later one prints the task back.
     const worker = [
       '--runtime',

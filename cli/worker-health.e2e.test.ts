@@ -39,21 +39,8 @@ describe('fleet worker health and drain', { timeout: 90_000 }, () => {
     dir = await mkdtemp(join(tmpdir(), 'fleet-drain-'));
     const go = join(dir, 'go');
     cli = await cliFixture();
-    await cli.start(['registrar'], { ready: /registrar running/ });
-    await cli.start(['dispatcher', '--pool', POOL, '--heartbeat', '200ms'], {
-      ready: /dispatcher of pool gpu running/,
-    });
-    const key = await cli.run(
-      'keys',
-      'create',
-      '--project',
-      P.health,
-      '--pool',
-      POOL,
-      '--max-uses',
-      '2',
-    );
-    const token = key.out.split('\n')[0] ?? '';
+    await cli.startPool();
+    const token = await cli.createKey('--max-uses', '2');
     const worker = (drainTimeout: string) =>
       spawnFleet(
         [

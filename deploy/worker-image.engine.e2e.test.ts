@@ -200,12 +200,8 @@ describe('the worker image', { timeout: 120_000 }, () => {
 
   it('enrolls with its key, answers its probes, runs a task and drains on SIGTERM', async () => {
     cli = await cliFixture();
-    await cli.start(['registrar'], { ready: /registrar running/ });
-    await cli.start(['dispatcher', '--pool', POOL, '--heartbeat', '200ms'], {
-      ready: /dispatcher of pool gpu running/,
-    });
-    const key = await cli.run('keys', 'create', '--project', P.health, '--pool', POOL);
-    const token = key.out.split('\n')[0] ?? '';
+    await cli.startPool();
+    const token = await cli.createKey();
     const port = await freePort();
     container = await docker.createContainer({
       Image: IMAGE,

@@ -43,10 +43,7 @@ describe('an enrollment secret', () => {
   it('is printed once at creation and appears nowhere else; its SHA-256 is stored', async () => {
     const { f } = cli;
     const logs: string[] = [];
-    await cli.start(['registrar'], { ready: /registrar running/ });
-    await cli.start(['dispatcher', '--pool', POOL, '--heartbeat', '200ms'], {
-      ready: /dispatcher of pool gpu running/,
-    });
+    await cli.startPool();
 
     const created = await cli.run(
       'keys',

@@ -5,6 +5,7 @@ import type { KeyInput } from '../../cli/cli-io.ts';
 import { snapshotBucket } from '../../cli/snapshot-bucket.ts';
 import { projectionBucket } from '../../projections/index.ts';
 import { leaseBucket } from '../../events/index.ts';
+import { P, POOL } from './builders.ts';
 import { fleetFixture } from './fleet-fixture.ts';
 import type { FleetFixture } from './fleet-fixture.ts';
 
@@ -43,6 +44,10 @@ export interface CliFixture {
       readonly terminal?: { readonly tty?: boolean; readonly keys?: KeyInput };
     },
   ): Promise<StartedCommand>;
+  /** Starts `fleet registrar` and `fleet dispatcher` of pool {@link POOL} (heartbeat 200 ms). */
+  startPool(): Promise<void>;
+  /** `fleet keys create --project health-prod --pool gpu <extra>`: the token it printed. */
+  createKey(...extra: string[]): Promise<string>;
   /** Stops the commands still running, one by one in the order they started; returns them. */
   stopAll(): Promise<StartedCommand[]>;
   /**
@@ -70,12 +75,26 @@ export const cliFixture = async (): Promise<CliFixture> => {
     for (const command of stopped) await command.stop();
     return stopped;
   };
-  return {
+  const run = async (...args: string[]): Promise<CliResult> => {
+    const r = runCaptured([...globals(), ...args]);
+    const code = await r.done;
+    return { code, out: r.stdout(), err: r.stderr() };
+  };
+  const fixture: CliFixture = {
     f,
-    run: async (...args) => {
-      const r = runCaptured([...globals(), ...args]);
-      const code = await r.done;
-      return { code, out: r.stdout(), err: r.stderr() };
+    run,
+    startPool: async () => {
+      await fixture.start(['registrar'], { ready: /registrar running/ });
+      await fixture.start(['dispatcher', '--pool', POOL, '--heartbeat', '200ms'], {
+        ready: new RegExp(`dispatcher of pool ${POOL} running`),
+      });
+    },
+    createKey: async (...extra) => {
+      const created = await run('keys', 'create', '--project', P.health, '--pool', POOL, ...extra);
+      expect(created).toMatchObject({ code: 0, err: '' });
+      const token = created.out.split('\n')[0] ?? '';
+      expect(token).toMatch(/^fk_/);
+      return token;
     },
     start: async (args, options = {}) => {
       const abort = new AbortController();
@@ -110,4 +129,5 @@ export const cliFixture = async (): Promise<CliFixture> => {
       await f.close();
     },
   };
+  return fixture;
 };
