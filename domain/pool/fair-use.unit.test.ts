@@ -5,6 +5,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { PoolId, ProjectId, ServeClaims } from '../../events/index.ts';
 import type { EventOf, FleetEvent, LogEntry } from '../../events/index.ts';
 import { ev, enrolled, P, POOL, submitted } from '../../test/support/builders.ts';
 import { decide } from './decide.ts';
@@ -69,14 +70,11 @@ const round = (
     h.push(tasks, now);
   }
   if (o.extra !== undefined) h.push(o.extra, now);
-  const state = evolveEntries(initialState({ pool: POOL, ...config }), h.entries);
+  const state = evolveEntries(initialState({ pool: PoolId.parse(POOL), ...config }), h.entries);
   const claims = PROJECTS.map((p) => ({ workerId: worker(p), project: p, pool: POOL, max: 100 }));
-  const out = decide(state, {
-    type: 'serve_claims',
-    data: { claims, budget: o.budget },
-    meta: { now },
-  });
-  const assigned = out
+  const command = { type: 'serve_claims', data: { claims, budget: o.budget }, meta: { now } };
+  const out = decide(state, ServeClaims.parse(command));
+  const assigned: string[] = out
     .filter((e): e is EventOf<'task.assigned'> => e.type === 'task.assigned')
     .map((e) => e.data.project);
   return { ...h, now, state, assigned };
@@ -216,7 +214,11 @@ describe('fair share by measured use over random histories (1,000 each)', () => 
         const free = blocked === P.fin ? P.health : P.fin;
         // A concurrency cap of one with an attempt running, set after the history: it binds.
         const running: Run = { project: over, tokens: 0, heldMs: 0, gapMs: 0, reported: false };
-        const cap = ev('limit.set', { project: blocked, pool: POOL, concurrency: 1 });
+        const cap = ev('limit.set', {
+          project: ProjectId.parse(blocked),
+          pool: POOL,
+          concurrency: 1,
+        });
         const r = round([...g.runs, running], configOf(g), { ...g, extra: [cap] });
         expect(r.assigned.filter((p) => p === blocked)).toEqual([]);
         expect(r.assigned.length).toBe(Math.min(g.budget, g.n));
