@@ -1,14 +1,16 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { RefusedError } from '../events/index.ts';
+import { InvalidInputError, RefusedError } from '../events/index.ts';
 import type { Scope } from '../projections/index.ts';
 import {
   ActionRefusedError,
   CancelRequest,
+  ClearLimitRequest,
   DrainRequest,
   parseAction,
   readActionBody,
   RedriveRequest,
   RevokeRequest,
+  SetLimitRequest,
 } from './operator-actions.ts';
 import type { OperatorActions } from './operator-actions.ts';
 
@@ -38,6 +40,18 @@ const ACTIONS = {
     run: (actions: OperatorActions, body: unknown) =>
       actions.revoke(parseAction(RevokeRequest, 'revocation', body)),
   },
+  '/api/actions/limit-set': {
+    action: 'limit-set',
+    what: 'limit',
+    run: (actions: OperatorActions, body: unknown) =>
+      actions.setLimit(parseAction(SetLimitRequest, 'limit', body)),
+  },
+  '/api/actions/limit-clear': {
+    action: 'limit-clear',
+    what: 'clearing of limits',
+    run: (actions: OperatorActions, body: unknown) =>
+      actions.clearLimit(parseAction(ClearLimitRequest, 'clearing of limits', body)),
+  },
 } as const;
 
 /** The paths of the operators' actions. */
@@ -48,7 +62,8 @@ type SendJson = (res: ServerResponse, status: number, body: unknown) => void;
 /**
  * Serves one action request: POST, an operator's token (a project token is refused 403),
  * a JSON body naming what to act on; answered 202 with the stream sequence of the event the
- * action stored, 409 when the fleet refused it (no such worker, already revoked…), or why not.
+ * action stored, 400 for a limit that does not parse, 409 when the fleet refused it (no such
+ * worker, already revoked…), or why not.
  */
 export const serveAction = (
   req: IncomingMessage,
@@ -81,6 +96,9 @@ export const serveAction = (
       (error: unknown) => {
         if (error instanceof ActionRefusedError)
           sendJson(res, error.status, { error: error.code, message: error.message });
+        // A limit that does not parse (its refusal is on the stream when it could be recorded).
+        else if (error instanceof InvalidInputError)
+          sendJson(res, 400, { error: 'invalid_input', message: error.message });
         else if (error instanceof RefusedError)
           sendJson(res, 409, { error: error.reason, message: error.message });
         else

@@ -8,13 +8,21 @@ import { PoolId, ProjectId, TaskId, WorkerId } from '../events/index.ts';
  * `worker.draining` on the worker's report subject, `revoke` stores `worker.revoked` on its
  * member subject (as `fleet workers drain` and `fleet keys revoke-worker` do), `redrive`
  * stores `task.redriven` with a dead letter's body as submitted (as `fleet dlq redrive` does),
- * and refuses (`RefusedError`, 409) a task that is not dead-lettered.
+ * and refuses (`RefusedError`, 409) a task that is not dead-lettered; `setLimit` and
+ * `clearLimit` store `limit.set` and `limit.cleared` on the scope's limits subject.
  */
 export interface OperatorActions {
   cancel(ref: CancelRequest): Promise<{ readonly seq: number }>;
   redrive(ref: RedriveRequest): Promise<{ readonly seq: number }>;
   drain(ref: DrainRequest): Promise<{ readonly seq: number }>;
   revoke(ref: RevokeRequest): Promise<{ readonly seq: number }>;
+  /**
+   * Stores `limit.set` (as `fleet limits set` does); a limit that does not parse is refused with
+   * an `InvalidInputError` (400) and its refusal recorded on the stream as `limit.refused`.
+   */
+  setLimit(ref: SetLimitRequest): Promise<{ readonly seq: number }>;
+  /** Stores `limit.cleared` (as `fleet limits clear` does). */
+  clearLimit(ref: ClearLimitRequest): Promise<{ readonly seq: number }>;
 }
 
 /** A cancellation asked from the page. */
@@ -51,6 +59,30 @@ export const RevokeRequest = z.strictObject({
   reason: z.string().min(1).max(200).optional(),
 });
 export type RevokeRequest = z.infer<typeof RevokeRequest>;
+
+/** A value as typed in the page's field: parsed by the server as `fleet limits set` parses it. */
+const Typed = z.string().max(64).optional();
+
+/** Limits to put in force, asked from the page: `fleet limits set`'s options, as typed. */
+export const SetLimitRequest = z.strictObject({
+  project: ProjectId,
+  pool: PoolId,
+  model: Typed,
+  budgetUsd: Typed,
+  budgetTokens: Typed,
+  period: Typed,
+  timeZone: Typed,
+  tasksPerMinute: Typed,
+  tokensPerMinute: Typed,
+  concurrency: Typed,
+  estimateUsd: Typed,
+  estimateTokens: Typed,
+});
+export type SetLimitRequest = z.infer<typeof SetLimitRequest>;
+
+/** Limits to lift, asked from the page. */
+export const ClearLimitRequest = z.strictObject({ project: ProjectId, pool: PoolId, model: Typed });
+export type ClearLimitRequest = z.infer<typeof ClearLimitRequest>;
 
 /** Largest action body read; a larger one is refused unread. */
 const MAX_BODY_BYTES = 4_096;

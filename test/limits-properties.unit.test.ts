@@ -9,6 +9,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { periodWindow, RATE_WINDOW_MS } from '../domain/limits/index.ts';
 import type { Ledger, LimitRule } from '../domain/limits/index.ts';
+import { FAIR_SHARE_BY } from '../domain/pool/index.ts';
+import type { FairShare } from '../domain/pool/index.ts';
 import { taskLimitBlock } from '../domain/pool/limits-fold.ts';
 import { queuedInOrder } from '../domain/pool/queue.ts';
 import { eligible } from '../domain/pool/signatures.ts';
@@ -18,6 +20,12 @@ import type { LimitStep, RuleSpec } from './support/limits-world.ts';
 import { S } from './support/audit-history-steps.ts';
 
 const RUNS = 1000;
+
+/** What the pool's fair share counts: tasks, or measured use with a half-life. */
+const fairShareArb: fc.Arbitrary<FairShare> = fc.record({
+  by: fc.constantFrom(...FAIR_SHARE_BY),
+  halfLifeMs: fc.integer({ min: 60_000, max: 86_400_000 }),
+});
 const EPSILON = 1e-9;
 
 /** Projects that could start a task in a round where every active worker claims. */
@@ -101,8 +109,13 @@ const auditAgrees = (w: LimitsWorld): void => {
   }
 };
 
-const play = (rules: readonly RuleSpec[], steps: readonly LimitStep[], honest: boolean) => {
-  const w = new LimitsWorld();
+const play = (
+  rules: readonly RuleSpec[],
+  steps: readonly LimitStep[],
+  honest: boolean,
+  fairShare?: FairShare,
+) => {
+  const w = new LimitsWorld(fairShare);
   for (const r of rules) w.append(S.limits(projectAt(r.project), POOL), limitEvent(r, T0));
   for (const step of steps) {
     const before = w.items.length;
@@ -130,14 +143,15 @@ const play = (rules: readonly RuleSpec[], steps: readonly LimitStep[], honest: b
 };
 
 describe('limits over random histories', () => {
-  it(`never let a decision exceed a budget, rate or cap, starve no project within its limits, and the audit agrees (${RUNS} histories, limits changed mid-flight)`, () => {
+  it(`never let a decision exceed a budget, rate or cap, starve no project within its limits whatever fair share counts, and the audit agrees (${RUNS} histories, limits changed mid-flight)`, () => {
     let blockedRounds = 0;
     fc.assert(
       fc.property(
         fc.array(ruleArb, { maxLength: 2 }),
         fc.array(limitStepArb(false), { minLength: 5, maxLength: 50 }),
-        (rules, steps) => {
-          const w = play(rules, steps, false);
+        fairShareArb,
+        (rules, steps, fairShare) => {
+          const w = play(rules, steps, false, fairShare);
           for (const r of w.rounds) {
             // Starved only if the round's budget went to others: it never does here.
             for (const p of r.couldStart) expect(r.started.has(p), `project ${p}`).toBe(true);

@@ -25,6 +25,8 @@ interface DispatcherOptions {
   retryMax: string;
   retryMultiplier: string;
   weight?: string[];
+  fairShare?: string;
+  halfLife?: string;
   healthPort?: string;
   replicas?: string;
 }
@@ -60,6 +62,15 @@ export const registerDispatcher = (program: Command, ctx: CliContext): void => {
     .option('--retry-multiplier <n>', 'pool default: how each wait grows on the last', '2')
     .option('--weight <project=weight>', 'fair-share weight of a project (repeatable)', collect)
     .option(
+      '--fair-share <by>',
+      'what fair share across projects counts: tasks (assignments, the default), tokens ' +
+        '(reported) or seconds (attempts held, on the stream clock)',
+    )
+    .option(
+      '--half-life <duration>',
+      'measured use (tokens, seconds) halves every <duration> of stream time (default 1h)',
+    )
+    .option(
       '--health-port <port>',
       'serve GET /healthz on 127.0.0.1:<port>: 200 once ready (with each pool’s role, active ' +
         'or standby), 503 with progress while catching up',
@@ -70,6 +81,7 @@ export const registerDispatcher = (program: Command, ctx: CliContext): void => {
       const { poolName, startPoolDispatcher } = await import('../start-pool-dispatcher.ts');
       // Here, not at the top: `fleet --help` loads no zod (the backoff's bounds are the contract's).
       const { parseBackoff } = await import('../parse-backoff.ts');
+      const { parseFairShare } = await import('../parse-fair-share.ts');
       const pools = [
         ...new Set([
           ...(o.pool === undefined ? [] : [poolName(o.pool)]),
@@ -82,6 +94,7 @@ export const registerDispatcher = (program: Command, ctx: CliContext): void => {
         missedBeats: parseInteger(o.missedBeats, '--missed-beats', { min: 1 }),
         endedTasksKept: parseInteger(o.endedKept, '--ended-kept', { min: 0 }),
         weights: parseWeights(o.weight),
+        fairShare: parseFairShare(o.fairShare, o.halfLife),
         retry: parseBackoff({
           initial: o.retryInitial,
           max: o.retryMax,

@@ -87,6 +87,7 @@ export const startHudService = async (
   const { drainWorker } = await import('../drain-worker.ts');
   const { revokeWorker } = await import('../revoke-worker.ts');
   const { redriveDeadLetter } = await import('../redrive-dead-letter.ts');
+  const { storeLimit, clearLimit } = await import('../store-limit.ts');
   const { readTasks } = await import('../read-tasks.ts');
   const { startProjections } = await import('../../projections/index.ts');
   const projections = await startProjections({
@@ -110,6 +111,8 @@ export const startHudService = async (
         redrive: (ref) => redriveDeadLetter(log, ref),
         drain: (ref) => drainWorker(log, ref),
         revoke: (ref) => revokeWorker(log, ref),
+        setLimit: (ref) => storeLimit(log, ref),
+        clearLimit: (ref) => clearLimit(log, ref),
       },
       // The page's task list is `fleet tasks`'s read: each pool's own rule over the log.
       tasks: (query) => readTasks(log, query),

@@ -51,34 +51,8 @@ export const registerLimits = (program: Command, ctx: CliContext): void => {
       'what an attempt that declares no maxSpend reserves, in tokens',
     )
     .action(async (o: LimitOptions, cmd: Command) => {
-      const { parseLimit, limitInput } = await import('../parse-limit.ts');
-      const { isName } = await import('../../events/names.ts');
-      const now = Date.now();
-      let event;
-      try {
-        event = parseLimit(o, now);
-      } catch (e) {
-        // Recorded where it can be: a subject needs a valid project and pool.
-        if (isName(o.project) && isName(o.pool))
-          await ctx.withLog(
-            cmd,
-            async (log) => {
-              const reason = (e instanceof Error ? e.message : String(e)).slice(0, 512);
-              await log.append(log.subjects.limits(o.project as never, o.pool as never), {
-                type: 'limit.refused',
-                data: { project: o.project, pool: o.pool, input: limitInput(o), reason },
-                meta: { at: now },
-              });
-            },
-            { write: true },
-          );
-        throw e;
-      }
-      const { seq } = await ctx.withLog(
-        cmd,
-        (log) => log.append(log.subjects.limits(event.data.project, event.data.pool), event),
-        { write: true },
-      );
+      const { storeLimit } = await import('../store-limit.ts');
+      const { seq, event } = await ctx.withLog(cmd, (log) => storeLimit(log, o), { write: true });
       const { describeLimit } = await import('../limit-lines.ts');
       ctx.print(`limits of ${describeLimit(event.data)} in force from seq ${seq}`);
     });
@@ -105,25 +79,8 @@ export const registerLimits = (program: Command, ctx: CliContext): void => {
     .requiredOption('--pool <pool>', 'the pool')
     .option('--model <model>', 'the model whose limits to lift')
     .action(async (o: ClearOptions, cmd: Command) => {
-      const { LimitCleared } = await import('../../events/index.ts');
-      const { InvalidInputError } = await import('../../client/invalid-input-error.ts');
-      const parsed = LimitCleared.safeParse({
-        type: 'limit.cleared',
-        data: {
-          project: o.project,
-          pool: o.pool,
-          ...(o.model === undefined ? {} : { model: o.model }),
-        },
-        meta: { at: Date.now() },
-      });
-      if (!parsed.success)
-        throw new InvalidInputError('limits', parsed.error.issues[0]?.message ?? 'invalid scope');
-      const e = parsed.data;
-      const { seq } = await ctx.withLog(
-        cmd,
-        (log) => log.append(log.subjects.limits(e.data.project, e.data.pool), e),
-        { write: true },
-      );
+      const { clearLimit } = await import('../store-limit.ts');
+      const { seq } = await ctx.withLog(cmd, (log) => clearLimit(log, o), { write: true });
       ctx.print(
         `limits of ${o.project}/${o.pool}${o.model === undefined ? '' : ` model ${o.model}`} cleared at seq ${seq}`,
       );

@@ -9,11 +9,11 @@ import type {
   ServeClaims,
 } from '../../events/index.ts';
 import { readyTasks } from './decide-ready.ts';
-import { charge, startTag, weightOf } from './fair-share.ts';
 import type { Pending } from '../limits/index.ts';
 import { limitGate } from './limits-fold.ts';
 import { mayServe } from './launches.ts';
 import { queuedInOrder } from './queue.ts';
+import { roundShare } from './round-share.ts';
 import { eligible } from './signatures.ts';
 import type { DispatchState, TaskKey, WorkerState } from './state.ts';
 
@@ -133,7 +133,7 @@ const serveClaims = (s: DispatchState, cmd: ServeClaims): FleetEvent[] => {
     }
   }
   // Round: priority, then fair share across projects, then age — until budget or work runs out.
-  const fair = { clock: s.fair.clock, tags: { ...s.fair.tags } };
+  const share = roundShare(s, now);
   let budget = cmd.data.budget;
   const pending = new Map<string, Pending>();
   while (budget > 0) {
@@ -144,7 +144,7 @@ const serveClaims = (s: DispatchState, cmd: ServeClaims): FleetEvent[] => {
       if (h === undefined) continue;
       const task = s.tasks.get(h.id);
       if (task === undefined) continue;
-      const tag = startTag(fair, c.project);
+      const tag = share.tag(c.project);
       const better =
         best === undefined ||
         h.priority > best.priority ||
@@ -171,7 +171,7 @@ const serveClaims = (s: DispatchState, cmd: ServeClaims): FleetEvent[] => {
     }
     taker.slots -= 1;
     budget -= 1;
-    charge(fair, best.c.project, weightOf(s.config.weights, best.c.project));
+    share.take(best.c.project);
     const assignment: EventOf<'task.assigned'> = {
       type: 'task.assigned',
       data: {

@@ -1,6 +1,7 @@
 import { enableMapSet, produce } from 'immer';
 import type { EventOf, FleetEvent, Usage } from '../../events/index.ts';
 import { charge, weightOf } from './fair-share.ts';
+import { measureUse } from './fair-use.ts';
 import { foldReady, queueTask } from './fold-ready.ts';
 import { foldRedriven } from './fold-redriven.ts';
 import { foldSubmitted } from './fold-submitted.ts';
@@ -41,8 +42,9 @@ const changeWorker = (s: DispatchState, w: WorkerState, change: () => void) => {
   count(s, w, 1);
 };
 
-/** Ends an attempt's hold on its worker and its limits (limits/ledger.ts: `settle`). */
-const releaseHold = (s: DispatchState, task: TaskState & { status: 'assigned' }, usage?: Usage) => {
+/** Ends an attempt's hold on its worker, its limits (`settle`) and measures its use (fair-use.ts). */
+const releaseHold = (s: DispatchState, task: AssignedTask, at: number, usage?: Usage) => {
+  measureUse(s, task.demand.project, s.limits.holds[task.key]?.at, usage, at);
   settle(s.limits, task.key, usage);
   const w = s.workers[task.workerId];
   if (w === undefined) return;
@@ -149,7 +151,7 @@ const abandoned = (
     return refuse('attempts_remain', `attempt ${task.attempt} of ${task.maxAttempts}`);
   if (e.type === 'task.requeued' && task.attempt >= task.maxAttempts)
     return refuse('attempts_exhausted', `attempt ${task.attempt} is the last allowed`);
-  releaseHold(s, task);
+  releaseHold(s, task, entry.at);
   end(s, task, e.type === 'task.requeued' ? 'queued' : 'dead_lettered', entry.seq);
   return applied;
 };
@@ -208,7 +210,7 @@ const reported = (
     return refuse('not_holder', `attempt ${task.attempt} is held by ${task.workerId}`);
   if (w.status !== 'active' && w.status !== 'draining')
     return refuse('worker_not_active', `worker is ${w.status}`);
-  releaseHold(s, task, e.data.usage);
+  releaseHold(s, task, entry.at, e.data.usage);
   if (e.type === 'task.completed') end(s, task, 'completed', seq);
   else if (!e.data.retryable || neverRetried(s.retryPolicies[task.key], e.data.error.code))
     end(s, task, 'failed', seq);
@@ -228,12 +230,13 @@ const reported = (
   return applied;
 };
 
-const cancelled = (s: DispatchState, e: EventOf<'task.cancelled'>, seq: number): Verdict => {
+const cancelled = (s: DispatchState, e: EventOf<'task.cancelled'>, p: LogPosition): Verdict => {
+  const { seq, at } = p;
   const task = taskFor(s, e.data);
   if (isRefused(task)) return task;
   if (task.status === 'queued') {
     if (s.delayed[task.key] === undefined) dequeue(s, task);
-  } else if (task.status === 'assigned') releaseHold(s, task);
+  } else if (task.status === 'assigned') releaseHold(s, task, at);
   else return refuse('task_ended', `task is ${task.status}`);
   end(s, task, 'cancelled', seq);
   return applied;
@@ -306,7 +309,7 @@ const apply = (s: DispatchState, e: FleetEvent, entry: LogPosition): Verdict => 
     case 'task.submitted':
       return foldSubmitted(s, e, entry.seq);
     case 'task.cancelled':
-      return cancelled(s, e, entry.seq);
+      return cancelled(s, e, entry);
     case 'task.assigned':
       return assigned(s, e, entry);
     case 'task.requeued':

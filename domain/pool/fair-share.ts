@@ -1,6 +1,6 @@
 import type { DispatchState } from './state.ts';
 
-type Fair = DispatchState['fair'];
+type Fair = Pick<DispatchState['fair'], 'clock' | 'tags'>;
 
 /**
  * Start-time fair queuing across the projects of a pool. Each assignment charges its project

@@ -30,6 +30,8 @@ export { RefusedReason } from './refused-reason.ts';
 export { evolve, evolveInPlace } from './evolve.ts';
 export { evolveEntry, evolveEntryInPlace, evolveEntries } from './evolve-entry.ts';
 export { decide } from './decide.ts';
+export { defaultFairShare, FAIR_SHARE_BY } from './fair-use.ts';
+export type { FairShare, FairShareBy, ProjectUse } from './fair-use.ts';
 export { labelHolds, unmetRequirements } from './matching.ts';
 export type { Unmet } from './matching.ts';
 export { demandSignature, capabilitySignature, eligible } from './signatures.ts';

@@ -1,6 +1,8 @@
 import { initialLimits } from '../limits/index.ts';
 import type { LimitsState } from '../limits/index.ts';
 import type { AssignedTask, EndedTask, QueuedTask, TaskSpec } from './task-records.ts';
+import { defaultFairShare } from './fair-use.ts';
+import type { FairShare, ProjectUse } from './fair-use.ts';
 import { initialLaunchState } from './launches.ts';
 import type { LaunchState } from './launches.ts';
 import { defaultBackoff } from './retry-policy.ts';
@@ -94,6 +96,8 @@ export interface DispatcherConfig {
   readonly pool: PoolId;
   /** Fair-share weight per project; 1 when absent. */
   readonly weights: Readonly<Record<string, number>>;
+  /** What fair share counts: tasks, or measured use with a half-life (fair-use.ts). */
+  readonly fairShare: FairShare;
   /** Expected heartbeat period. */
   readonly heartbeatMs: number;
   /** Heartbeats missed before a worker is declared lost. */
@@ -143,8 +147,11 @@ export interface DispatchState {
     string,
     { capability: Capability; workers: WorkerId[]; active: number; free: number }
   >;
-  /** Start-time fair queuing across projects: virtual clock and each project's finish tag. */
-  fair: { clock: number; tags: Record<string, number> };
+  /**
+   * Start-time fair queuing across projects: virtual clock and each project's finish tag; and,
+   * when fair share counts measured use, each project's decayed use (fair-use.ts).
+   */
+  fair: { clock: number; tags: Record<string, number>; use: Record<string, ProjectUse> };
   /** Refused events by reason, and the latest ones. */
   rejections: { byReason: Record<string, number>; recent: RefusedEvent[] };
   /** Claims refused at the boundary, by reason. */
@@ -174,6 +181,7 @@ export interface DispatchState {
 /** Defaults for every setting but the pool. */
 export const defaultConfig = {
   weights: {},
+  fairShare: defaultFairShare,
   heartbeatMs: 1000,
   missedBeats: 2,
   clockSkewMs: 1000,
@@ -197,7 +205,7 @@ export const initialState = (
   endedOrder: [],
   ended: {},
   capabilities: {},
-  fair: { clock: 0, tags: {} },
+  fair: { clock: 0, tags: {}, use: {} },
   rejections: { byReason: {}, recent: [] },
   claimsRefused: {},
   refusedTasks: {},

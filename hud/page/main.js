@@ -10,6 +10,7 @@ let lastEventAt = 0;
 const render = () => {
   renderHeader();
   renderActions();
+  renderLimitForm();
   renderKpis();
   renderLegend();
   renderTiles();

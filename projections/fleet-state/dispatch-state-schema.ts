@@ -180,7 +180,17 @@ export const DispatchStateSchema: z.ZodType<DispatchState> = z
       z.string(),
       z.object({ capability: Capability, workers: z.array(WorkerId), active: Count, free: Count }),
     ),
-    fair: z.object({ clock: z.number(), tags: z.record(z.string(), z.number()) }),
+    fair: z.object({
+      clock: z.number(),
+      tags: z.record(z.string(), z.number()),
+      // Measured use (fair-use.ts): absent from checkpoints older than it.
+      use: z
+        .record(
+          z.string(),
+          z.object({ tokens: z.number(), ms: z.number(), attempts: z.number(), at: z.number() }),
+        )
+        .default({}),
+    }),
     rejections: z.object({
       byReason: z.record(z.string(), Count),
       recent: z.array(

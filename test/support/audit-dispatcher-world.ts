@@ -1,6 +1,6 @@
 import { expect } from 'vitest';
 import { decide, evolveEntryInPlace, initialState } from '../../domain/pool/index.ts';
-import type { Verdict } from '../../domain/pool/index.ts';
+import type { DispatchState, FairShare, Verdict } from '../../domain/pool/index.ts';
 import { CheckLiveness, decode, encode, ServeClaims } from '../../events/index.ts';
 import type {
   FleetEvent,
@@ -28,7 +28,7 @@ import type { Step } from './audit-history-steps.ts';
 
 /** One history: the dispatcher's fold and the audit side by side over the same stored messages. */
 export class World {
-  readonly state = initialState({ pool: POOL, clockSkewMs: 1000 });
+  readonly state: DispatchState;
   readonly auditor = new Auditor();
   readonly items: AuditItem[] = [];
   /** Sequences of forged assignments the dispatcher refused, and of those it accepted. */
@@ -42,7 +42,13 @@ export class World {
   /** The dispatcher's verdicts on the events of the last message appended. */
   verdicts: Verdict[] = [];
 
-  constructor() {
+  /** `fairShare`: what the pool's fair share counts (tasks unless given). */
+  constructor(fairShare?: FairShare) {
+    this.state = initialState({
+      pool: POOL,
+      clockSkewMs: 1000,
+      ...(fairShare === undefined ? {} : { fairShare }),
+    });
     for (const project of PROJECTS)
       this.append(S.key(project, `k-${project}` as KeyId), {
         type: 'key.issued',

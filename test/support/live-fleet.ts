@@ -19,6 +19,7 @@ import { startHud } from '../../hud/index.ts';
 import { drainWorker } from '../../cli/drain-worker.ts';
 import { revokeWorker } from '../../cli/revoke-worker.ts';
 import { redriveDeadLetter } from '../../cli/redrive-dead-letter.ts';
+import { clearLimit, storeLimit } from '../../cli/store-limit.ts';
 import { readTasks } from '../../cli/read-tasks.ts';
 import type { Hud } from '../../hud/index.ts';
 import { uniqueName } from '../harness/index.ts';
@@ -111,6 +112,8 @@ export const startLiveFleet = async (options: {
         redrive: (ref) => redriveDeadLetter(log, ref),
         drain: (ref) => drainWorker(log, ref),
         revoke: (ref) => revokeWorker(log, ref),
+        setLimit: (ref) => storeLimit(log, ref),
+        clearLimit: (ref) => clearLimit(log, ref),
       },
       tasks: (query) => readTasks(log, query),
     });
