@@ -109,6 +109,8 @@ const provision = (st: ProvisionState, cmd: Provision): FleetEvent[] => {
               keyId: next.keyId,
               cost: choice.template.cost,
               reason: choice.reason,
+              maxConcurrent: choice.template.maxConcurrent,
+              foldedSeq: s.position,
             },
             meta: at,
           });
