@@ -88,10 +88,10 @@ describe('fleet audit re-checks the provisioners’ launches on a stored stream'
       const forgedStart = await w.f.log.append(launch, {
         type: 'launch.started',
         data: {
-          launchId: 'l00000000000000f1' as LaunchId,
+          launchId: 'l00000000000000f1',
           project,
           pool,
-          workerId: 'wx' as WorkerId,
+          workerId: 'wx',
         },
         meta: { at },
       });
@@ -115,7 +115,7 @@ describe('fleet audit re-checks the provisioners’ launches on a stored stream'
       const forgedKey = await w.f.log.append(w.f.log.subjects.key(project, 'klforged' as KeyId), {
         type: 'key.issued',
         data: {
-          keyId: 'klforged' as KeyId,
+          keyId: 'klforged',
           project,
           pool,
           models: ['llama'],
