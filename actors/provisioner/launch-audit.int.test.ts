@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { RuntimeTemplate } from '../../events/index.ts';
-import type { EventOf, KeyId, LaunchId, TaskId, WorkerId } from '../../events/index.ts';
+import type { EventOf, KeyId, LaunchId, TaskId } from '../../events/index.ts';
 import { taskKey } from '../../domain/pool/index.ts';
 import type { DispatchState } from '../../domain/pool/index.ts';
 import { audit, readLog } from '../../projections/audit/index.ts';
