@@ -223,9 +223,9 @@ describe('the provisioner on a secure server: its own least-privilege credential
     for (const [subject, event] of denied)
       expect(await refusal(provLog.append(subject, event))).toContain(publishDenied(subject));
     // A key in another project.
-    expect(
-      await refusal(issueKey(provLog, { project: FIN, pool: GPU, keyId: 'kx1' })),
-    ).toContain(publishDenied(s.key(FIN, 'kx1' as KeyId)));
+    expect(await refusal(issueKey(provLog, { project: FIN, pool: GPU, keyId: 'kx1' }))).toContain(
+      publishDenied(s.key(FIN, 'kx1' as KeyId)),
+    );
     // No stream change: purge, delete, a bucket of its own.
     for (const subject of [
       `$JS.API.STREAM.PURGE.${fx.stream}`,
