@@ -23,7 +23,7 @@ export interface ProvisionerScope {
  *
  * The key subject (`<root>.<project>._keys.<keyId>`) carries no pool, so the server cannot tell
  * a key of this pool from one of another pool of the same project; `fleet audit` flags a launch
- * key that is not single use or not of the launch's pool (audit/launch-rule.ts).
+ * key that is not single use or not of the launch's pool (projections/audit/fold-launch.ts).
  */
 export const provisionerPermissions = (p: ProvisionerScope): Permissions => {
   const root = p.root ?? DEFAULT_ROOT;
