@@ -40,6 +40,16 @@ export const LaunchRequested = defineEvent(
       cost: z.number().nonnegative(),
       /** Why this template: the fit, warm workers, cost — in words. */
       reason: z.string().max(1024),
+      /**
+       * The template's `maxConcurrent` when it was chosen: `fleet audit` checks that no more
+       * launches of it were live at once.
+       */
+      maxConcurrent: z.number().int().positive().max(10_000).optional(),
+      /**
+       * The last stream sequence the provisioner had folded when it decided: the audit judges
+       * "queued, and no free worker fits" as of then (a worker freed after it is no fault).
+       */
+      foldedSeq: z.number().int().nonnegative().optional(),
     })
     .strict(),
 );

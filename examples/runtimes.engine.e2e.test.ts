@@ -29,6 +29,9 @@ describe('the runtimes example', { timeout: 120_000 }, () => {
     // One launch per launched task, none failed; every launched worker left.
     expect(result.launches).toEqual({ 'launch.requested': 8, 'launch.started': 8 });
     expect(result.activeAtEnd).toBe(2);
+    expect(
+      lines.some((l) => /audit: 8 launches re-checked .*: 0 breaches, 0 violations/.test(l)),
+    ).toBe(true);
     expect(lines.some((l) => /every class ran where it fits/.test(l))).toBe(true);
   });
 });

@@ -59,6 +59,9 @@ export {
   workerPermissions,
 } from './permissions.ts';
 export type { Permissions } from './permissions.ts';
+export { provisionerPermissions } from './provisioner-permissions.ts';
+export type { ProvisionerScope } from './provisioner-permissions.ts';
+export { issueProvisionerCreds } from './issue-provisioner-creds.ts';
 export { withDirLock } from './dir-lock.ts';
 export type { DirLockOptions } from './dir-lock.ts';
 export { pushAccountJwt } from './push-account-jwt.ts';

@@ -40,6 +40,11 @@ export const Role = {
   admin: 'admin',
   /** A user of the system account that pushes account JWT updates (revocations). */
   system: 'system',
+  /**
+   * The provisioner of one pool: launch events and single-use keys of its pool's projects,
+   * read the stream; its one-shot workers enroll on the shared enrollment user.
+   */
+  provisioner: 'provisioner',
 } as const;
 export type Role = (typeof Role)[keyof typeof Role];
 
@@ -51,7 +56,7 @@ const JS_API = '$JS.API.>';
 /** Replies to any requester: only the operator's services may publish or subscribe here. */
 const ALL_INBOXES = '_INBOX.>';
 
-const own = (userPublicKey: string) => [`${inboxPrefix(userPublicKey)}.>`];
+export const own = (userPublicKey: string) => [`${inboxPrefix(userPublicKey)}.>`];
 const rpcOf = (root: string) => `${root}_rpc`;
 
 /**
@@ -122,7 +127,7 @@ const API = '$JS.API';
  * What reading one stream takes, and nothing that changes it: its info, ordered consumers
  * (create, info, next, delete) and message and direct gets. No purge, no delete, no update.
  */
-const readStream = (stream: string): string[] => [
+export const readStream = (stream: string): string[] => [
   `${API}.INFO`,
   `${API}.STREAM.INFO.${stream}`,
   `${API}.STREAM.MSG.GET.${stream}`,

@@ -1,11 +1,15 @@
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Runtime, WorkerId } from '../../events/index.ts';
+import type { UserCredentials } from '../../security/user-credentials.ts';
 import { createWorker } from '../worker/index.ts';
 import type { TaskHandler, Worker, WorkerLifecycleEvent } from '../worker/index.ts';
 
 /** Options of `startOneShot`. */
 export interface OneShotOptions {
+  /** Where it enrolls (in secure mode, a connection of the shared enrollment user). */
   readonly nats: NatsConnection;
+  /** Secure mode: connects with the worker's own credentials (see `WorkerOptions.connect`). */
+  readonly connect?: (credentials: UserCredentials) => Promise<NatsConnection>;
   readonly root: string;
   /** The single-use key token; never logged. */
   readonly token: string;
@@ -43,6 +47,7 @@ export const startOneShot = async (o: OneShotOptions): Promise<OneShot> => {
   };
   const worker = await createWorker({
     nats: o.nats,
+    ...(o.connect === undefined ? {} : { connect: o.connect }),
     root: o.root,
     key: o.token,
     runtime: o.runtime,

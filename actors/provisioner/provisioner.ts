@@ -8,7 +8,9 @@ import type {
   ProvisionCommand,
   RuntimeTemplate,
 } from '../../events/index.ts';
+import type { NatsConnection } from '@nats-io/transport-node';
 import type { ProvisionConfig, ProvisionState } from '../../domain/provision/index.ts';
+import type { UserCredentials } from '../../security/user-credentials.ts';
 import type { EventLog } from '../../log/index.ts';
 import { ActorHost } from '../host/actor-host.ts';
 import { issueKey } from '../registrar/index.ts';
@@ -45,6 +47,15 @@ export interface ProvisionerOptions {
   readonly pool: PoolId;
   readonly templates: readonly RuntimeTemplate[];
   readonly handlerFor: HandlerFor;
+  /**
+   * Secure mode: launched workers enroll on `nats` (the shared enrollment user's connection;
+   * the provisioner's own credentials may not enroll) and each then works on a connection of
+   * its own made by `connect` with the credentials the registrar issued to it.
+   */
+  readonly enroll?: {
+    readonly nats: NatsConnection;
+    readonly connect: (credentials: UserCredentials) => Promise<NatsConnection>;
+  };
   readonly config?: Partial<Omit<ProvisionConfig, 'pool' | 'templates'>>;
   /** How often demand is looked at even when nothing is folded (default 1 s). */
   readonly tickMs?: number;
@@ -157,7 +168,8 @@ export const startProvisioner = async (o: ProvisionerOptions): Promise<Provision
     let shot;
     try {
       shot = await startOneShot({
-        nats: log.nc,
+        nats: o.enroll?.nats ?? log.nc,
+        ...(o.enroll === undefined ? {} : { connect: o.enroll.connect }),
         root: log.subjects.root,
         token,
         runtime: template.runtime,

@@ -7,6 +7,7 @@ import type { ServiceRole } from '../../security/index.ts';
 import type { CliContext } from '../cli-context.ts';
 import { formatTable } from '../format-table.ts';
 import { parseDuration } from '../parse-duration.ts';
+import { registerCredsProvisioner } from './creds-provisioner.ts';
 
 interface ProducerOptions {
   project: string;
@@ -86,6 +87,8 @@ export const registerCreds = (program: Command, ctx: CliContext): void => {
           `no other reply subject is allowed`,
       );
     });
+
+  registerCredsProvisioner(creds, ctx);
 
   creds
     .command('list')

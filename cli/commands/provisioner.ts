@@ -11,6 +11,7 @@ interface ProvisionerOptions {
   heartbeat: string;
   idle: string;
   startTimeout: string;
+  enrollCreds?: string;
 }
 
 /** `fleet provisioner`: launches one-shot workers of a pool's runtime templates until a signal. */
@@ -28,6 +29,11 @@ export const registerProvisioner = (program: Command, ctx: CliContext): void => 
     .option('--heartbeat <duration>', 'the heartbeat period of launched workers', '1s')
     .option('--idle <duration>', 'a launched worker with no task within this long leaves', '30s')
     .option('--start-timeout <duration>', 'a launched worker must enroll within this long', '60s')
+    .option(
+      '--enroll-creds <file>',
+      'on a secure server: the enrollment creds launched workers enroll on (they then work on ' +
+        'their own); the provisioner itself runs on --creds (fleet creds provisioner)',
+    )
     .action(async (o: ProvisionerOptions, cmd: Command) => {
       const { readFile } = await import('node:fs/promises');
       const { RuntimeTemplates } = await import('../../events/index.ts');
@@ -69,8 +75,21 @@ export const registerProvisioner = (program: Command, ctx: CliContext): void => 
             `template ${t.name} (${t.runtime.kind}) needs ${t.runtime.kind === 'lambda' ? 'a function' : 'an image'}`,
           );
       const g = ctx.globals(cmd);
+      const { readCredsFile } = await import('../../security/read-creds-file.ts');
+      const enrollCreds =
+        o.enrollCreds === undefined
+          ? undefined
+          : await readCredsFile(o.enrollCreds, '--enroll-creds');
       const signals = stopSignals(ctx.io);
       const nc = await ctx.connect(g.nats, { longLived: true, name: `fleet-provisioner-${pool}` });
+      const enrollNc =
+        enrollCreds === undefined
+          ? undefined
+          : await ctx.connect(g.nats, {
+              longLived: true,
+              name: 'fleet-enroll',
+              creds: enrollCreds,
+            });
       try {
         const logger = serviceLogger(ctx, 'provisioner', { pool });
         const log = await EventLog.open(nc, { stream: g.stream, root: g.root });
@@ -79,6 +98,17 @@ export const registerProvisioner = (program: Command, ctx: CliContext): void => 
           pool,
           templates,
           handlerFor: templateHandlers((t) => launchers.get(t.name)),
+          // Secure: each launched worker enrolls on the shared enrollment user, then works on
+          // a connection of its own with the credentials the registrar issued to it.
+          ...(enrollNc === undefined
+            ? {}
+            : {
+                enroll: {
+                  nats: enrollNc,
+                  connect: (creds) =>
+                    ctx.connect(g.nats, { longLived: true, name: 'fleet-worker', creds }),
+                },
+              }),
           heartbeatMs: parseDuration(o.heartbeat, '--heartbeat'),
           idleMs: parseDuration(o.idle, '--idle'),
           config: { startTimeoutMs: parseDuration(o.startTimeout, '--start-timeout') },
@@ -108,6 +138,7 @@ export const registerProvisioner = (program: Command, ctx: CliContext): void => 
         await p.stop();
       } finally {
         signals.dispose();
+        await enrollNc?.drain();
         await nc.drain();
       }
     });

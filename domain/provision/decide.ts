@@ -47,10 +47,12 @@ const provision = (st: ProvisionState, cmd: Provision): FleetEvent[] => {
     if (l.status !== 'requested' || now - l.requestedAt <= st.config.startTimeoutMs) continue;
     out.push(failure(st, l, 'start_timeout', 'the launched worker did not enroll in time', now));
   }
-  const expired = new Set(out.map((e) => (e.type === 'launch.failed' ? e.data.launchId : '')));
+  // Those failures go alone: appended per project, a request could otherwise be stored before
+  // another project's failure that frees its template's room, and the audit (which judges
+  // `maxConcurrent` in stream order) would see one launch too many. The next round launches.
+  if (out.length > 0) return out;
   const used = new Map<string, number>();
-  for (const l of live)
-    if (!expired.has(l.launchId)) used.set(l.template, (used.get(l.template) ?? 0) + 1);
+  for (const l of live) used.set(l.template, (used.get(l.template) ?? 0) + 1);
   const room = (t: RuntimeTemplate) => t.maxConcurrent - (used.get(t.name) ?? 0);
   const retryAt = (t: RuntimeTemplate) => s.launches.backoff[t.name]?.retryAt;
   const ids: LaunchIds[] = [...cmd.data.ids];
@@ -59,8 +61,7 @@ const provision = (st: ProvisionState, cmd: Provision): FleetEvent[] => {
   const reserved = new Map<string, Pending>();
   for (const l of live) {
     const task = s.tasks.get(taskKey(l.project, l.taskId));
-    if (!expired.has(l.launchId) && pending(s, l) && task?.status === 'queued')
-      limitGate(s, task, now, reserved);
+    if (pending(s, l) && task?.status === 'queued') limitGate(s, task, now, reserved);
   }
   for (const byDemand of Object.values(s.queues)) {
     for (const [reqSig, queue] of Object.entries(byDemand)) {
@@ -72,7 +73,7 @@ const provision = (st: ProvisionState, cmd: Provision): FleetEvent[] => {
       const targeted = new Set<string>();
       let onTheWay = 0;
       for (const l of live)
-        if (l.reqSig === reqSig && !expired.has(l.launchId) && pending(s, l)) {
+        if (l.reqSig === reqSig && pending(s, l)) {
           targeted.add(l.taskId);
           onTheWay += 1;
         }
@@ -109,6 +110,8 @@ const provision = (st: ProvisionState, cmd: Provision): FleetEvent[] => {
               keyId: next.keyId,
               cost: choice.template.cost,
               reason: choice.reason,
+              maxConcurrent: choice.template.maxConcurrent,
+              foldedSeq: s.position,
             },
             meta: at,
           });

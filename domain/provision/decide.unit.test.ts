@@ -221,6 +221,19 @@ describe('launches end, fail and back off', () => {
     });
   });
 
+  it('sends start timeouts alone, and launches in the round after them', () => {
+    const s = given([submitted('t1'), submitted('t2')], [box]);
+    const [r1] = requests(provision(s, 1));
+    const s1 = after(s, r1 === undefined ? [] : [r1]);
+    const late = T0 + 200 + 60_001;
+    const timeouts = provision(s1, 4, late);
+    // t2 waits, and box has room, yet only the failure goes in this round.
+    expect(timeouts.map((e) => e.type)).toEqual(['launch.failed']);
+    const s2 = after(s1, timeouts, late);
+    const next = requests(provision(s2, 4, late + 5_000));
+    expect(next.map((e) => e.data.taskId).sort()).toEqual(['t1', 't2']);
+  });
+
   it('refuses launch events the log does not support', () => {
     const s = given([submitted('t1')], [box]);
     const stray = ev('launch.started', {

@@ -12,6 +12,7 @@ import { awaitTask, submitTasks } from '../../client/index.ts';
 import type { TaskOutcome } from '../../client/index.ts';
 import { RuntimeTemplates } from '../../events/index.ts';
 import type { PoolId, RuntimeKind } from '../../events/index.ts';
+import { audit } from '../../projections/audit/index.ts';
 import { dockerLauncher } from '../../runtimes/docker/index.ts';
 import { lambdaLauncher, lambdaTaskHandler } from '../../runtimes/lambda/index.ts';
 import type { Launcher } from '../../runtimes/launcher.ts';
@@ -202,9 +203,20 @@ export const runRuntimes = async (options: RuntimesOptions): Promise<RuntimesRes
       (w) => w.status === 'active',
     ).length;
     const launches: Record<string, number> = {};
-    for (const { entry } of await readStream(log))
+    const stored = await readStream(log);
+    for (const { entry } of stored)
       for (const e of 'events' in entry ? entry.events : [])
         if (e.type.startsWith('launch.')) launches[e.type] = (launches[e.type] ?? 0) + 1;
+    // The independent auditor re-checks every launch against the provisioner's rule.
+    const report = await audit(
+      stored.map((item) => ({
+        subject: item.subject,
+        entry: item.entry,
+        seq: item.entry.seq,
+        at: item.entry.at,
+      })),
+    );
+    const launchBreaches = report.violations.filter((v) => v.kind.startsWith('launch_'));
 
     out('');
     out(c.bold('Which runtime ran each class, and why'));
@@ -228,6 +240,10 @@ export const runRuntimes = async (options: RuntimesOptions): Promise<RuntimesRes
       }`,
     );
     out(`  workers active at the end: ${activeAtEnd} (the 2 process workers; launched ones left)`);
+    out(
+      `  audit: ${report.counts.launches['launch.requested'] ?? 0} launches re-checked against ` +
+        `the provisioner's rule: ${launchBreaches.length} breaches, ${report.violations.length} violations in all`,
+    );
     for (const k of classes) {
       if (k.completed !== k.tasks)
         problems.push(`${k.name}: ${k.completed} of ${k.tasks} completed`);
@@ -235,6 +251,7 @@ export const runRuntimes = async (options: RuntimesOptions): Promise<RuntimesRes
         problems.push(`${k.name} ran on ${k.ranOn.join(',')}, expected ${k.expected}`);
     }
     if ((launches['launch.failed'] ?? 0) > 0) problems.push('a launch failed');
+    for (const v of report.violations) problems.push(`audit: ${v.kind}: ${v.detail}`);
     if (activeAtEnd !== 2) problems.push(`${activeAtEnd} workers active at the end, expected 2`);
     out('');
     out(

@@ -1,5 +1,7 @@
 import type { EventOf, FleetEvent, Labels, Requirements, Runtime } from '../../events/index.ts';
 import type { AuditItem } from './audit-item.ts';
+import { initialAuditLaunches } from './audit-launches.ts';
+import type { AuditLaunches } from './audit-launches.ts';
 import { AuditLimits } from './audit-limits.ts';
 import type { LimitSubject } from './audit-limits.ts';
 import type { NoEffect } from './no-effect.ts';
@@ -149,6 +151,8 @@ export interface AuditState {
   readonly violations: Violation[];
   /** Budgets, rates and caps in force, and what attempts were charged (audit-limits.ts). */
   readonly limits: AuditLimits;
+  /** Provisioners' launches, to re-derive their rule (fold-launch.ts). */
+  readonly provisioning: AuditLaunches;
   readonly observe: AuditObserver | undefined;
 }
 
@@ -182,6 +186,7 @@ export const initialAuditState = (options: AuditStateOptions = {}): AuditState =
   },
   violations: [],
   limits: new AuditLimits(),
+  provisioning: initialAuditLaunches(),
   observe: options.observe,
 });
 

@@ -5,6 +5,7 @@ import { foldAbandon } from './fold-abandon.ts';
 import { foldAssignment } from './fold-assignment.ts';
 import { foldEnrollment } from './fold-enrollment.ts';
 import { foldKeyEvent } from './fold-key-event.ts';
+import { checkLaunchKey, foldLaunch, touch } from './fold-launch.ts';
 import { foldLifecycle } from './fold-lifecycle.ts';
 import { foldOverLimit } from './fold-over-limit.ts';
 import { foldReady } from './fold-ready.ts';
@@ -21,6 +22,7 @@ export const foldEvent = (s: AuditState, e: FleetEvent, item: AuditItem): NoEffe
   // A pool's limits keep the stream time of the latest event of it that took effect.
   if (effect === undefined && 'pool' in e.data && e.type !== 'key.issued')
     s.limits.tick(e.data.pool, item.at);
+  if (effect === undefined) touch(s, e, item.seq);
   return effect;
 };
 
@@ -49,6 +51,8 @@ const foldOne = (s: AuditState, e: FleetEvent, item: AuditItem): NoEffect | unde
       return foldLifecycle(s, e, item);
     case 'key.issued':
     case 'key.used':
+      checkLaunchKey(s, e, item);
+      return foldKeyEvent(s, e, item);
     case 'key.revoked':
       return foldKeyEvent(s, e, item);
     case 'limit.set':
@@ -61,11 +65,10 @@ const foldOne = (s: AuditState, e: FleetEvent, item: AuditItem): NoEffect | unde
     case 'claim.rejected':
     case 'retention.point': // judged by the audit's log check, not by the fold
       return undefined;
-    case 'launch.requested': // launches decide no task's fate: counted for the report
+    case 'launch.requested': // the provisioners' rule, re-derived: fold-launch.ts
     case 'launch.started':
     case 'launch.failed':
-      if (s.recording) s.counts.launches[e.type] = (s.counts.launches[e.type] ?? 0) + 1;
-      return undefined;
+      return foldLaunch(s, e, item);
     default: {
       const never: never = e;
       return never;

@@ -44,6 +44,19 @@ export const ViolationKind = {
   /** An enrollment whose key was unknown, revoked, expired, spent, or of another pool. */
   enrollmentInvalid: 'enrollment_invalid',
   /**
+   * A launch the provisioner's rule does not allow: requested for a task that was not queued,
+   * or that a free live worker fitted, when it was decided; started with no request before it,
+   * twice, or by a worker that did not enroll with the launch's key.
+   */
+  launchUnfounded: 'launch_unfounded',
+  /** A launch requested while its template already had `maxConcurrent` launches live. */
+  launchOverLimit: 'launch_over_limit',
+  /**
+   * A launch's key that is not single use: issued before the launch, for more than one use, in
+   * another project or pool, or used more than once.
+   */
+  launchKeyInvalid: 'launch_key_invalid',
+  /**
    * The stream does not start at sequence 1 (its head was removed) and no retention point
    * signed by the operator covers the missing head.
    */
