@@ -41,6 +41,7 @@ export {
   RequeueReason,
   TaskRequeued,
   TaskReady,
+  TaskLeaseExtended,
   TaskRedriven,
   TaskDeadLettered,
   TaskCompleted,

@@ -163,6 +163,7 @@ export const allowedTypes: Readonly<Record<SubjectKind, readonly EventType[]>> =
     'task.assigned',
     'task.requeued',
     'task.ready',
+    'task.lease_extended',
     'task.dead_lettered',
     'worker.lost',
     'task.over_limit',

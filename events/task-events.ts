@@ -145,6 +145,24 @@ export const TaskReady = defineEvent(
 );
 export type TaskReady = z.infer<typeof TaskReady>;
 
+/**
+ * The dispatcher extends the lease of a running attempt whose worker is alive and still names
+ * it in its heartbeats: the attempt may now run until `leaseExpiresAt` (epoch ms), which is
+ * never more than the task's `timeoutMs` past the event's stream time. Written on `.dispatch`.
+ */
+export const TaskLeaseExtended = defineEvent(
+  'task.lease_extended',
+  z
+    .object({
+      ...TaskRef,
+      workerId: WorkerId,
+      attempt: Attempt,
+      leaseExpiresAt: z.number().int().nonnegative(),
+    })
+    .strict(),
+);
+export type TaskLeaseExtended = z.infer<typeof TaskLeaseExtended>;
+
 /** The dispatcher gives up on a task whose last allowed attempt was abandoned. */
 export const TaskDeadLettered = defineEvent(
   'task.dead_lettered',

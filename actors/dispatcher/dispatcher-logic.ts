@@ -33,6 +33,7 @@ const route = (subjects: Subjects, e: FleetEvent): Route => {
     case 'task.assigned':
     case 'task.requeued':
     case 'task.ready':
+    case 'task.lease_extended':
     case 'task.dead_lettered':
     case 'worker.lost':
       return { subject: subjects.dispatch(e.data.project, e.data.pool), exclusive: true };

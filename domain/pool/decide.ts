@@ -8,6 +8,7 @@ import type {
   RequeueReason,
   ServeClaims,
 } from '../../events/index.ts';
+import { beatIndex, leaseExtension } from './decide-lease.ts';
 import { readyTasks } from './decide-ready.ts';
 import { charge, startTag, weightOf } from './fair-share.ts';
 import type { Pending } from '../limits/index.ts';
@@ -214,13 +215,18 @@ const checkLiveness = (s: DispatchState, cmd: CheckLiveness): FleetEvent[] => {
       );
     }
   }
+  const beats = beatIndex(cmd.data.beats);
   for (const w of Object.values(s.workers)) {
     for (const id of w.held) {
       const task = s.tasks.get(id);
       if (task?.status !== 'assigned') continue;
       const reason: RequeueReason | undefined =
         gone.get(w.id) ?? (now >= task.leaseExpiresAt ? 'lease_expired' : undefined);
-      if (reason === undefined) continue;
+      if (reason === undefined) {
+        const extension = leaseExtension(w, task, now, beats);
+        if (extension !== undefined) out.push(extension);
+        continue;
+      }
       const data = {
         taskId: task.id,
         project: task.demand.project,

@@ -3,6 +3,7 @@ import type { EventOf, FleetEvent, Usage } from '../../events/index.ts';
 import { charge, weightOf } from './fair-share.ts';
 import { foldReady, queueTask } from './fold-ready.ts';
 import { foldRedriven } from './fold-redriven.ts';
+import { foldLeaseExtended } from './fold-lease-extended.ts';
 import { foldSubmitted } from './fold-submitted.ts';
 import { bodyDigest, liveBody } from './submission-body.ts';
 import { dequeue } from './queue.ts';
@@ -317,6 +318,8 @@ const apply = (s: DispatchState, e: FleetEvent, entry: LogPosition): Verdict => 
       return reported(s, e, entry);
     case 'task.ready':
       return foldReady(s, e);
+    case 'task.lease_extended':
+      return foldLeaseExtended(s, e, entry.at);
     case 'task.redriven':
       return foldRedriven(s, e, entry.seq);
     case 'worker.enrolled':

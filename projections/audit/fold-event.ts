@@ -8,6 +8,7 @@ import { foldKeyEvent } from './fold-key-event.ts';
 import { foldLifecycle } from './fold-lifecycle.ts';
 import { foldOverLimit } from './fold-over-limit.ts';
 import { foldReady } from './fold-ready.ts';
+import { foldLeaseExtended } from './fold-lease-extended.ts';
 import { foldReport } from './fold-report.ts';
 import { foldSubmission } from './fold-submission.ts';
 import type { NoEffect } from './no-effect.ts';
@@ -37,6 +38,8 @@ const foldOne = (s: AuditState, e: FleetEvent, item: AuditItem): NoEffect | unde
       return foldAbandon(s, e, item);
     case 'task.ready':
       return foldReady(s, e, item);
+    case 'task.lease_extended':
+      return foldLeaseExtended(s, e, item);
     case 'task.completed':
     case 'task.failed':
       return foldReport(s, e, item);

@@ -22,6 +22,7 @@ export const TYPES: readonly EventType[] = [
   'task.assigned',
   'task.requeued',
   'task.ready',
+  'task.lease_extended',
   'task.dead_lettered',
   'task.completed',
   'task.completed',
