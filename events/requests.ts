@@ -251,6 +251,8 @@ export const TaskStatusReply = z
       'failed',
       'cancelled',
       'dead_lettered',
+      /** A deadline ran out (`report.error.code` says which: `schedule_to_start`, …). */
+      'timed_out',
       /** The submission was refused; `reason` says why. */
       'rejected',
       /** No such task in this project and pool. */

@@ -164,6 +164,7 @@ export const allowedTypes: Readonly<Record<SubjectKind, readonly EventType[]>> =
     'task.requeued',
     'task.ready',
     'task.lease_extended',
+    'task.timed_out',
     'task.dead_lettered',
     'worker.lost',
     'task.over_limit',

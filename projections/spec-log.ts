@@ -18,6 +18,7 @@ export const subjectOf = (e: FleetEvent, root: string = SPEC_ROOT): string => {
     case 'task.requeued':
     case 'task.ready':
     case 'task.lease_extended':
+    case 'task.timed_out':
     case 'task.dead_lettered':
     case 'worker.lost':
       return s.dispatch(e.data.project, e.data.pool);

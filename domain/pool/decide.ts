@@ -9,6 +9,7 @@ import type {
   ServeClaims,
 } from '../../events/index.ts';
 import { beatIndex, leaseExtension } from './decide-lease.ts';
+import { deadlineRunOut, timedOutTasks } from './decide-deadlines.ts';
 import { readyTasks } from './decide-ready.ts';
 import { charge, startTag, weightOf } from './fair-share.ts';
 import type { Pending } from '../limits/index.ts';
@@ -163,6 +164,8 @@ const serveClaims = (s: DispatchState, cmd: ServeClaims): FleetEvent[] => {
     best.c.offset += 1;
     // Queues hold queued tasks only (the fold keeps them so): anything else is skipped.
     if (task?.status !== 'queued' || taker === undefined) continue;
+    // A task whose deadline ran out is not started: the next liveness check times it out.
+    if (deadlineRunOut(s, task.key, now) !== undefined) continue;
     // Limits: a task over one waits (its demand sits out the round) or, if it asked, fails.
     const gate = limitGate(s, task, now, pending);
     if (gate === 'wait') best.c.blocked = true;
@@ -241,6 +244,7 @@ const checkLiveness = (s: DispatchState, cmd: CheckLiveness): FleetEvent[] => {
       );
     }
   }
+  out.push(...timedOutTasks(s, now, out));
   out.push(...readyTasks(s, now));
   return out;
 };

@@ -42,6 +42,8 @@ export const RefusedReason = {
   leaseNotLater: 'lease_not_later',
   /** A lease extension more than the task's `timeoutMs` past its stream time. */
   leaseTooLong: 'lease_too_long',
+  /** A submission whose overall deadline is past, or too far, at its stream time. */
+  deadlineInvalid: 'deadline_invalid',
   /** A `task.ready` for a task that waits for no backoff. */
   notDelayed: 'not_delayed',
   /** A requeue of a task whose last allowed attempt ended: it must be dead-lettered. */

@@ -23,6 +23,7 @@ export const AuditTaskStatus = {
   failed: 'failed',
   cancelled: 'cancelled',
   deadLettered: 'dead_lettered',
+  timedOut: 'timed_out',
 } as const;
 export type AuditTaskStatus = (typeof AuditTaskStatus)[keyof typeof AuditTaskStatus];
 

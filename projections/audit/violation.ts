@@ -42,6 +42,11 @@ export const ViolationKind = {
    * it, or longer than the task's `timeoutMs` past its stream time.
    */
   unfoundedLease: 'unfounded_lease',
+  /**
+   * A timeout of a task that did not set that deadline, or of an overall deadline still ahead
+   * at the decision's stream time.
+   */
+  unfoundedTimeout: 'unfounded_timeout',
   /** A key use beyond the key's `maxUses`. */
   keyOveruse: 'key_overuse',
   /** A key use out of turn (skipped or repeated number), of an unknown or revoked key. */

@@ -23,6 +23,7 @@ export const TYPES: readonly EventType[] = [
   'task.requeued',
   'task.ready',
   'task.lease_extended',
+  'task.timed_out',
   'task.dead_lettered',
   'task.completed',
   'task.completed',
