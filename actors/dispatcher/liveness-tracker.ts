@@ -82,11 +82,21 @@ export const livenessTracker = (o: LivenessTrackerOptions) => {
       const isKnown = v !== undefined && v.capability.project === project;
       const abort: Heartbeat['attempts'] = [];
       const leases: NonNullable<HeartbeatReply['leases']> = [];
+      const at = now();
       for (const { taskId, attempt } of body.attempts) {
         const t = host.state.tasks.get(taskKey(project, taskId));
-        if (isKnown && t?.status === 'assigned' && t.workerId === workerId && t.attempt === attempt)
-          leases.push({ taskId, attempt, leaseExpiresAt: t.leaseExpiresAt });
-        else abort.push({ taskId, attempt });
+        if (
+          isKnown &&
+          t?.status === 'assigned' &&
+          t.workerId === workerId &&
+          t.attempt === attempt
+        ) {
+          // Only a lease extended lately (or a fresh one) is news: more than half of it is left
+          // for half a lease after each extension, a worker's beats hear it, and the reply of a
+          // worker holding many attempts stays small.
+          if (t.leaseExpiresAt - at > t.demand.timeoutMs / 2)
+            leases.push({ taskId, attempt, leaseExpiresAt: t.leaseExpiresAt });
+        } else abort.push({ taskId, attempt });
       }
       const status = isKnown ? v.status : 'unknown';
       return { status, abort, ...(leases.length > 0 ? { leases } : {}) } satisfies HeartbeatReply;
