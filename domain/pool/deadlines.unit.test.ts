@@ -47,6 +47,8 @@ describe('schedule-to-start', () => {
     const due = evolveEntries(given(history).state, at([[timeout('schedule_to_start'), 6_000]], 3));
     expect(statusOf(due)).toBe('timed_out');
     expect(due.deadlines).toEqual({});
+    // Out of its queue too: nothing left to serve.
+    expect(JSON.stringify(due.queues)).not.toContain('t1');
   });
 
   it('no longer applies once an attempt started; a claim does not start an expired task', () => {
@@ -139,6 +141,18 @@ describe('the overall deadline', () => {
     const s = evolveEntries(given(history).state, at([[timeout('deadline', 1), 8_000]], 4));
     expect(statusOf(s)).toBe('timed_out');
     expect(s.workers.w1?.held).toEqual([]);
+    // Waiting out a backoff, it ends too, and leaves the waiting tasks.
+    const failed = ev('task.failed', {
+      ...ref,
+      workerId: 'w1',
+      attempt: 1,
+      error: { message: 'x' },
+    });
+    const waiting = evolveEntries(given(history).state, at([[failed, 2_000]], 4));
+    expect(waiting.delayed[key]).toBeDefined();
+    const ended = evolveEntries(waiting, at([[timeout('deadline', 1), 8_000]], 5));
+    expect(statusOf(ended)).toBe('timed_out');
+    expect(ended.delayed).toEqual({});
   });
 
   it('refuses a submission whose deadline is not after its stream time, or too far, for its producer', () => {

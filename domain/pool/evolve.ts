@@ -312,6 +312,7 @@ const apply = (s: DispatchState, e: FleetEvent, entry: LogPosition): Verdict => 
     case 'task.timed_out':
       return foldTimedOut(s, e, entry, (t, to, delay) => {
         if (t.status === 'assigned') releaseHold(s, t);
+        else if (s.delayed[t.key] === undefined) dequeue(s, t);
         end(s, t, to, entry.seq, delay);
       });
     case 'task.redriven':
