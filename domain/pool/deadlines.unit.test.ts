@@ -3,6 +3,8 @@ import { CheckLiveness } from '../../events/index.ts';
 import type { DispatchCommand, EventOf, FleetEvent, LogEntry } from '../../events/index.ts';
 import { ev, enrolled, log, P, POOL, submitted } from '../../test/support/builders.ts';
 import { given } from '../../test/support/given.ts';
+import { audit } from '../../projections/audit/index.ts';
+import { subjectOf } from '../../projections/spec-log.ts';
 import { evolveEntries } from './evolve-entry.ts';
 import { taskKey } from './state.ts';
 import type { DispatchState } from './state.ts';
@@ -196,4 +198,46 @@ it('leaves no deadlines behind for tasks that ended', () => {
   expect(Object.keys(s.deadlines)).toEqual([key]);
   const cancelled = evolveEntries(s, log([ev('task.cancelled', ref)], { from: 3 }));
   expect(cancelled.deadlines).toEqual({});
+});
+
+describe('the audit of timeouts', () => {
+  const items = (pairs: [FleetEvent, number][]) =>
+    pairs.map(([e, t], i) => ({
+      subject: subjectOf(e),
+      seq: i + 1,
+      at: t,
+      entry: { seq: i + 1, at: t, events: [e] },
+    }));
+  const task = submitted('t1', { deadlines: { scheduleToStartMs: 5_000 } });
+
+  it('accepts a timeout once its deadline ran out, and flags one before', async () => {
+    const ok = await audit(
+      items([
+        [task, 1_000],
+        [timeout('schedule_to_start'), 6_000],
+      ]),
+    );
+    expect(ok.violations).toEqual([]);
+    expect(ok.counts.tasks).toMatchObject({ timed_out: 1 });
+    const early = await audit(
+      items([
+        [task, 1_000],
+        [timeout('schedule_to_start'), 3_000],
+      ]),
+    );
+    expect(early.violations.map((v) => v.kind)).toEqual(['unfounded_timeout']);
+    const unasked = await audit(
+      items([
+        [submitted('t1'), 1_000],
+        [timeout('deadline'), 9_000],
+      ]),
+    );
+    expect(unasked.violations.map((v) => v.kind)).toEqual(['unfounded_timeout']);
+  });
+
+  it('refuses a submission whose deadline is past, as the fold does', async () => {
+    const past = submitted('t1', { deadlines: { deadlineAt: 500 } });
+    const r = await audit(items([[past, 1_000]]));
+    expect(r.counts.noEffect).toMatchObject({ deadline_invalid: 1 });
+  });
 });

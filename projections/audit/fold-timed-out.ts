@@ -43,17 +43,24 @@ export const foldTimedOut = (
   if (!live || d.attempt !== task.attempts || task.status !== stage) return 'stale_decision';
   const asked = task.submitted.event.data.deadlines;
   const what = `task ${d.taskId} of ${d.project}/${d.pool} timed out (${d.deadline})`;
-  const endBy = asked?.deadlineAt;
-  const why =
+  const toStart = asked?.scheduleToStartMs;
+  const toClose = asked?.startToCloseMs;
+  // When the deadline ran out: it must have by the decision's stream time (within the skew).
+  const by =
     d.deadline === 'deadline'
-      ? endBy === undefined
-        ? 'it set no overall deadline'
-        : item.at + s.clockSkewMs < endBy
-          ? `its deadline is ${iso(endBy)}, the decision was stored at ${iso(item.at)}`
-          : undefined
-      : (d.deadline === 'schedule_to_start' ? asked?.scheduleToStartMs : asked?.startToCloseMs) ===
-          undefined
-        ? `it set no ${d.deadline} deadline`
+      ? asked?.deadlineAt
+      : d.deadline === 'schedule_to_start'
+        ? toStart === undefined || task.attempts > task.admittedAttempts
+          ? undefined
+          : task.admittedAt + toStart
+        : toClose === undefined || task.live === undefined
+          ? undefined
+          : task.live.assignedAt + toClose;
+  const why =
+    by === undefined
+      ? `it set no ${d.deadline} deadline that applies`
+      : item.at + s.clockSkewMs < by
+        ? `it runs out at ${iso(by)}, the decision was stored at ${iso(item.at)}`
         : undefined;
   if (why !== undefined) {
     violate(s, 'unfounded_timeout', [task.submitted, here], `${what}: ${why}`);
