@@ -193,6 +193,13 @@ describe('fleet submit', () => {
     [['--runtime', 'vm'], /^error \[invalid_input\]: invalid task: requirements\.runtimes\.0: /],
     [['--model', 'llama 3'], /invalid task: requirements\.models\.0: model names are/],
     [['--wait-timeout', 'soon'], /--wait-timeout "soon" is not a duration/],
+    [
+      ['--deadline', '2000-01-01T00:00:00Z'],
+      /invalid task: deadlines\.deadlineAt .* is in the past/,
+    ],
+    [['--deadline', '400d'], /invalid task: deadlines\.deadlineAt is more than /],
+    [['--schedule-to-start', '-5s'], /--schedule-to-start "-5s" is not a duration/],
+    [['--start-to-close', '400d'], /invalid task: deadlines\.startToCloseMs: /],
   ])(
     'refuses %j with exit code 2 and a clear message, publishing nothing',
     async (args, message) => {
@@ -203,6 +210,22 @@ describe('fleet submit', () => {
       expect((await cli.f.log.jsm.streams.info(cli.f.log.stream)).state.messages).toBe(0);
     },
   );
+
+  it('waits for a task a deadline ends: timed_out, with the deadline that ran out (exit 1)', async () => {
+    const r = await cli.run(
+      'submit',
+      ...task,
+      '--model',
+      'nobody-serves-this',
+      '--schedule-to-start',
+      '200ms',
+      '--wait',
+    );
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(
+      /\ntimed_out after 0 attempts\nerror: \[schedule_to_start\] the task's schedule_to_start deadline ran out\n$/,
+    );
+  });
 
   it('reports an unreachable server as unavailable (exit 2)', async () => {
     const r = runCaptured(['--nats', 'nats://127.0.0.1:1', 'submit', ...task]);

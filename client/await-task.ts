@@ -15,7 +15,14 @@ import { taskStatus } from './task-status.ts';
 import { WaitTimeoutError } from './wait-timeout-error.ts';
 
 /** How a task ended. */
-export const EndStatus = ['completed', 'failed', 'cancelled', 'dead_lettered', 'rejected'] as const;
+export const EndStatus = [
+  'completed',
+  'failed',
+  'cancelled',
+  'dead_lettered',
+  'timed_out',
+  'rejected',
+] as const;
 export type EndStatus = (typeof EndStatus)[number];
 
 /** A task's end, with what its last report said. */

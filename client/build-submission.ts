@@ -1,5 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { encode, MAX_JSON_DEPTH, MAX_MESSAGE_BYTES, TaskSubmitted } from '../events/index.ts';
+import {
+  encode,
+  MAX_JSON_DEPTH,
+  MAX_MESSAGE_BYTES,
+  TaskLimits,
+  TaskSubmitted,
+} from '../events/index.ts';
 import type { EventOf } from '../events/index.ts';
 import { InvalidInputError } from './invalid-input-error.ts';
 import type { TaskInput } from './task-input.ts';
@@ -70,6 +76,18 @@ export const buildSubmission = (
     throw new InvalidInputError(
       prefix === undefined ? 'payload' : `${prefix}.payload`,
       `invalid task: the submission is ${bytes} bytes, over the ${MAX_MESSAGE_BYTES}-byte limit`,
+    );
+  const deadlineAt = parsed.data.data.deadlines?.deadlineAt;
+  // The dispatcher refuses these too, on the stream's clock; the producer's is told first.
+  if (deadlineAt !== undefined && deadlineAt <= options.now)
+    throw new InvalidInputError(
+      prefix === undefined ? 'deadlines.deadlineAt' : `${prefix}.deadlines.deadlineAt`,
+      `invalid task: deadlines.deadlineAt ${new Date(deadlineAt).toISOString()} is in the past`,
+    );
+  if (deadlineAt !== undefined && deadlineAt - options.now > TaskLimits.maxDeadlineMs)
+    throw new InvalidInputError(
+      prefix === undefined ? 'deadlines.deadlineAt' : `${prefix}.deadlines.deadlineAt`,
+      `invalid task: deadlines.deadlineAt is more than ${TaskLimits.maxDeadlineMs} ms away`,
     );
   return parsed.data;
 };

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { PoolId, ProjectId, WorkerId } from './ids.ts';
+import { PoolId, ProjectId, TaskId, WorkerId } from './ids.ts';
 
 const CommandMeta = z
   .object({
@@ -42,8 +42,9 @@ export type ServeClaims = z.infer<typeof ServeClaims>;
 
 /**
  * Check liveness and leases: declare lost the workers silent for too long, requeue attempts
- * whose holder is gone or whose lease expired, dead-letter those out of attempts; and ready
- * the tasks whose retry backoff is over.
+ * whose holder is gone or whose lease expired, dead-letter those out of attempts, extend the
+ * leases of attempts that live workers still run; and ready the tasks whose retry backoff is
+ * over.
  */
 export const CheckLiveness = z
   .object({
@@ -54,6 +55,16 @@ export const CheckLiveness = z
         lastSeen: z.record(z.string(), z.number().int().nonnegative()),
         /** When this dispatcher started listening: everyone gets one timeout of grace. */
         graceFrom: z.number().int().nonnegative(),
+        /**
+         * The attempts each worker named in its latest heartbeat: their leases are extended
+         * while the worker lives (none when absent).
+         */
+        beats: z
+          .record(
+            z.string(),
+            z.array(z.object({ taskId: TaskId, attempt: z.number().int().positive() }).strict()),
+          )
+          .optional(),
       })
       .strict(),
     meta: CommandMeta,

@@ -60,11 +60,26 @@ export const ClaimReply = z.union([
 ]);
 export type ClaimReply = z.infer<typeof ClaimReply>;
 
-/** The dispatcher's answer to a heartbeat: the worker's status and attempts it must abandon. */
+/**
+ * The dispatcher's answer to a heartbeat: the worker's status, attempts it must abandon, and
+ * the leases of the attempts it still holds, as heartbeats extend them.
+ */
 export const HeartbeatReply = z
   .object({
     status: z.enum(['active', 'draining', 'left', 'lost', 'revoked', 'unknown']),
     abort: z.array(z.object({ taskId: TaskId, attempt: z.number().int().positive() }).strict()),
+    /** Epoch ms each held attempt named in the beat may run until (the dispatcher's clock). */
+    leases: z
+      .array(
+        z
+          .object({
+            taskId: TaskId,
+            attempt: z.number().int().positive(),
+            leaseExpiresAt: z.number().int().nonnegative(),
+          })
+          .strict(),
+      )
+      .optional(),
   })
   .strict();
 export type HeartbeatReply = z.infer<typeof HeartbeatReply>;
@@ -236,6 +251,8 @@ export const TaskStatusReply = z
       'failed',
       'cancelled',
       'dead_lettered',
+      /** A deadline ran out (`report.error.code` says which: `schedule_to_start`, …). */
+      'timed_out',
       /** The submission was refused; `reason` says why. */
       'rejected',
       /** No such task in this project and pool. */

@@ -163,6 +163,8 @@ export const allowedTypes: Readonly<Record<SubjectKind, readonly EventType[]>> =
     'task.assigned',
     'task.requeued',
     'task.ready',
+    'task.lease_extended',
+    'task.timed_out',
     'task.dead_lettered',
     'worker.lost',
     'task.over_limit',

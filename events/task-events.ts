@@ -21,6 +21,8 @@ export const TaskLimits = {
   /** Largest backoff multiplier: 10^99 (attempts are at most 100) still is a finite number. */
   maxBackoffMultiplier: 10,
   maxNonRetryableCodes: 32,
+  /** Longest schedule-to-start or start-to-close, and farthest overall deadline from submission. */
+  maxDeadlineMs: 30 * 24 * 3600_000,
 } as const;
 
 const RetryDelay = z.number().int().nonnegative().max(TaskLimits.maxRetryDelayMs);
@@ -44,6 +46,25 @@ export const RetryPolicy = z
   })
   .strict();
 export type RetryPolicy = z.infer<typeof RetryPolicy>;
+
+const DeadlineMs = z.number().int().positive().max(TaskLimits.maxDeadlineMs);
+
+/**
+ * A task's deadlines, each optional. `scheduleToStartMs`: from its submission (or redrive), how
+ * long it may wait for its first attempt to start. `startToCloseMs`: how long one attempt may
+ * run; past it the attempt is aborted and counted as a failed attempt (retried per the retry
+ * policy). `deadlineAt`: epoch ms by which the task ends, whatever its state; it must lie after
+ * the submission's stream time and at most `maxDeadlineMs` past it. A deadline that runs out
+ * ends the task `timed_out` (`task.timed_out` says which).
+ */
+export const Deadlines = z
+  .object({
+    scheduleToStartMs: DeadlineMs.optional(),
+    startToCloseMs: DeadlineMs.optional(),
+    deadlineAt: z.number().int().positive().max(Number.MAX_SAFE_INTEGER).optional(),
+  })
+  .strict();
+export type Deadlines = z.infer<typeof Deadlines>;
 
 /** A producer asks for work. Written by producers on `fleet.<project>.<pool>.submit`. */
 export const TaskSubmitted = defineEvent(
@@ -80,6 +101,8 @@ export const TaskSubmitted = defineEvent(
       onLimit: z.enum(['wait', 'fail']).optional(),
       /** How failed attempts are retried; the pool's defaults where absent. */
       retry: RetryPolicy.optional(),
+      /** When the task, or one attempt of it, runs out of time. */
+      deadlines: Deadlines.optional(),
     })
     .strict(),
 );
@@ -144,6 +167,51 @@ export const TaskReady = defineEvent(
   z.object({ ...TaskRef, attempt: Attempt }).strict(),
 );
 export type TaskReady = z.infer<typeof TaskReady>;
+
+/**
+ * The dispatcher extends the lease of a running attempt whose worker is alive and still names
+ * it in its heartbeats: the attempt may now run until `leaseExpiresAt` (epoch ms), which is
+ * never more than the task's `timeoutMs` past the event's stream time. Written on `.dispatch`.
+ */
+export const TaskLeaseExtended = defineEvent(
+  'task.lease_extended',
+  z
+    .object({
+      ...TaskRef,
+      workerId: WorkerId,
+      attempt: Attempt,
+      leaseExpiresAt: z.number().int().nonnegative(),
+    })
+    .strict(),
+);
+export type TaskLeaseExtended = z.infer<typeof TaskLeaseExtended>;
+
+/** Which deadline of a task ran out (`Deadlines`). */
+export const DeadlineKind = {
+  scheduleToStart: 'schedule_to_start',
+  startToClose: 'start_to_close',
+  deadline: 'deadline',
+} as const;
+export type DeadlineKind = (typeof DeadlineKind)[keyof typeof DeadlineKind];
+
+/**
+ * The dispatcher records that a deadline of a task ran out at the event's stream time.
+ * `schedule_to_start` and `deadline` end the task `timed_out`; `start_to_close` ends the running
+ * attempt `attempt` as a failed one: the task waits out its retry backoff, or ends `timed_out`
+ * after its last attempt. `attempt` is the attempt it concerns: the running one, or the last
+ * started (0 for none). Written on `.dispatch`.
+ */
+export const TaskTimedOut = defineEvent(
+  'task.timed_out',
+  z
+    .object({
+      ...TaskRef,
+      attempt: z.number().int().nonnegative(),
+      deadline: z.enum(DeadlineKind),
+    })
+    .strict(),
+);
+export type TaskTimedOut = z.infer<typeof TaskTimedOut>;
 
 /** The dispatcher gives up on a task whose last allowed attempt was abandoned. */
 export const TaskDeadLettered = defineEvent(

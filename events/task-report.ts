@@ -5,7 +5,7 @@ import { Usage } from './usage.ts';
 
 /**
  * What the report that ended a task said: a completion's output and usage, or a failure's
- * error and usage. Empty when the message that ended the task is no report of it (the last
+ * error and usage; for a task a deadline ended, an error whose code is the deadline's kind. Empty when the message that ended the task is no report of it (the last
  * lease of a task ran out, say).
  */
 export const TaskReport = z
@@ -28,9 +28,15 @@ export const taskReportOf = (
   task: { readonly project: string; readonly pool: string; readonly taskId: string },
 ): TaskReport | undefined => {
   for (const e of events) {
-    if (e.type !== 'task.completed' && e.type !== 'task.failed') continue;
+    if (e.type !== 'task.completed' && e.type !== 'task.failed' && e.type !== 'task.timed_out')
+      continue;
     const d = e.data;
     if (d.project !== task.project || d.pool !== task.pool || d.taskId !== task.taskId) continue;
+    // A deadline that ended the task: its kind is the error's code.
+    if (e.type === 'task.timed_out') {
+      const kind = e.data.deadline;
+      return { error: { code: kind, message: `the task's ${kind} deadline ran out` } };
+    }
     if (e.type === 'task.failed') return { error: e.data.error, usage: e.data.usage };
     return {
       ...(e.data.output === undefined ? {} : { output: e.data.output }),

@@ -25,6 +25,7 @@ const tasks = (completed: number) => ({
   failed: 0,
   cancelled: 0,
   dead_lettered: 0,
+  timed_out: 0,
 });
 const figures = (usd: number) => ({
   completed: 3,

@@ -41,6 +41,7 @@ const STATUSES: readonly TaskStatus[] = [
   'failed',
   'cancelled',
   'dead_lettered',
+  'timed_out',
 ];
 
 /** A task search: the source's query, the id text to look for, how many rows at most. */

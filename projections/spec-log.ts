@@ -17,6 +17,8 @@ export const subjectOf = (e: FleetEvent, root: string = SPEC_ROOT): string => {
     case 'task.assigned':
     case 'task.requeued':
     case 'task.ready':
+    case 'task.lease_extended':
+    case 'task.timed_out':
     case 'task.dead_lettered':
     case 'worker.lost':
       return s.dispatch(e.data.project, e.data.pool);

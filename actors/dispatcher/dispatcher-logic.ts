@@ -24,7 +24,8 @@ import type { DispatcherConfig, DispatchState, PlainState } from '../../domain/p
 // of ended tasks and the latest resubmissions.
 // 11: a project's limits (rules, ledgers, reservations, declared spends, the limits' clock).
 // 12: each project's decayed measured use, when fair share counts tokens or seconds.
-const SNAPSHOT_VERSION = 12;
+// 13: deadlines of live tasks; the ended status `timed_out` (ended tasks packed anew).
+const SNAPSHOT_VERSION = 13;
 
 /** Where each decision goes: exclusive decisions to the project's dispatch subject. */
 const route = (subjects: Subjects, e: FleetEvent): Route => {
@@ -34,6 +35,8 @@ const route = (subjects: Subjects, e: FleetEvent): Route => {
     case 'task.assigned':
     case 'task.requeued':
     case 'task.ready':
+    case 'task.lease_extended':
+    case 'task.timed_out':
     case 'task.dead_lettered':
     case 'worker.lost':
       return { subject: subjects.dispatch(e.data.project, e.data.pool), exclusive: true };

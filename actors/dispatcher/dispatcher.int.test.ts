@@ -280,9 +280,11 @@ describe('the dispatcher on JetStream', () => {
         },
         meta: { at: Date.now() },
       });
+      // Not aborted: held, with its lease (fresh, so news to nobody but harmless).
       expect(await f.heartbeat('w1', [{ taskId, attempt: 1 }])).toEqual({
         status: 'active',
         abort: [],
+        leases: [{ taskId, attempt: 1, leaseExpiresAt: expect.any(Number) as number }],
       });
       await burst;
     }

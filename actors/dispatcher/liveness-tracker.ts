@@ -37,6 +37,8 @@ export const livenessTracker = (o: LivenessTrackerOptions) => {
   /** Workers never heard from are given their grace from here: the start, or a takeover. */
   let graceFrom = now();
   const lastSeen: Record<string, number> = {};
+  /** The attempts each worker named in its latest beat: their leases are extended. */
+  const lastBeat: Record<string, Heartbeat['attempts']> = {};
   /** Heartbeats waiting for the fold to catch up before they are answered. */
   let catchingUp = 0;
 
@@ -69,22 +71,35 @@ export const livenessTracker = (o: LivenessTrackerOptions) => {
     const w = host.state.workers[workerId];
     // The boundary again: a heartbeat on another project's subject keeps nobody alive.
     const known = w !== undefined && w.capability.project === project;
-    if (known) lastSeen[workerId] = now();
+    if (known) {
+      lastSeen[workerId] = now();
+      lastBeat[workerId] = body.attempts;
+    }
     if (!o.answering()) return;
     if (!gate.mayAnswer(msg, 'hb', ownerOf(workerId))) return;
     const answer = () => {
       const v = host.state.workers[workerId];
       const isKnown = v !== undefined && v.capability.project === project;
-      const abort = body.attempts.filter(({ taskId, attempt }) => {
+      const abort: Heartbeat['attempts'] = [];
+      const leases: NonNullable<HeartbeatReply['leases']> = [];
+      const at = now();
+      for (const { taskId, attempt } of body.attempts) {
         const t = host.state.tasks.get(taskKey(project, taskId));
-        return !(
+        if (
           isKnown &&
           t?.status === 'assigned' &&
           t.workerId === workerId &&
           t.attempt === attempt
-        );
-      });
-      return { status: isKnown ? v.status : 'unknown', abort } satisfies HeartbeatReply;
+        ) {
+          // Only a lease extended lately (or a fresh one) is news: more than half of it is left
+          // for half a lease after each extension, a worker's beats hear it, and the reply of a
+          // worker holding many attempts stays small.
+          if (t.leaseExpiresAt - at > t.demand.timeoutMs / 2)
+            leases.push({ taskId, attempt, leaseExpiresAt: t.leaseExpiresAt });
+        } else abort.push({ taskId, attempt });
+      }
+      const status = isKnown ? v.status : 'unknown';
+      return { status, abort, ...(leases.length > 0 ? { leases } : {}) } satisfies HeartbeatReply;
     };
     const first = answer();
     if (first.abort.length === 0 && first.status !== 'unknown') {
@@ -144,7 +159,7 @@ export const livenessTracker = (o: LivenessTrackerOptions) => {
       // Built when the mailbox runs it, so the heartbeats it reads are as fresh as the state.
       await host.execute(() => ({
         type: 'check_liveness',
-        data: { lastSeen: { ...lastSeen }, graceFrom },
+        data: { lastSeen: { ...lastSeen }, graceFrom, beats: { ...lastBeat } },
         meta: { now: now() },
       }));
     },

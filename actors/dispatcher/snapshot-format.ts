@@ -42,6 +42,7 @@ const STATUSES = [
   'failed',
   'cancelled',
   'dead_lettered',
+  'timed_out',
 ] as const;
 
 /** Section 0: everything but the columns. */

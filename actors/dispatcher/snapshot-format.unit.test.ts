@@ -73,6 +73,36 @@ describe('the dispatcher snapshot format', () => {
     for (const t of back?.tasks.values() ?? []) expect(specs.has(t.spec)).toBe(true);
   });
 
+  it('reads back deadlines, a timed-out task kept and one in the ended index', async () => {
+    const timedOut = (taskId: string) =>
+      ev('task.timed_out', {
+        taskId,
+        project: P.health,
+        pool: POOL,
+        attempt: 0,
+        deadline: 'schedule_to_start',
+      });
+    const s = evolveEntries(
+      initialState({ pool, endedTasksKept: 1 }),
+      log(
+        [
+          submitted('d1', { deadlines: { scheduleToStartMs: 10 } }),
+          submitted('d2', { deadlines: { scheduleToStartMs: 10 } }),
+          submitted('d3', { deadlines: { startToCloseMs: 500, deadlineAt: 90_000 } }),
+          timedOut('d1'),
+          timedOut('d2'),
+        ],
+        { at: (seq) => seq * 100 },
+      ),
+    );
+    expect(s.ended[taskKey(P.health, 'd1')]).toBeDefined();
+    expect(s.tasks.get(taskKey(P.health, 'd2'))?.status).toBe('timed_out');
+    expect(Object.keys(s.deadlines)).toEqual([taskKey(P.health, 'd3')]);
+    const back = decodeState(concat(await encodeState(s)), s.config);
+    expect(asLive(back)).toEqual(s);
+    expect(back?.tasks.get(taskKey(P.health, 'd2'))?.status).toBe('timed_out');
+  });
+
   it('reads back an empty state and one of many tasks', async () => {
     const empty = initialState({ pool });
     expect(asLive(decodeState(concat(await encodeState(empty)), empty.config))).toEqual(empty);

@@ -11,6 +11,8 @@ import type { WorkerEvent } from './worker-event.ts';
 export interface AttemptRunner {
   /** Runs the handler; resolves with `handler_returned` (never rejects). */
   start(assignment: Assignment, leaseMs: number): Promise<WorkerEvent>;
+  /** Moves the attempt's lease (and its local abort) to `leaseExpiresAt`, in `leaseMs`. */
+  extend(taskId: TaskId, attempt: number, leaseExpiresAt: number, leaseMs: number): void;
   /** Aborts the handler's signal, if it still runs. */
   abort(taskId: TaskId, why: AbortReason, message: string): void;
 }
@@ -21,15 +23,25 @@ export const attemptRunner = (
   onLeaseExpired: (event: WorkerEvent & { type: 'lease_expired' }) => void,
   traces: AttemptTraces = new AttemptTraces(),
 ): AttemptRunner => {
-  const running = new Map<TaskId, { controller: AbortController; lease: NodeJS.Timeout }>();
+  const running = new Map<
+    TaskId,
+    { controller: AbortController; lease: NodeJS.Timeout; attempt: number; expiresAt: number }
+  >();
+  const expire = (taskId: TaskId, attempt: number, ms: number) =>
+    setTimeout(() => {
+      onLeaseExpired({ type: 'lease_expired', taskId, attempt });
+    }, ms);
   return {
     start: async (assignment, leaseMs) => {
       const { taskId, attempt } = assignment;
       const controller = new AbortController();
-      const lease = setTimeout(() => {
-        onLeaseExpired({ type: 'lease_expired', taskId, attempt });
-      }, leaseMs);
-      running.set(taskId, { controller, lease });
+      const r = {
+        controller,
+        lease: expire(taskId, attempt, leaseMs),
+        attempt,
+        expiresAt: assignment.leaseExpiresAt,
+      };
+      running.set(taskId, r);
       try {
         // The attempt's span, child of its assignment; the handler's own spans nest in it.
         const ran = await inSpan(
@@ -41,14 +53,22 @@ export const attemptRunner = (
           },
           (traceparent) => {
             traces.set(taskId, attempt, traceparent);
-            return runHandler(handler, assignment, controller.signal);
+            // The handler reads the lease as heartbeats extend it.
+            return runHandler(handler, assignment, controller.signal, () => r.expiresAt);
           },
         );
         return { type: 'handler_returned', taskId, attempt, ...ran };
       } finally {
-        clearTimeout(lease);
+        clearTimeout(r.lease);
         running.delete(taskId);
       }
+    },
+    extend: (taskId, attempt, leaseExpiresAt, leaseMs) => {
+      const r = running.get(taskId);
+      if (r?.attempt !== attempt || r.controller.signal.aborted) return;
+      clearTimeout(r.lease);
+      r.lease = expire(taskId, attempt, leaseMs);
+      r.expiresAt = leaseExpiresAt;
     },
     abort: (taskId, why, message) => {
       const r = running.get(taskId);

@@ -1,5 +1,6 @@
 import { RefusedError } from '../../events/index.ts';
 import type { HeartbeatReply } from '../../events/index.ts';
+import { extendLeases } from './lease-steps.ts';
 import { fail } from './stop-steps.ts';
 import { abort, emit, leaving, named, put } from './transition-kit.ts';
 import type { Effects } from './transition-kit.ts';
@@ -60,9 +61,9 @@ export const heard = (
   switch (reply.status) {
     case 'active':
     case 'draining': {
-      if (s.standing === 'known') return takeAway(s, reply.abort, fx);
-      emit(fx, { type: 'active' });
-      return takeAway({ ...s, standing: 'known' }, reply.abort, fx);
+      const known: WorkerState = s.standing === 'known' ? s : { ...s, standing: 'known' };
+      if (s.standing !== 'known') emit(fx, { type: 'active' });
+      return extendLeases(takeAway(known, reply.abort, fx), reply.leases, now, fx);
     }
     case 'unknown':
       if (s.standing === 'known' || now - s.settings.enrolledAt > UNKNOWN_GRACE_MS)

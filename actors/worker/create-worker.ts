@@ -156,6 +156,9 @@ export const createWorker = async (options: WorkerOptions): Promise<Worker> => {
       case 'start':
         feed('handler', handlers.start(effect.assignment, effect.leaseMs));
         return;
+      case 'extend_lease':
+        handlers.extend(effect.taskId, effect.attempt, effect.leaseExpiresAt, effect.leaseMs);
+        return;
       case 'abort':
         handlers.abort(effect.taskId, effect.why, effect.message);
         return;

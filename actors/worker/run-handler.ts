@@ -8,6 +8,7 @@ export const runHandler = async (
   handler: TaskHandler,
   a: Assignment,
   signal: AbortSignal,
+  lease: () => number = () => a.leaseExpiresAt,
 ): Promise<{ readonly outcome: HandlerOutcome; readonly durationMs: number }> => {
   const started = performance.now();
   let outcome: HandlerOutcome;
@@ -20,7 +21,9 @@ export const runHandler = async (
         pool: a.pool,
         attempt: a.attempt,
         payload: a.payload,
-        leaseExpiresAt: a.leaseExpiresAt,
+        get leaseExpiresAt() {
+          return lease();
+        },
         timeoutMs: a.timeoutMs,
         signal,
       }),

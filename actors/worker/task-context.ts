@@ -12,7 +12,10 @@ export interface TaskContext {
   /** 1 for the first attempt; reports name it so a stale one is refused. */
   readonly attempt: number;
   readonly payload: JsonValue;
-  /** Epoch ms (the worker's clock) at which the lease ends and `signal` aborts. */
+  /**
+   * Epoch ms at which the lease ends and `signal` aborts; later each time the worker's
+   * heartbeats extend it (a long task keeps its lease while its worker lives).
+   */
   readonly leaseExpiresAt: number;
   /** The task's lease length. */
   readonly timeoutMs: number;

@@ -23,6 +23,14 @@ export type WorkerEffect =
   | { readonly type: 'back_off'; readonly ms: number }
   /** Run the handler; abort it (`lease_expired`) when the lease has run out in `leaseMs`. */
   | { readonly type: 'start'; readonly assignment: Assignment; readonly leaseMs: number }
+  /** The attempt's lease was extended: it now runs out in `leaseMs` (at `leaseExpiresAt`). */
+  | {
+      readonly type: 'extend_lease';
+      readonly taskId: TaskId;
+      readonly attempt: number;
+      readonly leaseExpiresAt: number;
+      readonly leaseMs: number;
+    }
   /** Abort the handler's signal with an `AbortedError`. */
   | {
       readonly type: 'abort';

@@ -5,6 +5,7 @@ import { InvalidInputError } from '../../client/invalid-input-error.ts';
 import type { CliContext } from '../cli-context.ts';
 import { CONSTRAINT_FORMS } from '../constraint-forms.ts';
 import { parseDuration } from '../parse-duration.ts';
+import { deadlineOptions } from '../deadline-options.ts';
 import { collect, parseInteger, parsePayload, parseList } from '../parse-options.ts';
 import { followWaiting, waitAndPrint } from '../print-outcome.ts';
 import { requiredPlace, submitFromFile } from './submit-from-file.ts';
@@ -24,6 +25,9 @@ interface SubmitOptions {
   maxTokens?: string;
   onLimit?: string;
   timeout?: string;
+  scheduleToStart?: string;
+  startToClose?: string;
+  deadline?: string;
   payload?: string;
   id?: string;
   wait?: boolean;
@@ -85,6 +89,9 @@ export const registerSubmit = (program: Command, ctx: CliContext): void => {
     .option('--priority <n>', 'higher runs first (-1000 to 1000; default 0)')
     .option('--max-attempts <n>', 'attempts before it is dead-lettered (default 3)')
     .option('--timeout <duration>', 'lease of one attempt, e.g. 60s (default 60s)')
+    .option('--schedule-to-start <duration>', 'time out unless an attempt starts within this')
+    .option('--start-to-close <duration>', 'abort an attempt running longer (a failed attempt)')
+    .option('--deadline <duration|time>', 'time out the task at this time (or this long from now)')
     .option('--max-usd <usd>', 'most one attempt may spend, reserved against the limits')
     .option('--max-tokens <n>', 'most tokens one attempt may use, reserved against the limits')
     .option('--on-limit <wait|fail>', 'when a limit holds it back: wait (default) or fail at once')
@@ -127,6 +134,7 @@ export const registerSubmit = (program: Command, ctx: CliContext): void => {
             : { maxAttempts: parseInteger(o.maxAttempts, '--max-attempts', { min: 1 }) }),
           ...(o.timeout === undefined ? {} : { timeoutMs: parseDuration(o.timeout, '--timeout') }),
           ...spendOptions(o),
+          ...deadlineOptions(o, Date.now()),
           ...(o.payload === undefined ? {} : { payload: await parsePayload(o.payload) }),
         } as TaskInput;
         const waitMs = parseDuration(o.waitTimeout, '--wait-timeout');

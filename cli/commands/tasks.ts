@@ -29,6 +29,7 @@ const STATUSES: readonly TaskStatus[] = [
   'failed',
   'cancelled',
   'dead_lettered',
+  'timed_out',
 ];
 
 /** A point in time: an ISO time, or a duration ago (`24h`). */

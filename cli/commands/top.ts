@@ -54,7 +54,8 @@ export const topFrame = (s: ProjectionsSnapshot, title: string): string[] => {
       `revoked ${w.revoked}  left ${w.left}   load ${fleet.totals.held}/${fleet.totals.capacity}`,
     `TASKS    queued ${fleet.totals.tasks.queued}  assigned ${fleet.totals.tasks.assigned}  ` +
       `completed ${fleet.totals.tasks.completed}  failed ${fleet.totals.tasks.failed}  ` +
-      `dead-lettered ${fleet.totals.tasks.dead_lettered}  cancelled ${fleet.totals.tasks.cancelled}`,
+      `dead-lettered ${fleet.totals.tasks.dead_lettered}  cancelled ${fleet.totals.tasks.cancelled}  ` +
+      `timed out ${fleet.totals.tasks.timed_out}`,
     `LAST MINUTE  ${fleet.throughput.completed} completed, ${fleet.throughput.failed} failed, ` +
       `${fleet.throughput.perSecond.toFixed(2)}/s`,
     `LATENCY  submit→assign ${quantiles(latency.total.submitToAssign)}   ` +

@@ -8,6 +8,8 @@ import type {
   RequeueReason,
   ServeClaims,
 } from '../../events/index.ts';
+import { beatIndex, leaseExtension } from './decide-lease.ts';
+import { deadlineRunOut, timedOutTasks } from './decide-deadlines.ts';
 import { readyTasks } from './decide-ready.ts';
 import type { Pending } from '../limits/index.ts';
 import { limitGate } from './limits-fold.ts';
@@ -162,6 +164,8 @@ const serveClaims = (s: DispatchState, cmd: ServeClaims): FleetEvent[] => {
     best.c.offset += 1;
     // Queues hold queued tasks only (the fold keeps them so): anything else is skipped.
     if (task?.status !== 'queued' || taker === undefined) continue;
+    // A task whose deadline ran out is not started: the next liveness check times it out.
+    if (deadlineRunOut(s, task.key, now) !== undefined) continue;
     // Limits: a task over one waits (its demand sits out the round) or, if it asked, fails.
     const gate = limitGate(s, task, now, pending);
     if (gate === 'wait') best.c.blocked = true;
@@ -214,13 +218,18 @@ const checkLiveness = (s: DispatchState, cmd: CheckLiveness): FleetEvent[] => {
       );
     }
   }
+  const beats = beatIndex(cmd.data.beats);
   for (const w of Object.values(s.workers)) {
     for (const id of w.held) {
       const task = s.tasks.get(id);
       if (task?.status !== 'assigned') continue;
       const reason: RequeueReason | undefined =
         gone.get(w.id) ?? (now >= task.leaseExpiresAt ? 'lease_expired' : undefined);
-      if (reason === undefined) continue;
+      if (reason === undefined) {
+        const extension = leaseExtension(w, task, now, beats);
+        if (extension !== undefined) out.push(extension);
+        continue;
+      }
       const data = {
         taskId: task.id,
         project: task.demand.project,
@@ -235,6 +244,7 @@ const checkLiveness = (s: DispatchState, cmd: CheckLiveness): FleetEvent[] => {
       );
     }
   }
+  out.push(...timedOutTasks(s, now, out));
   out.push(...readyTasks(s, now));
   return out;
 };

@@ -3,7 +3,13 @@ import { EndedTask } from './task-records.ts';
 import type { EndedStatus, TaskSpec } from './task-records.ts';
 
 /** Ended statuses in the order of their code in a packed entry. */
-const ENDED: readonly EndedStatus[] = ['completed', 'failed', 'cancelled', 'dead_lettered'];
+const ENDED: readonly EndedStatus[] = [
+  'completed',
+  'failed',
+  'cancelled',
+  'dead_lettered',
+  'timed_out',
+];
 /** Attempts are at most 100 (the contract's limit): 7 bits. */
 const ATTEMPTS = 128;
 

@@ -4,6 +4,10 @@ import { charge, weightOf } from './fair-share.ts';
 import { measureUse } from './fair-use.ts';
 import { foldReady, queueTask } from './fold-ready.ts';
 import { foldRedriven } from './fold-redriven.ts';
+import { foldLeaseExtended } from './fold-lease-extended.ts';
+import { foldTimedOut } from './fold-timed-out.ts';
+import { trackDeadlines } from './task-deadlines.ts';
+import { changeWorker, count } from './capability-counts.ts';
 import { foldSubmitted } from './fold-submitted.ts';
 import { bodyDigest, liveBody } from './submission-body.ts';
 import { dequeue } from './queue.ts';
@@ -13,6 +17,7 @@ import { capabilitySignature, eligible } from './signatures.ts';
 import { taskKey } from './state.ts';
 import { retireEnded, taskAt } from './ended-index.ts';
 import { AssignedTask, EndedTask, QueuedTask } from './task-records.ts';
+import type { EndedStatus } from './task-records.ts';
 import type { LogPosition } from './log-position.ts';
 import { recordRefused } from './record-refused.ts';
 import { advance, settle } from '../limits/index.ts';
@@ -26,21 +31,6 @@ type Refused = Verdict & { kind: 'refused' };
 
 // The state keeps its tasks in a Map, which immer drafts only with its MapSet plugin.
 enableMapSet();
-
-/** Adds (+1) or removes (-1) a worker's part in its capability's active and free counts. */
-const count = (s: DispatchState, w: WorkerState, sign: 1 | -1) => {
-  const cap = s.capabilities[w.capSig];
-  if (cap === undefined || w.status !== 'active') return;
-  cap.active += sign;
-  if (w.held.length < w.capacity) cap.free += sign;
-};
-
-/** Changes a worker (its status or what it holds) keeping the capability counts right. */
-const changeWorker = (s: DispatchState, w: WorkerState, change: () => void) => {
-  count(s, w, -1);
-  change();
-  count(s, w, 1);
-};
 
 /** Ends an attempt's hold on its worker, its limits (`settle`) and measures its use (fair-use.ts). */
 const releaseHold = (s: DispatchState, task: AssignedTask, at: number, usage?: Usage) => {
@@ -163,7 +153,7 @@ const abandoned = (
 const end = (
   s: DispatchState,
   task: LiveTask,
-  to: 'queued' | 'completed' | 'failed' | 'cancelled' | 'dead_lettered',
+  to: 'queued' | EndedStatus,
   seq: number,
   delay?: Delay,
 ) => {
@@ -307,7 +297,7 @@ const lifecycle = (
 const apply = (s: DispatchState, e: FleetEvent, entry: LogPosition): Verdict => {
   switch (e.type) {
     case 'task.submitted':
-      return foldSubmitted(s, e, entry.seq);
+      return foldSubmitted(s, e, entry);
     case 'task.cancelled':
       return cancelled(s, e, entry);
     case 'task.assigned':
@@ -320,6 +310,14 @@ const apply = (s: DispatchState, e: FleetEvent, entry: LogPosition): Verdict => 
       return reported(s, e, entry);
     case 'task.ready':
       return foldReady(s, e);
+    case 'task.lease_extended':
+      return foldLeaseExtended(s, e, entry.at);
+    case 'task.timed_out':
+      return foldTimedOut(s, e, entry, (t, to, delay) => {
+        if (t.status === 'assigned') releaseHold(s, t, entry.at);
+        else if (s.delayed[t.key] === undefined) dequeue(s, t);
+        end(s, t, to, entry.seq, delay);
+      });
     case 'task.redriven':
       return foldRedriven(s, e, entry.seq);
     case 'worker.enrolled':
@@ -374,6 +372,7 @@ export const evolveInPlace = (
   if (verdict.kind === 'refused') recordRefused(draft, position.seq, event.type, verdict);
   else {
     endLaunchOfWorker(draft, event);
+    trackDeadlines(draft, event, position);
     // The limits' clock: the stream time of the latest event of the pool that took effect.
     if (event.type !== 'retention.point' && !event.type.startsWith('key.'))
       advance(draft.limits, position.at);

@@ -2,6 +2,8 @@ import type { EventOf } from '../../events/index.ts';
 import { admitTask } from './admit-task.ts';
 import { foldResubmission } from './fold-resubmission.ts';
 import { refuseUnrunnable } from './limits-fold.ts';
+import type { LogPosition } from './log-position.ts';
+import { refuseDeadline } from './refuse-deadline.ts';
 import { taskKey } from './state.ts';
 import type { DispatchState } from './state.ts';
 import { applied, refuse } from './verdict.ts';
@@ -15,13 +17,16 @@ import type { Verdict } from './verdict.ts';
 export const foldSubmitted = (
   s: DispatchState,
   e: EventOf<'task.submitted'>,
-  seq: number,
+  entry: LogPosition,
 ): Verdict => {
+  const { seq } = entry;
   const d = e.data;
   if (d.pool !== s.config.pool) return refuse('wrong_pool', `task is for pool ${d.pool}`);
   const key = taskKey(d.project, d.taskId);
   if (s.tasks.get(key) !== undefined || s.ended[key] !== undefined)
     return foldResubmission(s, d, seq);
+  const badDeadline = refuseDeadline(s, d, key, entry);
+  if (badDeadline.kind === 'refused') return badDeadline;
   const unrunnable = refuseUnrunnable(s, d, key, seq);
   if (unrunnable.kind === 'refused') return unrunnable;
   delete s.refusedTasks[key]; // a valid resubmission supersedes an earlier refusal

@@ -31,6 +31,7 @@ export type PlainState = Omit<
   | 'ended'
   | 'delayed'
   | 'retryPolicies'
+  | 'deadlines'
   | 'digests'
   | 'resubmissions'
 > & {
@@ -40,6 +41,8 @@ export type PlainState = Omit<
   /** Absent from states older than retry backoff. */
   delayed?: DispatchState['delayed'] | undefined;
   retryPolicies?: DispatchState['retryPolicies'] | undefined;
+  /** Absent from states older than deadlines. */
+  deadlines?: DispatchState['deadlines'] | undefined;
   digests?: DispatchState['digests'] | undefined;
   resubmissions?: DispatchState['resubmissions'] | undefined;
 };
@@ -63,6 +66,7 @@ export const fromPlainState = (plain: PlainState): DispatchState => {
     ended: plain.ended ?? {},
     delayed: plain.delayed ?? {},
     retryPolicies: plain.retryPolicies ?? {},
+    deadlines: plain.deadlines ?? {},
     digests: plain.digests ?? {},
     resubmissions: plain.resubmissions ?? {},
   };

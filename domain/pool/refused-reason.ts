@@ -38,6 +38,12 @@ export const RefusedReason = {
   attemptsRemain: 'attempts_remain',
   /** A redrive of a task that is not dead-lettered. */
   notDeadLettered: 'not_dead_lettered',
+  /** A lease extension that would not end the lease later than it ends. */
+  leaseNotLater: 'lease_not_later',
+  /** A lease extension more than the task's `timeoutMs` past its stream time. */
+  leaseTooLong: 'lease_too_long',
+  /** A submission whose overall deadline is past, or too far, at its stream time. */
+  deadlineInvalid: 'deadline_invalid',
   /** A `task.ready` for a task that waits for no backoff. */
   notDelayed: 'not_delayed',
   /** A requeue of a task whose last allowed attempt ended: it must be dead-lettered. */

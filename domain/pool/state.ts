@@ -7,6 +7,7 @@ import { initialLaunchState } from './launches.ts';
 import type { LaunchState } from './launches.ts';
 import { defaultBackoff } from './retry-policy.ts';
 import type { Backoff, Delay } from './retry-policy.ts';
+import type { TaskDeadlines } from './task-deadlines.ts';
 import type {
   KeyId,
   Labels,
@@ -169,6 +170,8 @@ export interface DispatchState {
   delayed: Record<string, Delay>;
   /** The retry policies live tasks set for themselves, by key (none for most tasks). */
   retryPolicies: Record<string, RetryPolicy>;
+  /** The deadlines of live tasks that asked for any, by key (task-deadlines.ts). */
+  deadlines: Record<string, TaskDeadlines>;
   /**
    * The body digest (submission-body.ts) of each ended task that keeps its record, so a
    * resubmission of its id can be told the same from another body once its payload is gone.
@@ -213,6 +216,7 @@ export const initialState = (
   launches: initialLaunchState(),
   delayed: {},
   retryPolicies: {},
+  deadlines: {},
   digests: {},
   resubmissions: {},
 });

@@ -12,6 +12,7 @@ type Body = Pick<
   | 'retry'
   | 'maxSpend'
   | 'onLimit'
+  | 'deadlines'
 >;
 const FIELDS = [
   'requirements',
@@ -22,6 +23,7 @@ const FIELDS = [
   'retry',
   'maxSpend',
   'onLimit',
+  'deadlines',
 ] as const;
 
 /** JSON with object keys sorted: equal values give equal text whatever their key order. */
@@ -66,6 +68,7 @@ export const liveBody = (s: DispatchState, t: LiveTask): Body => {
   const retry: RetryPolicy | undefined = s.retryPolicies[t.key];
   // The limits keep what it declared of its spend (limits-fold.ts `declareSpend`).
   const { onLimit, ...maxSpend } = s.limits.declared[t.key] ?? {};
+  const deadlines = s.deadlines[t.key]?.asked;
   return {
     requirements: t.demand.requirements,
     priority: t.priority,
@@ -75,6 +78,7 @@ export const liveBody = (s: DispatchState, t: LiveTask): Body => {
     ...(retry === undefined ? {} : { retry }),
     ...(Object.keys(maxSpend).length === 0 ? {} : { maxSpend }),
     ...(onLimit === undefined ? {} : { onLimit }),
+    ...(deadlines === undefined ? {} : { deadlines }),
   };
 };
 

@@ -17,7 +17,7 @@ export const specKey = (reqSig: string, priority: number, maxAttempts: number): 
   `${priority}:${maxAttempts}:${reqSig}`;
 
 /** How a task ended. */
-export type EndedStatus = 'completed' | 'failed' | 'cancelled' | 'dead_lettered';
+export type EndedStatus = 'completed' | 'failed' | 'cancelled' | 'dead_lettered' | 'timed_out';
 
 /**
  * Task records are lean on purpose (a pool may hold millions): only what differs per task is

@@ -33,8 +33,11 @@ const renderKpis = () => {
   setText('kpi-completed', int(num(t.completed)));
   const all = Object.values(t).reduce((n, v) => n + num(v), 0);
   setText('kpi-completed-hint', `of ${int(all)} tasks`);
-  setText('kpi-failed', int(num(t.failed) + num(t.dead_lettered)));
-  setText('kpi-failed-hint', `failed ${int(num(t.failed))} · dead ${int(num(t.dead_lettered))}`);
+  setText('kpi-failed', int(num(t.failed) + num(t.dead_lettered) + num(t.timed_out)));
+  setText(
+    'kpi-failed-hint',
+    `failed ${int(num(t.failed))} · dead ${int(num(t.dead_lettered))} · timed out ${int(num(t.timed_out))}`,
+  );
   const rate = currentRate();
   setText('kpi-throughput', `${perSecond(rate)}/s`);
   setText(

@@ -25,6 +25,7 @@ export const AuditTaskStatus = {
   failed: 'failed',
   cancelled: 'cancelled',
   deadLettered: 'dead_lettered',
+  timedOut: 'timed_out',
 } as const;
 export type AuditTaskStatus = (typeof AuditTaskStatus)[keyof typeof AuditTaskStatus];
 
@@ -59,6 +60,8 @@ export interface LiveAttempt {
   readonly attempt: number;
   readonly leaseExpiresAt: number;
   readonly assigned: At<EventOf<'task.assigned'>>;
+  /** The assignment's stream time: its start-to-close deadline counts from it. */
+  readonly assignedAt: number;
 }
 
 /** A task as its submission and the effective events after it made it. */
@@ -74,6 +77,10 @@ export interface AuditTask {
   /** Error codes the task's retry policy never retries. */
   readonly nonRetryable: readonly string[];
   readonly submitted: At<EventOf<'task.submitted'>>;
+  /** The stream time of its submission (or redrive): its schedule-to-start counts from it. */
+  readonly admittedAt: number;
+  /** Attempts started before that (a redriven task's): one more, and it has started. */
+  readonly admittedAttempts: number;
   status: AuditTaskStatus;
   /** Attempts started so far; the next assignment is attempt `attempts + 1`. */
   attempts: number;

@@ -142,6 +142,7 @@ describe('audit of a clean log', () => {
       failed: 1,
       cancelled: 2,
       dead_lettered: 1,
+      timed_out: 0,
     });
     expect(r.counts.workers).toEqual({
       total: 5,

@@ -65,6 +65,10 @@ export const describeEvent = (e: FleetEvent): string => {
     }
     case 'task.redriven':
       return `task ${e.data.taskId} of ${e.data.project}/${e.data.pool} redriven${e.data.reason === undefined ? '' : `: ${e.data.reason}`}`;
+    case 'task.timed_out':
+      return `task ${e.data.taskId} of ${e.data.project}/${e.data.pool} attempt ${e.data.attempt}: ${e.data.deadline} ran out`;
+    case 'task.lease_extended':
+      return `task ${e.data.taskId} of ${e.data.project}/${e.data.pool} attempt ${e.data.attempt} of worker ${e.data.workerId}: lease until ${iso(e.data.leaseExpiresAt)}`;
     case 'task.ready':
       return `task ${e.data.taskId} of ${e.data.project}/${e.data.pool} ready for attempt ${e.data.attempt}`;
     case 'worker.enrolled': {

@@ -179,6 +179,7 @@ export const foldAssignment = (
     attempt: d.attempt,
     leaseExpiresAt: d.leaseExpiresAt,
     assigned: here,
+    assignedAt: item.at,
   };
   task.refused = [];
   worker.held.add(task.key);

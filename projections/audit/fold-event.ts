@@ -9,6 +9,8 @@ import { checkLaunchKey, foldLaunch, touch } from './fold-launch.ts';
 import { foldLifecycle } from './fold-lifecycle.ts';
 import { foldOverLimit } from './fold-over-limit.ts';
 import { foldReady } from './fold-ready.ts';
+import { foldLeaseExtended } from './fold-lease-extended.ts';
+import { foldTimedOut } from './fold-timed-out.ts';
 import { foldReport } from './fold-report.ts';
 import { foldSubmission } from './fold-submission.ts';
 import type { NoEffect } from './no-effect.ts';
@@ -39,6 +41,10 @@ const foldOne = (s: AuditState, e: FleetEvent, item: AuditItem): NoEffect | unde
       return foldAbandon(s, e, item);
     case 'task.ready':
       return foldReady(s, e, item);
+    case 'task.lease_extended':
+      return foldLeaseExtended(s, e, item);
+    case 'task.timed_out':
+      return foldTimedOut(s, e, item);
     case 'task.completed':
     case 'task.failed':
       return foldReport(s, e, item);

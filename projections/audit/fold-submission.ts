@@ -1,3 +1,4 @@
+import { TaskLimits } from '../../events/index.ts';
 import type { EventOf } from '../../events/index.ts';
 import type { AuditItem } from './audit-item.ts';
 import { auditTaskKey } from './audit-state.ts';
@@ -26,6 +27,10 @@ const submitted = (
     const models = d.requirements.models;
     const subject = { key, project: d.project, pool: d.pool, models, maxSpend: d.maxSpend };
     if (s.limits.tooLarge(subject) !== undefined) return 'over_limit';
+    // As the pool's fold (refuse-deadline.ts): a deadline not after the submission, or too far.
+    const at = d.deadlines?.deadlineAt;
+    if (at !== undefined && (at <= item.at || at - item.at > TaskLimits.maxDeadlineMs))
+      return 'deadline_invalid';
   }
   const redrivenFrom = e.type === 'task.redriven' ? (before?.attempts ?? 0) : 0;
   s.tasks.set(key, {
@@ -38,6 +43,8 @@ const submitted = (
     maxAttempts: redrivenFrom + d.maxAttempts,
     priority: d.priority,
     nonRetryable: d.retry?.nonRetryable ?? [],
+    admittedAt: item.at,
+    admittedAttempts: redrivenFrom,
     // A redriven task's evidence of submission stays its first submission.
     submitted:
       e.type === 'task.redriven' && before !== undefined

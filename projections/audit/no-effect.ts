@@ -10,6 +10,8 @@ export const NoEffect = {
   duplicateSubmission: 'duplicate_submission',
   /** A submission whose declared maximum is more than a whole budget of its limits. */
   overLimit: 'over_limit',
+  /** A submission whose overall deadline is not after its stream time, or too far past it. */
+  deadlineInvalid: 'deadline_invalid',
   unknownTask: 'unknown_task',
   taskEnded: 'task_ended',
   /** A redrive of a task that is not dead-lettered. */

@@ -86,7 +86,7 @@ export const fleetStateOf = (s: AuditState): FleetStateAt => {
     });
   const queued: QueuedTaskAt[] = [];
   const assigned: AssignedTaskAt[] = [];
-  const ended = { completed: 0, failed: 0, cancelled: 0, dead_lettered: 0 };
+  const ended = { completed: 0, failed: 0, cancelled: 0, dead_lettered: 0, timed_out: 0 };
   for (const t of s.tasks.values()) {
     const common: QueuedTaskAt = {
       taskId: t.taskId,

@@ -35,7 +35,13 @@ describe('stateAt', () => {
     const w1 = s.workers[0];
     expect(w1?.labels).toEqual({ zone: 'eu', vram: 48 });
     expect(w1?.capacity).toBe(2);
-    expect(s.ended).toEqual({ completed: 0, failed: 0, cancelled: 0, dead_lettered: 0 });
+    expect(s.ended).toEqual({
+      completed: 0,
+      failed: 0,
+      cancelled: 0,
+      dead_lettered: 0,
+      timed_out: 0,
+    });
   });
 
   it('shows who held what in the middle of the run, and who had been lost', async () => {
@@ -75,7 +81,13 @@ describe('stateAt', () => {
       'wx:revoked:',
       'wf:active:',
     ]);
-    expect(end.ended).toEqual({ completed: 5, failed: 1, cancelled: 2, dead_lettered: 1 });
+    expect(end.ended).toEqual({
+      completed: 5,
+      failed: 1,
+      cancelled: 2,
+      dead_lettered: 1,
+      timed_out: 0,
+    });
 
     const origin = await stateAt(items, { at: new Date(FIXTURE_T0 - 1) });
     expect(origin).toMatchObject({ position: 0, workers: [], queued: [], assigned: [] });

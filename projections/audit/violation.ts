@@ -37,6 +37,16 @@ export const ViolationKind = {
   refusedReportActedOn: 'refused_report_acted_on',
   /** A requeue or dead letter of the live attempt whose reason did not hold, or of no attempt. */
   unfoundedAbandon: 'unfounded_abandon',
+  /**
+   * A lease extension for an attempt that was never assigned, of a worker that does not hold
+   * it, or longer than the task's `timeoutMs` past its stream time.
+   */
+  unfoundedLease: 'unfounded_lease',
+  /**
+   * A timeout of a task that did not set that deadline, or of an overall deadline still ahead
+   * at the decision's stream time.
+   */
+  unfoundedTimeout: 'unfounded_timeout',
   /** A key use beyond the key's `maxUses`. */
   keyOveruse: 'key_overuse',
   /** A key use out of turn (skipped or repeated number), of an unknown or revoked key. */

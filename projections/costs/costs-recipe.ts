@@ -5,7 +5,7 @@ import { emptyCell, HOURLY_RETENTION_HOURS } from './state.ts';
 import type { CostCell, CostsState } from './state.ts';
 
 const HOUR_MS = 3_600_000;
-const ENDED = new Set(['completed', 'failed', 'cancelled', 'dead_lettered']);
+const ENDED = new Set(['completed', 'failed', 'cancelled', 'dead_lettered', 'timed_out']);
 
 /** The model a report is billed to: the one it names, else the task's, else the worker's only one. */
 const modelOf = (

@@ -18,6 +18,7 @@ import {
   Requirements,
   LaunchId,
   RetryPolicy,
+  Deadlines,
   Runtime,
   RuntimeKind,
   TaskId,
@@ -148,7 +149,7 @@ const TaskState = z.union([
     maxAttempts: z.number().int().positive().optional(),
     submittedSeq: Count,
     attempts: Count,
-    status: z.enum(['completed', 'failed', 'cancelled', 'dead_lettered']),
+    status: z.enum(['completed', 'failed', 'cancelled', 'dead_lettered', 'timed_out']),
     endedSeq: Count,
   }),
 ]);
@@ -216,6 +217,20 @@ export const DispatchStateSchema: z.ZodType<DispatchState> = z
       .record(z.string(), z.object({ readyAt: Count, attempt: Count, since: Count }))
       .default({}),
     retryPolicies: z.record(z.string(), RetryPolicy).default({}),
+    // Absent from checkpoints older than deadlines.
+    deadlines: z
+      .record(
+        z.string(),
+        z
+          .object({
+            asked: Deadlines,
+            startBy: Count.optional(),
+            closeBy: Count.optional(),
+            endBy: Count.optional(),
+          })
+          .strict(),
+      )
+      .default({}),
     digests: z.record(z.string(), Count).default({}),
     resubmissions: z
       .record(z.string(), z.object({ seq: Count, reason: z.string(), detail: z.string() }))

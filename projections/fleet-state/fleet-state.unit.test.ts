@@ -163,7 +163,15 @@ describe('fleet-state: queues and tasks', () => {
         queued: 2,
         oldestQueuedAt: 2000,
         oldestQueuedAgeMs: 8000,
-        tasks: { queued: 2, assigned: 0, completed: 1, failed: 0, cancelled: 0, dead_lettered: 0 },
+        tasks: {
+          queued: 2,
+          assigned: 0,
+          completed: 1,
+          failed: 0,
+          cancelled: 0,
+          dead_lettered: 0,
+          timed_out: 0,
+        },
       }),
     ]);
     const all = fold(items);

@@ -169,6 +169,7 @@ const taskCounts = (): TaskCounts => ({
   failed: 0,
   cancelled: 0,
   dead_lettered: 0,
+  timed_out: 0,
 });
 
 const activityOf = (status: string, held: number): WorkerActivity =>

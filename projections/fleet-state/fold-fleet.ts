@@ -15,6 +15,7 @@ const ENDED: ReadonlySet<TaskStatus> = new Set([
   'failed',
   'cancelled',
   'dead_lettered',
+  'timed_out',
 ]);
 
 /** Folds one event into a pool under the pool's rule, and says what it made of it. */
@@ -89,6 +90,8 @@ const track = (
     case 'task.cancelled':
     case 'task.requeued':
     case 'task.ready':
+    case 'task.lease_extended':
+    case 'task.timed_out':
     case 'task.dead_lettered':
     case 'worker.lost':
     case 'worker.revoked':

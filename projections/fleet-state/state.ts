@@ -47,6 +47,7 @@ const TaskStatusSchema = z.enum([
   'failed',
   'cancelled',
   'dead_lettered',
+  'timed_out',
 ]);
 
 /** Validates a checkpointed fleet state. */

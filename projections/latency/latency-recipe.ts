@@ -3,7 +3,7 @@ import type { JudgedItem } from '../fold-item.ts';
 import { emptyHistogram, record } from './histogram.ts';
 import type { LatencyGroup, LatencyState } from './state.ts';
 
-const ENDED = new Set(['completed', 'failed', 'cancelled', 'dead_lettered']);
+const ENDED = new Set(['completed', 'failed', 'cancelled', 'dead_lettered', 'timed_out']);
 
 const groupOf = (s: LatencyState, project: string, pool: string): LatencyGroup =>
   (s.groups[`${project}|${pool}`] ??= {

@@ -114,6 +114,28 @@ export const validEvent = (x: EventSpec): { subject: string; event: FleetEventIn
       };
     case 'task.ready':
       return { subject: s.dispatch, event: { type, data: { ...task, attempt: x.attempt }, meta } };
+    case 'task.timed_out':
+      return {
+        subject: s.dispatch,
+        event: {
+          type,
+          data: {
+            ...task,
+            attempt: x.attempt,
+            deadline: x.n % 2 === 0 ? 'deadline' : 'start_to_close',
+          },
+          meta,
+        },
+      };
+    case 'task.lease_extended':
+      return {
+        subject: s.dispatch,
+        event: {
+          type,
+          data: { ...task, workerId, attempt: x.attempt, leaseExpiresAt: T0 + x.n * 20 },
+          meta,
+        },
+      };
     case 'task.completed':
       return {
         subject: s.report,

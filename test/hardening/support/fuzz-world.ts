@@ -22,6 +22,8 @@ export const TYPES: readonly EventType[] = [
   'task.assigned',
   'task.requeued',
   'task.ready',
+  'task.lease_extended',
+  'task.timed_out',
   'task.dead_lettered',
   'task.completed',
   'task.completed',
