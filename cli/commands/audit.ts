@@ -15,6 +15,8 @@ interface AuditCliOptions {
   to?: string;
   json?: boolean;
   clockSkew: string;
+  forgetEndedAfter: string;
+  forgetDeadLettersAfter: string;
   operatorKey?: string;
   dataDir?: string;
 }
@@ -114,6 +116,16 @@ export const registerAudit = (program: Command, ctx: CliContext): void => {
       '1s',
     )
     .option(
+      '--forget-ended-after <duration>',
+      'after how long the dispatchers forget an ended task (their --forget-ended-after)',
+      '1h',
+    )
+    .option(
+      '--forget-dead-letters-after <duration>',
+      'after how long the dispatchers forget a dead letter (their --forget-dead-letters-after)',
+      '7d',
+    )
+    .option(
       '--operator-key <key>',
       'operator public key (O…) that signs retention points (default: from --data-dir)',
     )
@@ -126,6 +138,11 @@ export const registerAudit = (program: Command, ctx: CliContext): void => {
         await import('../../projections/audit/index.ts');
       const project = projectOption(o.project);
       const clockSkewMs = parseDuration(o.clockSkew, '--clock-skew');
+      const forgetEndedAfterMs = parseDuration(o.forgetEndedAfter, '--forget-ended-after');
+      const forgetDeadLettersAfterMs = parseDuration(
+        o.forgetDeadLettersAfter,
+        '--forget-dead-letters-after',
+      );
       const from: LogPoint | undefined =
         o.from === undefined ? undefined : parseLogPoint(o.from, '--from');
       const to: LogPoint | undefined = o.to === undefined ? undefined : parseLogPoint(o.to, '--to');
@@ -135,6 +152,8 @@ export const registerAudit = (program: Command, ctx: CliContext): void => {
         const filter = project === undefined ? log.subjects.all() : log.subjects.project(project);
         const auditor = new Auditor({
           clockSkewMs,
+          forgetEndedAfterMs,
+          forgetDeadLettersAfterMs,
           stream: log.stream,
           ...(operatorKey === undefined ? {} : { operatorKey }),
           ...(project === undefined ? {} : { project }),

@@ -22,6 +22,9 @@ export interface AuditOptions {
   readonly to?: LogPoint;
   /** Tolerated dispatcher clock skew for leases and key expiry; 1000 ms by default. */
   readonly clockSkewMs?: number;
+  /** After how long the dispatchers forget an ended task (1 h) and a dead letter (7 d). */
+  readonly forgetEndedAfterMs?: number;
+  readonly forgetDeadLettersAfterMs?: number;
   /** Told of every event folded, with its effect and violations. */
   readonly observe?: AuditObserver;
   /** The stream read: a retention point signed for another stream covers nothing. */
@@ -50,6 +53,12 @@ export class Auditor {
     this.#state = initialAuditState({
       ...(options.project === undefined ? {} : { project: options.project }),
       ...(options.clockSkewMs === undefined ? {} : { clockSkewMs: options.clockSkewMs }),
+      ...(options.forgetEndedAfterMs === undefined
+        ? {}
+        : { forgetEndedAfterMs: options.forgetEndedAfterMs }),
+      ...(options.forgetDeadLettersAfterMs === undefined
+        ? {}
+        : { forgetDeadLettersAfterMs: options.forgetDeadLettersAfterMs }),
       ...(options.observe === undefined ? {} : { observe: options.observe }),
     });
     this.#from = options.from;
