@@ -42,12 +42,22 @@ const tally = (counts: Readonly<Record<string, number>>, skip: readonly string[]
     .map(([k, n]) => `${k} ${n.toLocaleString('en-US')}`)
     .join(', ') || 'none';
 
+/** A stream's limits in words: `max age 30d, max bytes 10,000,000`. */
+const limitsText = (l: { maxAgeMs?: number; maxBytes?: number }): string =>
+  [
+    ...(l.maxAgeMs === undefined ? [] : [`max age ${l.maxAgeMs / 1000} s`]),
+    ...(l.maxBytes === undefined ? [] : [`max bytes ${l.maxBytes.toLocaleString('en-US')}`]),
+  ].join(', ');
+
 /** The report for a terminal: counts, then every violation with its sequences. */
 const formatReport = (r: AuditReport, where: string): string[] => {
   const c = r.counts;
   const w = r.window;
   const range =
-    w.firstSeq === undefined ? 'no messages' : `seq ${w.firstSeq}–${w.lastSeq ?? w.firstSeq}`;
+    w.firstSeq === undefined
+      ? 'no messages'
+      : `seq ${w.firstSeq}–${w.lastSeq ?? w.firstSeq}` +
+        (w.firstAt === undefined ? '' : ` (stored ${w.firstAt} to ${w.lastAt ?? w.firstAt})`);
   const lines = [
     `audit of ${where}: ${range}${w.from === undefined ? '' : `, from ${String(w.from)}`}${w.to === undefined ? '' : `, to ${String(w.to)}`}`,
   ];
@@ -70,6 +80,12 @@ const formatReport = (r: AuditReport, where: string): string[] => {
     lines.push(
       `retention    kept from seq ${r.retention.firstSeq} (operator's point at seq ` +
         `${r.retention.seq}: ${r.retention.reason})`,
+    );
+  const byLimits = r.retainedByLimits;
+  if (byLimits !== undefined)
+    lines.push(
+      `retention    kept from seq ${byLimits.firstSeq}: seq 1–${byLimits.firstSeq - 1} removed by ` +
+        `the stream's limits (${limitsText(byLimits)}), not tampering: purge and delete are refused`,
     );
   for (const v of r.violations) {
     const at =

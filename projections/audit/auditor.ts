@@ -47,6 +47,8 @@ export class Auditor {
   readonly #wholeness: LogWholeness;
   #firstSeq: number | undefined;
   #lastSeq: number | undefined;
+  #firstAt: number | undefined;
+  #lastAt: number | undefined;
   #past = false;
 
   constructor(options: AuditOptions = {}) {
@@ -97,6 +99,8 @@ export class Auditor {
     if (s.recording) {
       this.#firstSeq ??= item.seq;
       this.#lastSeq = item.seq;
+      this.#firstAt ??= item.at;
+      this.#lastAt = item.at;
     }
     return true;
   }
@@ -109,6 +113,7 @@ export class Auditor {
   /** The report of everything folded so far. */
   report(): AuditReport {
     const cover = this.#wholeness.cover;
+    const byLimits = this.#wholeness.limitsCover;
     return auditReport(
       this.#state,
       {
@@ -116,10 +121,13 @@ export class Auditor {
         ...(this.#to === undefined ? {} : { to: this.#to }),
         ...(this.#firstSeq === undefined ? {} : { firstSeq: this.#firstSeq }),
         ...(this.#lastSeq === undefined ? {} : { lastSeq: this.#lastSeq }),
+        ...(this.#firstAt === undefined ? {} : { firstAt: this.#firstAt }),
+        ...(this.#lastAt === undefined ? {} : { lastAt: this.#lastAt }),
       },
       {
         violations: this.#wholeness.violations(this.#past),
         ...(cover === undefined ? {} : { retention: cover }),
+        ...(byLimits === undefined ? {} : { retainedByLimits: byLimits }),
       },
     );
   }
