@@ -19,6 +19,7 @@ const render = () => {
   renderLaunches();
   renderCosts();
   renderRejections();
+  renderDeadLetters();
   renderCharts();
 };
 
