@@ -45,14 +45,14 @@ const heap = (): number => {
 
 // One valid event of each kind, parsed by the contract once; each task's is a copy with its id.
 const submitted = validEvent('task.submitted', {
-  taskId: 't0' as TaskId,
+  taskId: 't0',
   project: PROJECT,
   pool: POOL,
   requirements: { models: ['llama3-70b'] },
   payload: { n: 0 },
 });
 const assigned = validEvent('task.assigned', {
-  taskId: 't0' as TaskId,
+  taskId: 't0',
   project: PROJECT,
   pool: POOL,
   workerId: WORKER,
@@ -60,7 +60,7 @@ const assigned = validEvent('task.assigned', {
   leaseExpiresAt: BASE_TIME + 10 ** 12,
 });
 const completed = validEvent('task.completed', {
-  taskId: 't0' as TaskId,
+  taskId: 't0',
   project: PROJECT,
   pool: POOL,
   workerId: WORKER,

@@ -50,7 +50,7 @@ export interface StreamLimits {
  * (log/stream-limits.int.test.ts); 0 and -1 are JetStream's "no limit".
  */
 export const streamLimitsConfig = (limits: StreamLimits) => ({
-  discard: (limits.maxBytes === undefined ? 'new' : 'old') as 'new' | 'old',
+  discard: limits.maxBytes === undefined ? ('new' as const) : ('old' as const),
   max_age: (limits.maxAgeMs ?? 0) * 1_000_000,
   max_bytes: limits.maxBytes ?? -1,
   // The server refuses a duplicate window longer than the age limit.

@@ -413,12 +413,9 @@ describe('the HUD page', () => {
     const dead = (s: Parameters<Parameters<LiveFleet['until']>[0]>[0], project: string) =>
       s.fleet.pools
         .filter((p) => p.project === project)
-        .reduce((n, p) => n + (p.tasks.dead_lettered ?? 0), 0);
+        .reduce((n, p) => n + p.tasks.dead_lettered, 0);
     await fleet.until((s) => dead(s, 'health-prod') >= 2 && dead(s, 'fin-prod') >= 1, 30_000);
-    const ids = (page: Page) =>
-      page
-        .locator('#dead-letters li')
-        .evaluateAll((li) => li.map((e) => e.getAttribute('data-task') ?? ''));
+    const ids = (page: Page) => page.locator('#dead-letters li .who').allTextContents();
     const page = await open(fleet.operatorToken);
     await expect
       .poll(() => ids(page), { timeout: 15_000 })

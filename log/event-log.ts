@@ -202,9 +202,11 @@ export class EventLog {
         now.max_bytes !== limits.max_bytes ||
         now.discard !== limits.discard
       ) {
-        info = await jsm.streams.update(log.stream, { ...now, ...limits }).catch((cause) => {
-          throw new UnavailableError(`cannot set the limits of stream ${log.stream}`, { cause });
-        });
+        info = await jsm.streams
+          .update(log.stream, { ...now, ...limits })
+          .catch((cause: unknown) => {
+            throw new UnavailableError(`cannot set the limits of stream ${log.stream}`, { cause });
+          });
       }
     }
     // A stream made by an older version may still be purged: guard it where this user may

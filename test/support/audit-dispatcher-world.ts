@@ -44,7 +44,7 @@ export class World {
   verdicts: Verdict[] = [];
 
   /** `forget`: after how long both forget ended tasks and dead letters (their defaults if not). */
-  constructor(forget: { forgetEndedAfterMs: number; forgetDeadLettersAfterMs: number } | {} = {}) {
+  constructor(forget: { forgetEndedAfterMs?: number; forgetDeadLettersAfterMs?: number } = {}) {
     this.state = initialState({ pool: POOL, clockSkewMs: 1000, ...forget });
     this.auditor = new Auditor(forget);
     for (const project of PROJECTS)
