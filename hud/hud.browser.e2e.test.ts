@@ -407,31 +407,6 @@ describe('the HUD page', () => {
     await tenant.close();
     expectCleanPages();
   });
-  it('lists the dead-lettered tasks, a tenant only its own', async () => {
-    const health = await fleet.deadLetter('health-prod', 'cpu', 'mistral-7b', 2);
-    const fin = await fleet.deadLetter('fin-prod', 'gpu', 'llama3-70b', 1);
-    const dead = (s: Parameters<Parameters<LiveFleet['until']>[0]>[0], project: string) =>
-      s.fleet.pools
-        .filter((p) => p.project === project)
-        .reduce((n, p) => n + p.tasks.dead_lettered, 0);
-    await fleet.until((s) => dead(s, 'health-prod') >= 2 && dead(s, 'fin-prod') >= 1, 30_000);
-    const ids = (page: Page) => page.locator('#dead-letters li .who').allTextContents();
-    const page = await open(fleet.operatorToken);
-    await expect
-      .poll(() => ids(page), { timeout: 15_000 })
-      .toEqual(expect.arrayContaining([...health, ...fin]));
-    expect(await page.textContent('#dead-letters')).toMatch(
-      new RegExp(`${fin[0] ?? ''}.*fin-prod · gpu · 1 attempt`, 's'),
-    );
-    await page.close();
-    const tenant = await open(fleet.projectTokens['fin-prod'] ?? '');
-    await expect.poll(() => ids(tenant), { timeout: 15_000 }).toEqual(expect.arrayContaining(fin));
-    expect(await ids(tenant)).not.toEqual(expect.arrayContaining([health[0]]));
-    expect(await tenant.textContent('#dead-letters')).not.toMatch(/health-prod|media-prod/);
-    await tenant.close();
-    expectCleanPages();
-  });
-
   it('shows launches under way and templates backing off, with their reasons', async () => {
     const project = ProjectId.parse('media-prod');
     const pool = PoolId.parse('cpu');
