@@ -131,10 +131,13 @@ export {
   DEFAULT_STREAM,
   DEDUPE_WINDOW_MS,
   streamConfig,
+  streamLimitsConfig,
+  streamLimitsOf,
   dispatcherFilter,
   projectFilter,
   Headers,
 } from './streams.ts';
+export type { StreamLimits } from './streams.ts';
 export { Claim, ServeClaims, CheckLiveness, DispatchCommand } from './commands.ts';
 export {
   ClaimRequest,

@@ -15,11 +15,12 @@ import {
   InvalidInputError,
   refusalSubject,
   streamConfig,
+  streamLimitsConfig,
   subjects,
   NotFoundError,
   UnavailableError,
 } from '../events/index.ts';
-import type { FleetEventInput, LogEntry, Subjects } from '../events/index.ts';
+import type { FleetEventInput, LogEntry, StreamLimits, Subjects } from '../events/index.ts';
 import { healLine } from './heal-line.ts';
 import { openRead } from './stream-read.ts';
 import type { Heal, Read, ReadOptions, StoredItem } from './stream-read.ts';
@@ -45,6 +46,11 @@ export interface LogLocation {
    * false: it must never make a deployment appear where there was none.
    */
   readonly create?: boolean;
+  /**
+   * The stream's age and size limits (events/streams.ts): set on creation, and on an existing
+   * stream when given (the operator's right). Unset: none for a new stream, an existing one as is.
+   */
+  readonly limits?: StreamLimits;
 }
 
 const logHeal = (heal: Heal): void => {
@@ -164,6 +170,7 @@ export class EventLog {
       name: log.stream,
       root: log.subjects.root,
       ...(wanted === undefined ? {} : { replicas: wanted }),
+      ...(location.limits === undefined ? {} : { limits: location.limits }),
     });
     let info;
     try {
@@ -186,6 +193,21 @@ export class EventLog {
         jsm.streams.update(log.stream, { ...info.config, num_replicas: wanted }),
       );
       log.replicas = wanted;
+    }
+    if (location.limits !== undefined) {
+      const limits = streamLimitsConfig(location.limits);
+      const now = info.config;
+      if (
+        now.max_age !== limits.max_age ||
+        now.max_bytes !== limits.max_bytes ||
+        now.discard !== limits.discard
+      ) {
+        info = await jsm.streams
+          .update(log.stream, { ...now, ...limits })
+          .catch((cause: unknown) => {
+            throw new UnavailableError(`cannot set the limits of stream ${log.stream}`, { cause });
+          });
+      }
     }
     // A stream made by an older version may still be purged: guard it where this user may
     // (the operator's); a service without the right leaves it to `fleet up`.

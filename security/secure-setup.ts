@@ -1,6 +1,7 @@
 import { connect } from '@nats-io/transport-node';
 import type { Authenticator, NatsConnection } from '@nats-io/transport-node';
 import { DEFAULT_ROOT, DEFAULT_STREAM, UnavailableError } from '../events/index.ts';
+import type { StreamLimits } from '../events/index.ts';
 import type { CredentialIssuer } from '../actors/registrar/credential-issuer.ts';
 import { EventLog } from '../log/index.ts';
 import { openAuthDir } from './auth-dir.ts';
@@ -36,7 +37,7 @@ export interface SecureSetup {
 export const prepareSecure = async (
   dataDir: string,
   deployment: Deployment = {},
-  options: { readonly workerTtlMs?: number } = {},
+  options: { readonly workerTtlMs?: number; readonly limits?: StreamLimits } = {},
 ): Promise<SecureSetup> => {
   const auth = await openAuthDir(dataDir, { create: true });
   const d = { root: deployment.root ?? DEFAULT_ROOT, stream: deployment.stream ?? DEFAULT_STREAM };
@@ -69,7 +70,10 @@ export const prepareSecure = async (
     provision: async (url) => {
       const nc = await open(url, ServiceRole.admin);
       try {
-        await EventLog.open(nc, d);
+        await EventLog.open(nc, {
+          ...d,
+          ...(options.limits === undefined ? {} : { limits: options.limits }),
+        });
       } finally {
         connections.splice(connections.indexOf(nc), 1);
         await nc.drain();

@@ -115,7 +115,7 @@ const play = (
   honest: boolean,
   fairShare?: FairShare,
 ) => {
-  const w = new LimitsWorld(fairShare);
+  const w = new LimitsWorld({ fairShare });
   for (const r of rules) w.append(S.limits(projectAt(r.project), POOL), limitEvent(r, T0));
   for (const step of steps) {
     const before = w.items.length;

@@ -82,6 +82,19 @@ const resubmittedOf = (s: DispatchState, key: string): Pick<TaskStatusReply, 're
   return { resubmitted: { seq: r.seq, reason, detail: r.detail.slice(0, 2_048) } };
 };
 
+/**
+ * Why a task is unknown: the fold keeps no trace of a task it forgot (forget-ended.ts), so it
+ * cannot tell one never submitted from one that ended long ago; the stream still has both.
+ */
+const forgottenReason = (s: DispatchState): string => {
+  const h = (ms: number) => (ms % 3_600_000 === 0 ? `${ms / 3_600_000} h` : `${ms / 1000} s`);
+  return (
+    `not known to the dispatcher: never submitted to this project and pool, or ended over ` +
+    `${h(s.config.forgetEndedAfterMs)} ago (a dead letter: ${h(s.config.forgetDeadLettersAfterMs)}) ` +
+    `and forgotten; the stream keeps its history (fleet events --task)`
+  );
+};
+
 /** Task status, long-polled until the task ends: how producers learn outcomes and refusals. */
 export const taskStatusService = (o: TaskStatusServiceOptions) => {
   const { gate, maxWaiting } = o;
@@ -118,7 +131,7 @@ export const taskStatusService = (o: TaskStatusServiceOptions) => {
     const refused = s.refusedTasks[key];
     if (refused !== undefined)
       return { ...base, status: 'rejected', attempts: 0, reason: refused.reason };
-    return { ...base, status: 'unknown', attempts: 0 };
+    return { ...base, status: 'unknown', attempts: 0, reason: forgottenReason(s) };
   };
 
   const answer = (msg: Msg, owner: string | undefined, r: TaskStatusReply, report: boolean) => {

@@ -15,6 +15,8 @@ interface AuditCliOptions {
   to?: string;
   json?: boolean;
   clockSkew: string;
+  forgetEndedAfter: string;
+  forgetDeadLettersAfter: string;
   operatorKey?: string;
   dataDir?: string;
 }
@@ -40,12 +42,22 @@ const tally = (counts: Readonly<Record<string, number>>, skip: readonly string[]
     .map(([k, n]) => `${k} ${n.toLocaleString('en-US')}`)
     .join(', ') || 'none';
 
+/** A stream's limits in words: `max age 30d, max bytes 10,000,000`. */
+const limitsText = (l: { maxAgeMs?: number; maxBytes?: number }): string =>
+  [
+    ...(l.maxAgeMs === undefined ? [] : [`max age ${l.maxAgeMs / 1000} s`]),
+    ...(l.maxBytes === undefined ? [] : [`max bytes ${l.maxBytes.toLocaleString('en-US')}`]),
+  ].join(', ');
+
 /** The report for a terminal: counts, then every violation with its sequences. */
 const formatReport = (r: AuditReport, where: string): string[] => {
   const c = r.counts;
   const w = r.window;
   const range =
-    w.firstSeq === undefined ? 'no messages' : `seq ${w.firstSeq}–${w.lastSeq ?? w.firstSeq}`;
+    w.firstSeq === undefined
+      ? 'no messages'
+      : `seq ${w.firstSeq}–${w.lastSeq ?? w.firstSeq}` +
+        (w.firstAt === undefined ? '' : ` (stored ${w.firstAt} to ${w.lastAt ?? w.firstAt})`);
   const lines = [
     `audit of ${where}: ${range}${w.from === undefined ? '' : `, from ${String(w.from)}`}${w.to === undefined ? '' : `, to ${String(w.to)}`}`,
   ];
@@ -68,6 +80,12 @@ const formatReport = (r: AuditReport, where: string): string[] => {
     lines.push(
       `retention    kept from seq ${r.retention.firstSeq} (operator's point at seq ` +
         `${r.retention.seq}: ${r.retention.reason})`,
+    );
+  const byLimits = r.retainedByLimits;
+  if (byLimits !== undefined)
+    lines.push(
+      `retention    kept from seq ${byLimits.firstSeq}: seq 1–${byLimits.firstSeq - 1} removed by ` +
+        `the stream's limits (${limitsText(byLimits)}), not tampering: purge and delete are refused`,
     );
   for (const v of r.violations) {
     const at =
@@ -114,6 +132,16 @@ export const registerAudit = (program: Command, ctx: CliContext): void => {
       '1s',
     )
     .option(
+      '--forget-ended-after <duration>',
+      'after how long the dispatchers forget an ended task (their --forget-ended-after)',
+      '1h',
+    )
+    .option(
+      '--forget-dead-letters-after <duration>',
+      'after how long the dispatchers forget a dead letter (their --forget-dead-letters-after)',
+      '7d',
+    )
+    .option(
       '--operator-key <key>',
       'operator public key (O…) that signs retention points (default: from --data-dir)',
     )
@@ -126,6 +154,11 @@ export const registerAudit = (program: Command, ctx: CliContext): void => {
         await import('../../projections/audit/index.ts');
       const project = projectOption(o.project);
       const clockSkewMs = parseDuration(o.clockSkew, '--clock-skew');
+      const forgetEndedAfterMs = parseDuration(o.forgetEndedAfter, '--forget-ended-after');
+      const forgetDeadLettersAfterMs = parseDuration(
+        o.forgetDeadLettersAfter,
+        '--forget-dead-letters-after',
+      );
       const from: LogPoint | undefined =
         o.from === undefined ? undefined : parseLogPoint(o.from, '--from');
       const to: LogPoint | undefined = o.to === undefined ? undefined : parseLogPoint(o.to, '--to');
@@ -135,6 +168,8 @@ export const registerAudit = (program: Command, ctx: CliContext): void => {
         const filter = project === undefined ? log.subjects.all() : log.subjects.project(project);
         const auditor = new Auditor({
           clockSkewMs,
+          forgetEndedAfterMs,
+          forgetDeadLettersAfterMs,
           stream: log.stream,
           ...(operatorKey === undefined ? {} : { operatorKey }),
           ...(project === undefined ? {} : { project }),

@@ -21,6 +21,8 @@ interface DispatcherOptions {
   heartbeat: string;
   missedBeats: string;
   endedKept: string;
+  forgetEndedAfter: string;
+  forgetDeadLettersAfter: string;
   retryInitial: string;
   retryMax: string;
   retryMultiplier: string;
@@ -52,6 +54,17 @@ export const registerDispatcher = (program: Command, ctx: CliContext): void => {
       '--ended-kept <n>',
       'ended tasks that keep their record; older ones leave for the compact ended index',
       '10000',
+    )
+    .option(
+      '--forget-ended-after <duration>',
+      'stream time after its end at which an ended task is forgotten (its id may then be ' +
+        'submitted again as a new task); every fold of the pool, the audit too, must share it',
+      '1h',
+    )
+    .option(
+      '--forget-dead-letters-after <duration>',
+      'the same for a dead-lettered task: how long it may still be redriven',
+      '7d',
     )
     .option(
       '--retry-initial <duration>',
@@ -93,6 +106,11 @@ export const registerDispatcher = (program: Command, ctx: CliContext): void => {
         heartbeatMs: parseDuration(o.heartbeat, '--heartbeat'),
         missedBeats: parseInteger(o.missedBeats, '--missed-beats', { min: 1 }),
         endedTasksKept: parseInteger(o.endedKept, '--ended-kept', { min: 0 }),
+        forgetEndedAfterMs: parseDuration(o.forgetEndedAfter, '--forget-ended-after'),
+        forgetDeadLettersAfterMs: parseDuration(
+          o.forgetDeadLettersAfter,
+          '--forget-dead-letters-after',
+        ),
         weights: parseWeights(o.weight),
         fairShare: parseFairShare(o.fairShare, o.halfLife),
         retry: parseBackoff({

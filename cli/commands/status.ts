@@ -42,7 +42,8 @@ export const registerStatus = (program: Command, ctx: CliContext): void => {
         // Not known to the dispatcher; with --wait, perhaps not folded yet: wait for it.
         if (now.status === 'unknown' && o.wait !== true)
           throw new NotFoundError(
-            `no task ${taskId} in project ${place.project}, pool ${place.pool}`,
+            `no task ${taskId} in project ${place.project}, pool ${place.pool}: ` +
+              (now.reason ?? 'not known to the dispatcher'),
           );
         if (o.wait === true) {
           const follow = { ...where, onWaiting: followWaiting(ctx) };

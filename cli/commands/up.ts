@@ -45,6 +45,8 @@ type UpOptions = {
   healthPort?: string;
   cluster?: string;
   replicas?: string;
+  maxAge?: string;
+  maxBytes?: string;
 };
 
 /** Starts `size` clustered nats-servers under `<dataDir>/cluster`, as `fleet up` uses NATS. */
@@ -60,6 +62,20 @@ const startCluster = async (
   for (const n of cluster.nodes)
     ctx.warn(`nats: cluster node ${n.name} at ${n.url}, JetStream data in ${n.storeDir}`);
   return { url: cluster.url, embedded: true, stop: () => cluster.stop() };
+};
+
+/** `--max-age` and `--max-bytes`: the stream's limits, absent when neither is given. */
+const streamLimitsOption = (o: UpOptions) => {
+  if (o.maxAge === undefined && o.maxBytes === undefined) return undefined;
+  const maxAgeMs = o.maxAge === undefined ? undefined : parseDuration(o.maxAge, '--max-age');
+  if (maxAgeMs !== undefined && maxAgeMs < 1_000)
+    throw new InvalidInputError('--max-age', `--max-age "${o.maxAge}" must be 1s or more`);
+  return {
+    ...(maxAgeMs === undefined ? {} : { maxAgeMs }),
+    ...(o.maxBytes === undefined
+      ? {}
+      : { maxBytes: parseInteger(o.maxBytes, '--max-bytes', { min: 1_048_576 }) }),
+  };
 };
 
 /** `fleet up`: NATS (embedded unless given), the stream, the registrar and pool dispatchers. */
@@ -92,6 +108,14 @@ export const registerUp = (program: Command, ctx: CliContext): void => {
       '--health-port <port>',
       'serve GET /healthz on 127.0.0.1:<port>: 200 once every dispatcher is ready, 503 before',
     )
+    .option(
+      '--max-age <duration>',
+      'the stream removes messages older than this (default: none, it keeps everything)',
+    )
+    .option(
+      '--max-bytes <n>',
+      'past this many bytes the stream removes its oldest messages (default: none)',
+    )
     .action(async (o: UpOptions, cmd: Command) => {
       const { startGateway } = await import('../../actors/gateway/index.ts');
       const { EventLog } = await import('../../log/index.ts');
@@ -106,10 +130,12 @@ export const registerUp = (program: Command, ctx: CliContext): void => {
       const pools = (names.length === 0 ? ['default'] : names).map((p) => poolName(p, '--pools'));
       const g = ctx.globals(cmd);
       const deployment = { root: g.root, stream: g.stream };
+      const limits = streamLimitsOption(o);
       const secure =
         o.secure === true
           ? await prepareSecure(o.dataDir, deployment, {
               workerTtlMs: parseDuration(o.workerTtl, '--worker-ttl'),
+              ...(limits === undefined ? {} : { limits }),
             })
           : undefined;
       const clusterSize =
@@ -160,6 +186,7 @@ export const registerUp = (program: Command, ctx: CliContext): void => {
           ctx.connect(nats.url, { longLived: true, name: 'fleet-up' }));
         const log = await EventLog.open(nc, {
           ...deployment,
+          ...(limits === undefined ? {} : { limits }),
           read: { onHeal: (h) => logger.warn({ ...h }, healLine(h)) },
           ...(replicas === undefined ? {} : { replicas }),
         });

@@ -35,12 +35,22 @@ export const unpackEnded = (
 };
 
 /**
- * Records that an ended task's record was kept, and moves the oldest ended records beyond
+ * Records that an ended task's record was kept (and when it ended, to forget it after a while:
+ * forget-ended.ts), and moves the oldest ended records beyond
  * `endedTasksKept` to the ended index: the working state holds work still to do plus a bounded
  * history.
  */
 export const retireEnded = (s: DispatchState, key: TaskKey): void => {
   s.endedOrder.push(key);
+  const ended = s.tasks.get(key);
+  if (ended instanceof EndedTask) {
+    // In the order of ends, with the pool's clock then: when to forget it (forget-ended.ts).
+    const f = s.forgetting;
+    const q = ended.status === 'dead_lettered' ? f.deadLettered : f.ended;
+    q.keys.push(key);
+    q.seqs.push(ended.endedSeq);
+    q.ats.push(f.clock);
+  }
   while (s.endedOrder.length > s.config.endedTasksKept) {
     const old = s.endedOrder.shift();
     const task = old === undefined ? undefined : s.tasks.get(old);

@@ -16,6 +16,7 @@ import type { Delay } from './retry-policy.ts';
 import { capabilitySignature, eligible } from './signatures.ts';
 import { taskKey } from './state.ts';
 import { retireEnded, taskAt } from './ended-index.ts';
+import { forgetEnded } from './forget-ended.ts';
 import { AssignedTask, EndedTask, QueuedTask } from './task-records.ts';
 import type { EndedStatus } from './task-records.ts';
 import type { LogPosition } from './log-position.ts';
@@ -368,6 +369,7 @@ export const evolveInPlace = (
   position: LogPosition,
 ): Verdict => {
   draft.position = position.seq;
+  forgetEnded(draft, position.at); // before the event: it may name a task forgotten by now
   const verdict = apply(draft, event, position);
   if (verdict.kind === 'refused') recordRefused(draft, position.seq, event.type, verdict);
   else {

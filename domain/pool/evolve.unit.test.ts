@@ -202,9 +202,15 @@ describe('the fold', () => {
     const after = evolveEntries(before, entries.slice(-1));
     expect(lastRefusal(after)).toBe(reason);
     expect(after.rejections.byReason[reason]).toBe((before.rejections.byReason[reason] ?? 0) + 1);
-    // Refusals are recorded: their counts, the latest ones, the latest resubmission of an id.
-    const strip = ({ position: _p, rejections: _r, resubmissions: _s, ...rest }: DispatchState) =>
-      rest;
+    // Refusals are recorded: their counts, the latest ones, the latest resubmission of an id;
+    // and the pool's clock moves to the stream time of every event (forget-ended.ts).
+    const strip = ({
+      position: _p,
+      rejections: _r,
+      resubmissions: _s,
+      forgetting: { clock: _c, ...ended },
+      ...rest
+    }: DispatchState) => ({ ...rest, ended });
     expect(strip(after)).toEqual(strip(before));
   });
 

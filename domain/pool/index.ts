@@ -21,6 +21,8 @@ export { AssignedTask, EndedTask, QueuedTask, specKey } from './task-records.ts'
 export { TaskTable, emptyRowIndex, fitsRows, indexRows } from './task-table.ts';
 export type { QueuedColumns, RowIndex } from './task-table.ts';
 export { packEnded, unpackEnded, taskAt } from './ended-index.ts';
+export { forgetEnded, initialForgetting } from './forget-ended.ts';
+export type { EndedQueue, Forgetting } from './forget-ended.ts';
 export { fromPlainState, toPlainState } from './plain-state.ts';
 export type { PlainState, PlainTask } from './plain-state.ts';
 export type { LogPosition } from './log-position.ts';

@@ -6,6 +6,8 @@ import type { FairShare, ProjectUse } from './fair-use.ts';
 import { initialLaunchState } from './launches.ts';
 import type { LaunchState } from './launches.ts';
 import { defaultBackoff } from './retry-policy.ts';
+import { initialForgetting } from './forget-ended.ts';
+import type { Forgetting } from './forget-ended.ts';
 import type { Backoff, Delay } from './retry-policy.ts';
 import type { TaskDeadlines } from './task-deadlines.ts';
 import type {
@@ -114,6 +116,14 @@ export interface DispatcherConfig {
    * each: how it ended, its attempts and the sequence it ended on).
    */
   readonly endedTasksKept: number;
+  /**
+   * Stream time after which an ended task (completed, failed, cancelled) is forgotten: its id
+   * may then be submitted again as a new task (forget-ended.ts). Every fold of the pool must
+   * share it, as the audit's `--forget-ended-after`.
+   */
+  readonly forgetEndedAfterMs: number;
+  /** The same for a dead-lettered task: how long it may still be redriven. */
+  readonly forgetDeadLettersAfterMs: number;
   /** The backoff of retries whose task does not set its own (retry-policy.ts). */
   readonly retry: Backoff;
 }
@@ -179,6 +189,8 @@ export interface DispatchState {
   digests: Record<string, number>;
   /** The latest resubmission of each task's id, for its producer (the latest few only). */
   resubmissions: Record<string, { seq: number; reason: string; detail: string }>;
+  /** The pool's clock and the ended tasks in the order they ended, to forget them (forget-ended.ts). */
+  forgetting: Forgetting;
 }
 
 /** Defaults for every setting but the pool. */
@@ -191,6 +203,8 @@ export const defaultConfig = {
   recentRejections: 50,
   refusedTasksKept: 1000,
   endedTasksKept: 10_000,
+  forgetEndedAfterMs: 60 * 60_000,
+  forgetDeadLettersAfterMs: 7 * 24 * 60 * 60_000,
   retry: defaultBackoff,
 } as const satisfies Omit<DispatcherConfig, 'pool'>;
 
@@ -219,4 +233,5 @@ export const initialState = (
   deadlines: {},
   digests: {},
   resubmissions: {},
+  forgetting: initialForgetting(),
 });

@@ -20,6 +20,7 @@ const render = () => {
   renderLaunches();
   renderCosts();
   renderRejections();
+  renderDeadLetters();
   renderCharts();
 };
 

@@ -6,7 +6,7 @@ import {
 } from './audit-state.ts';
 import type { LogPoint } from './log-point.ts';
 import { logPointJson } from './log-point.ts';
-import type { RetentionCover } from './log-wholeness.ts';
+import type { LimitsCover, RetentionCover } from './log-wholeness.ts';
 import type { Violation, ViolationKind } from './violation.ts';
 import { VIOLATION_KINDS } from './violation.ts';
 
@@ -22,9 +22,14 @@ export interface AuditReport {
     readonly to?: number | string;
     readonly firstSeq?: number;
     readonly lastSeq?: number;
+    /** The server times (ISO) of the first and last message read in the window. */
+    readonly firstAt?: string;
+    readonly lastAt?: string;
   };
   /** The operator's retention point that explains where the stream starts, if one was needed. */
   readonly retention?: RetentionCover;
+  /** The stream's limits that explain where it starts, when no retention point does. */
+  readonly retainedByLimits?: LimitsCover;
   readonly counts: {
     /** Stored messages read in the window, the events they carried, and the unreadable ones. */
     readonly messages: number;
@@ -63,6 +68,7 @@ export interface AuditReport {
 export interface AuditLogCheck {
   readonly violations: readonly Violation[];
   readonly retention?: RetentionCover;
+  readonly retainedByLimits?: LimitsCover;
 }
 
 /** The window of an audit, as asked for and as read. */
@@ -71,6 +77,8 @@ export interface AuditWindow {
   readonly to?: LogPoint;
   readonly firstSeq?: number;
   readonly lastSeq?: number;
+  readonly firstAt?: number;
+  readonly lastAt?: number;
 }
 
 const SCOPE_NOTE =
@@ -117,8 +125,11 @@ export const auditReport = (
       ...(window.to === undefined ? {} : { to: logPointJson(window.to) }),
       ...(window.firstSeq === undefined ? {} : { firstSeq: window.firstSeq }),
       ...(window.lastSeq === undefined ? {} : { lastSeq: window.lastSeq }),
+      ...(window.firstAt === undefined ? {} : { firstAt: new Date(window.firstAt).toISOString() }),
+      ...(window.lastAt === undefined ? {} : { lastAt: new Date(window.lastAt).toISOString() }),
     },
     ...(log.retention === undefined ? {} : { retention: log.retention }),
+    ...(log.retainedByLimits === undefined ? {} : { retainedByLimits: log.retainedByLimits }),
     counts: {
       messages: c.messages,
       events: c.events,

@@ -90,6 +90,8 @@ export interface AuditTask {
   live: LiveAttempt | undefined;
   /** The event that ended the task, once ended. */
   ended: At | undefined;
+  /** The clock of its pool when it ended (forgotten.ts), once ended. */
+  endedClock: number | undefined;
   /** Reports about the task refused while its current attempt is live (cleared when it ends). */
   refused: At<EventOf<'task.completed'> | EventOf<'task.failed'>>[];
   /** Every assignment decision stored for the task, effective or not. */
@@ -146,6 +148,11 @@ export interface AuditState {
   readonly project: string | undefined;
   /** Tolerated difference between a dispatcher's clock and the stream's, for leases and keys. */
   readonly clockSkewMs: number;
+  /** After how long the dispatchers forget an ended task, and a dead letter (forgotten.ts). */
+  readonly forgetEndedAfterMs: number;
+  readonly forgetDeadLettersAfterMs: number;
+  /** Each pool's clock: the latest stream time of its messages (forgotten.ts). */
+  readonly clocks: Map<string, number>;
   /** Last stream sequence folded, and its server time. */
   position: number;
   time: number | undefined;
@@ -168,6 +175,9 @@ export interface AuditStateOptions {
   readonly project?: string;
   /** Default 1000 ms, as the dispatcher's. */
   readonly clockSkewMs?: number;
+  /** Default one hour and seven days, as the dispatcher's. */
+  readonly forgetEndedAfterMs?: number;
+  readonly forgetDeadLettersAfterMs?: number;
   readonly observe?: AuditObserver;
 }
 
@@ -175,6 +185,9 @@ export interface AuditStateOptions {
 export const initialAuditState = (options: AuditStateOptions = {}): AuditState => ({
   project: options.project,
   clockSkewMs: options.clockSkewMs ?? 1000,
+  forgetEndedAfterMs: options.forgetEndedAfterMs ?? 60 * 60_000,
+  forgetDeadLettersAfterMs: options.forgetDeadLettersAfterMs ?? 7 * 24 * 60 * 60_000,
+  clocks: new Map(),
   position: 0,
   time: undefined,
   recording: true,

@@ -109,11 +109,19 @@ describe('audit of a log with planted violations', () => {
       `worker_not_active@${at('wh2-revoked')},${from}`,
       `key_overuse@1,${at('key-overuse')}`,
     ]);
-    expect(r.window).toEqual({ from, to: at('key-overuse'), firstSeq: from, lastSeq: 25 });
+    // The window as read: its sequences and the server times of its first and last message.
+    const t = (seq: number) => new Date(FIXTURE_T0 + (seq - 1) * 1000);
+    expect(r.window).toEqual({
+      from,
+      to: at('key-overuse'),
+      firstSeq: from,
+      lastSeq: 25,
+      firstAt: t(from).toISOString(),
+      lastAt: t(25).toISOString(),
+    });
     expect(r.counts.messages).toBe(2);
 
     // By server time: the same window.
-    const t = (seq: number) => new Date(FIXTURE_T0 + (seq - 1) * 1000);
     const byTime = await audit(fixtureItems(planted), { from: t(from), to: t(25) });
     expect(found(byTime)).toEqual(found(r));
     expect(byTime.window.from).toBe(t(from).toISOString());

@@ -22,6 +22,9 @@ export interface AuditOptions {
   readonly to?: LogPoint;
   /** Tolerated dispatcher clock skew for leases and key expiry; 1000 ms by default. */
   readonly clockSkewMs?: number;
+  /** After how long the dispatchers forget an ended task (1 h) and a dead letter (7 d). */
+  readonly forgetEndedAfterMs?: number;
+  readonly forgetDeadLettersAfterMs?: number;
   /** Told of every event folded, with its effect and violations. */
   readonly observe?: AuditObserver;
   /** The stream read: a retention point signed for another stream covers nothing. */
@@ -44,12 +47,20 @@ export class Auditor {
   readonly #wholeness: LogWholeness;
   #firstSeq: number | undefined;
   #lastSeq: number | undefined;
+  #firstAt: number | undefined;
+  #lastAt: number | undefined;
   #past = false;
 
   constructor(options: AuditOptions = {}) {
     this.#state = initialAuditState({
       ...(options.project === undefined ? {} : { project: options.project }),
       ...(options.clockSkewMs === undefined ? {} : { clockSkewMs: options.clockSkewMs }),
+      ...(options.forgetEndedAfterMs === undefined
+        ? {}
+        : { forgetEndedAfterMs: options.forgetEndedAfterMs }),
+      ...(options.forgetDeadLettersAfterMs === undefined
+        ? {}
+        : { forgetDeadLettersAfterMs: options.forgetDeadLettersAfterMs }),
       ...(options.observe === undefined ? {} : { observe: options.observe }),
     });
     this.#from = options.from;
@@ -88,6 +99,8 @@ export class Auditor {
     if (s.recording) {
       this.#firstSeq ??= item.seq;
       this.#lastSeq = item.seq;
+      this.#firstAt ??= item.at;
+      this.#lastAt = item.at;
     }
     return true;
   }
@@ -100,6 +113,7 @@ export class Auditor {
   /** The report of everything folded so far. */
   report(): AuditReport {
     const cover = this.#wholeness.cover;
+    const byLimits = this.#wholeness.limitsCover;
     return auditReport(
       this.#state,
       {
@@ -107,10 +121,13 @@ export class Auditor {
         ...(this.#to === undefined ? {} : { to: this.#to }),
         ...(this.#firstSeq === undefined ? {} : { firstSeq: this.#firstSeq }),
         ...(this.#lastSeq === undefined ? {} : { lastSeq: this.#lastSeq }),
+        ...(this.#firstAt === undefined ? {} : { firstAt: this.#firstAt }),
+        ...(this.#lastAt === undefined ? {} : { lastAt: this.#lastAt }),
       },
       {
         violations: this.#wholeness.violations(this.#past),
         ...(cover === undefined ? {} : { retention: cover }),
+        ...(byLimits === undefined ? {} : { retainedByLimits: byLimits }),
       },
     );
   }

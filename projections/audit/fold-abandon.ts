@@ -3,6 +3,7 @@ import type { AuditItem } from './audit-item.ts';
 import { auditTaskKey, auditWorkerKey } from './audit-state.ts';
 import type { At, AuditState, AuditWorkerStatus } from './audit-state.ts';
 import { endTask } from './end-task.ts';
+import { poolClock } from './forgotten.ts';
 import { iso } from './iso.ts';
 import type { NoEffect } from './no-effect.ts';
 import { releaseAttempt } from './release-attempt.ts';
@@ -93,6 +94,11 @@ export const foldAbandon = (
     return 'violation';
   }
   releaseAttempt(s, task);
-  endTask(task, e.type === 'task.requeued' ? 'queued' : 'dead_lettered', here);
+  endTask(
+    task,
+    e.type === 'task.requeued' ? 'queued' : 'dead_lettered',
+    here,
+    poolClock(s, task.pool),
+  );
   return undefined;
 };

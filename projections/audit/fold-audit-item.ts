@@ -2,6 +2,7 @@ import { isReadable } from '../../events/index.ts';
 import type { AuditItem } from './audit-item.ts';
 import type { AuditState } from './audit-state.ts';
 import { foldEvent } from './fold-event.ts';
+import { tickPoolClock } from './forgotten.ts';
 import type { Violation } from './violation.ts';
 
 const NONE: readonly Violation[] = [];
@@ -35,6 +36,7 @@ export const foldAuditItem = (s: AuditState, item: AuditItem): void => {
     }
     return;
   }
+  tickPoolClock(s, item.subject, item.at);
   for (const e of entry.events) {
     const before = s.violations.length;
     const noEffect = foldEvent(s, e, item);

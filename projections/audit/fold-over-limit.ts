@@ -3,6 +3,7 @@ import type { AuditItem } from './audit-item.ts';
 import { auditTaskKey, limitSubject } from './audit-state.ts';
 import type { AuditState } from './audit-state.ts';
 import { endTask } from './end-task.ts';
+import { poolClock } from './forgotten.ts';
 import type { NoEffect } from './no-effect.ts';
 import { violate } from './violate.ts';
 
@@ -30,6 +31,6 @@ export const foldOverLimit = (
     violate(s, 'limit_unfounded', [task.submitted, here], `${what}, but every limit had room`);
     return 'violation';
   }
-  endTask(task, 'failed', here);
+  endTask(task, 'failed', here, poolClock(s, task.pool));
   return undefined;
 };

@@ -3,6 +3,7 @@ import type { AuditItem } from './audit-item.ts';
 import { auditTaskKey, auditWorkerKey } from './audit-state.ts';
 import type { At, AuditState, AuditTask } from './audit-state.ts';
 import { endTask } from './end-task.ts';
+import { poolClock } from './forgotten.ts';
 import type { NoEffect } from './no-effect.ts';
 import { releaseAttempt } from './release-attempt.ts';
 import { slimEvent } from './slim-event.ts';
@@ -61,9 +62,15 @@ export const foldReport = (
       : refused;
   }
   releaseAttempt(s, task, e.data.usage);
-  if (e.type === 'task.completed') endTask(task, 'completed', here);
+  if (e.type === 'task.completed') endTask(task, 'completed', here, poolClock(s, task.pool));
   else if (!e.data.retryable || task.nonRetryable.includes(e.data.error.code ?? ''))
-    endTask(task, 'failed', here);
-  else endTask(task, d.attempt < task.maxAttempts ? 'queued' : 'dead_lettered', here);
+    endTask(task, 'failed', here, poolClock(s, task.pool));
+  else
+    endTask(
+      task,
+      d.attempt < task.maxAttempts ? 'queued' : 'dead_lettered',
+      here,
+      poolClock(s, task.pool),
+    );
   return undefined;
 };

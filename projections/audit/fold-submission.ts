@@ -4,6 +4,7 @@ import type { AuditItem } from './audit-item.ts';
 import { auditTaskKey } from './audit-state.ts';
 import type { AuditState } from './audit-state.ts';
 import { endTask } from './end-task.ts';
+import { isForgotten, poolClock } from './forgotten.ts';
 import type { NoEffect } from './no-effect.ts';
 import { releaseAttempt } from './release-attempt.ts';
 import { slimEvent } from './slim-event.ts';
@@ -15,7 +16,9 @@ const submitted = (
 ): NoEffect | undefined => {
   const d = e.data;
   const key = auditTaskKey(d.project, d.pool, d.taskId);
-  const before = s.tasks.get(key);
+  const known = s.tasks.get(key);
+  // A task its dispatcher forgot is as if never submitted (forgotten.ts).
+  const before = known !== undefined && isForgotten(s, known) ? undefined : known;
   if (e.type === 'task.redriven') {
     // Only a dead letter runs again, with a fresh allowance; attempt numbers go on (they fence).
     if (before === undefined) return 'unknown_task';
@@ -55,6 +58,7 @@ const submitted = (
     lastAssigned: undefined,
     live: undefined,
     ended: undefined,
+    endedClock: undefined,
     refused: [],
     decisions: [],
   });
@@ -71,7 +75,7 @@ const cancelled = (
   if (task === undefined) return 'unknown_task';
   if (task.status !== 'queued' && task.status !== 'assigned') return 'task_ended';
   releaseAttempt(s, task);
-  endTask(task, 'cancelled', { seq: item.seq, event: e });
+  endTask(task, 'cancelled', { seq: item.seq, event: e }, poolClock(s, task.pool));
   return undefined;
 };
 

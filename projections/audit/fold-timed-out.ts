@@ -3,6 +3,7 @@ import type { AuditItem } from './audit-item.ts';
 import { auditTaskKey } from './audit-state.ts';
 import type { At, AuditState } from './audit-state.ts';
 import { endTask } from './end-task.ts';
+import { poolClock } from './forgotten.ts';
 import { iso } from './iso.ts';
 import type { NoEffect } from './no-effect.ts';
 import { releaseAttempt } from './release-attempt.ts';
@@ -71,6 +72,6 @@ export const foldTimedOut = (
     d.deadline === 'start_to_close' &&
     d.attempt < task.maxAttempts &&
     !task.nonRetryable.includes('start_to_close');
-  endTask(task, retried ? 'queued' : 'timed_out', here);
+  endTask(task, retried ? 'queued' : 'timed_out', here, poolClock(s, task.pool));
   return undefined;
 };

@@ -18,6 +18,17 @@ export interface LogWholenessOptions {
   readonly operatorKey?: string;
 }
 
+/**
+ * The stream's own limits (max age, max bytes) that explain its first sequence when no retention
+ * point covers it: the server removed the head by them (purge and delete are refused, so the
+ * head goes no other way). The operator who set them is trusted as the one who signs points.
+ */
+export interface LimitsCover {
+  readonly firstSeq: number;
+  readonly maxAgeMs?: number;
+  readonly maxBytes?: number;
+}
+
 /** The retention point that explains a stream's first sequence. */
 export interface RetentionCover {
   readonly seq: number;
@@ -58,6 +69,19 @@ export class LogWholeness {
   /** The retention point that covers the stream's head, once one was read. */
   get cover(): RetentionCover | undefined {
     return this.#cover;
+  }
+
+  /**
+   * The stream's limits, when they explain a head that no retention point covers (operator
+   * scope only: a project's read proves no sequence).
+   */
+  get limitsCover(): LimitsCover | undefined {
+    const start = this.#extent?.firstSeq ?? 1;
+    const limits = this.#extent?.limits;
+    if (!this.#options.whole || start <= 1 || (this.#cover?.firstSeq ?? 0) >= start)
+      return undefined;
+    if (limits?.maxAgeMs === undefined && limits?.maxBytes === undefined) return undefined;
+    return { firstSeq: start, ...limits };
   }
 
   /** Checks the next message read, in stream order; `recording` when inside the audit window. */
@@ -131,6 +155,7 @@ export class LogWholeness {
     // An empty stream that was emptied whole still says where it would start: first = last + 1.
     const start = this.#extent?.firstSeq ?? this.#first ?? 1;
     if (start <= 1 || (this.#cover?.firstSeq ?? 0) >= start) return undefined;
+    if (this.limitsCover !== undefined) return undefined; // retention by the stream's limits
     const unverified = this.#unverified.length === 0 ? undefined : this.#unverified;
     const why =
       unverified !== undefined

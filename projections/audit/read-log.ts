@@ -1,5 +1,7 @@
 import type { AuditItem } from './audit-item.ts';
 import type { ReadableLog } from './readable-log.ts';
+import { streamLimitsOf } from '../../events/index.ts';
+import type { StreamLimits } from '../../events/index.ts';
 
 /** Where the stream stood when a read started. */
 export interface LogExtent {
@@ -7,6 +9,8 @@ export interface LogExtent {
   readonly lastSeq: number;
   /** Messages stored (in the whole stream, whatever the filter). */
   readonly messages: number;
+  /** The stream's age and size limits in force (none when it keeps everything). */
+  readonly limits?: StreamLimits;
 }
 
 /** Options of {@link readLog}. */
@@ -41,9 +45,14 @@ export const readLog = async (
   options: ReadLogOptions = {},
 ): Promise<ReadLogResult> => {
   const follow = options.follow === true;
-  const { state } = await log.jsm.streams.info(log.stream);
+  const { state, config } = await log.jsm.streams.info(log.stream);
   const last = state.last_seq;
-  options.onStart?.({ firstSeq: state.first_seq, lastSeq: last, messages: state.messages });
+  options.onStart?.({
+    firstSeq: state.first_seq,
+    lastSeq: last,
+    messages: state.messages,
+    limits: streamLimitsOf(config),
+  });
   if (!follow && state.messages === 0) return { read: 0, lastSeq: last };
   let finish: () => void = () => undefined;
   const finished = new Promise<void>((resolve) => {

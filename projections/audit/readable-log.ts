@@ -25,6 +25,8 @@ export interface ReadableLog {
           readonly last_seq: number;
           readonly messages: number;
         };
+        /** Its limits: `max_age` in ns, `max_bytes` (0 or -1: none). */
+        readonly config: { readonly max_age: number; readonly max_bytes: number };
       }>;
     };
   };

@@ -27,6 +27,14 @@ import {
 
 const Count = z.number().int().nonnegative();
 
+/** Ended tasks in the order they ended, to forget them (domain/pool/forget-ended.ts). */
+const EndedQueue = z.object({
+  keys: z.array(z.string()),
+  seqs: z.array(Count),
+  ats: z.array(z.number()),
+  head: Count,
+});
+
 /**
  * A pool's limits as a checkpoint stores them: each rule as `limit.set` gave it, re-checked;
  * a checkpoint from before limits existed has none.
@@ -235,6 +243,11 @@ export const DispatchStateSchema: z.ZodType<DispatchState> = z
     resubmissions: z
       .record(z.string(), z.object({ seq: Count, reason: z.string(), detail: z.string() }))
       .default({}),
+    forgetting: z.object({
+      clock: z.number(),
+      ended: EndedQueue,
+      deadLettered: EndedQueue,
+    }),
   })
   // Tasks come back as the fold's records, sharing one spec per kind.
   .transform((s) => fromPlainState({ ...s, config: { ...defaultConfig, pool: s.config.pool } }));

@@ -9,7 +9,7 @@ import type { FleetState } from './state.ts';
 /** The live fleet: workers, load, queues, tasks, why tasks wait, throughput. */
 export const fleetStateProjection: Projection<FleetState, FoldItem, FleetView> = {
   name: 'fleet-state',
-  version: 2,
+  version: 3,
   initialState: initialFleetState,
   recipe: fleetStateRecipe,
   schema: FleetStateSchema,

@@ -1,4 +1,9 @@
-import { evolveEntryInPlace, evolveInPlace, taskKey } from '../../domain/pool/index.ts';
+import {
+  evolveEntryInPlace,
+  evolveInPlace,
+  forgetEnded,
+  taskKey,
+} from '../../domain/pool/index.ts';
 import type { DispatchState, LogPosition, TaskStatus } from '../../domain/pool/index.ts';
 import { isReadable } from '../../events/index.ts';
 import type { FleetEvent } from '../../events/index.ts';
@@ -21,6 +26,7 @@ const ENDED: ReadonlySet<TaskStatus> = new Set([
 /** Folds one event into a pool under the pool's rule, and says what it made of it. */
 const judgeEvent = (ps: DispatchState, e: FleetEvent, entry: LogPosition): TaskVerdict => {
   const key = 'taskId' in e.data ? taskKey(e.data.project, e.data.taskId) : undefined;
+  forgetEnded(ps, entry.at); // first, so a task forgotten by now is not counted as leaving its end
   const from = key === undefined ? undefined : ps.tasks.get(key)?.status;
   // One event at a time, so the task's status is read around each event of a batch.
   const verdict = evolveInPlace(ps, e, entry);

@@ -1,6 +1,7 @@
 import { expect } from 'vitest';
 import { decide, evolveEntryInPlace, initialState } from '../../domain/pool/index.ts';
 import type { DispatchState, FairShare, Verdict } from '../../domain/pool/index.ts';
+import { isForgotten } from '../../projections/audit/forgotten.ts';
 import { CheckLiveness, decode, encode, ServeClaims } from '../../events/index.ts';
 import type {
   FleetEvent,
@@ -29,7 +30,7 @@ import type { Step } from './audit-history-steps.ts';
 /** One history: the dispatcher's fold and the audit side by side over the same stored messages. */
 export class World {
   readonly state: DispatchState;
-  readonly auditor = new Auditor();
+  readonly auditor: Auditor;
   readonly items: AuditItem[] = [];
   /** Sequences of forged assignments the dispatcher refused, and of those it accepted. */
   readonly refusedForgeries = new Set<number>();
@@ -42,13 +43,25 @@ export class World {
   /** The dispatcher's verdicts on the events of the last message appended. */
   verdicts: Verdict[] = [];
 
-  /** `fairShare`: what the pool's fair share counts (tasks unless given). */
-  constructor(fairShare?: FairShare) {
+  /**
+   * `fairShare`: what the pool's fair share counts (tasks unless given); `forget…`: after how long
+   * both forget ended tasks and dead letters (their defaults if not).
+   */
+  constructor(
+    options: {
+      fairShare?: FairShare;
+      forgetEndedAfterMs?: number;
+      forgetDeadLettersAfterMs?: number;
+    } = {},
+  ) {
+    const { fairShare, ...forget } = options;
     this.state = initialState({
       pool: POOL,
       clockSkewMs: 1000,
+      ...forget,
       ...(fairShare === undefined ? {} : { fairShare }),
     });
+    this.auditor = new Auditor(forget);
     for (const project of PROJECTS)
       this.append(S.key(project, `k-${project}` as KeyId), {
         type: 'key.issued',
@@ -276,12 +289,15 @@ export class World {
   /** The two folds agree on every task and every worker. */
   compare(): void {
     const audit = this.auditor.state;
-    const mine = [...audit.tasks.values()].map((t) => ({
-      key: t.key,
-      status: t.status,
-      attempts: t.attempts,
-      holder: t.live?.workerId,
-    }));
+    // A task the dispatcher forgot is gone from its state; the audit keeps it, as forgotten.
+    const mine = [...audit.tasks.values()]
+      .filter((t) => !isForgotten(audit, t))
+      .map((t) => ({
+        key: t.key,
+        status: t.status,
+        attempts: t.attempts,
+        holder: t.live?.workerId,
+      }));
     const theirs = this.tasks().map((t) => ({
       key: auditTaskKey(t.demand.project, t.demand.pool, t.id),
       status: t.status,

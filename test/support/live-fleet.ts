@@ -49,6 +49,11 @@ export interface LiveFleet {
    */
   submit(project: string, pool: string, model: string, count: number, ms?: number): Promise<void>;
   /**
+   * Submits `count` tasks whose one attempt fails (retryable): each ends dead-lettered. Their ids
+   * are `dl<batch>-<i>`; resolves once stored with the ids.
+   */
+  deadLetter(project: string, pool: string, model: string, count: number): Promise<string[]>;
+  /**
    * Resolves when the operator's snapshot satisfies `check` (tested on every change), rejects
    * after `timeoutMs` (default 15 s) with the last snapshot's counts.
    */
@@ -140,8 +145,9 @@ export const startLiveFleet = async (options: {
           root,
           claimWaitMs: 1_000,
           handler: async (task) => {
-            const { ms } = task.payload as { ms?: number };
+            const { ms, fail } = task.payload as { ms?: number; fail?: boolean };
             await sleep(ms ?? taskMs, undefined, { signal: task.signal });
+            if (fail === true) throw new Error('planned failure');
             return { usage: { tokensIn: 120, tokensOut: 40, costUsd: 0.0005, model } };
           },
           onEvent: (e) => {
@@ -173,6 +179,21 @@ export const startLiveFleet = async (options: {
           timeoutMs: 10_000,
         }));
         await submitTasks(nc, inputs, { root });
+      },
+      deadLetter: async (project, pool, model, count) => {
+        batch += 1;
+        const ids = Array.from({ length: count }, (_, i) => `dl${batch}-${i}`);
+        const inputs: TaskInput[] = ids.map((taskId, i) => ({
+          taskId,
+          project,
+          pool,
+          requirements: { models: [model] },
+          payload: { i, fail: true },
+          maxAttempts: 1,
+          timeoutMs: 10_000,
+        }));
+        await submitTasks(nc, inputs, { root });
+        return ids;
       },
       until: (check, timeoutMs = 15_000) =>
         new Promise<void>((resolve, reject) => {

@@ -79,7 +79,13 @@ export const blockUntilAborted = (t: TaskContext): Promise<never> =>
  * A fleet for worker tests; `missedBeats` loosens the liveness check for tests whose point is
  * not it (on a loaded machine two missed beats of 100 ms come easily).
  */
-export const workerFleet = async (options: { missedBeats?: number } = {}): Promise<WorkerFleet> => {
+export const workerFleet = async (
+  options: {
+    missedBeats?: number;
+    /** After how long the dispatcher forgets ended tasks (its default when not given). */
+    forgetEndedAfterMs?: number;
+  } = {},
+): Promise<WorkerFleet> => {
   const f = await fleetFixture();
   const dispatcher = () =>
     startDispatcher({
@@ -87,7 +93,13 @@ export const workerFleet = async (options: { missedBeats?: number } = {}): Promi
       pool,
       // Ten missed beats (a second of silence) unless a test asks otherwise: two were lost to a
       // busy machine's pauses, and a worker declared lost mid-test fails tests about something else.
-      config: { heartbeatMs: HEARTBEAT_MS, missedBeats: options.missedBeats ?? 10 },
+      config: {
+        heartbeatMs: HEARTBEAT_MS,
+        missedBeats: options.missedBeats ?? 10,
+        ...(options.forgetEndedAfterMs === undefined
+          ? {}
+          : { forgetEndedAfterMs: options.forgetEndedAfterMs }),
+      },
     });
   let d = await dispatcher();
   const registrar = await startRegistrar({ log: f.log });
