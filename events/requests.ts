@@ -300,6 +300,8 @@ export const TaskStatusReply = z
           'launch_backoff',
           /** It waits out a retry's backoff after a failed attempt. */
           'backoff',
+          /** It waits for its `notBefore`, as it was submitted. */
+          'not_before',
         ]),
         detail: z.string().max(2_048),
       })

@@ -21,6 +21,8 @@ export const TaskLimits = {
   /** Largest backoff multiplier: 10^99 (attempts are at most 100) still is a finite number. */
   maxBackoffMultiplier: 10,
   maxNonRetryableCodes: 32,
+  /** Furthest a task's `notBefore` may lie past its submission's stream time: 30 days. */
+  maxDelayMs: 30 * 24 * 3600_000,
 } as const;
 
 const RetryDelay = z.number().int().nonnegative().max(TaskLimits.maxRetryDelayMs);
@@ -80,6 +82,13 @@ export const TaskSubmitted = defineEvent(
       onLimit: z.enum(['wait', 'fail']).optional(),
       /** How failed attempts are retried; the pool's defaults where absent. */
       retry: RetryPolicy.optional(),
+      /**
+       * Epoch ms before which no attempt starts: the task waits, in no queue, until then. At
+       * most `TaskLimits.maxDelayMs` past the submission's stream time, or it is refused; a
+       * time already past queues it at once. Scheduling, not body: a resubmission with another
+       * `notBefore` is still a duplicate.
+       */
+      notBefore: z.number().int().nonnegative().optional(),
     })
     .strict(),
 );

@@ -304,7 +304,7 @@ const lifecycle = (
 const apply = (s: DispatchState, e: FleetEvent, entry: LogPosition): Verdict => {
   switch (e.type) {
     case 'task.submitted':
-      return foldSubmitted(s, e, entry.seq);
+      return foldSubmitted(s, e, entry);
     case 'task.cancelled':
       return cancelled(s, e, entry.seq);
     case 'task.assigned':
@@ -316,7 +316,7 @@ const apply = (s: DispatchState, e: FleetEvent, entry: LogPosition): Verdict => 
     case 'task.failed':
       return reported(s, e, entry);
     case 'task.ready':
-      return foldReady(s, e);
+      return foldReady(s, e, entry);
     case 'task.redriven':
       return foldRedriven(s, e, entry.seq);
     case 'worker.enrolled':
