@@ -60,11 +60,24 @@ export const ClaimReply = z.union([
 ]);
 export type ClaimReply = z.infer<typeof ClaimReply>;
 
-/** The dispatcher's answer to a heartbeat: the worker's status and attempts it must abandon. */
+/**
+ * The dispatcher's answer to a heartbeat: the worker's status and attempts it must abandon. An
+ * attempt's `reason` is `cancelled` when its task was cancelled while it ran (the handler's
+ * signal then aborts with `why: 'cancelled'`); absent, the attempt is simply no longer the
+ * worker's. Only attempts the beat named are answered, and only of the worker's own project.
+ */
 export const HeartbeatReply = z
   .object({
     status: z.enum(['active', 'draining', 'left', 'lost', 'revoked', 'unknown']),
-    abort: z.array(z.object({ taskId: TaskId, attempt: z.number().int().positive() }).strict()),
+    abort: z.array(
+      z
+        .object({
+          taskId: TaskId,
+          attempt: z.number().int().positive(),
+          reason: z.enum(['cancelled']).optional(),
+        })
+        .strict(),
+    ),
   })
   .strict();
 export type HeartbeatReply = z.infer<typeof HeartbeatReply>;

@@ -75,14 +75,13 @@ export const livenessTracker = (o: LivenessTrackerOptions) => {
     const answer = () => {
       const v = host.state.workers[workerId];
       const isKnown = v !== undefined && v.capability.project === project;
-      const abort = body.attempts.filter(({ taskId, attempt }) => {
+      const abort = body.attempts.flatMap(({ taskId, attempt }) => {
         const t = host.state.tasks.get(taskKey(project, taskId));
-        return !(
-          isKnown &&
-          t?.status === 'assigned' &&
-          t.workerId === workerId &&
-          t.attempt === attempt
-        );
+        if (isKnown && t?.status === 'assigned' && t.workerId === workerId && t.attempt === attempt)
+          return [];
+        // Its task was cancelled with this attempt the last: the handler is told why.
+        const cancelled = isKnown && t?.status === 'cancelled' && t.attempts === attempt;
+        return [{ taskId, attempt, ...(cancelled ? { reason: 'cancelled' as const } : {}) }];
       });
       return { status: isKnown ? v.status : 'unknown', abort } satisfies HeartbeatReply;
     };

@@ -17,8 +17,9 @@ export interface TaskContext {
   /** The task's lease length. */
   readonly timeoutMs: number;
   /**
-   * Aborts when the lease expires, when the dispatcher says the worker no longer holds the
-   * attempt, or when the worker stops hard; `signal.reason` is an `AbortedError`. A handler
+   * Aborts when the lease expires, when the task is cancelled (`why: 'cancelled'`, heard at the
+   * worker's next heartbeat), when the dispatcher says the worker no longer holds the attempt,
+   * or when the worker stops hard; `signal.reason` is an `AbortedError`. A handler
    * should stop promptly: the worker keeps the slot busy until the handler returns.
    */
   readonly signal: AbortSignal;
