@@ -49,7 +49,7 @@ export const buildSubmission = (
       prefix === undefined ? 'payload' : `${prefix}.payload`,
       `invalid task: the payload nests arrays and objects deeper than ${MAX_PAYLOAD_DEPTH} levels`,
     );
-  const { delayMs, ...fields } = input;
+  const { delayMs: _delayMs, ...fields } = input;
   const notBefore = notBeforeOf(input, options.now, prefix);
   const parsed = TaskSubmitted.safeParse({
     type: 'task.submitted',

@@ -12,6 +12,7 @@ import { LabelKey, Labels } from './labels.ts';
 import { Runtime, RuntimeKind } from './runtime.ts';
 import { ClaimRejectReason } from './claim-events.ts';
 import { TaskReport } from './task-report.ts';
+import { ProgressLimits } from './progress-events.ts';
 
 /** Body of a worker's claim request on its claim subject. */
 export const ClaimRequest = z
@@ -291,6 +292,23 @@ export const TaskStatusReply = z
         seq: z.number().int().positive(),
         reason: z.enum(['duplicate', 'conflict']),
         detail: z.string().max(2_048),
+      })
+      .strict()
+      .optional(),
+    /**
+     * A running task whose worker reported progress: the latest `done`, `total` and `message`
+     * of the current attempt, when it was stored (`at`, stream time), and the last characters
+     * of its partial output (`outputTail`) with the count of all so far (`outputChars`).
+     */
+    progress: z
+      .object({
+        attempt: z.number().int().positive(),
+        done: z.number().nonnegative().optional(),
+        total: z.number().positive().optional(),
+        message: z.string().max(ProgressLimits.maxMessage).optional(),
+        outputTail: z.string().max(ProgressLimits.keptOutput).optional(),
+        outputChars: z.number().int().nonnegative().optional(),
+        at: z.number().int().nonnegative(),
       })
       .strict()
       .optional(),

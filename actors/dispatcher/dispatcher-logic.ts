@@ -23,7 +23,8 @@ import type { DispatcherConfig, DispatchState, PlainState } from '../../domain/p
 // 10: tasks waiting out a retry's backoff (`delayed`), tasks' own retry policies; body digests
 // of ended tasks and the latest resubmissions.
 // 11: a project's limits (rules, ledgers, reservations, declared spends, the limits' clock).
-const SNAPSHOT_VERSION = 11;
+// 12: the latest progress of running attempts (`progress`); waits for a producer's notBefore.
+const SNAPSHOT_VERSION = 12;
 
 /** Where each decision goes: exclusive decisions to the project's dispatch subject. */
 const route = (subjects: Subjects, e: FleetEvent): Route => {

@@ -2,6 +2,7 @@ import { enableMapSet, produce } from 'immer';
 import type { EventOf, FleetEvent, Usage } from '../../events/index.ts';
 import { charge, weightOf } from './fair-share.ts';
 import { foldReady, queueTask } from './fold-ready.ts';
+import { foldProgress, forgetProgress } from './fold-progress.ts';
 import { foldRedriven } from './fold-redriven.ts';
 import { foldSubmitted } from './fold-submitted.ts';
 import { bodyDigest, liveBody } from './submission-body.ts';
@@ -165,6 +166,7 @@ const end = (
   seq: number,
   delay?: Delay,
 ) => {
+  forgetProgress(s, task.key);
   if (to === 'queued') {
     const queued = new QueuedTask(
       task.key,
@@ -317,6 +319,8 @@ const apply = (s: DispatchState, e: FleetEvent, entry: LogPosition): Verdict => 
       return reported(s, e, entry);
     case 'task.ready':
       return foldReady(s, e, entry);
+    case 'task.progress':
+      return foldProgress(s, e, entry);
     case 'task.redriven':
       return foldRedriven(s, e, entry.seq);
     case 'worker.enrolled':

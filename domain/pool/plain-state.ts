@@ -33,6 +33,7 @@ export type PlainState = Omit<
   | 'retryPolicies'
   | 'digests'
   | 'resubmissions'
+  | 'progress'
 > & {
   tasks: Record<string, PlainTask>;
   endedOrder?: string[] | undefined;
@@ -42,6 +43,8 @@ export type PlainState = Omit<
   retryPolicies?: DispatchState['retryPolicies'] | undefined;
   digests?: DispatchState['digests'] | undefined;
   resubmissions?: DispatchState['resubmissions'] | undefined;
+  /** Absent from states older than progress reports. */
+  progress?: DispatchState['progress'] | undefined;
 };
 
 /** The state as plain JSON would hold it: its tasks as a record (a Map writes as `{}`). */
@@ -65,6 +68,7 @@ export const fromPlainState = (plain: PlainState): DispatchState => {
     retryPolicies: plain.retryPolicies ?? {},
     digests: plain.digests ?? {},
     resubmissions: plain.resubmissions ?? {},
+    progress: plain.progress ?? {},
   };
   const spec = (t: PlainTask): TaskSpec => {
     const reqSig = t.reqSig ?? '';

@@ -51,5 +51,7 @@ export const RefusedReason = {
   delayTooLong: 'delay_too_long',
   /** A `task.ready` that ends a producer's `notBefore` wait before its time. */
   notYet: 'not_yet',
+  /** A progress report sooner after the last one taken than the contract allows. */
+  tooFrequent: 'too_frequent',
 } as const;
 export type RefusedReason = (typeof RefusedReason)[keyof typeof RefusedReason];

@@ -5,6 +5,7 @@ import { initialLaunchState } from './launches.ts';
 import type { LaunchState } from './launches.ts';
 import { defaultBackoff } from './retry-policy.ts';
 import type { Backoff, Delay } from './retry-policy.ts';
+import type { Progress } from './fold-progress.ts';
 import type {
   KeyId,
   Labels,
@@ -169,6 +170,8 @@ export interface DispatchState {
   digests: Record<string, number>;
   /** The latest resubmission of each task's id, for its producer (the latest few only). */
   resubmissions: Record<string, { seq: number; reason: string; detail: string }>;
+  /** The latest progress of each running attempt that reported some, by key (fold-progress.ts). */
+  progress: Record<string, Progress>;
 }
 
 /** Defaults for every setting but the pool. */
@@ -207,4 +210,5 @@ export const initialState = (
   retryPolicies: {},
   digests: {},
   resubmissions: {},
+  progress: {},
 });

@@ -210,6 +210,21 @@ export const DispatchStateSchema: z.ZodType<DispatchState> = z
     resubmissions: z
       .record(z.string(), z.object({ seq: Count, reason: z.string(), detail: z.string() }))
       .default({}),
+    progress: z
+      .record(
+        z.string(),
+        z.object({
+          attempt: Count,
+          done: z.number().nonnegative().optional(),
+          total: z.number().positive().optional(),
+          message: z.string().optional(),
+          outputTail: z.string().optional(),
+          outputChars: Count.optional(),
+          at: Count,
+          seq: Count,
+        }),
+      )
+      .default({}),
   })
   // Tasks come back as the fold's records, sharing one spec per kind.
   .transform((s) => fromPlainState({ ...s, config: { ...defaultConfig, pool: s.config.pool } }));

@@ -89,6 +89,7 @@ const track = (
     case 'task.cancelled':
     case 'task.requeued':
     case 'task.ready':
+    case 'task.progress':
     case 'task.dead_lettered':
     case 'worker.lost':
     case 'worker.revoked':
