@@ -36,7 +36,7 @@ export const notBeforeOf = (
   )
     throw new InvalidInputError(
       at('delayMs'),
-      `invalid task: delayMs: must be an integer number of ms from 0 to ${TaskLimits.maxDelayMs} (${DAYS} days), not ${JSON.stringify(delayMs) ?? typeof delayMs}`,
+      `invalid task: delayMs: must be an integer number of ms from 0 to ${TaskLimits.maxDelayMs} (${DAYS} days), not ${typeof delayMs === 'number' ? delayMs : typeof delayMs}`,
     );
   return now + delayMs;
 };
