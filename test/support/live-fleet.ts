@@ -44,9 +44,17 @@ export interface LiveFleet {
   readonly workers: readonly Worker[];
   /**
    * Submits `count` tasks of `project` in `pool` asking for `model`, each running `ms`
-   * (default: the fleet's `taskMs`); resolves once stored.
+   * (default: the fleet's `taskMs`), each first reporting `progress` as its message when given;
+   * resolves once stored.
    */
-  submit(project: string, pool: string, model: string, count: number, ms?: number): Promise<void>;
+  submit(
+    project: string,
+    pool: string,
+    model: string,
+    count: number,
+    ms?: number,
+    progress?: string,
+  ): Promise<void>;
   /**
    * Resolves when the operator's snapshot satisfies `check` (tested on every change), rejects
    * after `timeoutMs` (default 15 s) with the last snapshot's counts.
@@ -137,7 +145,8 @@ export const startLiveFleet = async (options: {
           root,
           claimWaitMs: 1_000,
           handler: async (task) => {
-            const { ms } = task.payload as { ms?: number };
+            const { ms, progress } = task.payload as { ms?: number; progress?: string };
+            if (progress !== undefined) task.progress({ done: 1, total: 4, message: progress });
             await sleep(ms ?? taskMs, undefined, { signal: task.signal });
             return { usage: { tokensIn: 120, tokensOut: 40, costUsd: 0.0005, model } };
           },
@@ -159,14 +168,18 @@ export const startLiveFleet = async (options: {
       operatorToken,
       projectTokens,
       workers,
-      submit: async (project, pool, model, count, ms) => {
+      submit: async (project, pool, model, count, ms, progress) => {
         batch += 1;
         const inputs: TaskInput[] = Array.from({ length: count }, (_, i) => ({
           taskId: `b${batch}-${i}`,
           project,
           pool,
           requirements: { models: [model] },
-          payload: { i, ...(ms === undefined ? {} : { ms }) },
+          payload: {
+            i,
+            ...(ms === undefined ? {} : { ms }),
+            ...(progress === undefined ? {} : { progress }),
+          },
           timeoutMs: 10_000,
         }));
         await submitTasks(nc, inputs, { root });
