@@ -50,10 +50,25 @@ export const waitAndPrint = async (
   }
 };
 
+/** A running attempt's latest progress in words: `progress 3/10 (30%): page 3`. */
+export const progressText = (p: NonNullable<TaskStatusReply['progress']>): string => {
+  const { done, total, message } = p;
+  const amount =
+    done === undefined
+      ? ''
+      : total === undefined
+        ? ` ${done}`
+        : ` ${done}/${total} (${Math.floor((100 * Math.min(done, total)) / total)}%)`;
+  return `progress${amount}${message === undefined ? '' : `: ${message}`}`;
+};
+
 /** Where a task that has not ended stands, in one line: `queued after 0 attempts; waiting: …`. */
 export const standing = (r: TaskStatusReply): string =>
   `${r.status} after ${r.attempts} attempt${r.attempts === 1 ? '' : 's'}` +
   (r.waiting === undefined ? '' : `; waiting: ${r.waiting.detail}`) +
+  (r.progress === undefined || (r.progress.done === undefined && r.progress.message === undefined)
+    ? ''
+    : `; ${progressText(r.progress)}`) +
   (r.resubmitted === undefined
     ? ''
     : `; resubmitted at seq ${r.resubmitted.seq}: ${r.resubmitted.detail}`) +

@@ -6,6 +6,7 @@ import {
   TaskLimits,
   TaskSubmitted,
 } from '../events/index.ts';
+import { notBeforeOf } from './not-before-of.ts';
 import type { EventOf } from '../events/index.ts';
 import { InvalidInputError } from './invalid-input-error.ts';
 import type { TaskInput } from './task-input.ts';
@@ -54,9 +55,15 @@ export const buildSubmission = (
       prefix === undefined ? 'payload' : `${prefix}.payload`,
       `invalid task: the payload nests arrays and objects deeper than ${MAX_PAYLOAD_DEPTH} levels`,
     );
+  const { delayMs: _delayMs, ...fields } = input;
+  const notBefore = notBeforeOf(input, options.now, prefix);
   const parsed = TaskSubmitted.safeParse({
     type: 'task.submitted',
-    data: { ...input, taskId: input.taskId ?? randomUUID() },
+    data: {
+      ...fields,
+      taskId: input.taskId ?? randomUUID(),
+      ...(notBefore === undefined ? {} : { notBefore }),
+    },
     meta: {
       at: options.now,
       ...(options.correlationId === undefined ? {} : { correlationId: options.correlationId }),

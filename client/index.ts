@@ -11,6 +11,8 @@ export { chunkSubmissions } from './submission-chunks.ts';
 export type { SubmissionChunk } from './submission-chunks.ts';
 export type { BuildSubmissionOptions } from './build-submission.ts';
 export { cancelTask } from './cancel-task.ts';
+export { cancelConfirmed } from './cancel-confirmed.ts';
+export type { Cancelled } from './cancel-confirmed.ts';
 export { redriveTask } from './redrive-task.ts';
 export { taskStatus } from './task-status.ts';
 export { awaitTask, EndStatus } from './await-task.ts';

@@ -8,4 +8,9 @@ import type { TaskSubmitted } from '../events/index.ts';
  */
 export type TaskInput = Omit<z.input<typeof TaskSubmitted>['data'], 'taskId'> & {
   readonly taskId?: string;
+  /**
+   * Start no attempt before this many ms from now (the producer's clock): sets `notBefore`.
+   * An integer from 0 to `TaskLimits.maxDelayMs`; not together with `notBefore`.
+   */
+  readonly delayMs?: number;
 };

@@ -4,6 +4,7 @@ import { KeyIssued, KeyRevoked, KeyUsed } from './key-events.ts';
 import { LimitCleared, LimitRefused, LimitSet, TaskOverLimit } from './limit-events.ts';
 import { LaunchFailed, LaunchRequested, LaunchStarted } from './launch-events.ts';
 import { RetentionPoint } from './retention-events.ts';
+import { TaskProgress } from './progress-events.ts';
 import {
   TaskAssigned,
   TaskCancelled,
@@ -46,6 +47,7 @@ export const EventSchemas = {
   'task.dead_lettered': TaskDeadLettered,
   'task.completed': TaskCompleted,
   'task.failed': TaskFailed,
+  'task.progress': TaskProgress,
   'claim.rejected': ClaimRejected,
   'retention.point': RetentionPoint,
   'limit.set': LimitSet,
@@ -81,6 +83,7 @@ export const FleetEvent = z.discriminatedUnion('type', [
   TaskDeadLettered,
   TaskCompleted,
   TaskFailed,
+  TaskProgress,
   ClaimRejected,
   RetentionPoint,
   LimitSet,

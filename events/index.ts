@@ -75,6 +75,7 @@ export {
   ProvisionCommand,
 } from './provision-commands.ts';
 export type { RuntimeTemplateInput } from './runtime-template.ts';
+export { ProgressLimits, TaskProgress } from './progress-events.ts';
 export { ClaimRejectReason, ClaimRejected } from './claim-events.ts';
 export { OperatorPublicKey, RetentionPoint, retentionMessage } from './retention-events.ts';
 export {

@@ -12,6 +12,7 @@ import { LabelKey, Labels } from './labels.ts';
 import { Runtime, RuntimeKind } from './runtime.ts';
 import { ClaimRejectReason } from './claim-events.ts';
 import { TaskReport } from './task-report.ts';
+import { ProgressLimits } from './progress-events.ts';
 
 /** Body of a worker's claim request on its claim subject. */
 export const ClaimRequest = z
@@ -62,12 +63,23 @@ export type ClaimReply = z.infer<typeof ClaimReply>;
 
 /**
  * The dispatcher's answer to a heartbeat: the worker's status, attempts it must abandon, and
- * the leases of the attempts it still holds, as heartbeats extend them.
+ * the leases of the attempts it still holds, as heartbeats extend them. An abandoned attempt's
+ * `reason` is `cancelled` when its task was cancelled while it ran (the handler's signal then
+ * aborts with `why: 'cancelled'`); absent, the attempt is simply no longer the worker's. Only
+ * attempts the beat named are answered, and only of the worker's own project.
  */
 export const HeartbeatReply = z
   .object({
     status: z.enum(['active', 'draining', 'left', 'lost', 'revoked', 'unknown']),
-    abort: z.array(z.object({ taskId: TaskId, attempt: z.number().int().positive() }).strict()),
+    abort: z.array(
+      z
+        .object({
+          taskId: TaskId,
+          attempt: z.number().int().positive(),
+          reason: z.enum(['cancelled']).optional(),
+        })
+        .strict(),
+    ),
     /** Epoch ms each held attempt named in the beat may run until (the dispatcher's clock). */
     leases: z
       .array(
@@ -299,6 +311,23 @@ export const TaskStatusReply = z
       .strict()
       .optional(),
     /**
+     * A running task whose worker reported progress: the latest `done`, `total` and `message`
+     * of the current attempt, when it was stored (`at`, stream time), and the last characters
+     * of its partial output (`outputTail`) with the count of all so far (`outputChars`).
+     */
+    progress: z
+      .object({
+        attempt: z.number().int().positive(),
+        done: z.number().nonnegative().optional(),
+        total: z.number().positive().optional(),
+        message: z.string().max(ProgressLimits.maxMessage).optional(),
+        outputTail: z.string().max(ProgressLimits.keptOutput).optional(),
+        outputChars: z.number().int().nonnegative().optional(),
+        at: z.number().int().nonnegative(),
+      })
+      .strict()
+      .optional(),
+    /**
      * A queued task: why it has not started, as the dispatcher sees its pool — the reason's
      * kind, and in words the text `fleet top` shows (`no active worker`, `unmet model: …`).
      */
@@ -317,6 +346,8 @@ export const TaskStatusReply = z
           'launch_backoff',
           /** It waits out a retry's backoff after a failed attempt. */
           'backoff',
+          /** It waits for its `notBefore`, as it was submitted. */
+          'not_before',
         ]),
         detail: z.string().max(2_048),
       })

@@ -170,7 +170,7 @@ export const allowedTypes: Readonly<Record<SubjectKind, readonly EventType[]>> =
     'task.over_limit',
   ],
   rejected: ['claim.rejected'],
-  report: ['task.completed', 'task.failed', 'worker.draining', 'worker.left'],
+  report: ['task.completed', 'task.failed', 'task.progress', 'worker.draining', 'worker.left'],
   member: ['worker.enrolled', 'worker.revoked'],
   key: ['key.issued', 'key.used', 'key.revoked'],
   retention: ['retention.point'],

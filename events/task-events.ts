@@ -23,6 +23,8 @@ export const TaskLimits = {
   maxNonRetryableCodes: 32,
   /** Longest schedule-to-start or start-to-close, and farthest overall deadline from submission. */
   maxDeadlineMs: 30 * 24 * 3600_000,
+  /** Furthest a task's `notBefore` may lie past its submission's stream time: 30 days. */
+  maxDelayMs: 30 * 24 * 3600_000,
 } as const;
 
 const RetryDelay = z.number().int().nonnegative().max(TaskLimits.maxRetryDelayMs);
@@ -103,6 +105,13 @@ export const TaskSubmitted = defineEvent(
       retry: RetryPolicy.optional(),
       /** When the task, or one attempt of it, runs out of time. */
       deadlines: Deadlines.optional(),
+      /**
+       * Epoch ms before which no attempt starts: the task waits, in no queue, until then. At
+       * most `TaskLimits.maxDelayMs` past the submission's stream time, or it is refused; a
+       * time already past queues it at once. Scheduling, not body: a resubmission with another
+       * `notBefore` is still a duplicate.
+       */
+      notBefore: z.number().int().nonnegative().optional(),
     })
     .strict(),
 );

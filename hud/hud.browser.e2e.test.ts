@@ -284,6 +284,21 @@ describe('the HUD page', () => {
     expectCleanPages();
   });
 
+  it('shows a running task’s latest progress on its worker’s tile and tooltip, live', async () => {
+    const page = await open(fleet.operatorToken);
+    await fleet.submit('media-prod', 'cpu', 'phi-3', 1, 8_000, 'indexing page 1');
+    const tile = page.locator('.tile[data-progress]');
+    await expect
+      .poll(() => tile.first().getAttribute('data-progress'), { timeout: 15_000 })
+      .toMatch(/^b\d+-0 1\/4 \(25%\): indexing page 1$/);
+    await tile.first().hover();
+    await expect
+      .poll(() => page.textContent('#tooltip'), { timeout: 10_000 })
+      .toMatch(/progressb\d+-0 1\/4 \(25%\): indexing page 1/);
+    await page.close();
+    expectCleanPages();
+  });
+
   it('lets an operator cancel a task, confirmed first, stored as an event on the stream', async () => {
     const page = await open(fleet.operatorToken);
     const asked: string[] = [];

@@ -78,6 +78,7 @@ const fakeSnapshot = (scope: Scope, completed: number): ProjectionsSnapshot => {
         load: 0.25,
         enrolledSeq: 1,
         lastSeenAt: null,
+        progress: [],
       })),
       workerGroups: [],
       waiting: [],

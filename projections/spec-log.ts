@@ -26,6 +26,7 @@ export const subjectOf = (e: FleetEvent, root: string = SPEC_ROOT): string => {
       return s.rejected(e.data.project, e.data.pool);
     case 'task.completed':
     case 'task.failed':
+    case 'task.progress':
     case 'worker.draining':
     case 'worker.left':
       return s.report(e.data.project, e.data.pool, e.data.workerId);

@@ -15,6 +15,7 @@ const task = (signal = new AbortController().signal): TaskContext => ({
   leaseExpiresAt: 0,
   timeoutMs: 30_000,
   signal,
+  progress: () => undefined,
 });
 
 const result = (over: Partial<LaunchResult>): LaunchResult => ({

@@ -26,7 +26,8 @@ import type { DispatcherConfig, DispatchState, PlainState } from '../../domain/p
 // 12: each project's decayed measured use, when fair share counts tokens or seconds.
 // 13: deadlines of live tasks; the ended status `timed_out` (ended tasks packed anew).
 // 14: the pool's clock and the ended tasks in the order they ended, to forget them after a while.
-const SNAPSHOT_VERSION = 14;
+// 15: the latest progress of running attempts (`progress`); waits for a producer's notBefore.
+const SNAPSHOT_VERSION = 15;
 
 /** Where each decision goes: exclusive decisions to the project's dispatch subject. */
 const route = (subjects: Subjects, e: FleetEvent): Route => {

@@ -80,7 +80,7 @@ export const livenessTracker = (o: LivenessTrackerOptions) => {
     const answer = () => {
       const v = host.state.workers[workerId];
       const isKnown = v !== undefined && v.capability.project === project;
-      const abort: Heartbeat['attempts'] = [];
+      const abort: HeartbeatReply['abort'] = [];
       const leases: NonNullable<HeartbeatReply['leases']> = [];
       const at = now();
       for (const { taskId, attempt } of body.attempts) {
@@ -96,7 +96,11 @@ export const livenessTracker = (o: LivenessTrackerOptions) => {
           // worker holding many attempts stays small.
           if (t.leaseExpiresAt - at > t.demand.timeoutMs / 2)
             leases.push({ taskId, attempt, leaseExpiresAt: t.leaseExpiresAt });
-        } else abort.push({ taskId, attempt });
+          continue;
+        }
+        // Its task was cancelled with this attempt the last: the handler is told why.
+        const cancelled = isKnown && t?.status === 'cancelled' && t.attempts === attempt;
+        abort.push({ taskId, attempt, ...(cancelled ? { reason: 'cancelled' as const } : {}) });
       }
       const status = isKnown ? v.status : 'unknown';
       return { status, abort, ...(leases.length > 0 ? { leases } : {}) } satisfies HeartbeatReply;

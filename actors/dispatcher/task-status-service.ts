@@ -73,6 +73,15 @@ const runtimeOf = (s: DispatchState, key: string) => {
   return { runtime: { kind, reason: `warm: held by live ${kind} worker ${worker.id}` } };
 };
 
+/** The latest progress of a running task's current attempt, for its status reply. */
+const progressOf = (s: DispatchState, key: string): Pick<TaskStatusReply, 'progress'> => {
+  const p = s.progress[key];
+  const task = s.tasks.get(key);
+  if (p === undefined || task?.status !== 'assigned' || task.attempt !== p.attempt) return {};
+  const { seq: _seq, ...shown } = p;
+  return { progress: shown };
+};
+
 /** The latest resubmission of a task's id, for its status reply. */
 const resubmittedOf = (s: DispatchState, key: string): Pick<TaskStatusReply, 'resubmitted'> => {
   const r = s.resubmissions[key];
@@ -126,6 +135,7 @@ export const taskStatusService = (o: TaskStatusServiceOptions) => {
         ...('endedSeq' in task ? { endedSeq: task.endedSeq } : {}),
         ...runtimeOf(s, key),
         ...(task.status === 'queued' ? waitingOf(s, project, taskId) : {}),
+        ...progressOf(s, key),
         ...resubmittedOf(s, key),
       };
     const refused = s.refusedTasks[key];

@@ -6,6 +6,8 @@ export const AbortReason = {
   leaseExpired: 'lease_expired',
   /** A heartbeat reply said the worker no longer holds the attempt. */
   takenAway: 'taken_away',
+  /** The task was cancelled while the attempt ran: nothing is reported, nothing retried. */
+  cancelled: 'cancelled',
   /** The worker stopped hard: killed, lost, revoked or disconnected. */
   workerStopped: 'worker_stopped',
 } as const;

@@ -3,6 +3,8 @@ import { contextOf, fleetAttributes, inSpan } from '../../telemetry/trace-contex
 import { AbortedError } from './aborted-error.ts';
 import { AttemptTraces } from './attempt-traces.ts';
 import type { AbortReason } from './aborted-error.ts';
+import { ProgressThrottle } from './progress-throttle.ts';
+import type { ProgressSend } from './progress-throttle.ts';
 import { runHandler } from './run-handler.ts';
 import type { TaskHandler } from './task-context.ts';
 import type { WorkerEvent } from './worker-event.ts';
@@ -17,11 +19,15 @@ export interface AttemptRunner {
   abort(taskId: TaskId, why: AbortReason, message: string): void;
 }
 
-/** `traces` holds each attempt's trace context. `onLeaseExpired` is told when an attempt's lease runs out before its handler returns. */
+/**
+ * `traces` holds each attempt's trace context. `onLeaseExpired` is told when an attempt's lease
+ * runs out before its handler returns; `sendProgress` stores a handler's progress, throttled.
+ */
 export const attemptRunner = (
   handler: TaskHandler,
   onLeaseExpired: (event: WorkerEvent & { type: 'lease_expired' }) => void,
   traces: AttemptTraces = new AttemptTraces(),
+  sendProgress: (assignment: Assignment, progress: ProgressSend) => void = () => undefined,
 ): AttemptRunner => {
   const running = new Map<
     TaskId,
@@ -42,6 +48,9 @@ export const attemptRunner = (
         expiresAt: assignment.leaseExpiresAt,
       };
       running.set(taskId, r);
+      const progress = new ProgressThrottle((p) => {
+        sendProgress(assignment, p);
+      });
       try {
         // The attempt's span, child of its assignment; the handler's own spans nest in it.
         const ran = await inSpan(
@@ -54,11 +63,24 @@ export const attemptRunner = (
           (traceparent) => {
             traces.set(taskId, attempt, traceparent);
             // The handler reads the lease as heartbeats extend it.
-            return runHandler(handler, assignment, controller.signal, () => r.expiresAt);
+            return runHandler(
+              handler,
+              assignment,
+              controller.signal,
+              () => r.expiresAt,
+              (u) => {
+                progress.report(u);
+              },
+            );
           },
         );
+        // Before the report: what the handler streamed last is stored ahead of its outcome. An
+        // aborted attempt's is dropped: its task is no longer this worker's to report.
+        if (controller.signal.aborted) progress.discard();
+        else progress.flush();
         return { type: 'handler_returned', taskId, attempt, ...ran };
       } finally {
+        progress.discard();
         clearTimeout(r.lease);
         running.delete(taskId);
       }

@@ -39,11 +39,13 @@ export const answered = (s: WorkerState, fx: Effects): WorkerState => {
 
 const takeAway = (s: WorkerState, aborts: HeartbeatReply['abort'], fx: Effects): WorkerState => {
   let next = s;
-  for (const { taskId, attempt } of aborts) {
+  for (const { taskId, attempt, reason } of aborts) {
     const a = named(next, taskId, attempt);
     // A handler that has returned is reported whatever the dispatcher thinks.
     if (a === undefined || a.status === 'reporting' || a.status === 'abandoned') continue;
-    if (a.status === 'running')
+    if (a.status === 'running' && reason === 'cancelled')
+      abort(fx, a, 'cancelled', `task ${taskId} was cancelled`);
+    else if (a.status === 'running')
       abort(fx, a, 'taken_away', 'the dispatcher no longer counts this attempt as held');
     next = put(next, { ...a, status: 'dropped' });
   }

@@ -63,6 +63,9 @@ export const createWorker = async (options: WorkerOptions): Promise<Worker> => {
       dispatch(event);
     },
     traces,
+    (assignment, progress) => {
+      requests.progress(assignment, progress);
+    },
   );
 
   const { done, settle } = settlement();

@@ -17,6 +17,7 @@ const context = (signal = new AbortController().signal): TaskContext => ({
   leaseExpiresAt: Date.now() + 60_000,
   timeoutMs: 60_000,
   signal,
+  progress: () => undefined,
 });
 
 const failure = async (p: Promise<unknown>): Promise<unknown> => {

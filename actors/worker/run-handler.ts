@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { Assignment } from '../../events/index.ts';
 import type { HandlerOutcome } from './build-report.ts';
+import type { ProgressUpdate } from './progress-throttle.ts';
 import type { TaskHandler } from './task-context.ts';
 
 /** Runs the handler on one attempt; resolves with what it returned or threw, never rejects. */
@@ -9,6 +10,7 @@ export const runHandler = async (
   a: Assignment,
   signal: AbortSignal,
   lease: () => number = () => a.leaseExpiresAt,
+  progress: (update: ProgressUpdate) => void = () => undefined,
 ): Promise<{ readonly outcome: HandlerOutcome; readonly durationMs: number }> => {
   const started = performance.now();
   let outcome: HandlerOutcome;
@@ -26,6 +28,7 @@ export const runHandler = async (
         },
         timeoutMs: a.timeoutMs,
         signal,
+        progress,
       }),
     };
   } catch (error) {

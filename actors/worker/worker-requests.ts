@@ -1,6 +1,7 @@
 import type { NatsConnection } from '@nats-io/transport-node';
-import { subjects, WorkerDraining, WorkerLeft } from '../../events/index.ts';
-import type { PoolId, ProjectId, TaskId, WorkerId } from '../../events/index.ts';
+import { subjects, TaskProgress, WorkerDraining, WorkerLeft } from '../../events/index.ts';
+import type { Assignment, PoolId, ProjectId, TaskId, WorkerId } from '../../events/index.ts';
+import type { ProgressSend } from './progress-throttle.ts';
 import { contextOf, fleetAttributes, inSpan } from '../../telemetry/trace-context.ts';
 import type { AttemptTraces } from './attempt-traces.ts';
 import { requestClaim } from './claim-request.ts';
@@ -18,6 +19,11 @@ export interface WorkerRequests {
   report(effect: WorkerEffect & { type: 'report' }): Promise<WorkerEvent>;
   append(what: 'draining' | 'left', at: number): Promise<WorkerEvent>;
   reconnect(): Promise<WorkerEvent>;
+  /**
+   * Stores a progress report of an attempt, in order with the worker's reports. Best effort:
+   * one that cannot be stored is dropped (the attempt's outcome still is reported).
+   */
+  progress(assignment: Assignment, progress: ProgressSend): void;
 }
 
 /** The requests of the worker `identity` on `nc`; retries of appends stop when `signal` aborts. */
@@ -109,6 +115,23 @@ export const workerRequests = (options: {
       } catch (error) {
         return { type: 'append_failed', what, error };
       }
+    },
+    progress: (assignment, progress) => {
+      const event = TaskProgress.safeParse({
+        type: 'task.progress',
+        data: {
+          ...progress,
+          taskId: assignment.taskId,
+          project,
+          pool,
+          workerId,
+          attempt: assignment.attempt,
+        },
+        meta: { at: now() },
+      });
+      if (!event.success) return;
+      const { taskId, attempt } = assignment;
+      reports.append(event.data, options.traces.of(taskId, attempt)).catch(() => undefined);
     },
     reconnect: async () => {
       try {

@@ -142,7 +142,7 @@ describe('a worker', () => {
     });
   });
 
-  it('aborts an attempt the dispatcher no longer counts as held, and reports nothing for it', async () => {
+  it('aborts an attempt whose task was cancelled, and reports nothing for it', async () => {
     const reasons: unknown[] = [];
     const w = await fleet.startWorker((t) =>
       t.taskId === 'next'
@@ -160,7 +160,7 @@ describe('a worker', () => {
       meta: { at: Date.now() },
     });
     await expect.poll(() => reasons).toHaveLength(1);
-    expect(reasons[0]).toMatchObject({ why: 'taken_away' });
+    expect(reasons[0]).toMatchObject({ why: 'cancelled' });
     await f.submit({ taskId: 'next' });
     await expect.poll(() => fleet.task('next')?.status).toBe('completed');
     expect(fleet.task('t1')?.status).toBe('cancelled');

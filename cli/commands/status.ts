@@ -1,12 +1,14 @@
 import type { Command } from 'commander';
 import type { CliContext } from '../cli-context.ts';
 import { parseDuration } from '../parse-duration.ts';
+import { followOutput } from '../follow-output.ts';
 import { followWaiting, printOutcome, standing, waitAndPrint } from '../print-outcome.ts';
 
 interface StatusOptions {
   project?: string;
   pool?: string;
   wait?: boolean;
+  follow?: boolean;
   waitTimeout: string;
   json?: boolean;
 }
@@ -22,7 +24,11 @@ export const registerStatus = (program: Command, ctx: CliContext): void => {
     .argument('<taskId>', 'the task')
     .option('--project <project>', 'the task’s project (default: found from the id)')
     .option('--pool <pool>', 'the task’s pool (default: found from the id)')
-    .option('--wait', 'wait until the task ends (on stderr, why it waits)')
+    .option('--wait', 'wait until the task ends (on stderr, why it waits and its progress)')
+    .option(
+      '--follow',
+      'as --wait, and print the partial output the task streams as it comes, on stdout',
+    )
     .option('--wait-timeout <duration>', 'give up waiting after this long', '5m')
     .option('--json', 'print JSON')
     .action(async (taskId: string, o: StatusOptions, cmd: Command) => {
@@ -31,6 +37,7 @@ export const registerStatus = (program: Command, ctx: CliContext): void => {
       const { dispatcherServes } = await import('../dispatcher-check.ts');
       const { locateOn } = await import('../locate.ts');
       const waitMs = parseDuration(o.waitTimeout, '--wait-timeout');
+      const wait = o.wait === true || o.follow === true;
       await ctx.withNats(cmd, async (nc, g) => {
         const where = { root: g.root, stream: g.stream };
         const place = await locateOn(ctx, nc, g, { task: taskId }, o);
@@ -40,13 +47,21 @@ export const registerStatus = (program: Command, ctx: CliContext): void => {
           doing: `cannot tell where task ${taskId} stands`,
         });
         // Not known to the dispatcher; with --wait, perhaps not folded yet: wait for it.
-        if (now.status === 'unknown' && o.wait !== true)
+        if (now.status === 'unknown' && !wait)
           throw new NotFoundError(
             `no task ${taskId} in project ${place.project}, pool ${place.pool}: ` +
               (now.reason ?? 'not known to the dispatcher'),
           );
-        if (o.wait === true) {
-          const follow = { ...where, onWaiting: followWaiting(ctx) };
+        if (wait) {
+          const standings = followWaiting(ctx);
+          const output = o.follow === true ? followOutput(ctx) : () => undefined;
+          const follow = {
+            ...where,
+            onWaiting: (r: Parameters<typeof standings>[0]) => {
+              standings(r);
+              output(r);
+            },
+          };
           await waitAndPrint(ctx, () => awaitTask(nc, { ...ref, timeoutMs: waitMs }, follow), {
             json: o.json === true,
             extra: { taskId },

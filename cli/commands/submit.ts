@@ -28,6 +28,8 @@ interface SubmitOptions {
   scheduleToStart?: string;
   startToClose?: string;
   deadline?: string;
+  delay?: string;
+  notBefore?: string;
   payload?: string;
   id?: string;
   wait?: boolean;
@@ -95,6 +97,8 @@ export const registerSubmit = (program: Command, ctx: CliContext): void => {
     .option('--max-usd <usd>', 'most one attempt may spend, reserved against the limits')
     .option('--max-tokens <n>', 'most tokens one attempt may use, reserved against the limits')
     .option('--on-limit <wait|fail>', 'when a limit holds it back: wait (default) or fail at once')
+    .option('--delay <duration>', 'start no attempt before this long from now, e.g. 10m')
+    .option('--not-before <time>', 'start no attempt before this time (ISO 8601 or epoch ms)')
     .option('--payload <json>', "the task's input: inline JSON, or @file.json")
     .option('--id <taskId>', 'the task id (default a random UUID)')
     .option('--wait', 'wait until the task ends and print its outcome (on stderr, why it waits)')
@@ -110,6 +114,7 @@ export const registerSubmit = (program: Command, ctx: CliContext): void => {
         const o: SubmitOptions = { ...given, ...requiredPlace(cmd, given) };
         const { awaitTask, submitTask } = await import('../../client/index.ts');
         const { parseConstraint } = await import('../parse-constraint.ts');
+        const { parseStartTime } = await import('../parse-start-time.ts');
         const models = parseList(o.model);
         const runtimes = parseList(o.runtime);
         const labels = [
@@ -135,6 +140,7 @@ export const registerSubmit = (program: Command, ctx: CliContext): void => {
           ...(o.timeout === undefined ? {} : { timeoutMs: parseDuration(o.timeout, '--timeout') }),
           ...spendOptions(o),
           ...deadlineOptions(o, Date.now()),
+          ...parseStartTime(o, Date.now()),
           ...(o.payload === undefined ? {} : { payload: await parsePayload(o.payload) }),
         } as TaskInput;
         const waitMs = parseDuration(o.waitTimeout, '--wait-timeout');

@@ -1,6 +1,7 @@
 import { isDraft, original } from 'immer';
 import type { EventOf } from '../../events/index.ts';
 import { queueTask } from './fold-ready.ts';
+import { holdUntilNotBefore } from './fold-not-before.ts';
 import { declareSpend } from './limits-fold.ts';
 import { demandSignature } from './signatures.ts';
 import { taskKey } from './state.ts';
@@ -18,13 +19,15 @@ export const undrafted = <T extends object>(v: T): T => {
  * Queues a task as `d` describes it, at sequence `seq`, with `attempts` started before: a
  * submission (none), or the redrive of a dead letter (its attempts so far, so that attempt
  * numbers never repeat: they fence reports). The caller has checked that it may (a
- * submission's declared spend: limits-fold.ts `refuseUnrunnable`).
+ * submission's declared spend: limits-fold.ts `refuseUnrunnable`). Given the stream time
+ * `at`, a task whose `notBefore` is ahead waits for it before it joins its queue.
  */
 export const admitTask = (
   s: DispatchState,
   d: EventOf<'task.submitted'>['data'],
   seq: number,
   attempts = 0,
+  at?: number,
 ): void => {
   const key = taskKey(d.project, d.taskId);
   const demand: Demand = {
@@ -49,5 +52,5 @@ export const admitTask = (
   delete s.digests[key]; // a redriven task is live again: its record has its body
   if (d.retry !== undefined) s.retryPolicies[key] = d.retry;
   declareSpend(s, d, key); // its maxSpend and onLimit, which the limits read
-  queueTask(s, task);
+  if (!holdUntilNotBefore(s, key, d.notBefore, at)) queueTask(s, task);
 };

@@ -3,6 +3,7 @@ import type { EventOf, FleetEvent, Usage } from '../../events/index.ts';
 import { charge, weightOf } from './fair-share.ts';
 import { measureUse } from './fair-use.ts';
 import { foldReady, queueTask } from './fold-ready.ts';
+import { foldProgress, forgetProgress } from './fold-progress.ts';
 import { foldRedriven } from './fold-redriven.ts';
 import { foldLeaseExtended } from './fold-lease-extended.ts';
 import { foldTimedOut } from './fold-timed-out.ts';
@@ -158,6 +159,7 @@ const end = (
   seq: number,
   delay?: Delay,
 ) => {
+  forgetProgress(s, task.key);
   if (to === 'queued') {
     const queued = new QueuedTask(
       task.key,
@@ -310,7 +312,9 @@ const apply = (s: DispatchState, e: FleetEvent, entry: LogPosition): Verdict => 
     case 'task.failed':
       return reported(s, e, entry);
     case 'task.ready':
-      return foldReady(s, e);
+      return foldReady(s, e, entry);
+    case 'task.progress':
+      return foldProgress(s, e, entry);
     case 'task.lease_extended':
       return foldLeaseExtended(s, e, entry.at);
     case 'task.timed_out':

@@ -1,5 +1,7 @@
 import type { EventOf } from '../../events/index.ts';
 import { activate } from './fair-share.ts';
+import { readyTooEarly } from './fold-not-before.ts';
+import type { LogPosition } from './log-position.ts';
 import { enqueue } from './queue.ts';
 import { taskKey } from './state.ts';
 import type { DispatchState, LiveTask } from './state.ts';
@@ -15,9 +17,15 @@ export const queueTask = (s: DispatchState, task: LiveTask): void => {
 /**
  * `task.ready`: a task waiting out its backoff joins its queue. When the wait is over is the
  * dispatcher's decision (the pool's backoff is its setting, not the log's), so every fold
- * accepts the event whenever it comes, as long as it names the task's next attempt.
+ * accepts the event whenever it comes, as long as it names the task's next attempt. A
+ * producer's `notBefore` is the log's, though: a `task.ready` before it is refused
+ * (fold-not-before.ts).
  */
-export const foldReady = (s: DispatchState, e: EventOf<'task.ready'>): Verdict => {
+export const foldReady = (
+  s: DispatchState,
+  e: EventOf<'task.ready'>,
+  entry: LogPosition,
+): Verdict => {
   const d = e.data;
   const key = taskKey(d.project, d.taskId);
   const task = s.tasks.get(key);
@@ -30,6 +38,8 @@ export const foldReady = (s: DispatchState, e: EventOf<'task.ready'>): Verdict =
     return refuse('not_delayed', `task is ${task.status} and waits for no backoff`);
   if (d.attempt !== task.attempts + 1)
     return refuse('stale_attempt', `next attempt is ${task.attempts + 1}, not ${d.attempt}`);
+  const early = readyTooEarly(s, delay, entry.at);
+  if (early.kind === 'refused') return early;
   delete s.delayed[key];
   queueTask(s, task);
   return applied;

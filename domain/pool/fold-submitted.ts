@@ -1,6 +1,7 @@
 import type { EventOf } from '../../events/index.ts';
 import { admitTask } from './admit-task.ts';
 import { foldResubmission } from './fold-resubmission.ts';
+import { refuseFarNotBefore } from './fold-not-before.ts';
 import { refuseUnrunnable } from './limits-fold.ts';
 import type { LogPosition } from './log-position.ts';
 import { refuseDeadline } from './refuse-deadline.ts';
@@ -12,7 +13,8 @@ import type { Verdict } from './verdict.ts';
 /**
  * `task.submitted`: a new task is queued; a resubmission of a known id is judged as such
  * (fold-resubmission.ts); a task whose declared spend could never run under the limits in force
- * is refused (limits-fold.ts).
+ * is refused (limits-fold.ts), and so is one whose `notBefore` is too far ahead
+ * (fold-not-before.ts).
  */
 export const foldSubmitted = (
   s: DispatchState,
@@ -29,7 +31,9 @@ export const foldSubmitted = (
   if (badDeadline.kind === 'refused') return badDeadline;
   const unrunnable = refuseUnrunnable(s, d, key, seq);
   if (unrunnable.kind === 'refused') return unrunnable;
+  const tooFar = refuseFarNotBefore(s, d, key, entry);
+  if (tooFar.kind === 'refused') return tooFar;
   delete s.refusedTasks[key]; // a valid resubmission supersedes an earlier refusal
-  admitTask(s, d, seq);
+  admitTask(s, d, seq, 0, entry.at);
   return applied;
 };

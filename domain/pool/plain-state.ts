@@ -34,6 +34,7 @@ export type PlainState = Omit<
   | 'deadlines'
   | 'digests'
   | 'resubmissions'
+  | 'progress'
 > & {
   tasks: Record<string, PlainTask>;
   endedOrder?: string[] | undefined;
@@ -45,6 +46,8 @@ export type PlainState = Omit<
   deadlines?: DispatchState['deadlines'] | undefined;
   digests?: DispatchState['digests'] | undefined;
   resubmissions?: DispatchState['resubmissions'] | undefined;
+  /** Absent from states older than progress reports. */
+  progress?: DispatchState['progress'] | undefined;
 };
 
 /** The state as plain JSON would hold it: its tasks as a record (a Map writes as `{}`). */
@@ -69,6 +72,7 @@ export const fromPlainState = (plain: PlainState): DispatchState => {
     deadlines: plain.deadlines ?? {},
     digests: plain.digests ?? {},
     resubmissions: plain.resubmissions ?? {},
+    progress: plain.progress ?? {},
   };
   const spec = (t: PlainTask): TaskSpec => {
     const reqSig = t.reqSig ?? '';

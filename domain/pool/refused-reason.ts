@@ -53,5 +53,11 @@ export const RefusedReason = {
    * end whose limit did not bind, or a submission whose declared maximum exceeds a whole budget.
    */
   overLimit: 'over_limit',
+  /** A submission whose `notBefore` lies further ahead than the contract allows. */
+  delayTooLong: 'delay_too_long',
+  /** A `task.ready` that ends a producer's `notBefore` wait before its time. */
+  notYet: 'not_yet',
+  /** A progress report sooner after the last one taken than the contract allows. */
+  tooFrequent: 'too_frequent',
 } as const;
 export type RefusedReason = (typeof RefusedReason)[keyof typeof RefusedReason];

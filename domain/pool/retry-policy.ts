@@ -14,7 +14,7 @@ export const defaultBackoff: Backoff = { initialMs: 1000, maxMs: 60_000, multipl
 /** A queued task that may not start before `readyAt` (the stream's clock, epoch ms). */
 export interface Delay {
   readonly readyAt: number;
-  /** The attempt that failed (the next one is `attempt + 1`). */
+  /** The attempt that failed (the next one is `attempt + 1`); 0 for a producer's `notBefore`. */
   readonly attempt: number;
   /** When the wait began: the failure's stream time. */
   readonly since: number;

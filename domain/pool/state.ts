@@ -10,6 +10,7 @@ import { initialForgetting } from './forget-ended.ts';
 import type { Forgetting } from './forget-ended.ts';
 import type { Backoff, Delay } from './retry-policy.ts';
 import type { TaskDeadlines } from './task-deadlines.ts';
+import type { Progress } from './fold-progress.ts';
 import type {
   KeyId,
   Labels,
@@ -191,6 +192,8 @@ export interface DispatchState {
   resubmissions: Record<string, { seq: number; reason: string; detail: string }>;
   /** The pool's clock and the ended tasks in the order they ended, to forget them (forget-ended.ts). */
   forgetting: Forgetting;
+  /** The latest progress of each running attempt that reported some, by key (fold-progress.ts). */
+  progress: Record<string, Progress>;
 }
 
 /** Defaults for every setting but the pool. */
@@ -234,4 +237,5 @@ export const initialState = (
   digests: {},
   resubmissions: {},
   forgetting: initialForgetting(),
+  progress: {},
 });

@@ -26,6 +26,8 @@ export const waitReasonText = (r: WaitReason): string => {
       return `launch from template ${r.template} (${r.runtime}) failed ${r.failures}x (${r.code}: ${r.message}); retry after ${new Date(r.retryAt).toISOString()}`;
     case 'backoff':
       return `retry backoff after attempt ${r.attempt} failed: ready at ${new Date(r.until).toISOString()}`;
+    case 'not_before':
+      return `not before ${new Date(r.until).toISOString()}, as submitted`;
     case 'not_waiting':
       return r.status;
     default: {

@@ -9,6 +9,7 @@ import type { TaskKey } from './state.ts';
 import type { Demand, DispatchState, LiveTask } from './state.ts';
 import type { LimitBlock } from '../limits/index.ts';
 import { taskLimitBlock } from './limits-fold.ts';
+import { NOT_BEFORE_ATTEMPT } from './fold-not-before.ts';
 import { queuedInOrder } from './queue.ts';
 
 /** The task a demand's queue would start next. */
@@ -22,6 +23,8 @@ const firstQueued = (s: DispatchState, queue: Record<string, TaskKey[]>): LiveTa
 export type WaitReason =
   /** The task waits out a retry's backoff: it joins its queue at `until` (epoch ms). */
   | { readonly kind: 'backoff'; readonly until: number; readonly attempt: number }
+  /** The task waits for its producer's `notBefore`: it joins its queue at `until` (epoch ms). */
+  | { readonly kind: 'not_before'; readonly until: number }
   /** The task is not queued. */
   | { readonly kind: 'not_waiting'; readonly status: string }
   /** The project has no active worker in this pool at all. */
@@ -102,7 +105,10 @@ export const whyWaiting = (
   if (task.status !== 'queued') return { kind: 'not_waiting', status: task.status };
   // A task in backoff is in no queue yet: a limit judges it only once it is ready.
   const delay = s.delayed[task.key];
-  if (delay !== undefined) return { kind: 'backoff', until: delay.readyAt, attempt: delay.attempt };
+  if (delay !== undefined)
+    return delay.attempt === NOT_BEFORE_ATTEMPT
+      ? { kind: 'not_before', until: delay.readyAt }
+      : { kind: 'backoff', until: delay.readyAt, attempt: delay.attempt };
   return limitWait(s, task, now) ?? whyDemandWaits(s, task.reqSig, task.demand);
 };
 

@@ -50,7 +50,29 @@ const tileFor = (w) => {
   const working = w.status === 'busy' || w.status === 'idle' || w.status === 'draining';
   n.textContent = working ? `${num(w.held)}/${num(w.capacity)}` : '';
   bar.style.width = `${Math.min(100, Math.round(num(w.load) * 100))}%`;
+  // The latest progress of what it runs, for the tooltip and for whoever reads the tile.
+  const progress = list(w.progress).map(progressLine).join('; ');
+  if (progress === '') delete el.dataset.progress;
+  else el.dataset.progress = progress;
   return el;
+};
+
+/**
+ * One attempt's latest progress in words: `t1 3/10 (30%): page 3`.
+ * @param {unknown} raw
+ */
+const progressLine = (raw) => {
+  const p = obj(raw);
+  const done = maybeNum(p.done);
+  const total = maybeNum(p.total);
+  const amount =
+    done === null
+      ? ''
+      : total === null || total <= 0
+        ? ` ${num(done)}`
+        : ` ${num(done)}/${num(total)} (${Math.floor((100 * Math.min(done, total)) / total)}%)`;
+  const message = typeof p.message === 'string' ? `: ${p.message}` : '';
+  return `${String(p.taskId)}${amount}${message}`;
 };
 
 /** The status colours, each with how many workers have it. */
@@ -135,6 +157,7 @@ const showTooltipFor = (id) => {
     ['last seen', ago(maybeNum(w.lastSeenAt))],
   ];
   if (labels !== '') rows.push(['labels', labels]);
+  for (const p of list(w.progress)) rows.push(['progress', progressLine(p)]);
   tooltip().replaceChildren(
     h('div', 't-id', String(w.workerId)),
     h('dl', '', ...rows.flatMap(([k, v]) => [h('dt', '', k), h('dd', '', v)])),

@@ -97,6 +97,14 @@ export const describeEvent = (e: FleetEvent): string => {
       return `key ${e.data.keyId} of ${e.data.project} use ${e.data.use} by worker ${e.data.workerId}`;
     case 'key.revoked':
       return `key ${e.data.keyId} of ${e.data.project}${e.data.reason === undefined ? '' : `: ${e.data.reason}`}`;
+    case 'task.progress':
+      return (
+        `task ${e.data.taskId} of ${e.data.project}/${e.data.pool}, attempt ${e.data.attempt} on worker ${e.data.workerId}: progress` +
+        (e.data.done === undefined
+          ? ''
+          : ` ${e.data.done}${e.data.total === undefined ? '' : `/${e.data.total}`}`) +
+        (e.data.message === undefined ? '' : ` (${e.data.message})`)
+      );
     case 'claim.rejected':
       return (
         `worker ${e.data.workerId} claiming in ${e.data.project}/${e.data.pool}: ${e.data.reason}` +

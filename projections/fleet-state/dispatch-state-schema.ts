@@ -248,6 +248,21 @@ export const DispatchStateSchema: z.ZodType<DispatchState> = z
       ended: EndedQueue,
       deadLettered: EndedQueue,
     }),
+    progress: z
+      .record(
+        z.string(),
+        z.object({
+          attempt: Count,
+          done: z.number().nonnegative().optional(),
+          total: z.number().positive().optional(),
+          message: z.string().optional(),
+          outputTail: z.string().optional(),
+          outputChars: Count.optional(),
+          at: Count,
+          seq: Count,
+        }),
+      )
+      .default({}),
   })
   // Tasks come back as the fold's records, sharing one spec per kind.
   .transform((s) => fromPlainState({ ...s, config: { ...defaultConfig, pool: s.config.pool } }));

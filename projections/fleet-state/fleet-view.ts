@@ -21,6 +21,8 @@ import type { ViewContext } from '../projection.ts';
 import { inScope } from '../scope.ts';
 import { THROUGHPUT_WINDOW_MS } from './fold-fleet.ts';
 import { launchesView } from './launch-view.ts';
+import { workerProgress } from './worker-progress.ts';
+import type { AttemptProgressView } from './worker-progress.ts';
 import type { LaunchesView } from './launch-view.ts';
 import type { FleetState } from './state.ts';
 
@@ -60,6 +62,8 @@ export interface WorkerView {
    * not stored, so this is not a liveness signal: `lost` is.
    */
   readonly lastSeenAt: number | null;
+  /** The latest progress of the attempts it holds that reported some. */
+  readonly progress: readonly AttemptProgressView[];
 }
 
 /** Workers of one project, pool, runtime and activity. */
@@ -258,6 +262,7 @@ export const fleetView = (state: FleetState, context: ViewContext): FleetView =>
         load: w.held.length / w.capacity,
         enrolledSeq: w.enrolledSeq,
         lastSeenAt: state.lastSeen[pool]?.[w.id] ?? null,
+        progress: workerProgress(ps, w),
       });
       const gkey = [project, pool, runtime.kind, status].join('\u0000');
       const g = groups.get(gkey) ?? {

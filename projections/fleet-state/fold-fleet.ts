@@ -98,6 +98,7 @@ const track = (
     case 'task.ready':
     case 'task.lease_extended':
     case 'task.timed_out':
+    case 'task.progress':
     case 'task.dead_lettered':
     case 'worker.lost':
     case 'worker.revoked':

@@ -121,6 +121,7 @@ describe('the lambda launcher and entry point, on the documented Invoke endpoint
       leaseExpiresAt: 0,
       timeoutMs: 10_000,
       signal: new AbortController().signal,
+      progress: () => undefined,
     });
     expect(result).toEqual({ output: { n: 10 } });
     expect(
@@ -131,6 +132,7 @@ describe('the lambda launcher and entry point, on the documented Invoke endpoint
           leaseExpiresAt: 0,
           timeoutMs: 1,
           signal: new AbortController().signal,
+          progress: () => undefined,
         }),
       ),
     ).toEqual({ ...task, payload: 1 });

@@ -45,6 +45,8 @@ export const lambdaTaskHandler =
         leaseExpiresAt: Date.now() + remaining,
         timeoutMs: remaining,
         signal: lease.signal,
+        // An invocation has no way back to the stream until it returns: progress goes nowhere.
+        progress: () => undefined,
       });
       return result.output ?? null;
     } finally {

@@ -45,9 +45,17 @@ export interface LiveFleet {
   readonly workers: readonly Worker[];
   /**
    * Submits `count` tasks of `project` in `pool` asking for `model`, each running `ms`
-   * (default: the fleet's `taskMs`); resolves once stored.
+   * (default: the fleet's `taskMs`), each first reporting `progress` as its message when given;
+   * resolves once stored.
    */
-  submit(project: string, pool: string, model: string, count: number, ms?: number): Promise<void>;
+  submit(
+    project: string,
+    pool: string,
+    model: string,
+    count: number,
+    ms?: number,
+    progress?: string,
+  ): Promise<void>;
   /**
    * Submits `count` tasks whose one attempt fails (retryable): each ends dead-lettered. Their ids
    * are `dl<batch>-<i>`; resolves once stored with the ids.
@@ -145,7 +153,12 @@ export const startLiveFleet = async (options: {
           root,
           claimWaitMs: 1_000,
           handler: async (task) => {
-            const { ms, fail } = task.payload as { ms?: number; fail?: boolean };
+            const { ms, fail, progress } = task.payload as {
+              ms?: number;
+              fail?: boolean;
+              progress?: string;
+            };
+            if (progress !== undefined) task.progress({ done: 1, total: 4, message: progress });
             await sleep(ms ?? taskMs, undefined, { signal: task.signal });
             if (fail === true) throw new Error('planned failure');
             return { usage: { tokensIn: 120, tokensOut: 40, costUsd: 0.0005, model } };
@@ -168,14 +181,18 @@ export const startLiveFleet = async (options: {
       operatorToken,
       projectTokens,
       workers,
-      submit: async (project, pool, model, count, ms) => {
+      submit: async (project, pool, model, count, ms, progress) => {
         batch += 1;
         const inputs: TaskInput[] = Array.from({ length: count }, (_, i) => ({
           taskId: `b${batch}-${i}`,
           project,
           pool,
           requirements: { models: [model] },
-          payload: { i, ...(ms === undefined ? {} : { ms }) },
+          payload: {
+            i,
+            ...(ms === undefined ? {} : { ms }),
+            ...(progress === undefined ? {} : { progress }),
+          },
           timeoutMs: 10_000,
         }));
         await submitTasks(nc, inputs, { root });

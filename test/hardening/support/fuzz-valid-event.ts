@@ -161,6 +161,15 @@ export const validEvent = (x: EventSpec): { subject: string; event: FleetEventIn
           meta,
         },
       };
+    case 'task.progress':
+      return {
+        subject: s.report,
+        event: {
+          type,
+          data: { ...task, workerId, attempt: x.attempt, done: x.n, total: x.n + 1, message: 'm' },
+          meta,
+        },
+      };
     case 'worker.enrolled':
       return {
         subject: s.member,

@@ -28,6 +28,7 @@ export const TYPES: readonly EventType[] = [
   'task.completed',
   'task.completed',
   'task.failed',
+  'task.progress',
   'worker.enrolled',
   'worker.enrolled',
   'worker.draining',
