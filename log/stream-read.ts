@@ -5,6 +5,8 @@ import { createInbox, nanos } from '@nats-io/transport-node';
 import type { Msg, NatsConnection, Status, Subscription } from '@nats-io/transport-node';
 import { z } from 'zod';
 import { parseAckSubject } from './ack-subject.ts';
+import { PULL_HEARTBEAT_MS, pullRequest } from './pull-request.ts';
+import { silenceWatch } from './silence-watch.ts';
 
 /** One stored message as a read delivers it. */
 export interface StoredItem {
@@ -58,7 +60,8 @@ export interface Read {
 
 /** Pause before the n-th retry in a row (from 0) of a failed open: 100 ms doubling to 2 s. */
 const retryPause = (n: number): number => Math.min(2_000, 100 * 2 ** n);
-const PULL_EXPIRES_MS = 10_000;
+/** Three idle heartbeats and a half missed: the consumer is gone. */
+const SILENT_MS = 3.5 * PULL_HEARTBEAT_MS;
 
 const MsgGetReply = z.object({
   message: z.object({ seq: z.number() }).optional(),
@@ -142,7 +145,7 @@ export const openRead = async (
     s.due = maxMessages;
     nc.publish(
       `$JS.API.CONSUMER.MSG.NEXT.${stream}.${s.name}`,
-      JSON.stringify({ batch: maxMessages, max_bytes: maxBytes, expires: nanos(PULL_EXPIRES_MS) }),
+      pullRequest(maxMessages, maxBytes),
       { reply: s.sub.getSubject() },
     );
   };
@@ -181,6 +184,7 @@ export const openRead = async (
 
   const onMsg = (s: Session, msg: Msg) => {
     if (s.closed) return;
+    silence.heard();
     const ack = msg.reply === undefined ? undefined : parseAckSubject(msg.reply);
     if (ack === undefined) {
       const code = msg.headers?.code ?? 0;
@@ -299,11 +303,23 @@ export const openRead = async (
       return;
     }
     session = s;
+    silence.heard();
     if (info.num_pending === 0) maybeCaughtUp();
     pull(s);
   };
 
-  await open();
+  // The server holding the consumer died (a cluster node lost): its pull is gone, silently.
+  const silence = silenceWatch({
+    heartbeatMs: PULL_HEARTBEAT_MS,
+    silentMs: SILENT_MS,
+    onSilence: (ms) => {
+      if (session !== undefined) heal('consumer_lost', `no word from its server for ${ms} ms`);
+    },
+  });
+  await open().catch((e: unknown) => {
+    silence.stop();
+    throw e;
+  });
 
   // A reconnect loses the pull under way (and a server restart the consumer): reopen at once.
   const status: Stoppable = nc.status();
@@ -362,6 +378,7 @@ export const openRead = async (
   const stop = async () => {
     if (!stopped) stopped = true;
     clearInterval(watchdog);
+    silence.stop();
     status.stop?.();
     await healing;
     close(session);
@@ -374,6 +391,7 @@ export const openRead = async (
     () => undefined,
     () => {
       clearInterval(watchdog);
+      silence.stop();
       status.stop?.();
       markCaughtUp();
     },
