@@ -46,7 +46,10 @@ export const livenessTracker = (o: LivenessTrackerOptions) => {
    * worker may still await the answer the dead active dispatcher never gave (see `takeOver`).
    */
   const unanswered = new Map<string, { beat: ValidRequest<BeatSubject, Heartbeat>; at: number }>();
-  /** How long a worker awaits a heartbeat's answer, at most (its request's time-out). */
+  /**
+   * Older heartbeats are not answered on taking over: a worker awaits an answer for twice its
+   * heartbeat, at least 1 s (twice that here: its heartbeat may not be the pool's).
+   */
   const beatAwaitedMs = () => Math.max(2_000, 4 * host.state.config.heartbeatMs);
 
   const reader: RequestReader<BeatSubject, Heartbeat> = {
