@@ -21,6 +21,13 @@ export const ClaimRequest = z
     max: z.number().int().min(1).max(1000).default(1),
     /** Long-poll: how long the dispatcher may hold the request when nothing is queued. */
     waitMs: z.number().int().min(0).max(60_000).default(10_000),
+    /**
+     * The worker's count of its claims. A worker asks one claim at a time, but sends a new one
+     * when the dispatcher serving its pool changed (a heartbeat reply names another `server`):
+     * the one before may never be answered. A dispatcher holds one claim per worker, the
+     * latest; an older one is answered with nothing. Older dispatchers refuse the field.
+     */
+    id: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER).optional(),
   })
   .strict();
 export type ClaimRequest = z.infer<typeof ClaimRequest>;
@@ -92,6 +99,12 @@ export const HeartbeatReply = z
           .strict(),
       )
       .optional(),
+    /**
+     * Which dispatcher serves the pool, for this term of service (an opaque id, new at each
+     * takeover). A worker whose claim went out under another one asks again at once: a claim
+     * held by a dispatcher that died is answered by nobody.
+     */
+    server: z.string().min(1).max(64).optional(),
   })
   .strict();
 export type HeartbeatReply = z.infer<typeof HeartbeatReply>;

@@ -3,8 +3,10 @@ import { AckPolicy, DeliverPolicy } from '@nats-io/jetstream';
 import type { ConsumerConfig, JetStreamManager } from '@nats-io/jetstream';
 import { createInbox, nanos } from '@nats-io/transport-node';
 import type { Msg, NatsConnection, Status, Subscription } from '@nats-io/transport-node';
-import { z } from 'zod';
 import { parseAckSubject } from './ack-subject.ts';
+import { nextMatching } from './next-matching.ts';
+import { PULL_HEARTBEAT_MS, pullRequest } from './pull-request.ts';
+import { silenceWatch } from './silence-watch.ts';
 
 /** One stored message as a read delivers it. */
 export interface StoredItem {
@@ -58,12 +60,8 @@ export interface Read {
 
 /** Pause before the n-th retry in a row (from 0) of a failed open: 100 ms doubling to 2 s. */
 const retryPause = (n: number): number => Math.min(2_000, 100 * 2 ** n);
-const PULL_EXPIRES_MS = 10_000;
-
-const MsgGetReply = z.object({
-  message: z.object({ seq: z.number() }).optional(),
-  error: z.object({ code: z.number(), description: z.string().optional() }).optional(),
-});
+/** Three idle heartbeats and a half missed: the consumer is gone. */
+const SILENT_MS = 3.5 * PULL_HEARTBEAT_MS;
 
 /** nats.js connections have these; the interface does not say so. */
 type WithOptions = NatsConnection & { readonly options?: { readonly inboxPrefix?: string } };
@@ -142,7 +140,7 @@ export const openRead = async (
     s.due = maxMessages;
     nc.publish(
       `$JS.API.CONSUMER.MSG.NEXT.${stream}.${s.name}`,
-      JSON.stringify({ batch: maxMessages, max_bytes: maxBytes, expires: nanos(PULL_EXPIRES_MS) }),
+      pullRequest(maxMessages, maxBytes),
       { reply: s.sub.getSubject() },
     );
   };
@@ -181,6 +179,7 @@ export const openRead = async (
 
   const onMsg = (s: Session, msg: Msg) => {
     if (s.closed) return;
+    silence.heard();
     const ack = msg.reply === undefined ? undefined : parseAckSubject(msg.reply);
     if (ack === undefined) {
       const code = msg.headers?.code ?? 0;
@@ -229,20 +228,7 @@ export const openRead = async (
   };
 
   /** The stream's own word on whether a message matching the filter waits at `next` or later. */
-  const waiting = async (): Promise<number | undefined> => {
-    const info = await jsm.streams.info(stream);
-    if (info.state.last_seq < next) return undefined;
-    // The message API's `next_by_subj` (nats-server 2.9): nats.js offers it on direct gets only.
-    const r = await nc.request(
-      `$JS.API.STREAM.MSG.GET.${stream}`,
-      JSON.stringify({ seq: next, next_by_subj: filter }),
-      { timeout: 5_000 },
-    );
-    const body = MsgGetReply.parse(r.json<unknown>());
-    if (body.message !== undefined) return body.message.seq;
-    if (body.error?.code === 404) return undefined;
-    throw new Error(`cannot look for message ${next}: ${body.error?.description ?? 'no answer'}`);
-  };
+  const waiting = () => nextMatching(nc, jsm, stream, filter, next);
   /** The stream's last sequence when the read began: caught up means delivered past it. */
   const target = (await jsm.streams.info(stream)).state.last_seq;
   let caughtUpMarked = false;
@@ -299,11 +285,23 @@ export const openRead = async (
       return;
     }
     session = s;
+    silence.heard();
     if (info.num_pending === 0) maybeCaughtUp();
     pull(s);
   };
 
-  await open();
+  // The server holding the consumer died (a cluster node lost): its pull is gone, silently.
+  const silence = silenceWatch({
+    heartbeatMs: PULL_HEARTBEAT_MS,
+    silentMs: SILENT_MS,
+    onSilence: (ms) => {
+      if (session !== undefined) heal('consumer_lost', `no word from its server for ${ms} ms`);
+    },
+  });
+  await open().catch((e: unknown) => {
+    silence.stop();
+    throw e;
+  });
 
   // A reconnect loses the pull under way (and a server restart the consumer): reopen at once.
   const status: Stoppable = nc.status();
@@ -371,6 +369,7 @@ export const openRead = async (
   const stop = async () => {
     if (!stopped) stopped = true;
     clearInterval(watchdog);
+    silence.stop();
     status.stop?.();
     await healing;
     close(session);
@@ -383,6 +382,7 @@ export const openRead = async (
     () => undefined,
     () => {
       clearInterval(watchdog);
+      silence.stop();
       status.stop?.();
       markCaughtUp();
     },

@@ -20,6 +20,8 @@ import type { RequestReader, ValidRequest } from './request-handler.ts';
 interface PendingClaim {
   readonly msg: Msg;
   readonly claim: Claim;
+  /** The worker's count of its claims, when it sends one. */
+  readonly id: number | undefined;
   readonly deadline: number;
   readonly timer: NodeJS.Timeout;
 }
@@ -87,6 +89,10 @@ export const claimService = (o: ClaimServiceOptions) => {
   const ownerOf = (workerId: string) => host.state.workers[workerId]?.publicKey;
   // Insertion-ordered: the oldest claims are served first.
   const pending = new Set<PendingClaim>();
+  /** The claim each worker waits on, by `project/workerId`: one each, the latest. */
+  const latest = new Map<string, PendingClaim>();
+  const workerKey = (c: { readonly project: string; readonly workerId: string }) =>
+    `${c.project}/${c.workerId}`;
   const inRound = new Set<PendingClaim>();
   let roundScheduled = false;
   // One round at a time: a second round started while the first awaits its append would serve
@@ -95,9 +101,13 @@ export const claimService = (o: ClaimServiceOptions) => {
   let roundAgain = false;
   let stopped = false;
 
+  /** Answers `p`, once. */
   const settle = (p: PendingClaim, body: ClaimReply) => {
+    if (!pending.has(p)) return;
     clearTimeout(p.timer);
     pending.delete(p);
+    const key = workerKey(p.claim);
+    if (latest.get(key) === p) latest.delete(key);
     const traced =
       'assignments' in body && body.assignments.length > 0
         ? assignmentTraces(o.traces, p.claim.workerId, body.assignments)
@@ -111,25 +121,24 @@ export const claimService = (o: ClaimServiceOptions) => {
       data: { claims: served.map((p) => p.claim), budget: o.budget },
       meta: { now: now() },
     });
+    // By worker: the claim it waits on now is the one answered — the one served, or the newer
+    // one it sent during the round, which superseded it (see `onClaim`).
     const byWorker = new Map<string, Assignment[]>();
     for (const e of events) {
       if (e.type === 'claim.rejected') {
-        for (const p of served.filter(
-          (x) => x.claim.workerId === e.data.workerId && x.claim.project === e.data.project,
-        ))
-          settle(p, { refused: { reason: e.data.reason, detail: e.data.detail ?? e.data.reason } });
+        const p = latest.get(workerKey(e.data));
+        const detail = e.data.detail ?? e.data.reason;
+        if (p !== undefined) settle(p, { refused: { reason: e.data.reason, detail } });
       } else if (e.type === 'task.assigned') {
         const a = assignmentOf(host.state, e);
-        if (a !== undefined)
-          byWorker.set(e.data.workerId, [...(byWorker.get(e.data.workerId) ?? []), a]);
+        const key = workerKey(e.data);
+        if (a !== undefined) byWorker.set(key, [...(byWorker.get(key) ?? []), a]);
       }
     }
-    // A worker's assignments go to its oldest waiting claims, each up to its max.
-    for (const [workerId, list] of byWorker) {
-      for (const p of served.filter((x) => x.claim.workerId === workerId && pending.has(x))) {
-        if (list.length === 0) break;
-        settle(p, { assignments: list.splice(0, p.claim.max) });
-      }
+    // Whole: the fold assigned no worker more than its free slots.
+    for (const [key, assignments] of byWorker) {
+      const p = latest.get(key);
+      if (p !== undefined) settle(p, { assignments });
     }
   };
 
@@ -190,7 +199,12 @@ export const claimService = (o: ClaimServiceOptions) => {
   };
 
   const onClaim = ({ msg, subject, body, owner }: ValidRequest<ClaimSubject, ClaimRequest>) => {
-    if (pending.size >= o.maxWaiting) {
+    const { project, pool, workerId } = subject;
+    const claim: Claim = { workerId, project, pool, max: body.max };
+    const key = workerKey(claim);
+    const before = latest.get(key);
+    // A claim that supersedes one held holds no more than before.
+    if (before === undefined && pending.size >= o.maxWaiting) {
       gate.refuse(
         msg,
         'claim',
@@ -200,11 +214,20 @@ export const claimService = (o: ClaimServiceOptions) => {
       );
       return;
     }
-    const { project, pool, workerId } = subject;
-    const claim: Claim = { workerId, project, pool, max: body.max };
+    if (before !== undefined) {
+      // A worker waits on one claim at a time: an older one arriving late is answered with
+      // nothing; a newer one supersedes the one held (whose worker gave it up), so no two claims
+      // of one worker are ever both given work.
+      if (body.id !== undefined && before.id !== undefined && body.id < before.id) {
+        gate.reply(msg, 'claim', owner, { assignments: [] });
+        return;
+      }
+      settle(before, { assignments: [] });
+    }
     const p: PendingClaim = {
       msg,
       claim,
+      id: body.id,
       deadline: now() + body.waitMs,
       timer: setTimeout(() => {
         // A claim in a round under way is answered when the round ends, with what it got.
@@ -212,6 +235,7 @@ export const claimService = (o: ClaimServiceOptions) => {
       }, body.waitMs),
     };
     pending.add(p);
+    latest.set(key, p);
     scheduleRound();
   };
 
@@ -241,7 +265,8 @@ export const claimService = (o: ClaimServiceOptions) => {
      * sending (it ignores those it runs already), and asks again — here — for new work, instead
      * of waiting for its request to time out. A claim that was answered already has nobody
      * waiting for it: its answer is dropped by the worker's client, and nothing was assigned for
-     * it. Resolves once every one is answered.
+     * it. A worker whose claim this dispatcher holds already is answered there instead. Resolves
+     * once every one is answered.
      */
     handOver: async (overheard: readonly OverheardClaim[]): Promise<void> => {
       const s = subjects(o.root);
@@ -267,12 +292,22 @@ export const claimService = (o: ClaimServiceOptions) => {
             // Unsure what it holds: nothing is sent, and what it was assigned waits for its lease.
             o.onCommandError(e);
           }
-          const traced =
-            assignments.length > 0
-              ? assignmentTraces(o.traces, claim.workerId, assignments)
-              : undefined;
-          try {
+          const answer = () => {
+            const traced =
+              assignments.length > 0
+                ? assignmentTraces(o.traces, claim.workerId, assignments)
+                : undefined;
             gate.reply(msg, 'claim', owner, { assignments }, traced);
+          };
+          // The worker waits on a claim here already — this very request, heard both ways while
+          // this dispatcher took over, or a newer one it sent on learning of the takeover: what
+          // it holds goes there, and nothing else is sent (no claim is answered twice).
+          const waiting = latest.get(workerKey(claim));
+          try {
+            if (waiting === undefined) answer();
+            else if (assignments.length === 0) return;
+            else if (!inRound.has(waiting)) settle(waiting, { assignments });
+            else if (waiting.msg.reply !== msg.reply) answer();
           } catch (e) {
             o.onCommandError(e);
           }

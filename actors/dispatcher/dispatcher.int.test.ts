@@ -253,6 +253,7 @@ describe('the dispatcher on JetStream', () => {
     expect(await f.heartbeat('w1', [{ taskId: 't1', attempt: 1 }])).toEqual({
       status: 'lost',
       abort: [{ taskId: 't1', attempt: 1 }],
+      server: expect.any(String) as unknown,
     });
   });
   it('never tells a worker to abort an attempt another dispatcher gave it and this one has not folded yet', async () => {
@@ -281,7 +282,7 @@ describe('the dispatcher on JetStream', () => {
         meta: { at: Date.now() },
       });
       // Not aborted: held, with its lease (fresh, so news to nobody but harmless).
-      expect(await f.heartbeat('w1', [{ taskId, attempt: 1 }])).toEqual({
+      expect(await f.heartbeat('w1', [{ taskId, attempt: 1 }])).toMatchObject({
         status: 'active',
         abort: [],
         leases: [{ taskId, attempt: 1, leaseExpiresAt: expect.any(Number) as number }],
@@ -296,7 +297,7 @@ describe('the dispatcher on JetStream', () => {
       // A burst keeps the fold busy; the enrollment lands behind it; the worker beats at once.
       const burst = fillerBurst(`${round}`);
       await f.enroll(`w${round}`);
-      expect(await f.heartbeat(`w${round}`)).toEqual({ status: 'active', abort: [] });
+      expect(await f.heartbeat(`w${round}`)).toMatchObject({ status: 'active', abort: [] });
       await burst;
     }
     expect(d.host.state.workers['w9']?.status).toBe('active');
@@ -340,6 +341,7 @@ describe('the dispatcher on JetStream', () => {
 
   it('holds a bounded number of long-polls: past the cap, claims are refused and status answered at once', async () => {
     await f.enroll('w1', { capacity: 10 });
+    await f.enroll('w2', { capacity: 10 });
     const d = await startDispatcher({ log: f.log, pool: POOL as PoolId, maxWaiting: 2 });
     running.push(d);
     const ask = async (subject: string, body: unknown, waitMs: number) => {
@@ -349,10 +351,14 @@ describe('the dispatcher on JetStream', () => {
       return m.json<Record<string, unknown>>();
     };
     const s = f.log.subjects;
-    const claimSubject = s.claim(P.health as ProjectId, POOL as PoolId, 'w1' as WorkerId);
-    const held = [1, 2].map(() => ask(claimSubject, { max: 1, waitMs: 10_000 }, 10_000));
+    const claimSubject = (w: string) =>
+      s.claim(P.health as ProjectId, POOL as PoolId, w as WorkerId);
+    // One claim per worker is held (a newer one supersedes it): two workers fill the cap.
+    const held = ['w1', 'w2'].map((w) => ask(claimSubject(w), { max: 1, waitMs: 10_000 }, 10_000));
     await expect.poll(() => d.waiting()).toBe(2);
-    expect(await ask(claimSubject, { max: 1, waitMs: 10_000 }, 10_000)).toMatchObject({
+    await f.enroll('w3', { capacity: 10 });
+    await expect.poll(() => d.host.state.workers['w3']?.status).toBe('active');
+    expect(await ask(claimSubject('w3'), { max: 1, waitMs: 10_000 }, 10_000)).toMatchObject({
       code: 'unavailable',
       error: expect.stringMatching(/2 waiting claims/) as unknown,
     });

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Msg, Subscription } from '@nats-io/transport-node';
 import { compileChecks } from '../../events/index.ts';
 import type { DispatchCommand, PoolId } from '../../events/index.ts';
@@ -149,6 +150,8 @@ export const startDispatcher = async (options: DispatcherOptions): Promise<Dispa
     },
   });
   let serving: Subscription[] | undefined;
+  /** This term of service, new at each start of serving: heartbeat replies name it. */
+  let term: string | undefined;
   const liveness = livenessTracker({
     host,
     log,
@@ -157,6 +160,7 @@ export const startDispatcher = async (options: DispatcherOptions): Promise<Dispa
     maxWaiting,
     onError,
     answering: () => serving !== undefined,
+    server: () => (serving === undefined ? undefined : term),
   });
   const status = taskStatusService({
     state: () => host.state,
@@ -199,6 +203,7 @@ export const startDispatcher = async (options: DispatcherOptions): Promise<Dispa
   let halted = false;
   const serve = () => {
     if (serving !== undefined || halted) return;
+    term = randomUUID();
     serving = [
       log.nc.subscribe(log.subjects.poolClaims(pool), { queue, callback: onClaim }),
       log.nc.subscribe(log.subjects.poolStatus(pool), { queue, callback: onStatus }),
@@ -223,6 +228,7 @@ export const startDispatcher = async (options: DispatcherOptions): Promise<Dispa
     serving = undefined;
     claims.halt();
     clearInterval(ticker);
+    liveness.standBy();
     // Overheard from before the last claim it holds is answered: none falls between the two.
     if (overhear && !halted) overheard.listen();
     for (const s of subs) s.unsubscribe();

@@ -24,6 +24,8 @@ export interface LivenessTrackerOptions {
   readonly maxWaiting: number;
   /** Whether to answer heartbeats: a standby only notes them, to take over knowing who lives. */
   readonly answering: () => boolean;
+  /** This dispatcher's term of service while it serves, named in every heartbeat reply. */
+  readonly server: () => string | undefined;
   readonly onError: (error: unknown) => void;
 }
 
@@ -41,6 +43,16 @@ export const livenessTracker = (o: LivenessTrackerOptions) => {
   const lastBeat: Record<string, Heartbeat['attempts']> = {};
   /** Heartbeats waiting for the fold to catch up before they are answered. */
   let catchingUp = 0;
+  /**
+   * The latest heartbeat of each worker heard while standing by, by `project/workerId`: its
+   * worker may still await the answer the dead active dispatcher never gave (see `takeOver`).
+   */
+  const unanswered = new Map<string, { beat: ValidRequest<BeatSubject, Heartbeat>; at: number }>();
+  /**
+   * Older heartbeats are not answered on taking over: a worker awaits an answer for twice its
+   * heartbeat, at least 1 s (twice that here: its heartbeat may not be the pool's).
+   */
+  const beatAwaitedMs = () => Math.max(2_000, 4 * host.state.config.heartbeatMs);
 
   const reader: RequestReader<BeatSubject, Heartbeat> = {
     kind: 'hb',
@@ -66,17 +78,35 @@ export const livenessTracker = (o: LivenessTrackerOptions) => {
     },
   };
 
-  const onHeartbeat = ({ msg, subject, body }: ValidRequest<BeatSubject, Heartbeat>) => {
-    const { workerId, project, pool } = subject;
+  /** Keeps `beat` to answer on taking over; memory stays bounded whoever floods the subject. */
+  const keep = (beat: ValidRequest<BeatSubject, Heartbeat>) => {
+    const key = `${beat.subject.project}/${beat.subject.workerId}`;
+    unanswered.delete(key);
+    if (unanswered.size >= o.maxWaiting) {
+      const oldest = unanswered.keys().next();
+      if (oldest.done !== true) unanswered.delete(oldest.value);
+    }
+    unanswered.set(key, { beat, at: now() });
+  };
+
+  const onHeartbeat = (beat: ValidRequest<BeatSubject, Heartbeat>) => {
+    const { workerId, project } = beat.subject;
     const w = host.state.workers[workerId];
     // The boundary again: a heartbeat on another project's subject keeps nobody alive.
     const known = w !== undefined && w.capability.project === project;
     if (known) {
       lastSeen[workerId] = now();
-      lastBeat[workerId] = body.attempts;
+      lastBeat[workerId] = beat.body.attempts;
     }
-    if (!o.answering()) return;
+    if (o.answering()) respond(beat);
+    else if (known) keep(beat);
+  };
+
+  /** Answers a heartbeat: the worker's status, and the attempts it names that are not its own. */
+  const respond = ({ msg, subject, body }: ValidRequest<BeatSubject, Heartbeat>) => {
+    const { workerId, project, pool } = subject;
     if (!gate.mayAnswer(msg, 'hb', ownerOf(workerId))) return;
+    const server = o.server();
     const answer = () => {
       const v = host.state.workers[workerId];
       const isKnown = v !== undefined && v.capability.project === project;
@@ -103,7 +133,12 @@ export const livenessTracker = (o: LivenessTrackerOptions) => {
         abort.push({ taskId, attempt, ...(cancelled ? { reason: 'cancelled' as const } : {}) });
       }
       const status = isKnown ? v.status : 'unknown';
-      return { status, abort, ...(leases.length > 0 ? { leases } : {}) } satisfies HeartbeatReply;
+      return {
+        status,
+        abort,
+        ...(leases.length > 0 ? { leases } : {}),
+        ...(server === undefined ? {} : { server }),
+      } satisfies HeartbeatReply;
     };
     const first = answer();
     if (first.abort.length === 0 && first.status !== 'unknown') {
@@ -154,9 +189,22 @@ export const livenessTracker = (o: LivenessTrackerOptions) => {
         for (const e of entry.events)
           if (e.type === 'worker.enrolled') lastSeen[e.data.workerId] ??= now();
     },
-    /** A standby takes over: workers it never heard from get their grace from now. */
+    /**
+     * A standby takes over: workers it never heard from get their grace from now, and the latest
+     * heartbeat of each worker, heard while standing by, is answered if its worker may still
+     * await it. The answer names this dispatcher (`server`): a worker whose claim went to the
+     * dead one, unheard here, asks again at once instead of after its claim's time-out.
+     */
     takeOver: () => {
       graceFrom = now();
+      const since = now() - beatAwaitedMs();
+      const beats = [...unanswered.values()];
+      unanswered.clear();
+      for (const { beat, at } of beats) if (at > since) respond(beat);
+    },
+    /** Stands by again: heartbeats are kept from now, not those heard before. */
+    standBy: () => {
+      unanswered.clear();
     },
     /** Runs a liveness check. */
     checkLiveness: async () => {

@@ -236,6 +236,6 @@ describe('the registrar on JetStream', () => {
     if (!('worker' in reply)) throw new Error(`refused: ${reasonOf(reply)}`);
     const { workerId } = reply.worker;
     await expect.poll(() => d.host.state.workers[workerId]?.status).toBe('active');
-    expect(await f.heartbeat(workerId)).toEqual({ status: 'active', abort: [] });
+    expect(await f.heartbeat(workerId)).toMatchObject({ status: 'active', abort: [] });
   });
 });

@@ -7,20 +7,25 @@ const CLAIM_MARGIN_MS = 2_000;
 
 const encoder = new TextEncoder();
 
+/** A claim's answer, and the assignments' trace context (one `traceparent` each, in order). */
+export interface ClaimAnswer {
+  readonly reply: ClaimReply;
+  readonly traceparents: readonly string[];
+}
+
 /**
  * Asks the dispatcher for up to `max` assignments on the worker's claim `subject`, waiting up to
- * `waitMs` there for work; `onTraces` gets the assignments' trace context. Throws `UnavailableError` when nobody answers or the dispatcher could
- * not serve, and `DecodeError` when the answer is not a claim reply.
+ * `waitMs` there for work; `id` is the worker's count of its claims (the latest one is served).
+ * Throws `UnavailableError` when nobody answers or the dispatcher could not serve, and
+ * `DecodeError` when the answer is not a claim reply.
  */
 export const requestClaim = async (
   nc: NatsConnection,
   subject: string,
-  max: number,
-  waitMs: number,
-  onTraces?: (traceparents: readonly string[]) => void,
-): Promise<ClaimReply> => {
-  const m = await nc.request(subject, encoder.encode(JSON.stringify({ max, waitMs })), {
-    timeout: waitMs + CLAIM_MARGIN_MS,
+  claim: { readonly max: number; readonly waitMs: number; readonly id?: number | undefined },
+): Promise<ClaimAnswer> => {
+  const m = await nc.request(subject, encoder.encode(JSON.stringify(claim)), {
+    timeout: claim.waitMs + CLAIM_MARGIN_MS,
   });
   let body: unknown;
   try {
@@ -29,11 +34,9 @@ export const requestClaim = async (
     throw new DecodeError(ErrorCode.MalformedJson, 'claim reply is not JSON', subject, { cause });
   }
   const reply = ClaimReply.safeParse(body);
-  if (reply.success) {
-    // One `traceparent` per assignment, in order, when the dispatcher traces them.
-    onTraces?.(m.headers?.values(TRACEPARENT) ?? []);
-    return reply.data;
-  }
+  // One `traceparent` per assignment, in order, when the dispatcher traces them.
+  if (reply.success)
+    return { reply: reply.data, traceparents: m.headers?.values(TRACEPARENT) ?? [] };
   // The dispatcher answers `{ error }` to a claim it could not read.
   const said =
     typeof body === 'object' && body !== null && 'error' in body ? String(body.error) : undefined;

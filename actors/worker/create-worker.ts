@@ -47,6 +47,10 @@ export const createWorker = async (options: WorkerOptions): Promise<Worker> => {
   const beating = new AbortController();
   const ending = new AbortController();
   const timing = { heartbeatMs, claimWaitMs, requestTimeoutMs, maxBackoffMs };
+  /** The claim under way: one sent before it and answered now is a late one. */
+  let claimId = 0;
+  /** The backoff under way: a claim sent cuts it short (the serving dispatcher changed). */
+  let backoff = new AbortController();
   const traces = new AttemptTraces();
   const requests = workerRequests({
     nc,
@@ -149,12 +153,24 @@ export const createWorker = async (options: WorkerOptions): Promise<Worker> => {
       case 'wait_beat':
         after(effect.ms, beating.signal, { type: 'beat_due' });
         return;
-      case 'claim':
+      case 'claim': {
         // Abandoned by a hard stop, a claim may still bring assignments: their leases requeue them.
-        feed('claim', requests.claim(effect.max));
+        backoff.abort();
+        claimId += 1;
+        const id = claimId;
+        // Numbered only for a dispatcher that names its term (one that knows the field): an
+        // older one refuses a claim with a field it does not know.
+        const numbered = state.server === undefined ? undefined : id;
+        feed(
+          'claim',
+          requests.claim(effect.max, numbered, () => id !== claimId),
+        );
         return;
+      }
       case 'back_off':
-        after(effect.ms, claiming.signal, { type: 'backoff_over' });
+        backoff = new AbortController();
+        if (claiming.signal.aborted) backoff.abort();
+        after(effect.ms, backoff.signal, { type: 'backoff_over' });
         return;
       case 'start':
         feed('handler', handlers.start(effect.assignment, effect.leaseMs));
@@ -173,6 +189,7 @@ export const createWorker = async (options: WorkerOptions): Promise<Worker> => {
         return;
       case 'stop_claims':
         claiming.abort();
+        backoff.abort();
         return;
       case 'stop_beats':
         beating.abort();

@@ -1,15 +1,13 @@
 import { RefusedError } from '../../events/index.ts';
-import type { Assignment } from '../../events/index.ts';
-import { MAX_TIMER_MS } from './abortable.ts';
 import { backoffMs } from './backoff.ts';
 import { answered, heard, sendBeat } from './beat-steps.ts';
+import { late, servedBy, start } from './claim-steps.ts';
 import { appended, drain } from './drain-steps.ts';
 import { end, fail, kill } from './stop-steps.ts';
 import { abort, alive, emit, named, put, remove } from './transition-kit.ts';
 import type { Effects } from './transition-kit.ts';
 import type { WorkerEffect } from './worker-effect.ts';
 import type { WorkerEvent } from './worker-event.ts';
-import { attemptKey, attemptOf } from './worker-state.ts';
 import type { WorkerState } from './worker-state.ts';
 
 /** Most assignments one claim asks for. */
@@ -20,24 +18,6 @@ export interface Transition {
   readonly state: WorkerState;
   readonly effects: readonly WorkerEffect[];
 }
-
-const start = (s: WorkerState, a: Assignment, now: number, fx: Effects): WorkerState => {
-  const { project, pool } = s.settings;
-  // The dispatcher only sends the worker's own work; anything else is not for this worker. A
-  // task it runs, or an attempt it ran, may be sent again by a dispatcher that took over.
-  if (
-    a.project !== project ||
-    a.pool !== pool ||
-    attemptOf(s, a.taskId) !== undefined ||
-    s.finished.includes(attemptKey(a.taskId, a.attempt))
-  )
-    return s;
-  const { taskId, attempt, leaseExpiresAt } = a;
-  emit(fx, { type: 'task_started', taskId, attempt, leaseExpiresAt });
-  const leaseMs = Math.min(MAX_TIMER_MS, Math.max(0, leaseExpiresAt - now));
-  fx.push({ type: 'start', assignment: a, leaseMs });
-  return { ...s, attempts: [...s.attempts, { assignment: a, startedAt: now, status: 'running' }] };
-};
 
 /** What follows from the state alone, whatever the event was. */
 const settle = (s: WorkerState, now: number, fx: Effects): WorkerState => {
@@ -67,7 +47,7 @@ const settle = (s: WorkerState, now: number, fx: Effects): WorkerState => {
     free > 0
   ) {
     fx.push({ type: 'claim', max: Math.min(MAX_CLAIM, free) });
-    next = { ...next, claims: { ...next.claims, status: 'asking' } };
+    next = { ...next, claims: { ...next.claims, status: 'asking', server: next.server } };
   }
   return next;
 };
@@ -87,20 +67,24 @@ const apply = (s: WorkerState, e: WorkerEvent, now: number, fx: Effects): Worker
       if (s.beats.pending === 0) return s;
       const counted = { ...s, beats: { ...s.beats, pending: s.beats.pending - 1 } };
       if (!alive(s.life)) return counted;
-      if (e.type === 'beat_replied') return answered(heard(counted, e.reply, now, fx), fx);
+      if (e.type === 'beat_replied')
+        return servedBy(answered(heard(counted, e.reply, now, fx), fx), e.reply.server);
       emit(fx, { type: 'heartbeat_error', error: e.error });
       return answered(counted, fx);
     }
     case 'claim_replied': {
-      if (s.claims.status !== 'asking') return s;
+      // Given up already (the serving dispatcher changed), the claim's answer is a late one.
+      if (s.claims.status !== 'asking') return late(s, e.assignments, now, fx);
       const status = s.life.status === 'running' ? 'idle' : 'over';
-      let next: WorkerState = { ...s, claims: { status, failures: 0 } };
+      let next: WorkerState = { ...s, claims: { ...s.claims, status, failures: 0 } };
       for (const a of e.assignments) next = start(next, a, now, fx);
       return next;
     }
+    case 'late_claim_replied':
+      return late(s, e.assignments, now, fx);
     case 'claim_refused': {
       if (s.claims.status !== 'asking') return s;
-      const over: WorkerState = { ...s, claims: { status: 'over', failures: 0 } };
+      const over: WorkerState = { ...s, claims: { ...s.claims, status: 'over', failures: 0 } };
       // The log says it is draining (an operator's drain): finish up and leave.
       if (e.reason === 'worker_draining') return drain(over, now, fx, 'recorded');
       return fail(over, new RefusedError(e.reason, e.detail), fx);
@@ -111,9 +95,10 @@ const apply = (s: WorkerState, e: WorkerEvent, now: number, fx: Effects): Worker
       const capMs = s.settings.maxBackoffMs;
       const retryInMs = backoffMs(failures, { capMs, random: () => e.jitter });
       emit(fx, { type: 'claim_error', error: e.error, retryInMs });
-      if (s.life.status !== 'running') return { ...s, claims: { status: 'over', failures } };
+      if (s.life.status !== 'running')
+        return { ...s, claims: { ...s.claims, status: 'over', failures } };
       fx.push({ type: 'back_off', ms: retryInMs });
-      return { ...s, claims: { status: 'backing_off', failures } };
+      return { ...s, claims: { ...s.claims, status: 'backing_off', failures } };
     }
     case 'backoff_over':
       if (s.claims.status !== 'backing_off') return s;

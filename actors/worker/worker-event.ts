@@ -17,6 +17,8 @@ export type WorkerEvent =
   | { readonly type: 'beat_replied'; readonly reply: HeartbeatReply }
   | { readonly type: 'beat_failed'; readonly error: unknown }
   | { readonly type: 'claim_replied'; readonly assignments: readonly Assignment[] }
+  /** The answer to a claim given up for a newer one (the serving dispatcher changed). */
+  | { readonly type: 'late_claim_replied'; readonly assignments: readonly Assignment[] }
   | {
       readonly type: 'claim_refused';
       readonly reason: ClaimRejectReason;

@@ -15,7 +15,11 @@ export interface WorkerRequests {
   beat(
     attempts: readonly { readonly taskId: TaskId; readonly attempt: number }[],
   ): Promise<WorkerEvent>;
-  claim(max: number): Promise<WorkerEvent>;
+  /**
+   * A claim numbered `id` (counted by the shell); once `late` (given up for a newer one), its
+   * assignments come as `late_claim_replied`, and its failure as nothing.
+   */
+  claim(max: number, id: number | undefined, late: () => boolean): Promise<WorkerEvent | undefined>;
   report(effect: WorkerEffect & { type: 'report' }): Promise<WorkerEvent>;
   append(what: 'draining' | 'left', at: number): Promise<WorkerEvent>;
   reconnect(): Promise<WorkerEvent>;
@@ -49,8 +53,6 @@ export const workerRequests = (options: {
   const { workerId, project, pool } = identity;
   const s = subjects(root);
   const reports = reporter(options);
-  // The trace context of the latest claim reply's assignments (claims go one at a time).
-  let claimed: readonly string[] = [];
   return {
     beat: (attempts) =>
       requestBeat(
@@ -62,20 +64,22 @@ export const workerRequests = (options: {
         (reply): WorkerEvent => ({ type: 'beat_replied', reply }),
         (error: unknown): WorkerEvent => ({ type: 'beat_failed', error }),
       ),
-    claim: (max) =>
-      requestClaim(nc, s.claim(project, pool, workerId), max, claimWaitMs, (tps) => {
-        claimed = tps;
-      }).then(
-        (reply): WorkerEvent =>
-          'refused' in reply
-            ? { type: 'claim_refused', ...reply.refused }
-            : (() => {
-                reply.assignments.forEach((a, i) => {
-                  options.traces.set(a.taskId, a.attempt, claimed[i]);
-                });
-                return { type: 'claim_replied', assignments: reply.assignments } as const;
-              })(),
-        (error: unknown): WorkerEvent => ({ type: 'claim_failed', error, jitter: Math.random() }),
+    claim: (max, id, late) =>
+      requestClaim(nc, s.claim(project, pool, workerId), { max, waitMs: claimWaitMs, id }).then(
+        ({ reply, traceparents }): WorkerEvent | undefined => {
+          if ('refused' in reply)
+            return late() ? undefined : { type: 'claim_refused', ...reply.refused };
+          reply.assignments.forEach((a, i) => {
+            options.traces.set(a.taskId, a.attempt, traceparents[i]);
+          });
+          const { assignments } = reply;
+          return late()
+            ? { type: 'late_claim_replied', assignments }
+            : { type: 'claim_replied', assignments };
+        },
+        // A late claim's failure says nothing of the claim under way.
+        (error: unknown): WorkerEvent | undefined =>
+          late() ? undefined : { type: 'claim_failed', error, jitter: Math.random() },
       ),
     report: async ({ assignment, outcome, durationMs }) => {
       const { taskId, attempt } = assignment;

@@ -54,6 +54,8 @@ export interface Claims {
   readonly status: 'idle' | 'asking' | 'backing_off' | 'over';
   /** Failed claims in a row, for the backoff. */
   readonly failures: number;
+  /** The serving dispatcher the worker knew when the latest claim went out. */
+  readonly server: string | undefined;
 }
 
 /** The heartbeat loop. */
@@ -103,6 +105,11 @@ export interface WorkerState {
   readonly life: Life;
   readonly standing: Standing;
   readonly claims: Claims;
+  /**
+   * The dispatcher serving the pool for its current term, as the latest heartbeat reply named
+   * it; a change means a claim sent before may be held by one that died.
+   */
+  readonly server: string | undefined;
   readonly beats: Beats;
   readonly connection: Connection;
   /** In the order they were assigned. */
@@ -129,7 +136,8 @@ export const initialState = (settings: WorkerSettings): WorkerState => ({
   settings,
   life: { status: 'enrolled' },
   standing: Standing.unheard,
-  claims: { status: 'idle', failures: 0 },
+  claims: { status: 'idle', failures: 0, server: undefined },
+  server: undefined,
   beats: { status: 'waiting', pending: 0 },
   connection: 'steady',
   attempts: [],

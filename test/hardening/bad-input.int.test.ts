@@ -134,7 +134,7 @@ describe('bad input to a running dispatcher and registrar', () => {
       { error: expect.stringMatching(/^invalid heartbeat/) as unknown, code: 'schema_invalid' },
       { error: expect.stringMatching(/^invalid heartbeat/) as unknown, code: 'schema_invalid' },
       { error: expect.stringMatching(/worker token/) as unknown, code: 'bad_subject' },
-      { status: 'active', abort: [] },
+      { status: 'active', abort: [], server: expect.any(String) as unknown },
     ]);
 
     const status = s.status(health, pool);

@@ -16,7 +16,7 @@ export interface FleetFixture {
   /** Sends a claim as worker `workerId` on the subject of `project`, and decodes the reply. */
   claim(
     workerId: string,
-    opts?: { project?: string; max?: number; waitMs?: number },
+    opts?: { project?: string; max?: number; waitMs?: number; id?: number },
   ): Promise<ClaimReply>;
   /** Sends a heartbeat and decodes the reply. */
   heartbeat(
@@ -65,7 +65,7 @@ export const fleetFixture = async (): Promise<FleetFixture> => {
       const project = (opts.project ?? P.health) as ProjectId;
       const m = await nc.request(
         s.claim(project, pool, workerId as WorkerId),
-        json({ max: opts.max ?? 1, waitMs: opts.waitMs ?? 2_000 }),
+        json({ max: opts.max ?? 1, waitMs: opts.waitMs ?? 2_000, id: opts.id }),
         { timeout: (opts.waitMs ?? 2_000) + 5_000 },
       );
       return ClaimReply.parse(m.json());
