@@ -24,7 +24,8 @@ import type { DispatcherConfig, DispatchState, PlainState } from '../../domain/p
 // of ended tasks and the latest resubmissions.
 // 11: a project's limits (rules, ledgers, reservations, declared spends, the limits' clock).
 // 12: each project's decayed measured use, when fair share counts tokens or seconds.
-const SNAPSHOT_VERSION = 12;
+// 13: the pool's capacity and reserves; attempts running per project.
+const SNAPSHOT_VERSION = 13;
 
 /** Where each decision goes: exclusive decisions to the project's dispatch subject. */
 const route = (subjects: Subjects, e: FleetEvent): Route => {

@@ -136,6 +136,7 @@ const serveClaims = (s: DispatchState, cmd: ServeClaims): FleetEvent[] => {
   const share = roundShare(s, now);
   let budget = cmd.data.budget;
   const pending = new Map<string, Pending>();
+  const started = new Map<string, number>();
   while (budget > 0) {
     let best: { c: Candidate; id: TaskKey; priority: number; tag: number; seq: number } | undefined;
     for (const c of candidates) {
@@ -163,7 +164,7 @@ const serveClaims = (s: DispatchState, cmd: ServeClaims): FleetEvent[] => {
     // Queues hold queued tasks only (the fold keeps them so): anything else is skipped.
     if (task?.status !== 'queued' || taker === undefined) continue;
     // Limits: a task over one waits (its demand sits out the round) or, if it asked, fails.
-    const gate = limitGate(s, task, now, pending);
+    const gate = limitGate(s, task, now, pending, started);
     if (gate === 'wait') best.c.blocked = true;
     if (gate !== 'go') {
       if (gate !== 'wait') out.push(gate);
