@@ -162,7 +162,7 @@ const auditAgrees = (w: LimitsWorld): void => {
 const stepsArb = (changes: boolean): fc.Arbitrary<CapacityStep[]> =>
   fc.array(
     fc.oneof(
-      { weight: 12, arbitrary: limitStepArb(!changes) as fc.Arbitrary<CapacityStep> },
+      { weight: 12, arbitrary: limitStepArb(!changes) },
       { weight: 3, arbitrary: fc.constant({ k: 'claim_all' as const }) },
       ...(changes
         ? [
@@ -178,6 +178,17 @@ const stepsArb = (changes: boolean): fc.Arbitrary<CapacityStep[]> =>
     ),
     { minLength: 5, maxLength: 60 },
   );
+
+describe('the audit of a pool capacity', () => {
+  it('shows a breach in a log where an assignment was forged over the capacity', () => {
+    const w = play({ capacity: 1, reserves: [0, 0] }, [{ k: 'claim_all' }]);
+    expect(runningOf(w)).toBe(1);
+    w.runLimit({ k: 'rogue', pick: 0 }, () => new Set());
+    expect(w.refusedForgeries.size).toBe(1);
+    const breaches = w.auditor.state.violations.map((v) => v.detail);
+    expect(breaches).toEqual([expect.stringContaining(`pool ${POOL}: 1 running, capacity 1`)]);
+  });
+});
 
 describe('a pool capacity over random histories', () => {
   it(`is never exceeded at any position, and no decision takes a slot another project's reserve needed (${RUNS} histories)`, () => {

@@ -47,7 +47,14 @@ export interface LiveFleet {
    * Submits `count` tasks of `project` in `pool` asking for `model`, each running `ms`
    * (default: the fleet's `taskMs`); resolves once stored.
    */
-  submit(project: string, pool: string, model: string, count: number, ms?: number): Promise<void>;
+  submit(
+    project: string,
+    pool: string,
+    model: string,
+    count: number,
+    ms?: number,
+    priority?: number,
+  ): Promise<void>;
   /**
    * Resolves when the operator's snapshot satisfies `check` (tested on every change), rejects
    * after `timeoutMs` (default 15 s) with the last snapshot's counts.
@@ -162,7 +169,7 @@ export const startLiveFleet = async (options: {
       operatorToken,
       projectTokens,
       workers,
-      submit: async (project, pool, model, count, ms) => {
+      submit: async (project, pool, model, count, ms, priority) => {
         batch += 1;
         const inputs: TaskInput[] = Array.from({ length: count }, (_, i) => ({
           taskId: `b${batch}-${i}`,
@@ -171,6 +178,7 @@ export const startLiveFleet = async (options: {
           requirements: { models: [model] },
           payload: { i, ...(ms === undefined ? {} : { ms }) },
           timeoutMs: 10_000,
+          ...(priority === undefined ? {} : { priority }),
         }));
         await submitTasks(nc, inputs, { root });
       },
