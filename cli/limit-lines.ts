@@ -19,6 +19,10 @@ const period = (l: Limit): string => {
 
 /** A limit in one line: `acme/gpu: budget $42.00 per month (UTC); rate 120 tasks/min; …`. */
 export const describeLimit = (l: Limit): string => {
+  if (l.capacity !== undefined) {
+    const shares = Object.entries(l.reserves ?? {}).map(([p, n]) => `${p} ${n}`);
+    return `pool ${l.pool}: capacity ${l.capacity} running${shares.length === 0 ? '' : `; reserved ${shares.join(', ')}`}`;
+  }
   const parts: string[] = [];
   const b = l.budget;
   if (b !== undefined) {
@@ -56,12 +60,14 @@ export const readLimits = async (
       for (const e of item.entry.events) {
         if (e.type !== 'limit.set' && e.type !== 'limit.cleared') continue;
         const d = e.data;
+        // A pool's capacity is of every project of the pool, whichever subject carried it.
+        const pooled = d.capacity !== undefined;
         if (
-          (project !== undefined && d.project !== project) ||
+          (project !== undefined && !pooled && d.project !== project) ||
           (pool !== undefined && d.pool !== pool)
         )
           continue;
-        const key = `${d.project}/${d.pool}/${d.model ?? ''}`;
+        const key = pooled ? `${d.pool}//capacity` : `${d.project}/${d.pool}/${d.model ?? ''}`;
         if (e.type === 'limit.cleared') inForce.delete(key);
         else inForce.set(key, { seq: item.seq, limit: e.data });
       }

@@ -110,4 +110,62 @@ describe('fleet limits', () => {
     expect(big.code).not.toBe(0);
     expect(`${big.out}${big.err}`).toMatch(/more than the whole/);
   });
+
+  it('sets a pool capacity with a reserve, holds a task back on it, and refuses a reserve for a project the pool never saw', async () => {
+    const unknown = await cli.run(
+      'limits',
+      'set',
+      '--pool',
+      POOL,
+      '--capacity',
+      '1',
+      '--reserve',
+      'ghost=1',
+    );
+    expect(unknown.code).not.toBe(0);
+    expect(unknown.err).toMatch(/unknown project "ghost" in pool gpu/);
+    const over = await cli.run(
+      'limits',
+      'set',
+      '--pool',
+      POOL,
+      '--capacity',
+      '2',
+      '--reserve',
+      `${P.health}=3`,
+    );
+    expect(over.err).toMatch(/reserves sum to 3, more than the pool capacity of 2/);
+    expect((await limitEvents()).filter((e) => e.type === 'limit.refused')).toHaveLength(2);
+    await cli.f.enroll('w1', { capacity: 4 });
+    const set = await cli.run(
+      'limits',
+      'set',
+      '--pool',
+      POOL,
+      '--capacity',
+      '1',
+      '--reserve',
+      `${P.health}=1`,
+    );
+    expect(set.code, set.err).toBe(0);
+    expect(set.out).toMatch(/pool gpu: capacity 1 running; reserved health-prod 1/);
+    for (const id of ['a', 'b'])
+      expect((await cli.run('submit', ...scope, '--model', 'llama', '--id', id)).code).toBe(0);
+    const reply = await cli.f.claim('w1', { waitMs: 10_000 });
+    expect('assignments' in reply ? reply.assignments.map((a) => a.taskId) : reply).toEqual(['a']);
+    const status = await cli.run('status', 'b', ...scope);
+    expect(status.out).toMatch(/pool capacity: 1 of 1 running/);
+    expect((await cli.run('limits', 'show', '--pool', POOL)).out).toMatch(/capacity 1 running/);
+    const cleared = await cli.run(
+      'limits',
+      'clear',
+      '--pool',
+      POOL,
+      '--capacity',
+      '--project',
+      P.health,
+    );
+    expect(cleared.code, cleared.err).toBe(0);
+    expect((await cli.run('limits', 'show')).out).toMatch(/no limits in force/);
+  });
 });

@@ -5,7 +5,8 @@ import { parseDuration } from './parse-duration.ts';
 
 /** The options of `fleet limits set`, as typed. */
 export interface LimitOptions {
-  project: string;
+  /** The project; a pool capacity may leave it out (parse-capacity.ts). */
+  project?: string | undefined;
   pool: string;
   model?: string;
   budgetUsd?: string;
@@ -17,6 +18,10 @@ export interface LimitOptions {
   concurrency?: string;
   estimateUsd?: string;
   estimateTokens?: string;
+  /** The pool's capacity across its projects: set on its own (parse-capacity.ts). */
+  capacity?: string;
+  /** `project=slots` shares of the capacity. */
+  reserve?: string[];
 }
 
 const NUMBER = /^-?\d+(\.\d+)?$/;
@@ -70,6 +75,13 @@ const period = (text: string, zone: string): LimitPeriod => {
  * wrong: a negative or absurd value, an unknown model, a period that does not parse.
  */
 export const parseLimit = (o: LimitOptions, at: number): EventOf<'limit.set'> => {
+  if (o.reserve !== undefined && o.reserve.length > 0)
+    throw new InvalidInputError(
+      '--reserve',
+      '--reserve is a share of a pool capacity: add --capacity',
+    );
+  if (o.project === undefined)
+    throw new InvalidInputError('--project', 'a project’s limits need --project');
   if (!isName(o.project))
     throw new InvalidInputError('--project', `"${o.project}" is not a project name`);
   if (!isName(o.pool)) throw new InvalidInputError('--pool', `"${o.pool}" is not a pool name`);
@@ -151,7 +163,13 @@ export const parseLimit = (o: LimitOptions, at: number): EventOf<'limit.set'> =>
 /** What was asked, in words, for the refusal recorded on the stream (capped, no secrets here). */
 export const limitInput = (o: LimitOptions): string =>
   Object.entries(o)
-    .filter(([, v]) => typeof v === 'string')
-    .map(([k, v]) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} ${String(v)}`)
+    .flatMap(([k, v]) =>
+      typeof v === 'string'
+        ? [[k, v] as const]
+        : Array.isArray(v)
+          ? v.filter((x) => typeof x === 'string').map((x) => [k, x] as const)
+          : [],
+    )
+    .map(([k, v]) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} ${v}`)
     .join(' ')
     .slice(0, 2048);

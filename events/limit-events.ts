@@ -12,6 +12,7 @@ export const LimitBounds = {
   maxTokens: 1_000_000_000_000,
   maxTasksPerMinute: 1_000_000,
   maxConcurrency: 100_000,
+  maxReserves: 64,
   minRollingMs: 60_000,
   maxRollingMs: 366 * 24 * 3600_000,
 } as const;
@@ -117,24 +118,66 @@ const LimitFields = {
 export const LimitRule = z.object({ model: Scope.model, ...LimitFields }).strict();
 export type LimitRule = z.infer<typeof LimitRule>;
 
+/**
+ * The pool's capacity: the most attempts running at once across all its projects (a shared
+ * model endpoint, a GPU budget), with shares reserved for some projects. It binds the pool, not
+ * the project of the subject it travels on (operators' limits subjects, `fleet limits set
+ * --capacity`), and replaces any capacity in force.
+ */
+const PoolCapacityFields = {
+  capacity: z.number().int().positive().max(LimitBounds.maxConcurrency).optional(),
+  /** Project → slots of the capacity kept for it while it has work to start. */
+  reserves: z
+    .record(ProjectId, z.number().int().positive().max(LimitBounds.maxConcurrency))
+    .refine((r) => Object.keys(r).length <= LimitBounds.maxReserves, 'at most 64 reserves')
+    .optional(),
+};
+const reserved = (r: Record<string, number> | undefined): number =>
+  Object.values(r ?? {}).reduce((n, v) => n + v, 0);
+
 export const LimitSet = defineEvent(
   'limit.set',
   z
-    .object({ ...Scope, ...LimitFields })
+    .object({ ...Scope, ...LimitFields, ...PoolCapacityFields })
     .strict()
     .refine(
       (l) =>
         l.budget !== undefined ||
         l.rate !== undefined ||
         l.concurrency !== undefined ||
-        l.estimate !== undefined,
-      'a limit needs a budget, a rate, a concurrency cap or an estimate',
+        l.estimate !== undefined ||
+        l.capacity !== undefined,
+      'a limit needs a budget, a rate, a concurrency cap, an estimate or a pool capacity',
+    )
+    .refine(
+      (l) =>
+        l.capacity === undefined ||
+        (l.model === undefined &&
+          l.budget === undefined &&
+          l.rate === undefined &&
+          l.concurrency === undefined &&
+          l.estimate === undefined),
+      'a pool capacity is set on its own, without a model, budget, rate, cap or estimate',
+    )
+    .refine((l) => l.reserves === undefined || l.capacity !== undefined, 'reserves need a capacity')
+    .refine(
+      (l) => reserved(l.reserves) <= (l.capacity ?? 0),
+      'the reserves sum to more than the pool capacity',
     ),
 );
 export type LimitSet = z.infer<typeof LimitSet>;
 
 /** An operator removes the limits of a scope. */
-export const LimitCleared = defineEvent('limit.cleared', z.object(Scope).strict());
+export const LimitCleared = defineEvent(
+  'limit.cleared',
+  z
+    .object({
+      ...Scope,
+      /** Lifts the pool's capacity and reserves instead of the project's limits. */
+      capacity: z.literal(true).optional(),
+    })
+    .strict(),
+);
 export type LimitCleared = z.infer<typeof LimitCleared>;
 
 /**

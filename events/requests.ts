@@ -353,6 +353,8 @@ export const TaskStatusReply = z
           'workers_busy',
           'awaiting_claim',
           'over_limit',
+          /** The pool's capacity is taken, or its free slots are reserved for other projects. */
+          'pool_capacity',
           /** A one-shot worker is being launched for it (see `runtime`). */
           'launching',
           /** The launch of a one-shot worker for it failed; its template backs off. */

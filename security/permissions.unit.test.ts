@@ -34,6 +34,8 @@ const allOf = (project: ProjectId, worker: WorkerId, requester: string = PK) => 
   s.cancel(project, GPU),
   s.dispatch(project, GPU),
   s.rejected(project, GPU),
+  // The operator's limits, a pool's capacity and reserves among them.
+  s.limits(project, GPU),
   s.report(project, GPU, worker),
   s.member(project, GPU, worker),
   s.key(project, 'k1' as never),

@@ -27,7 +27,8 @@ import type { DispatcherConfig, DispatchState, PlainState } from '../../domain/p
 // 13: deadlines of live tasks; the ended status `timed_out` (ended tasks packed anew).
 // 14: the pool's clock and the ended tasks in the order they ended, to forget them after a while.
 // 15: the latest progress of running attempts (`progress`); waits for a producer's notBefore.
-const SNAPSHOT_VERSION = 15;
+// 16: the pool's capacity and reserves; attempts running per project.
+const SNAPSHOT_VERSION = 16;
 
 /** Where each decision goes: exclusive decisions to the project's dispatch subject. */
 const route = (subjects: Subjects, e: FleetEvent): Route => {

@@ -9,9 +9,10 @@ interface ShowOptions {
 }
 
 interface ClearOptions {
-  project: string;
+  project?: string;
   pool: string;
   model?: string;
+  capacity?: boolean;
 }
 
 /**
@@ -31,7 +32,7 @@ export const registerLimits = (program: Command, ctx: CliContext): void => {
       'put limits in force for a project in a pool (replacing its earlier ones): tasks over ' +
         'them wait, with the reason on fleet status, submit --wait, fleet top and the HUD',
     )
-    .requiredOption('--project <project>', 'the project (tenant)')
+    .option('--project <project>', 'the project (tenant); a pool capacity may leave it out')
     .requiredOption('--pool <pool>', 'the pool')
     .option('--model <model>', 'only tasks that may run on this model (of the price table)')
     .option('--budget-usd <usd>', 'spend budget in US dollars per period')
@@ -49,6 +50,15 @@ export const registerLimits = (program: Command, ctx: CliContext): void => {
     .option(
       '--estimate-tokens <n>',
       'what an attempt that declares no maxSpend reserves, in tokens',
+    )
+    .option(
+      '--capacity <n>',
+      'the pool capacity: attempts running at once across all projects of the pool (set on its own)',
+    )
+    .option(
+      '--reserve <project=n>',
+      'slots of the capacity kept for a project while it has work to start (repeatable)',
+      (v: string, all: string[] | undefined) => [...(all ?? []), v],
     )
     .action(async (o: LimitOptions, cmd: Command) => {
       const { storeLimit } = await import('../store-limit.ts');
@@ -74,15 +84,20 @@ export const registerLimits = (program: Command, ctx: CliContext): void => {
     });
   limits
     .command('clear')
-    .description('lift the limits of a project in a pool (of one model with --model)')
-    .requiredOption('--project <project>', 'the project (tenant)')
+    .description(
+      'lift the limits of a project in a pool (of one model with --model), or with --capacity the pool capacity',
+    )
+    .option('--project <project>', 'the project (tenant)')
     .requiredOption('--pool <pool>', 'the pool')
     .option('--model <model>', 'the model whose limits to lift')
+    .option('--capacity', "lift the pool's capacity and reserves (stored on --project's subject)")
     .action(async (o: ClearOptions, cmd: Command) => {
       const { clearLimit } = await import('../store-limit.ts');
       const { seq } = await ctx.withLog(cmd, (log) => clearLimit(log, o), { write: true });
-      ctx.print(
-        `limits of ${o.project}/${o.pool}${o.model === undefined ? '' : ` model ${o.model}`} cleared at seq ${seq}`,
-      );
+      const what =
+        o.capacity === true
+          ? `capacity of pool ${o.pool}`
+          : `limits of ${o.project ?? ''}/${o.pool}${o.model === undefined ? '' : ` model ${o.model}`}`;
+      ctx.print(`${what} cleared at seq ${seq}`);
     });
 };

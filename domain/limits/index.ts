@@ -4,7 +4,15 @@
  * the dispatcher decides by and the fold enforces. Time comes in as arguments.
  */
 export { initialLimits, scopeKey, scopeOf } from './limits-state.ts';
-export type { Charge, Declared, Hold, Ledger, LimitRule, LimitsState } from './limits-state.ts';
+export type {
+  Charge,
+  Declared,
+  Hold,
+  Ledger,
+  LimitRule,
+  LimitsState,
+  PoolCapacity,
+} from './limits-state.ts';
 export { DEFAULT_ESTIMATE, reservationOf, scopesOf } from './reservation.ts';
 export type { Amount, LimitedTask } from './reservation.ts';
 export { RATE_WINDOW_MS, addPending, limitBlock } from './limit-block.ts';
@@ -14,3 +22,5 @@ export { calendarPeriod, periodWindow, wallText } from './calendar.ts';
 export { durationText, limitText } from './limit-text.ts';
 export { limitUsage } from './limit-usage.ts';
 export type { LimitUsage } from './limit-usage.ts';
+export { capacityBlock, capacityText } from './pool-capacity.ts';
+export type { CapacityBlock } from './pool-capacity.ts';

@@ -97,6 +97,9 @@ export const reserve = (
     tokens: amount.tokens,
     ...(task.models === undefined ? {} : { models: [...task.models] }),
   };
+  // A new attempt replaces any hold of the task (its earlier attempt ended), counted once.
+  if (limits.holds[task.key] === undefined)
+    limits.running[task.project] = (limits.running[task.project] ?? 0) + 1;
   limits.holds[task.key] = hold;
   for (const scope of scopesOf(limits, task)) {
     const ledger = limits.ledgers[scope];
@@ -129,6 +132,9 @@ export const settle = (limits: LimitsState, taskKey: string, usage?: Usage): voi
   if (hold === undefined) return;
   delete limits.holds[taskKey];
   const project = taskKey.slice(0, taskKey.indexOf('/'));
+  const left = (limits.running[project] ?? 1) - 1;
+  if (left > 0) limits.running[project] = left;
+  else delete limits.running[project];
   const key = `${taskKey}#${hold.attempt}`;
   const actual = usage === undefined ? undefined : spent(hold, usage);
   for (const [scope, ledger] of Object.entries(limits.ledgers)) {

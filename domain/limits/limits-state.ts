@@ -56,6 +56,16 @@ export interface LimitsState {
   declared: Record<string, Declared>;
   /** The latest stream time folded: limits are judged at it, never earlier. */
   clock: number;
+  /** The pool's capacity across its projects, with their reserved shares (pool-capacity.ts). */
+  capacity?: PoolCapacity;
+  /** Project → its attempts running now (held), whatever limits are set. */
+  running: Record<string, number>;
+}
+
+/** The most attempts running at once in the pool, and the slots kept for some projects. */
+export interface PoolCapacity {
+  readonly capacity: number;
+  readonly reserves: Readonly<Record<string, number>>;
 }
 
 /** The key of a scope: a project, or a project's tasks that may run on one model. */
@@ -75,4 +85,5 @@ export const initialLimits = (): LimitsState => ({
   holds: {},
   declared: {},
   clock: 0,
+  running: {},
 });

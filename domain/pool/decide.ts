@@ -138,6 +138,7 @@ const serveClaims = (s: DispatchState, cmd: ServeClaims): FleetEvent[] => {
   const share = roundShare(s, now);
   let budget = cmd.data.budget;
   const pending = new Map<string, Pending>();
+  const started = new Map<string, number>();
   while (budget > 0) {
     let best: { c: Candidate; id: TaskKey; priority: number; tag: number; seq: number } | undefined;
     for (const c of candidates) {
@@ -167,7 +168,7 @@ const serveClaims = (s: DispatchState, cmd: ServeClaims): FleetEvent[] => {
     // A task whose deadline ran out is not started: the next liveness check times it out.
     if (deadlineRunOut(s, task.key, now) !== undefined) continue;
     // Limits: a task over one waits (its demand sits out the round) or, if it asked, fails.
-    const gate = limitGate(s, task, now, pending);
+    const gate = limitGate(s, task, now, pending, started);
     if (gate === 'wait') best.c.blocked = true;
     if (gate !== 'go') {
       if (gate !== 'wait') out.push(gate);

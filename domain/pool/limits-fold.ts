@@ -1,6 +1,8 @@
 import type { EventOf } from '../../events/index.ts';
 import {
   addPending,
+  capacityBlock,
+  capacityText,
   clearRule,
   limitBlock,
   limitText,
@@ -11,6 +13,7 @@ import {
   setRule,
 } from '../limits/index.ts';
 import type { LimitBlock, LimitedTask, LimitsState, Pending } from '../limits/index.ts';
+import { poolCapacityBlock } from './pool-capacity-gate.ts';
 import { dequeue } from './queue.ts';
 import { rememberRefusedTasks } from './record-refused.ts';
 import type { DispatchState, LiveTask, TaskState } from './state.ts';
@@ -48,7 +51,11 @@ export const foldLimit = (
     return refuse('wrong_pool', `limit is for pool ${e.data.pool}`);
   switch (e.type) {
     case 'limit.set': {
-      const { project, pool: _pool, model, ...rule } = e.data;
+      const { project, pool: _pool, model, capacity, reserves, ...rule } = e.data;
+      if (capacity !== undefined) {
+        s.limits.capacity = { capacity, reserves: { ...reserves } };
+        return applied;
+      }
       setRule(s.limits, scopeKey(project, model), project, {
         ...(model === undefined ? {} : { model }),
         ...rule,
@@ -56,7 +63,8 @@ export const foldLimit = (
       return applied;
     }
     case 'limit.cleared':
-      clearRule(s.limits, scopeKey(e.data.project, e.data.model));
+      if (e.data.capacity === true) delete s.limits.capacity;
+      else clearRule(s.limits, scopeKey(e.data.project, e.data.model));
       return applied;
     case 'limit.refused':
       // The operator's refused attempt is recorded by the log itself; nothing changes.
@@ -148,6 +156,9 @@ export const overLimit = (
 export const admit = (s: DispatchState, task: LiveTask, attempt: number, at: number): Verdict => {
   const block = taskLimitBlock(s, task, at);
   if (block !== undefined) return refuse('over_limit', blockText(block));
+  // Only the capacity itself: other projects' queues may have changed since the decision.
+  const full = capacityBlock(s.limits, task.demand.project);
+  if (full !== undefined) return refuse('over_limit', capacityText(full));
   const t = limitedTask(task);
   reserve(s.limits, t, attempt, reservationOf(s.limits, t), at);
   return applied;
@@ -162,12 +173,16 @@ export const limitGate = (
   task: LiveTask,
   now: number,
   pending: Map<string, Pending>,
+  started: Map<string, number> = new Map(),
 ): 'go' | 'wait' | EventOf<'task.over_limit'> => {
   const t = limitedTask(task);
   const amount = reservationOf(s.limits, t);
   const block = limitBlock(s.limits, t, amount, now, pending);
   if (block === undefined) {
+    // The pool's capacity is shared, not the project's: its task waits, never fails fast.
+    if (poolCapacityBlock(s, t.project, started) !== undefined) return 'wait';
     addPending(pending, scopesOf(s.limits, t), amount);
+    started.set(t.project, (started.get(t.project) ?? 0) + 1);
     return 'go';
   }
   if (!failsFast(s, task)) return 'wait';

@@ -1,5 +1,6 @@
 // Straight from its file: `fleet top` loads this text at start-up, before zod (startup.e2e).
 import { limitText } from '../limits/limit-text.ts';
+import { capacityText } from '../limits/pool-capacity.ts';
 import type { WaitReason } from './why-waiting.ts';
 
 /**
@@ -20,6 +21,8 @@ export const waitReasonText = (r: WaitReason): string => {
       return `${r.freeWorkers} of ${r.eligibleWorkers} eligible free: starts at their next claim`;
     case 'over_limit':
       return limitText(r.block);
+    case 'pool_capacity':
+      return capacityText(r.block);
     case 'launching':
       return `launching a ${r.runtime} worker from template ${r.template}${r.status === 'started' ? ' (enrolled)' : ''}${r.launches > 1 ? `, ${r.launches} launches` : ''}`;
     case 'launch_backoff':

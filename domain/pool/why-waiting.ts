@@ -7,9 +7,10 @@ import { eligible } from './signatures.ts';
 import { taskKey } from './state.ts';
 import type { TaskKey } from './state.ts';
 import type { Demand, DispatchState, LiveTask } from './state.ts';
-import type { LimitBlock } from '../limits/index.ts';
+import type { CapacityBlock, LimitBlock } from '../limits/index.ts';
 import { taskLimitBlock } from './limits-fold.ts';
 import { NOT_BEFORE_ATTEMPT } from './fold-not-before.ts';
+import { poolCapacityBlock } from './pool-capacity-gate.ts';
 import { queuedInOrder } from './queue.ts';
 
 /** The task a demand's queue would start next. */
@@ -37,6 +38,8 @@ export type WaitReason =
   | { readonly kind: 'workers_busy'; readonly eligibleWorkers: number }
   /** A limit of its project holds it back (budget, rate or concurrency cap). */
   | { readonly kind: 'over_limit'; readonly block: LimitBlock }
+  /** The pool's capacity is taken, or what is free is reserved for other projects. */
+  | { readonly kind: 'pool_capacity'; readonly block: CapacityBlock }
   /** No free worker serves it; a one-shot worker is being launched, or backs off (launches.ts). */
   | LaunchWait
   /** Eligible workers have room: the task starts at their next claim. */
@@ -91,6 +94,18 @@ const limitWait = (s: DispatchState, task: LiveTask | undefined, now: number) =>
 };
 
 /**
+ * Why a demand's tasks wait, with the pool's capacity first when it is full, or when it alone
+ * keeps free workers from starting them (its free slots reserved for other projects).
+ */
+const demandWait = (s: DispatchState, reqSig: string, demand: Demand): WaitReason => {
+  const why = whyDemandWaits(s, reqSig, demand);
+  const block = poolCapacityBlock(s, demand.project);
+  if (block === undefined || (block.kind === 'reserved' && why.kind !== 'awaiting_claim'))
+    return why;
+  return { kind: 'pool_capacity', block };
+};
+
+/**
  * Explains why one task of a project waits (or says it is not waiting). `now` (epoch ms)
  * judges rate windows and resets; the last folded stream time when not given.
  */
@@ -109,7 +124,7 @@ export const whyWaiting = (
     return delay.attempt === NOT_BEFORE_ATTEMPT
       ? { kind: 'not_before', until: delay.readyAt }
       : { kind: 'backoff', until: delay.readyAt, attempt: delay.attempt };
-  return limitWait(s, task, now) ?? whyDemandWaits(s, task.reqSig, task.demand);
+  return limitWait(s, task, now) ?? demandWait(s, task.reqSig, task.demand);
 };
 
 /** One line of the waiting report: a group of tasks that wait for the same reason. */
@@ -138,7 +153,7 @@ export const waitingReport = (s: DispatchState, now: number = s.limits.clock): W
         demand,
         queued: buckets.reduce((n, ids) => n + ids.length, 0),
         oldestSeq: Math.min(...heads.map((t) => t?.submittedSeq ?? Infinity)),
-        reason: limitWait(s, firstQueued(s, queue), now) ?? whyDemandWaits(s, reqSig, demand),
+        reason: limitWait(s, firstQueued(s, queue), now) ?? demandWait(s, reqSig, demand),
       });
     }
   }

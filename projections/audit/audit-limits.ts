@@ -97,6 +97,8 @@ export class AuditLimits {
   /** Pool → the latest stream time folded of it. */
   readonly #clock = new Map<string, number>();
   #order = 0;
+  /** Pool → its capacity across projects (`limit.set --capacity`). */
+  readonly #capacity = new Map<string, number>();
 
   /** Scopes with a limit in force. */
   get scopes(): number {
@@ -132,6 +134,12 @@ export class AuditLimits {
   fold(e: EventOf<'limit.set'> | EventOf<'limit.cleared'>): void {
     const { project, pool, model } = e.data;
     const key = `${pool}/${project}|${model ?? ''}`;
+    // A pool's capacity binds every project of the pool, whichever subject it came on.
+    if (e.data.capacity !== undefined) {
+      if (e.type === 'limit.set') this.#capacity.set(pool, e.data.capacity);
+      else this.#capacity.delete(pool);
+      return;
+    }
     if (e.type === 'limit.cleared') {
       this.#rules.delete(key);
       return;
@@ -186,6 +194,11 @@ export class AuditLimits {
     const now = Math.max(this.#clock.get(t.pool) ?? 0, at);
     const need = this.reservation(t);
     const charges = this.#charges.get(t.pool) ?? [];
+    const capacity = this.#capacity.get(t.pool);
+    if (capacity !== undefined) {
+      const running = [...this.#running.keys()].filter((k) => k.split('/')[1] === t.pool).length;
+      if (running + 1 > capacity) return `pool ${t.pool}: ${running} running, capacity ${capacity}`;
+    }
     for (const [key, r] of this.#rules) {
       if (!key.startsWith(`${t.pool}/`) || !this.#binds(r, t.project, t.models)) continue;
       const member = (c: AuditCharge) =>

@@ -77,6 +77,10 @@ const LimitsStateSchema = z
       }),
     ),
     clock: Count,
+    capacity: z
+      .object({ capacity: z.number().int().positive(), reserves: z.record(z.string(), Count) })
+      .optional(),
+    running: z.record(z.string(), Count).default({}),
   })
   .default(initialLimits);
 const Kind = z.enum(RuntimeKind);

@@ -55,6 +55,7 @@ export interface LiveFleet {
     count: number,
     ms?: number,
     progress?: string,
+    priority?: number,
   ): Promise<void>;
   /**
    * Submits `count` tasks whose one attempt fails (retryable): each ends dead-lettered. Their ids
@@ -181,7 +182,7 @@ export const startLiveFleet = async (options: {
       operatorToken,
       projectTokens,
       workers,
-      submit: async (project, pool, model, count, ms, progress) => {
+      submit: async (project, pool, model, count, ms, progress, priority) => {
         batch += 1;
         const inputs: TaskInput[] = Array.from({ length: count }, (_, i) => ({
           taskId: `b${batch}-${i}`,
@@ -194,6 +195,7 @@ export const startLiveFleet = async (options: {
             ...(progress === undefined ? {} : { progress }),
           },
           timeoutMs: 10_000,
+          ...(priority === undefined ? {} : { priority }),
         }));
         await submitTasks(nc, inputs, { root });
       },
