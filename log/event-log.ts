@@ -217,6 +217,10 @@ export class EventLog {
             throw new UnavailableError(`cannot set the limits of stream ${log.stream}`, { cause });
           });
         await log.#recordLimits(location.limits, location.operator);
+      } else if (location.operator !== undefined) {
+        // Unchanged, but signed anew: a record ages out with the head it explains, and each
+        // `fleet up --secure` with the limits renews it.
+        await log.#recordLimits(location.limits, location.operator);
       }
     }
     // A stream made by an older version may still be purged: guard it where this user may

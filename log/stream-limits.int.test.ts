@@ -141,6 +141,11 @@ describe('the stream’s limits', () => {
       signedBy: operator.getPublicKey(),
     });
     expect(report.window).toMatchObject({ firstSeq: state.first_seq, lastSeq: 41 });
+    // The same limits again: unsigned, nothing to record; signed, the record is renewed.
+    await EventLog.open(nc, { ...where, limits: { maxBytes: 8_192 } });
+    expect((await log.jsm.streams.info(log.stream)).state.last_seq).toBe(41);
+    await EventLog.open(nc, { ...where, limits: { maxBytes: 8_192 }, operator });
+    expect((await auditOf(log, operator.getPublicKey())).retainedByLimits?.recordSeq).toBe(42);
 
     // The same change recorded by another key: the head is truncation, the record a forgery.
     const other = location();
