@@ -84,7 +84,8 @@ export const jsonShapeProblem = (root: unknown): string | undefined => {
 /** The fields of an event body that must agree with the subject it travelled on. */
 const mismatch = (s: ParsedSubject, e: FleetEvent): string | undefined => {
   // A retention point is of no project; `allowedTypes` keeps it on its own subject.
-  if (s.kind === 'retention' || e.type === 'retention.point') return undefined;
+  if (s.kind === 'retention' || e.type === 'retention.point' || e.type === 'retention.limits')
+    return undefined;
   if (e.data.project !== s.project)
     return `data.project "${e.data.project}" but the subject names project "${s.project}"`;
   if (s.kind === 'key') {

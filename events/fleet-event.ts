@@ -3,7 +3,7 @@ import { ClaimRejected } from './claim-events.ts';
 import { KeyIssued, KeyRevoked, KeyUsed } from './key-events.ts';
 import { LimitCleared, LimitRefused, LimitSet, TaskOverLimit } from './limit-events.ts';
 import { LaunchFailed, LaunchRequested, LaunchStarted } from './launch-events.ts';
-import { RetentionPoint } from './retention-events.ts';
+import { RetentionLimits, RetentionPoint } from './retention-events.ts';
 import { TaskProgress } from './progress-events.ts';
 import {
   TaskAssigned,
@@ -50,6 +50,7 @@ export const EventSchemas = {
   'task.progress': TaskProgress,
   'claim.rejected': ClaimRejected,
   'retention.point': RetentionPoint,
+  'retention.limits': RetentionLimits,
   'limit.set': LimitSet,
   'limit.cleared': LimitCleared,
   'limit.refused': LimitRefused,
@@ -86,6 +87,7 @@ export const FleetEvent = z.discriminatedUnion('type', [
   TaskProgress,
   ClaimRejected,
   RetentionPoint,
+  RetentionLimits,
   LimitSet,
   LimitCleared,
   LimitRefused,

@@ -77,7 +77,14 @@ export {
 export type { RuntimeTemplateInput } from './runtime-template.ts';
 export { ProgressLimits, TaskProgress } from './progress-events.ts';
 export { ClaimRejectReason, ClaimRejected } from './claim-events.ts';
-export { OperatorPublicKey, RetentionPoint, retentionMessage } from './retention-events.ts';
+export {
+  isRetentionEvent,
+  OperatorPublicKey,
+  RetentionLimits,
+  RetentionPoint,
+  retentionLimitsMessage,
+  retentionMessage,
+} from './retention-events.ts';
 export {
   LimitBounds,
   DEFAULT_ESTIMATE,

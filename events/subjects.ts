@@ -173,7 +173,7 @@ export const allowedTypes: Readonly<Record<SubjectKind, readonly EventType[]>> =
   report: ['task.completed', 'task.failed', 'task.progress', 'worker.draining', 'worker.left'],
   member: ['worker.enrolled', 'worker.revoked'],
   key: ['key.issued', 'key.used', 'key.revoked'],
-  retention: ['retention.point'],
+  retention: ['retention.point', 'retention.limits'],
   limits: ['limit.set', 'limit.cleared', 'limit.refused'],
   launch: ['launch.requested', 'launch.started', 'launch.failed'],
 };

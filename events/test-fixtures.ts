@@ -120,6 +120,11 @@ export const sampleEvents: { readonly [T in EventType]: Extract<FleetEventInput,
     },
     meta,
   },
+  'retention.limits': {
+    type: 'retention.limits',
+    data: { stream: 'FLEET', maxAgeMs: 86_400_000, at },
+    meta,
+  },
   'limit.set': {
     type: 'limit.set',
     data: {
@@ -202,6 +207,7 @@ export const sampleSubjects: { readonly [T in EventType]: string } = {
   'task.progress': s.report(project, pool, workerId),
   'claim.rejected': s.rejected(project, pool),
   'retention.point': s.retention(),
+  'retention.limits': s.retention(),
   'limit.set': s.limits(project, pool),
   'limit.cleared': s.limits(project, pool),
   'limit.refused': s.limits(project, pool),

@@ -24,6 +24,8 @@ import type { FleetEventInput, LogEntry, StreamLimits, Subjects } from '../event
 import { healLine } from './heal-line.ts';
 import { openRead } from './stream-read.ts';
 import type { Heal, Read, ReadOptions, StoredItem } from './stream-read.ts';
+import { limitsRecord } from './record-limits.ts';
+import type { LimitsSigner } from './record-limits.ts';
 
 /** Where Fleet's log lives. */
 export interface LogLocation {
@@ -51,6 +53,11 @@ export interface LogLocation {
    * stream when given (the operator's right). Unset: none for a new stream, an existing one as is.
    */
   readonly limits?: StreamLimits;
+  /**
+   * The operator's key: limits set or changed are recorded on the stream (`retention.limits`)
+   * signed with it; without it, unsigned.
+   */
+  readonly operator?: LimitsSigner;
 }
 
 const logHeal = (heal: Heal): void => {
@@ -182,6 +189,8 @@ export class EventLog {
         throw new NotFoundError(`no stream ${log.stream} on this server`, { cause });
       await withReplicas(log.stream, wanted, jsm.streams.add(config));
       log.replicas = config.num_replicas;
+      if (location.limits !== undefined)
+        await log.#recordLimits(location.limits, location.operator);
       return log;
     }
     log.replicas = info.config.num_replicas;
@@ -207,6 +216,11 @@ export class EventLog {
           .catch((cause: unknown) => {
             throw new UnavailableError(`cannot set the limits of stream ${log.stream}`, { cause });
           });
+        await log.#recordLimits(location.limits, location.operator);
+      } else if (location.operator !== undefined) {
+        // Unchanged, but signed anew: a record ages out with the head it explains, and each
+        // `fleet up --secure` with the limits renews it.
+        await log.#recordLimits(location.limits, location.operator);
       }
     }
     // A stream made by an older version may still be purged: guard it where this user may
@@ -216,6 +230,18 @@ export class EventLog {
         .update(log.stream, { ...info.config, deny_purge: true, deny_delete: true })
         .catch(() => undefined);
     return log;
+  }
+
+  /**
+   * Records limits just set, at this position of the stream: the head they later remove is
+   * explained by a record that was there before it (`fleet audit`).
+   */
+  async #recordLimits(limits: StreamLimits, operator: LimitsSigner | undefined): Promise<void> {
+    const at = Date.now();
+    await this.append(
+      this.subjects.retention(),
+      limitsRecord(this.subjects.root, this.stream, limits, at, operator),
+    );
   }
 
   /** Appends events as one message (a batch when several). */

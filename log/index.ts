@@ -6,6 +6,7 @@
  */
 export { EventLog } from './event-log.ts';
 export type { Appended, AppendOptions, LogLocation, Tail, TailItem } from './event-log.ts';
+export type { LimitsSigner } from './record-limits.ts';
 export { healLine } from './heal-line.ts';
 export { openRead } from './stream-read.ts';
 export type { Heal, Read, ReadOptions, ReadStart, StoredItem } from './stream-read.ts';

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { evolveEntries, initialState } from '../domain/pool/index.ts';
-import { isReadable, subjectMatches } from '../events/index.ts';
+import { isReadable, isRetentionEvent, subjectMatches } from '../events/index.ts';
 import type { PoolId, ProjectId } from '../events/index.ts';
 import { DEFAULT_PRICE_TABLE } from './costs/price-table.ts';
 import { foldLog, viewProjections } from './projection-states.ts';
@@ -72,7 +72,7 @@ describe.each(folders)('golden replay %s', (folder) => {
       // A worker belongs to the project that enrolled it, a task to the one that submitted it,
       // whatever subject names them later (a forged report, a cross-project claim).
       for (const e of entry.events) {
-        if (e.type === 'retention.point') continue;
+        if (isRetentionEvent(e)) continue;
         const mine = ids.get(e.data.project) ?? new Set<string>();
         if (e.type === 'task.submitted') mine.add(e.data.taskId);
         if (e.type === 'worker.enrolled') mine.add(e.data.workerId);

@@ -1,3 +1,4 @@
+import { isRetentionEvent } from '../events/index.ts';
 import type { ProjectId } from '../events/index.ts';
 import { DEFAULT_PRICE_TABLE } from './costs/price-table.ts';
 import type { PriceTable } from './costs/price-table.ts';
@@ -27,7 +28,7 @@ export const replayViews = (
   const projects = new Set<string>();
   for (const { entry } of items) {
     if ('events' in entry) {
-      for (const e of entry.events) if (e.type !== 'retention.point') projects.add(e.data.project);
+      for (const e of entry.events) if (!isRetentionEvent(e)) projects.add(e.data.project);
     } else if (entry.about !== undefined) projects.add(entry.about.project);
   }
   const scopes: [string, Scope][] = [

@@ -44,6 +44,7 @@ export const subjectOf = (e: FleetEvent, root: string = SPEC_ROOT): string => {
     case 'task.over_limit':
       return s.dispatch(e.data.project, e.data.pool);
     case 'retention.point':
+    case 'retention.limits':
       return s.retention();
     case 'launch.requested':
     case 'launch.started':

@@ -73,6 +73,8 @@ export const prepareSecure = async (
         await EventLog.open(nc, {
           ...d,
           ...(options.limits === undefined ? {} : { limits: options.limits }),
+          // The limits set here are recorded on the stream, signed as the operator's.
+          operator: auth.material.operator,
         });
       } finally {
         connections.splice(connections.indexOf(nc), 1);

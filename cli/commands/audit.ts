@@ -85,7 +85,11 @@ const formatReport = (r: AuditReport, where: string): string[] => {
   if (byLimits !== undefined)
     lines.push(
       `retention    kept from seq ${byLimits.firstSeq}: seq 1–${byLimits.firstSeq - 1} removed by ` +
-        `the stream's limits (${limitsText(byLimits)}), not tampering: purge and delete are refused`,
+        `the stream's limits (${limitsText(byLimits)}${
+          byLimits.recordSeq === undefined
+            ? ', from its configuration: no record of them read'
+            : `, recorded at seq ${byLimits.recordSeq}${byLimits.signedBy === undefined ? '' : `, signed by ${byLimits.signedBy}`}`
+        }), not tampering: purge and delete are refused`,
     );
   for (const v of r.violations) {
     const at =

@@ -1,4 +1,5 @@
 import { enableMapSet, produce } from 'immer';
+import { isRetentionEvent } from '../../events/index.ts';
 import type { EventOf, FleetEvent, Usage } from '../../events/index.ts';
 import { charge, weightOf } from './fair-share.ts';
 import { measureUse } from './fair-use.ts';
@@ -348,6 +349,7 @@ const apply = (s: DispatchState, e: FleetEvent, entry: LogPosition): Verdict => 
     case 'key.used':
     case 'key.revoked':
     case 'retention.point':
+    case 'retention.limits':
       // Keys are the registrar's, retention points the audit's: nothing for a pool's fold.
       return applied;
     case 'launch.requested':
@@ -380,7 +382,7 @@ export const evolveInPlace = (
     endLaunchOfWorker(draft, event);
     trackDeadlines(draft, event, position);
     // The limits' clock: the stream time of the latest event of the pool that took effect.
-    if (event.type !== 'retention.point' && !event.type.startsWith('key.'))
+    if (!isRetentionEvent(event) && !event.type.startsWith('key.'))
       advance(draft.limits, position.at);
   }
   return verdict;

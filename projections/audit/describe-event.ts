@@ -120,6 +120,11 @@ export const describeEvent = (e: FleetEvent): string => {
       return `task ${e.data.taskId} of ${e.data.project} failed fast: ${e.data.reason}`;
     case 'retention.point':
       return `stream ${e.data.stream} kept from seq ${e.data.firstSeq} by operator ${e.data.operator}: ${e.data.reason}`;
+    case 'retention.limits':
+      return (
+        `stream ${e.data.stream} limits set: max age ${e.data.maxAgeMs === undefined ? 'none' : `${e.data.maxAgeMs / 1000} s`}, ` +
+        `max bytes ${e.data.maxBytes ?? 'none'}${e.data.operator === undefined ? ', unsigned' : ` by operator ${e.data.operator}`}`
+      );
     case 'launch.requested':
       return (
         `launch ${e.data.launchId} of a ${e.data.runtime} worker from template ${e.data.template}` +

@@ -70,6 +70,7 @@ const foldOne = (s: AuditState, e: FleetEvent, item: AuditItem): NoEffect | unde
     case 'limit.refused':
     case 'claim.rejected':
     case 'task.progress': // progress decides no task's fate
+    case 'retention.limits':
     case 'retention.point': // judged by the audit's log check, not by the fold
       return undefined;
     case 'launch.requested': // the provisioners' rule, re-derived: fold-launch.ts

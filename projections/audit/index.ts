@@ -11,7 +11,7 @@ export type { AuditOptions } from './auditor.ts';
 export { auditReport } from './audit-report.ts';
 export type { AuditReport, AuditWindow, AuditLogCheck } from './audit-report.ts';
 export { LogWholeness } from './log-wholeness.ts';
-export type { LogWholenessOptions, RetentionCover } from './log-wholeness.ts';
+export type { LimitsCover, LogWholenessOptions, RetentionCover } from './log-wholeness.ts';
 export { signRetention, retentionProblem } from './retention-signature.ts';
 export type { RetentionFields } from './retention-signature.ts';
 export type { AuditItem, AuditSource } from './audit-item.ts';

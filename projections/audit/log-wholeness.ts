@@ -2,6 +2,7 @@ import { isReadable } from '../../events/index.ts';
 import type { FleetEvent } from '../../events/index.ts';
 import type { AuditItem } from './audit-item.ts';
 import type { LogExtent } from './read-log.ts';
+import { limitsRecordProblem } from './limits-record-problem.ts';
 import { retentionProblem } from './retention-signature.ts';
 import type { Violation } from './violation.ts';
 
@@ -21,13 +22,21 @@ export interface LogWholenessOptions {
 /**
  * The stream's own limits (max age, max bytes) that explain its first sequence when no retention
  * point covers it: the server removed the head by them (purge and delete are refused, so the
- * head goes no other way). The operator who set them is trusted as the one who signs points.
+ * head goes no other way). They come from the latest `retention.limits` record read that sets a
+ * limit (`recordSeq`; with an operator key, only one it signed counts) or, with no operator key
+ * and no record read, from the stream's configuration.
  */
 export interface LimitsCover {
   readonly firstSeq: number;
   readonly maxAgeMs?: number;
   readonly maxBytes?: number;
+  /** The sequence of the record of these limits; absent when they come from the configuration. */
+  readonly recordSeq?: number;
+  /** The operator key that signed the record, when it was checked against it. */
+  readonly signedBy?: string;
 }
+
+type RecordedLimits = Omit<LimitsCover, 'firstSeq'> & { readonly recordSeq: number };
 
 /** The retention point that explains a stream's first sequence. */
 export interface RetentionCover {
@@ -38,6 +47,9 @@ export interface RetentionCover {
 }
 
 const OPS_SUFFIX = '._ops.retention';
+
+const hasLimits = (l: { maxAgeMs?: number; maxBytes?: number } | undefined): boolean =>
+  l?.maxAgeMs !== undefined || l?.maxBytes !== undefined;
 
 const range = (from: number, to: number) => (from === to ? `seq ${from}` : `seq ${from}–${to}`);
 
@@ -53,6 +65,8 @@ export class LogWholeness {
   #first: number | undefined;
   #last: number | undefined;
   #cover: RetentionCover | undefined;
+  /** The latest limits record read that counts and sets a limit. */
+  #recorded: RecordedLimits | undefined;
   /** Retention points that could not be checked for want of an operator key. */
   readonly #unverified: number[] = [];
   readonly #found: Violation[] = [];
@@ -80,6 +94,10 @@ export class LogWholeness {
     const limits = this.#extent?.limits;
     if (!this.#options.whole || start <= 1 || (this.#cover?.firstSeq ?? 0) >= start)
       return undefined;
+    if (this.#recorded !== undefined) return { firstSeq: start, ...this.#recorded };
+    // With an operator key only its signed record counts: the configuration is anyone's who
+    // may edit the stream.
+    if (this.#options.operatorKey !== undefined) return undefined;
     if (limits?.maxAgeMs === undefined && limits?.maxBytes === undefined) return undefined;
     return { firstSeq: start, ...limits };
   }
@@ -108,7 +126,42 @@ export class LogWholeness {
         });
       return;
     }
-    for (const e of entry.events) if (e.type === 'retention.point') this.#point(item, e, recording);
+    for (const e of entry.events) {
+      if (e.type === 'retention.point') this.#point(item, e, recording);
+      if (e.type === 'retention.limits') this.#limits(item, e, recording);
+    }
+  }
+
+  #limits(
+    item: AuditItem,
+    e: Extract<FleetEvent, { type: 'retention.limits' }>,
+    recording: boolean,
+  ) {
+    const stream = this.#options.stream;
+    if (stream !== undefined && e.data.stream !== stream) return; // another stream's
+    const key = this.#options.operatorKey;
+    const problem =
+      key === undefined
+        ? undefined
+        : limitsRecordProblem(e.data, item.subject.slice(0, -OPS_SUFFIX.length), key);
+    if (problem !== undefined) {
+      if (recording)
+        this.#violate({
+          kind: 'invalid_message',
+          seqs: [item.seq],
+          detail: `limits record not the operator's: ${problem}`,
+          events: [e],
+        });
+      return;
+    }
+    const { maxAgeMs, maxBytes } = e.data;
+    if (maxAgeMs === undefined && maxBytes === undefined) return; // lifted: explains nothing new
+    this.#recorded = {
+      recordSeq: item.seq,
+      ...(maxAgeMs === undefined ? {} : { maxAgeMs }),
+      ...(maxBytes === undefined ? {} : { maxBytes }),
+      ...(key === undefined ? {} : { signedBy: key }),
+    };
   }
 
   #point(item: AuditItem, e: Extract<FleetEvent, { type: 'retention.point' }>, recording: boolean) {
@@ -166,7 +219,10 @@ export class LogWholeness {
             `seq ${this.#cover.firstSeq - 1}`
           : this.#options.operatorKey === undefined
             ? 'no retention point was read, and no operator key was given to check one'
-            : 'no retention point signed by the operator covers it';
+            : hasLimits(this.#extent?.limits)
+              ? 'no retention point nor limits record signed by the operator covers it (the ' +
+                'stream is configured with limits, but nothing on it shows the operator set them)'
+              : 'no retention point signed by the operator covers it';
     return {
       kind: 'log_truncated',
       seqs: [],

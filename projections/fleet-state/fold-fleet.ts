@@ -5,7 +5,7 @@ import {
   taskKey,
 } from '../../domain/pool/index.ts';
 import type { DispatchState, LogPosition, TaskStatus } from '../../domain/pool/index.ts';
-import { isReadable } from '../../events/index.ts';
+import { isReadable, isRetentionEvent } from '../../events/index.ts';
 import type { FleetEvent } from '../../events/index.ts';
 import type { FoldItem, TaskVerdict } from '../fold-item.ts';
 import { initialPoolState } from './dispatch-state-schema.ts';
@@ -53,7 +53,7 @@ const track = (
   v: TaskVerdict & { kind: 'applied' },
   entry: { seq: number; at: number },
 ) => {
-  if (e.type === 'retention.point') return; // of no pool: never folded here
+  if (isRetentionEvent(e)) return; // of no pool: never folded here
   const seen = (s.lastSeen[pool] ??= {});
   const { project } = e.data;
   if (v.to !== undefined && v.from !== v.to) {

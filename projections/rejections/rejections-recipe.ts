@@ -1,4 +1,4 @@
-import { isReadable } from '../../events/index.ts';
+import { isReadable, isRetentionEvent } from '../../events/index.ts';
 import type { JudgedItem } from '../fold-item.ts';
 import { poolOf } from '../fleet-state/pool-of.ts';
 import { RECENT_REJECTIONS } from './state.ts';
@@ -62,7 +62,7 @@ export const rejectionsRecipe = (s: RejectionsState, item: JudgedItem): void => 
     return;
   }
   entry.events.forEach((e, i) => {
-    if (e.type === 'retention.point') return; // the operator's, never a refusal
+    if (isRetentionEvent(e)) return; // the operator's, never a refusal
     const v = item.verdicts[i];
     const d = e.data;
     const ids = {

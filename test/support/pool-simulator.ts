@@ -5,7 +5,13 @@
 import { isDeepStrictEqual } from 'node:util';
 import { produce } from 'immer';
 import { ev } from './builders.ts';
-import { CheckLiveness, ServeClaims, decode, encode } from '../../events/index.ts';
+import {
+  CheckLiveness,
+  isRetentionEvent,
+  ServeClaims,
+  decode,
+  encode,
+} from '../../events/index.ts';
 import type { DispatchCommand, FleetEvent, LogEntry } from '../../events/index.ts';
 import {
   decide,
@@ -134,7 +140,7 @@ export class Run extends Forger {
   private appendDecisions(out: readonly FleetEvent[], label: string) {
     const bySubject = new Map<string, FleetEvent[]>();
     for (const e of out) {
-      if (e.type === 'retention.point') continue; // never a decision
+      if (isRetentionEvent(e)) continue; // never a decision
       const pool = 'pool' in e.data ? e.data.pool : POOL;
       const subject =
         e.type === 'claim.rejected'

@@ -253,6 +253,12 @@ export const validEvent = (x: EventSpec): { subject: string; event: FleetEventIn
         event: { type, data: { ...data, operator: `O${'A'.repeat(55)}`, signature }, meta },
       };
     }
+    case 'retention.limits':
+      // Unsigned: an audit with an operator key must not count it.
+      return {
+        subject: retention,
+        event: { type, data: { stream: 'FLEET', maxAgeMs: 1_000 + x.n, at: T0 }, meta },
+      };
     case 'launch.requested':
       return {
         subject: s.launch,

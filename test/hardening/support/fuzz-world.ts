@@ -40,6 +40,7 @@ export const TYPES: readonly EventType[] = [
   'key.used',
   'key.revoked',
   'retention.point',
+  'retention.limits',
   'limit.set',
   'limit.cleared',
   'limit.refused',
