@@ -188,6 +188,8 @@ describe('producers read their own tasks’ outcomes through the dispatcher, wit
       pool: GPU,
       status: 'unknown',
       attempts: 0,
+      // The same words for any id it does not know: nothing about another project's task.
+      reason: expect.stringMatching(/^not known to the dispatcher: never submitted/) as string,
     });
   });
 
