@@ -1,7 +1,7 @@
-import { chromium } from 'playwright-core';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromiumPath } from '../test/harness/browser-tier.ts';
+import { launchHudBrowser } from '../test/support/hud-browser.ts';
+import type { HudBrowser } from '../test/support/hud-browser.ts';
 import { startLiveFleet } from '../test/support/live-fleet.ts';
 import type { LiveFleet } from '../test/support/live-fleet.ts';
 
@@ -10,10 +10,10 @@ import type { LiveFleet } from '../test/support/live-fleet.ts';
 // project's dead letters, a tenant only its own. It runs only where a Chromium is found.
 
 let fleet: LiveFleet;
-let browser: Browser;
+let hud: HudBrowser;
 
 beforeAll(async () => {
-  [fleet, browser] = await Promise.all([
+  [fleet, hud] = await Promise.all([
     startLiveFleet({
       workers: [
         { project: 'health-prod', pool: 'cpu', models: ['mistral-7b'] },
@@ -21,33 +21,15 @@ beforeAll(async () => {
       ],
       taskMs: 20,
     }),
-    chromium.launch({
-      executablePath: chromiumPath(),
-      headless: true,
-      args: ['--no-sandbox', '--headless', '--disable-gpu', '--no-first-run'],
-    }),
+    launchHudBrowser(),
   ]);
 }, 60_000);
 afterAll(async () => {
-  await browser.close();
+  await hud.close();
   await fleet.close();
 });
 
-/** Script errors of every page opened. */
-const errors: string[] = [];
-
-const open = async (token: string): Promise<Page> => {
-  const page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
-  page.on('pageerror', (e) => errors.push(e.message));
-  page.on('console', (m) => {
-    if (m.type() === 'error') errors.push(m.text());
-  });
-  await page.goto(`${fleet.hud.url}?token=${encodeURIComponent(token)}`);
-  await expect
-    .poll(() => page.locator('#live').getAttribute('data-state'), { timeout: 10_000 })
-    .toBe('live');
-  return page;
-};
+const open = (token: string): Promise<Page> => hud.open(fleet.hud.url, token);
 
 describe('the HUD’s dead letters', () => {
   it('lists the dead-lettered tasks, a tenant only its own', async () => {
@@ -72,6 +54,6 @@ describe('the HUD’s dead letters', () => {
     expect(await ids(tenant)).not.toEqual(expect.arrayContaining([health[0]]));
     expect(await tenant.textContent('#dead-letters')).not.toMatch(/health-prod|media-prod/);
     await tenant.close();
-    expect(errors).toEqual([]);
+    hud.expectClean();
   });
 });

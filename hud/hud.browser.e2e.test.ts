@@ -1,11 +1,11 @@
 import { mkdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PoolId, ProjectId } from '../events/index.ts';
 import { waitReasonText } from '../domain/pool/index.ts';
-import { chromiumPath } from '../test/harness/browser-tier.ts';
+import { launchHudBrowser } from '../test/support/hud-browser.ts';
+import type { HudBrowser } from '../test/support/hud-browser.ts';
 import { startLiveFleet } from '../test/support/live-fleet.ts';
 import type { LiveFleet } from '../test/support/live-fleet.ts';
 
@@ -17,10 +17,10 @@ const ARTIFACTS = fileURLToPath(new URL('../test/.artifacts/', import.meta.url))
 const SCREENSHOT = `${ARTIFACTS}hud.png`;
 
 let fleet: LiveFleet;
-let browser: Browser;
+let hud: HudBrowser;
 
 beforeAll(async () => {
-  [fleet, browser] = await Promise.all([
+  [fleet, hud] = await Promise.all([
     startLiveFleet({
       workers: [
         { project: 'health-prod', pool: 'gpu', models: ['llama3-70b'], runtime: 'kubernetes' },
@@ -35,50 +35,17 @@ beforeAll(async () => {
       ],
       taskMs: 40,
     }),
-    chromium.launch({
-      executablePath: chromiumPath(),
-      headless: true,
-      args: [
-        '--no-sandbox',
-        '--headless',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    }),
+    launchHudBrowser(),
   ]);
 }, 60_000);
 afterAll(async () => {
-  await browser.close();
+  await hud.close();
   await fleet.close();
 });
 
-/** Nothing remote was loaded, and the script never failed (a CSP refusal is an error too). */
+const open = (token: string): Promise<Page> => hud.open(fleet.hud.url, token);
 const expectCleanPages = () => {
-  expect({ remote, errors }).toEqual({ remote: [], errors: [] });
-};
-
-/** Requests to anywhere but the HUD, and script errors, of every page opened. */
-const remote: string[] = [];
-const errors: string[] = [];
-
-const open = async (token: string): Promise<Page> => {
-  const page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
-  page.on('request', (r) => {
-    if (!r.url().startsWith(fleet.hud.url)) remote.push(r.url());
-  });
-  page.on('pageerror', (e) => errors.push(e.message));
-  page.on('console', (m) => {
-    if (m.type() === 'error') errors.push(m.text());
-  });
-  await page.goto(`${fleet.hud.url}?token=${encodeURIComponent(token)}`);
-  await expect
-    .poll(() => page.locator('#live').getAttribute('data-state'), { timeout: 10_000 })
-    .toBe('live');
-  return page;
+  hud.expectClean();
 };
 
 /**
@@ -419,68 +386,6 @@ describe('the HUD page', () => {
       .poll(() => tenant.textContent('#task-count'), { timeout: 10_000 })
       .toMatch(/newest first$/);
     expect(await tenant.textContent('#tasks')).not.toMatch(/health-prod|media-prod/);
-    await tenant.close();
-    expectCleanPages();
-  });
-  it('shows launches under way and templates backing off, with their reasons', async () => {
-    const project = ProjectId.parse('media-prod');
-    const pool = PoolId.parse('cpu');
-    const s = fleet.log.subjects;
-    const at = { at: Date.now() };
-    const launch = (launchId: string, taskId: string, template: string) => ({
-      type: 'launch.requested' as const,
-      data: {
-        launchId,
-        project,
-        pool,
-        taskId,
-        template,
-        runtime: 'docker' as const,
-        keyId: `k${launchId}`,
-        cost: 2,
-        reason: 'cold launch: no live worker fits',
-      },
-      meta: at,
-    });
-    // Tasks of a model nobody serves, a launch for each; the second launch fails.
-    for (const taskId of ['wants-box', 'wants-vm'])
-      await fleet.log.append(s.submit(project, pool), {
-        type: 'task.submitted',
-        data: { taskId, project, pool, requirements: { models: [`only-${taskId}`] } },
-        meta: at,
-      });
-    await fleet.log.append(
-      s.launch(project, pool),
-      launch('l00000000000000a1', 'wants-box', 'box'),
-    );
-    await fleet.log.append(s.launch(project, pool), [
-      launch('l00000000000000a2', 'wants-vm', 'vm'),
-      {
-        type: 'launch.failed',
-        data: {
-          launchId: 'l00000000000000a2',
-          project,
-          pool,
-          code: 'runtime_not_found',
-          message: 'no image vm:1',
-          retryAt: Date.now() + 60_000,
-        },
-        meta: at,
-      },
-    ]);
-    const page = await open(fleet.operatorToken);
-    await expect
-      .poll(() => page.textContent('#launches'), { timeout: 10_000 })
-      .toMatch(/media-prod · cpu · vm.*failed 1×.*runtime_not_found: no image vm:1/s);
-    expect(await page.textContent('#launches')).toMatch(
-      /media-prod · cpu · box.*requested.*docker for task wants-box/s,
-    );
-    expect(await page.textContent('#waiting')).toMatch(/launching a docker worker \(template box/);
-    expect(await page.textContent('#waiting')).toMatch(/launch from template vm failed 1×/);
-    await page.close();
-    // Another tenant sees none of them.
-    const tenant = await open(fleet.projectTokens['fin-prod'] ?? '');
-    expect(await tenant.textContent('#launches')).toBe('no launch under way');
     await tenant.close();
     expectCleanPages();
   });

@@ -149,10 +149,7 @@ const abandoned = (
   return applied;
 };
 
-/**
- * Moves an assigned task back to the queue (or, with a `delay`, to wait out its backoff first)
- * or to an end state.
- */
+/** Moves an assigned task back to the queue (after its backoff, with a `delay`) or to an end. */
 const end = (
   s: DispatchState,
   task: LiveTask,
