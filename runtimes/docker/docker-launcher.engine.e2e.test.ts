@@ -95,7 +95,18 @@ describe('the docker launcher on a real engine', { timeout: 60_000 }, () => {
   it('stops the container when the attempt is abandoned', async () => {
     const abort = new AbortController();
     const running = launcher('sleep 60').run(spec({ signal: abort.signal }));
-    await expect.poll(async () => (await leftOver()).length).toBe(1);
+    // Running, not merely created: the launcher is then waiting on it, past setting it up.
+    await expect
+      .poll(async () => (await leftOver()).filter((c) => c.State === 'running').length)
+      .toBe(1);
+    abort.abort();
+    expect((await running).outcome).toBe('aborted');
+    expect(await leftOver()).toEqual([]);
+  });
+
+  it('stops the container when the attempt is abandoned while it is set up', async () => {
+    const abort = new AbortController();
+    const running = launcher('sleep 60').run(spec({ signal: abort.signal }));
     abort.abort();
     expect((await running).outcome).toBe('aborted');
     expect(await leftOver()).toEqual([]);

@@ -138,9 +138,9 @@ export const dockerLauncher = (options: DockerLauncherOptions): Launcher => {
     });
     let stoppedBy: 'timeout' | 'abort' | undefined;
     const stop = (why: 'timeout' | 'abort') => {
-      if (stoppedBy !== undefined) return;
-      stoppedBy = why;
-      // Already gone is fine: the wait below reports how it ended.
+      stoppedBy ??= why;
+      // Already gone is fine: the wait below reports how it ended. Not started yet, it is
+      // stopped again once started (an abort while it starts must not let it run on).
       container.stop({ t: graceS }).catch(() => undefined);
     };
     const onAbort = () => {
