@@ -105,11 +105,15 @@ describe('the docker launcher on a real engine', { timeout: 60_000 }, () => {
   });
 
   it('stops the container when the attempt is abandoned while it is set up', async () => {
-    const abort = new AbortController();
-    const running = launcher('sleep 60').run(spec({ signal: abort.signal }));
-    abort.abort();
-    expect((await running).outcome).toBe('aborted');
-    expect(await leftOver()).toEqual([]);
+    for (const when of ['at once', 'created'] as const) {
+      const abort = new AbortController();
+      const running = launcher('sleep 60').run(spec({ signal: abort.signal }));
+      // As soon as it exists: most often before it is started (its files go in first).
+      if (when === 'created') await expect.poll(async () => (await leftOver()).length).toBe(1);
+      abort.abort();
+      expect((await running).outcome).toBe('aborted');
+      expect(await leftOver()).toEqual([]);
+    }
   });
 
   it('refuses an image the engine does not have with a typed error', async () => {

@@ -137,11 +137,12 @@ export const dockerLauncher = (options: DockerLauncherOptions): Launcher => {
       detail,
     });
     let stoppedBy: 'timeout' | 'abort' | undefined;
+    let started = false;
     const stop = (why: 'timeout' | 'abort') => {
       stoppedBy ??= why;
-      // Already gone is fine: the wait below reports how it ended. Not started yet, it is
-      // stopped again once started (an abort while it starts must not let it run on).
-      container.stop({ t: graceS }).catch(() => undefined);
+      // Not started yet, it is stopped once started: a stop before the start makes the engine
+      // refuse the start. Already gone is fine: the wait below reports how it ended.
+      if (started) container.stop({ t: graceS }).catch(() => undefined);
     };
     const onAbort = () => {
       stop('abort');
@@ -150,10 +151,11 @@ export const dockerLauncher = (options: DockerLauncherOptions): Launcher => {
     let timer: NodeJS.Timeout | undefined;
     try {
       await container.start();
+      started = true;
       timer = setTimeout(() => {
         stop('timeout');
       }, spec.limits.timeoutMs);
-      if (spec.signal.aborted) onAbort();
+      if (stoppedBy !== undefined || spec.signal.aborted) onAbort();
       try {
         await container.wait();
       } catch (error) {
