@@ -143,8 +143,10 @@ describe('the docker launcher on a real engine', { timeout: 60_000 }, () => {
     expect(await reaper.reapOrphans()).toBe(1);
     const kept = await leftOver();
     expect(kept.map((c) => c.Labels[ContainerLabel.pid])).toEqual([String(alive.pid)]);
-    // The reaped container's launcher, had it still run, finds it gone: lost, not an error.
-    expect((await runs[0])?.outcome).toBe('lost');
+    // The reaped container's launcher, had it still run, sees it killed: gone already (lost), or
+    // not yet removed when it looks, a SIGKILL nobody sent without a memory limit (failed); the
+    // engine decides which comes first. Never a success, nor a stop of its own.
+    expect(['lost', 'failed']).toContain((await runs[0])?.outcome);
     abort.abort();
     expect((await runs[1])?.outcome).toBe('aborted');
   });
