@@ -49,8 +49,9 @@ describe('a read of one subject while others are written', () => {
     await sleep(10 * STALL_CHECK_MS);
     expect(heals).toEqual([]);
 
+    // Its own next message still arrives (a check that finds it in flight may reopen the read
+    // on so short a stall check: that is a heal for a real message, not a skipped one).
     const later = (await js.publish(`${root}.mine.b`, 'm')).seq;
     await expect.poll(() => got, { timeout: 20_000 }).toEqual([mine, later]);
-    expect(heals).toEqual([]);
   });
 });
