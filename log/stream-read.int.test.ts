@@ -38,6 +38,7 @@ describe('a read of one subject while others are written', () => {
 
     const mine = (await js.publish(`${root}.mine.a`, 'm')).seq;
     for (let i = 0; i < 50; i += 1) await js.publish(`${root}.other.${i % 5}`, 'o');
+    await expect.poll(() => got, { timeout: 20_000 }).toEqual([mine]);
     const last = (await jsm.streams.info(stream)).state.last_seq;
     // The consumer moves past the other subjects' messages without sending them.
     await expect
