@@ -1,13 +1,13 @@
 import type { EventOf, RequeueReason } from '../../events/index.ts';
 import type { AuditItem } from './audit-item.ts';
-import { auditTaskKey, auditWorkerKey } from './audit-state.ts';
+import { auditWorkerKey } from './audit-state.ts';
 import type { At, AuditState, AuditWorkerStatus } from './audit-state.ts';
 import { endTask } from './end-task.ts';
 import { poolClock } from './forgotten.ts';
 import { iso } from './iso.ts';
 import type { NoEffect } from './no-effect.ts';
 import { releaseAttempt } from './release-attempt.ts';
-import { scopeNote } from './scope-note.ts';
+import { submittedTask } from './submitted-task.ts';
 import { violate } from './violate.ts';
 
 /** The status the holder must have for a reason other than an expired lease to hold. */
@@ -39,16 +39,8 @@ export const foldAbandon = (
   const d = e.data;
   const here: At = { seq: item.seq, event: e };
   const verb = e.type === 'task.requeued' ? 'requeued' : 'dead-lettered';
-  const task = s.tasks.get(auditTaskKey(d.project, d.pool, d.taskId));
-  if (task === undefined) {
-    violate(
-      s,
-      'unknown_task',
-      [here],
-      `task ${d.taskId} of ${d.project}/${d.pool} was ${verb} but never submitted${scopeNote(s)}`,
-    );
-    return 'violation';
-  }
+  const task = submittedTask(s, d, here, `was ${verb} but`);
+  if (task === undefined) return 'violation';
   const what = `task ${d.taskId} of ${d.project}/${d.pool} ${verb} (attempt ${d.attempt}, ${d.reason})`;
   const live = task.live;
   if (task.status !== 'assigned' || live === undefined || live.attempt !== d.attempt) {

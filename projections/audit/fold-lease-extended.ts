@@ -1,10 +1,10 @@
 import type { EventOf } from '../../events/index.ts';
 import type { AuditItem } from './audit-item.ts';
-import { auditTaskKey, auditWorkerKey } from './audit-state.ts';
+import { auditWorkerKey } from './audit-state.ts';
 import type { At, AuditState } from './audit-state.ts';
 import { iso } from './iso.ts';
 import type { NoEffect } from './no-effect.ts';
-import { scopeNote } from './scope-note.ts';
+import { submittedTask } from './submitted-task.ts';
 import { violate } from './violate.ts';
 
 /**
@@ -21,16 +21,8 @@ export const foldLeaseExtended = (
 ): NoEffect | undefined => {
   const d = e.data;
   const here: At = { seq: item.seq, event: e };
-  const task = s.tasks.get(auditTaskKey(d.project, d.pool, d.taskId));
-  if (task === undefined) {
-    violate(
-      s,
-      'unknown_task',
-      [here],
-      `task ${d.taskId} of ${d.project}/${d.pool} had a lease extended but was never submitted${scopeNote(s)}`,
-    );
-    return 'violation';
-  }
+  const task = submittedTask(s, d, here, `had a lease extended but was`);
+  if (task === undefined) return 'violation';
   const what = `lease of task ${d.taskId} of ${d.project}/${d.pool} (attempt ${d.attempt}) extended`;
   const live = task.live;
   if (task.status !== 'assigned' || live === undefined || live.attempt !== d.attempt) {

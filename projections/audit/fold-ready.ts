@@ -1,10 +1,8 @@
 import type { EventOf } from '../../events/index.ts';
 import type { AuditItem } from './audit-item.ts';
-import { auditTaskKey } from './audit-state.ts';
 import type { AuditState } from './audit-state.ts';
 import type { NoEffect } from './no-effect.ts';
-import { scopeNote } from './scope-note.ts';
-import { violate } from './violate.ts';
+import { submittedTask } from './submitted-task.ts';
 
 /**
  * A dispatcher's `task.ready`: the end of a failed task's backoff. The backoff is the
@@ -18,16 +16,8 @@ export const foldReady = (
   item: AuditItem,
 ): NoEffect | undefined => {
   const d = e.data;
-  const task = s.tasks.get(auditTaskKey(d.project, d.pool, d.taskId));
-  if (task === undefined) {
-    violate(
-      s,
-      'unknown_task',
-      [{ seq: item.seq, event: e }],
-      `task ${d.taskId} of ${d.project}/${d.pool} was readied but never submitted${scopeNote(s)}`,
-    );
-    return 'violation';
-  }
+  const task = submittedTask(s, d, { seq: item.seq, event: e }, `was readied but`);
+  if (task === undefined) return 'violation';
   if (task.status !== 'queued' || d.attempt !== task.attempts + 1) return 'stale_decision';
   return undefined;
 };

@@ -1,13 +1,12 @@
 import type { EventOf } from '../../events/index.ts';
 import type { AuditItem } from './audit-item.ts';
-import { auditTaskKey } from './audit-state.ts';
 import type { At, AuditState } from './audit-state.ts';
 import { endTask } from './end-task.ts';
 import { poolClock } from './forgotten.ts';
 import { iso } from './iso.ts';
 import type { NoEffect } from './no-effect.ts';
 import { releaseAttempt } from './release-attempt.ts';
-import { scopeNote } from './scope-note.ts';
+import { submittedTask } from './submitted-task.ts';
 import { violate } from './violate.ts';
 
 /**
@@ -24,16 +23,8 @@ export const foldTimedOut = (
 ): NoEffect | undefined => {
   const d = e.data;
   const here: At = { seq: item.seq, event: e };
-  const task = s.tasks.get(auditTaskKey(d.project, d.pool, d.taskId));
-  if (task === undefined) {
-    violate(
-      s,
-      'unknown_task',
-      [here],
-      `task ${d.taskId} of ${d.project}/${d.pool} timed out but was never submitted${scopeNote(s)}`,
-    );
-    return 'violation';
-  }
+  const task = submittedTask(s, d, here, `timed out but was`);
+  if (task === undefined) return 'violation';
   const live = task.status === 'queued' || task.status === 'assigned';
   const stage =
     d.deadline === 'start_to_close'
